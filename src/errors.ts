@@ -1,0 +1,130 @@
+/**
+ * Typed errors. Each names the input it refers to.
+ *
+ * @module
+ */
+
+/**
+ * The index file (or its attribute file or journal) failed a structural check.
+ *
+ * @example Catching corruption
+ * ```ts
+ * import { CorruptIndexError } from "./errors.ts";
+ * const err = new CorruptIndexError("/tmp/x.mlist", 28, "count 9999 exceeds file size");
+ * console.log(err.message);
+ * ```
+ */
+export class CorruptIndexError extends Error {
+  /** Path of the damaged file. */
+  readonly file: string;
+  /** Byte offset where the failed check looked. */
+  readonly offset: number;
+  /** Which check failed, in words. */
+  readonly check: string;
+  /**
+   * @param file Path of the damaged file.
+   * @param offset Byte offset of the failed check.
+   * @param check What was wrong there.
+   */
+  constructor(file: string, offset: number, check: string) {
+    super(`Corrupt index "${file}" at offset ${offset}: ${check}`);
+    this.name = "CorruptIndexError";
+    this.file = file;
+    this.offset = offset;
+    this.check = check;
+  }
+}
+
+/**
+ * A mailbox name the index cannot hold (SPEC §9): empty, with a NUL byte,
+ * a component too long, or too many levels.
+ *
+ * @example
+ * ```ts
+ * import { InvalidNameError } from "./errors.ts";
+ * throw new InvalidNameError("a\0b", "contains a NUL byte");
+ * ```
+ */
+export class InvalidNameError extends Error {
+  /** The rejected name. */
+  readonly mailbox: string;
+  /**
+   * @param mailbox The rejected name.
+   * @param reason Why it was rejected.
+   */
+  constructor(mailbox: string, reason: string) {
+    super(`Invalid mailbox name ${JSON.stringify(mailbox)}: ${reason}`);
+    this.name = "InvalidNameError";
+    this.mailbox = mailbox;
+  }
+}
+
+/**
+ * A sync would pass a hard limit of the format: the 1 GiB addressable size
+ * or the last UID. The previous index stays valid.
+ *
+ * @example
+ * ```ts
+ * import { IndexLimitError } from "./errors.ts";
+ * throw new IndexLimitError("/tmp/x.mlist", "file would grow past 1073741824 bytes");
+ * ```
+ */
+export class IndexLimitError extends Error {
+  /** Path of the index. */
+  readonly file: string;
+  /**
+   * @param file Path of the index.
+   * @param reason Which limit and by how much.
+   */
+  constructor(file: string, reason: string) {
+    super(`Cannot sync index "${file}": ${reason}`);
+    this.name = "IndexLimitError";
+    this.file = file;
+  }
+}
+
+/**
+ * Another process held the writer lock for longer than the timeout.
+ *
+ * @example
+ * ```ts
+ * import { LockTimeoutError } from "./errors.ts";
+ * throw new LockTimeoutError("/tmp/x.mlist.lock", 1234, 5000);
+ * ```
+ */
+export class LockTimeoutError extends Error {
+  /** Path of the lock file. */
+  readonly lockPath: string;
+  /** Process id of the holder, when it could be read. */
+  readonly holderPid: number | undefined;
+  /**
+   * @param lockPath Path of the lock file.
+   * @param holderPid Pid of the holder, if known.
+   * @param timeoutMs How long the caller waited.
+   */
+  constructor(lockPath: string, holderPid: number | undefined, timeoutMs: number) {
+    super(
+      `Cannot lock "${lockPath}": held by pid ${holderPid ?? "unknown"} for longer than ${timeoutMs} ms`,
+    );
+    this.name = "LockTimeoutError";
+    this.lockPath = lockPath;
+    this.holderPid = holderPid;
+  }
+}
+
+/**
+ * An operation on a closed index, a finished sync, or a read-only index.
+ *
+ * @example
+ * ```ts
+ * import { IndexStateError } from "./errors.ts";
+ * throw new IndexStateError("Cannot add to sync of \"/tmp/x\": it was already committed");
+ * ```
+ */
+export class IndexStateError extends Error {
+  /** @param message What was attempted and why it cannot be done. */
+  constructor(message: string) {
+    super(message);
+    this.name = "IndexStateError";
+  }
+}
