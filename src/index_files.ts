@@ -1,0 +1,71 @@
+/**
+ * The files that make one index, and replacing them as a whole.
+ *
+ * An index at `path` is the list file `path`, the attribute file
+ * `path.attr`, the redo journal `path.journal` and, while a writer works,
+ * the lock file `path.lock`.
+ *
+ * @module
+ */
+import { type FileIO, replaceFile } from "./io.ts";
+
+/** Paths of the files of one index. */
+export interface IndexPaths {
+  /** The list file. */
+  list: string;
+  /** The attribute file. */
+  attr: string;
+  /** The redo journal. */
+  journal: string;
+  /** The writer lock. */
+  lock: string;
+}
+
+/**
+ * The paths of the files of the index at `path`.
+ *
+ * @param path Path of the list file.
+ * @returns The four paths.
+ *
+ * @example
+ * ```ts
+ * import { indexPaths } from "./index_files.ts";
+ * console.log(indexPaths("/var/mail/u.mlist").attr); // "/var/mail/u.mlist.attr"
+ * ```
+ */
+export function indexPaths(path: string): IndexPaths {
+  return { list: path, attr: `${path}.attr`, journal: `${path}.journal`, lock: `${path}.lock` };
+}
+
+/**
+ * Replace a whole index by new images: each file is written to a temp file,
+ * flushed and renamed into place (attribute file first, list file last, so
+ * a reader that sees the new list file also finds its attributes), then the
+ * directory is flushed. A stale journal is removed, since it belongs to the
+ * old files. The caller holds the writer lock.
+ *
+ * @param io The file interface.
+ * @param path Path of the list file.
+ * @param listImage Bytes of the new list file, `[0, used_space)`.
+ * @param listSize Size to give the list file (growth padding reads as zeros).
+ * @param attrImage Bytes of the new attribute file.
+ * @returns Nothing.
+ *
+ * @example
+ * ```ts ignore
+ * import { replaceIndexFiles } from "./index_files.ts";
+ * import { nodeFileIO } from "./io.ts";
+ * replaceIndexFiles(nodeFileIO, "/tmp/u.mlist", listBytes, 512, attrBytes);
+ * ```
+ */
+export function replaceIndexFiles(
+  io: FileIO,
+  path: string,
+  listImage: Uint8Array,
+  listSize: number,
+  attrImage: Uint8Array,
+): void {
+  const p = indexPaths(path);
+  replaceFile(io, p.attr, [attrImage], attrImage.length);
+  replaceFile(io, p.list, [listImage], listSize);
+}
