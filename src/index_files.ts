@@ -68,4 +68,5 @@ export function replaceIndexFiles(
   const p = indexPaths(path);
   replaceFile(io, p.attr, [attrImage], attrImage.length);
   replaceFile(io, p.list, [listImage], listSize);
+  io.unlink(p.journal);
 }
