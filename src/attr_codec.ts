@@ -13,7 +13,8 @@
  * 24 count (entries, deleted included)  24 uid_next of the mailbox
  * 28 entry_size 32                      28 reserved (0)
  * 32 live (entries not deleted)
- * 36 reserved, 40 reserved
+ * 36 separator byte of the names (0 = unknown)
+ * 40 reserved
  * 44 CRC-32 of bytes [0, 44)
  * ```
  *
@@ -46,6 +47,8 @@ export interface AttrHeader {
   count: number;
   /** Number of entries not deleted. */
   live: number;
+  /** Separator byte the index was created with (0 = unknown). */
+  separator: number;
 }
 
 /**
@@ -59,7 +62,7 @@ export interface AttrHeader {
  * ```ts
  * import { decodeAttrHeader, encodeAttrHeader } from "./attr_codec.ts";
  * const b = new Uint8Array(48);
- * encodeAttrHeader(b, { uidValidity: 9, listFileSeq: 1, nextUid: 1, count: 0, live: 0 });
+ * encodeAttrHeader(b, { uidValidity: 9, listFileSeq: 1, nextUid: 1, count: 0, live: 0, separator: 47 });
  * console.log(decodeAttrHeader(b, 48, "x").uidValidity); // 9
  * ```
  */
@@ -74,7 +77,7 @@ export function encodeAttrHeader(bytes: Uint8Array, h: AttrHeader): void {
   dv.setUint32(24, h.count, true);
   dv.setUint32(28, ATTR_ENTRY_SIZE, true);
   dv.setUint32(32, h.live, true);
-  dv.setUint32(36, 0, true);
+  dv.setUint32(36, h.separator & 0xff, true);
   dv.setUint32(40, 0, true);
   dv.setUint32(44, hashBytes(bytes, 0, 44), true);
 }
@@ -117,6 +120,7 @@ export function decodeAttrHeader(bytes: Uint8Array, fileSize: number, file: stri
     nextUid: dv.getUint32(20, true),
     count: dv.getUint32(24, true),
     live: dv.getUint32(32, true),
+    separator: dv.getUint32(36, true) & 0xff,
   };
   if (h.count > (fileSize - ATTR_HEADER_SIZE) / ATTR_ENTRY_SIZE) {
     throw new CorruptIndexError(file, 24, `entry count ${h.count} exceeds file size ${fileSize}`);
@@ -256,6 +260,7 @@ export interface AttrColumns {
  * @param listFileSeq The list file's file_seq.
  * @param nextUid The list file's next_uid.
  * @param cols Entries, UIDs ascending.
+ * @param separator Separator byte of the names (0 = unknown).
  * @returns The file's bytes.
  *
  * @example
@@ -270,11 +275,12 @@ export function encodeAttrImage(
   listFileSeq: number,
   nextUid: number,
   cols: AttrColumns,
+  separator = 0,
 ): Uint8Array {
   const n = cols.count;
   const out = new Uint8Array(ATTR_HEADER_SIZE + n * ATTR_ENTRY_SIZE);
   const dv = new DataView(out.buffer);
-  encodeAttrHeader(out, { uidValidity, listFileSeq, nextUid, count: n, live: n });
+  encodeAttrHeader(out, { uidValidity, listFileSeq, nextUid, count: n, live: n, separator });
   const { uids, flags, statusSet, statusValues } = cols;
   for (let i = 0, pos = ATTR_HEADER_SIZE; i < n; i++, pos += ATTR_ENTRY_SIZE) {
     const set = statusSet !== undefined && statusSet[i] !== 0;

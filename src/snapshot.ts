@@ -1,0 +1,234 @@
+/**
+ * Lock-free consistent reads of an index: the list file, the attribute file
+ * and the journal record read as one state, before or after any commit.
+ *
+ * @module
+ */
+import { AttrView } from "./attr_file.ts";
+import { CorruptIndexError, IndexStateError } from "./errors.ts";
+import type { IndexPaths } from "./index_files.ts";
+import { type FileIO, readFully } from "./io.ts";
+import {
+  applyPatches,
+  decodeJournal,
+  decodeJournalHeader,
+  FILE_ATTR,
+  FILE_LIST,
+  JOURNAL_HEADER_SIZE,
+  JOURNAL_PENDING,
+  type JournalRecord,
+} from "./journal.ts";
+import { ListView } from "./view.ts";
+
+/** A consistent state of an index as a reader sees it. */
+export interface Snapshot {
+  /** The list file. */
+  list: ListView;
+  /** The attribute file, or undefined when missing or not matching the list file. */
+  attr: AttrView | undefined;
+  /** Why the attribute file was not used, when it was not. */
+  attrProblem: string | undefined;
+  /** Identity of what was read, to tell cheaply whether it is still current. */
+  stamp: SnapshotStamp;
+}
+
+/** What changes whenever a commit, compression or rebuild lands. */
+export interface SnapshotStamp {
+  /** Inode of the list file. */
+  listIno: number;
+  /** Journal sequence number (0 without a journal). */
+  journalSeq: number;
+  /** Journal state (0 without a journal). */
+  journalState: number;
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Block the calling thread for a few milliseconds.
+ *
+ * @param ms Milliseconds.
+ * @returns Nothing.
+ *
+ * @example
+ * ```ts
+ * import { sleepSync } from "./snapshot.ts";
+ * sleepSync(1);
+ * ```
+ */
+export function sleepSync(ms: number): void {
+  Atomics.wait(sleepCell, 0, 0, ms);
+}
+
+function readWhole(io: FileIO, path: string): { bytes: Uint8Array; ino: number } | undefined {
+  let fd: number;
+  try {
+    fd = io.open(path, "read");
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return undefined;
+    throw e;
+  }
+  try {
+    const st = io.fstat(fd);
+    const bytes = new Uint8Array(st.size);
+    const n = readFully(io, fd, bytes, 0, st.size, 0);
+    return { bytes: n === st.size ? bytes : bytes.subarray(0, n), ino: st.ino };
+  } finally {
+    io.close(fd);
+  }
+}
+
+/**
+ * Read the journal header's sequence and state (0, 0 when there is none).
+ *
+ * @param io The file interface.
+ * @param path Path of the journal.
+ * @returns Sequence number and state.
+ *
+ * @example
+ * ```ts
+ * import { readJournalStamp } from "./snapshot.ts";
+ * import { nodeFileIO } from "./io.ts";
+ * console.log(readJournalStamp(nodeFileIO, "/nonexistent").seq); // 0
+ * ```
+ */
+export function readJournalStamp(io: FileIO, path: string): { seq: number; state: number } {
+  let fd: number;
+  try {
+    fd = io.open(path, "read");
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return { seq: 0, state: 0 };
+    throw e;
+  }
+  try {
+    const b = new Uint8Array(JOURNAL_HEADER_SIZE);
+    readFully(io, fd, b, 0, JOURNAL_HEADER_SIZE, 0);
+    const h = decodeJournalHeader(b);
+    return h === undefined ? { seq: 0, state: 0 } : { seq: h.seq, state: h.state };
+  } finally {
+    io.close(fd);
+  }
+}
+
+/**
+ * Read the whole journal record when it is complete.
+ *
+ * @param io The file interface.
+ * @param path Path of the journal.
+ * @returns The record, or undefined when missing, torn or incomplete.
+ *
+ * @example
+ * ```ts
+ * import { readJournal } from "./snapshot.ts";
+ * import { nodeFileIO } from "./io.ts";
+ * console.log(readJournal(nodeFileIO, "/nonexistent")); // undefined
+ * ```
+ */
+export function readJournal(io: FileIO, path: string): JournalRecord | undefined {
+  const whole = readWhole(io, path);
+  return whole === undefined ? undefined : decodeJournal(whole.bytes);
+}
+
+/**
+ * Whether a snapshot still shows the current state (cheap: one stat and one
+ * 36-byte read).
+ *
+ * @param io The file interface.
+ * @param paths The index's files.
+ * @param stamp The snapshot's stamp.
+ * @returns True when no commit, compression or rebuild landed since.
+ *
+ * @example
+ * ```ts ignore
+ * if (!isCurrent(io, paths, snap.stamp)) snap = loadSnapshot(io, paths);
+ * ```
+ */
+export function isCurrent(io: FileIO, paths: IndexPaths, stamp: SnapshotStamp): boolean {
+  const st = io.stat(paths.list);
+  if (st === undefined || st.ino !== stamp.listIno) return false;
+  const j = readJournalStamp(io, paths.journal);
+  return j.seq === stamp.journalSeq && j.state === stamp.journalState;
+}
+
+/**
+ * Read the index's files as one consistent state, retrying while a writer
+ * changes them, and applying a pending journal record in memory.
+ *
+ * @param io The file interface.
+ * @param paths The index's files.
+ * @param maxWaitMs How long to keep retrying before giving up.
+ * @returns The snapshot.
+ * @throws CorruptIndexError for a damaged file; IndexStateError when no stable state could be read; ENOENT when there is no index.
+ *
+ * @example
+ * ```ts ignore
+ * const snap = loadSnapshot(nodeFileIO, indexPaths("/tmp/u.mlist"));
+ * ```
+ */
+export function loadSnapshot(io: FileIO, paths: IndexPaths, maxWaitMs = 5000): Snapshot {
+  const started = Date.now();
+  for (let attempt = 0;; attempt++) {
+    const j1 = readJournalStamp(io, paths.journal);
+    const record = j1.state === JOURNAL_PENDING ? readJournal(io, paths.journal) : undefined;
+    const pending = record !== undefined && record.seq === j1.seq ? record : undefined;
+    const renamed = (f: number) => pending !== undefined && pending.renames.includes(f);
+    const listRead = (renamed(FILE_LIST) ? readWhole(io, `${paths.list}.new`) : undefined) ??
+      readWhole(io, paths.list);
+    const attrRead = (renamed(FILE_ATTR) ? readWhole(io, `${paths.attr}.new`) : undefined) ??
+      readWhole(io, paths.attr);
+    const j2 = readJournalStamp(io, paths.journal);
+    const stable = j1.seq === j2.seq && j1.state === j2.state;
+    if (stable && listRead === undefined) {
+      const err = new Error(`Cannot open index "${paths.list}": no such file`) as Error & { code: string };
+      err.code = "ENOENT";
+      throw err;
+    }
+    if (stable && listRead !== undefined) {
+      let ok = true;
+      let list: ListView | undefined;
+      if (pending !== undefined && pending.patches.length > 0) {
+        const h = new ListView(listRead.bytes, paths.list).header;
+        if (h.fileSeq === pending.listFileSeq && h.uidValidity === pending.uidValidity) {
+          ok = applyPatches(listRead.bytes, pending, FILE_LIST) &&
+            (attrRead === undefined || applyPatches(attrRead.bytes, pending, FILE_ATTR));
+        }
+      }
+      if (ok) {
+        list = new ListView(listRead.bytes, paths.list);
+        let attr: AttrView | undefined;
+        let attrProblem: string | undefined;
+        if (attrRead === undefined) {
+          attrProblem = `attribute file "${paths.attr}" is missing`;
+        } else {
+          try {
+            attr = new AttrView(attrRead.bytes, paths.attr);
+            if (attr.header.uidValidity !== list.header.uidValidity) {
+              attrProblem = `attribute file "${paths.attr}" has uid_validity ${attr.header.uidValidity}, list file has ${list.header.uidValidity}`;
+            } else if (attr.header.listFileSeq !== list.header.fileSeq) {
+              attrProblem = `attribute file "${paths.attr}" belongs to file_seq ${attr.header.listFileSeq}, list file has ${list.header.fileSeq}`;
+            }
+          } catch (e) {
+            if (!(e instanceof CorruptIndexError)) throw e;
+            attrProblem = e.message;
+          }
+          if (attrProblem !== undefined) attr = undefined;
+        }
+        // A mismatch can be a writer between its two renames: read again for a while.
+        if (attrProblem === undefined || Date.now() - started > Math.min(maxWaitMs, 200)) {
+          return {
+            list,
+            attr,
+            attrProblem,
+            stamp: { listIno: listRead.ino, journalSeq: j2.seq, journalState: j2.state },
+          };
+        }
+      }
+    }
+    if (Date.now() - started > maxWaitMs) {
+      throw new IndexStateError(
+        `Cannot read a consistent state of index "${paths.list}": it kept changing for ${maxWaitMs} ms`,
+      );
+    }
+    sleepSync(Math.min(1 + attempt, 20));
+  }
+}

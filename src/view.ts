@@ -1,0 +1,329 @@
+/**
+ * Reading a list file image (SPEC §5): lookups by binary search per level
+ * and depth-first iteration, with every offset, count and size checked
+ * before use. A failed check throws {@linkcode CorruptIndexError}; no input
+ * can make a read loop, recurse without bound or allocate without bound.
+ *
+ * @module
+ */
+import { DELETED_BIT, DIR_HEADER_SIZE, RECORD_SIZE, UID_MASK } from "./constants.ts";
+import { CorruptIndexError } from "./errors.ts";
+import { decodeHeader, type ListHeader } from "./header.ts";
+import { hashBytes } from "./name_hash.ts";
+import { decodeOffset } from "./offset.ts";
+import { decodeName } from "./name_codec.ts";
+import type { MailboxInfo } from "./types.ts";
+
+/** Where per-UID flags come from while iterating. */
+export interface FlagSource {
+  /** Flags of a UID (0 when unknown). */
+  flagsOf(uid: number): number;
+}
+
+/** Longest name (in bytes) a reader accepts before calling the file corrupt. */
+export const MAX_NAME_SCAN = 65536;
+
+const NO_FLAGS: FlagSource = { flagsOf: () => 0 };
+
+/**
+ * A checked, read-only view of one list file image.
+ *
+ * @example Listing an image
+ * ```ts ignore
+ * import { ListView } from "./view.ts";
+ * const view = new ListView(bytes, "/tmp/u.mlist");
+ * for (const m of view.iterate("", Infinity, { flagsOf: () => 0 }, "/")) console.log(m.name);
+ * ```
+ */
+export class ListView {
+  /** The file image. */
+  readonly bytes: Uint8Array;
+  /** Path, for errors. */
+  readonly file: string;
+  /** The checked header. */
+  readonly header: ListHeader;
+  /** Little-endian view over the image. */
+  readonly dv: DataView;
+  /** End of the bytes readers may use: used_space. */
+  readonly end: number;
+
+  /**
+   * @param bytes The whole file image.
+   * @param file Path, for errors.
+   * @param fileSize The file's size (defaults to the image length).
+   */
+  constructor(bytes: Uint8Array, file: string, fileSize: number = bytes.length) {
+    this.bytes = bytes;
+    this.file = file;
+    this.header = decodeHeader(bytes, Math.min(fileSize, bytes.length), file);
+    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.end = this.header.usedSpace;
+  }
+
+  private corrupt(offset: number, check: string): never {
+    throw new CorruptIndexError(this.file, offset, check);
+  }
+
+  /**
+   * Follow a directory's next_offset chain to its newest copy and check it.
+   *
+   * @param offset Plain offset of the first copy.
+   * @returns Offset of the newest copy.
+   */
+  resolveDir(offset: number): number {
+    let off = offset;
+    for (;;) {
+      this.checkDirAt(off);
+      const next = decodeOffset(this.dv.getUint32(off, true));
+      if (next === 0) return off;
+      if (next <= off) this.corrupt(off, `next_offset ${next} does not point forward`);
+      off = next;
+    }
+  }
+
+  private checkDirAt(off: number): void {
+    if (off % 4 !== 0) this.corrupt(off, "directory is not 4-byte aligned");
+    if (off < this.header.headerSize || off + DIR_HEADER_SIZE > this.end) {
+      this.corrupt(off, `directory offset ${off} is outside [${this.header.headerSize}, ${this.end})`);
+    }
+    const size = this.dv.getUint32(off + 4, true);
+    const count = this.dv.getUint32(off + 8, true);
+    if (count > (this.end - off - DIR_HEADER_SIZE) / RECORD_SIZE) {
+      this.corrupt(off, `count ${count} exceeds file size`);
+    }
+    if (size < DIR_HEADER_SIZE + RECORD_SIZE * count) {
+      this.corrupt(off, `dir_size ${size} is smaller than 12 + 16·${count}`);
+    }
+    if (size > this.end - off) this.corrupt(off, `dir_size ${size} runs past used_space ${this.end}`);
+  }
+
+  /**
+   * Offset of the newest root directory, or 0 when the file has none.
+   *
+   * @returns The root directory offset or 0.
+   */
+  rootDir(): number {
+    if (this.end <= this.header.headerSize) return 0;
+    return this.resolveDir(this.header.headerSize);
+  }
+
+  /** Number of records of the (checked) directory at `dir`. */
+  dirCount(dir: number): number {
+    return this.dv.getUint32(dir + 8, true);
+  }
+
+  /**
+   * Check a record's name and return its end (the NUL's position).
+   *
+   * @param rec Offset of the record.
+   * @returns [start, end) of the name, as `end`; start is `nameStart(rec)`.
+   */
+  nameEnd(rec: number): number {
+    const start = this.dv.getUint32(rec + 8, true);
+    if (start < this.header.headerSize || start >= this.end) {
+      this.corrupt(rec + 8, `name_offset ${start} is outside the used space`);
+    }
+    const limit = Math.min(this.end, start + MAX_NAME_SCAN);
+    const nul = this.bytes.subarray(0, limit).indexOf(0, start);
+    if (nul < 0) this.corrupt(start, `name is not NUL-terminated within ${limit - start} bytes`);
+    if (nul === start) this.corrupt(start, "name is empty");
+    return nul;
+  }
+
+  /** Checked UID word's UID of the record at `rec` (0 is rejected). */
+  private uidAt(rec: number): number {
+    const uid = this.dv.getUint32(rec + 4, true) & UID_MASK;
+    if (uid === 0) this.corrupt(rec + 4, "uid is 0");
+    return uid;
+  }
+
+  /**
+   * Offset of the newest child directory of the record at `rec`, or 0.
+   *
+   * @param rec Offset of a record.
+   * @returns The child directory's newest copy, or 0.
+   */
+  childDir(rec: number): number {
+    const d = decodeOffset(this.dv.getUint32(rec + 12, true));
+    return d === 0 ? 0 : this.resolveDir(d);
+  }
+
+  /**
+   * Whether the directory at `dir` (0 = none) has a live record.
+   *
+   * @param dir A checked directory offset or 0.
+   * @returns True when at least one record is not deleted.
+   */
+  hasLive(dir: number, budget?: { n: number }): boolean {
+    if (dir === 0) return false;
+    const count = this.dirCount(dir);
+    for (let i = 0, rec = dir + DIR_HEADER_SIZE; i < count; i++, rec += RECORD_SIZE) {
+      if ((this.dv.getUint32(rec + 4, true) & DELETED_BIT) === 0) return true;
+      if (budget !== undefined && --budget.n < 0) {
+        this.corrupt(rec, "directory links form a cycle or are shared");
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Find the record of one level's name in a directory by binary search.
+   *
+   * @param dir A checked directory offset.
+   * @param name Buffer holding the name.
+   * @param start Start of the name.
+   * @param end End of the name.
+   * @param hash The name's hash.
+   * @returns Offset of the live record, or 0.
+   */
+  findInDir(dir: number, name: Uint8Array, start: number, end: number, hash: number): number {
+    const count = this.dirCount(dir);
+    const base = dir + DIR_HEADER_SIZE;
+    let lo = 0, hi = count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.dv.getUint32(base + mid * RECORD_SIZE, true) < hash) lo = mid + 1;
+      else hi = mid;
+    }
+    const len = end - start;
+    for (let i = lo; i < count; i++) {
+      const rec = base + i * RECORD_SIZE;
+      if (this.dv.getUint32(rec, true) !== hash) break;
+      const nEnd = this.nameEnd(rec);
+      const nStart = this.dv.getUint32(rec + 8, true);
+      if (nEnd - nStart !== len) continue;
+      let same = true;
+      for (let k = 0; k < len; k++) {
+        if (this.bytes[nStart + k] !== name[start + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (!same) continue;
+      if ((this.dv.getUint32(rec + 4, true) & DELETED_BIT) !== 0) continue;
+      this.uidAt(rec);
+      return rec;
+    }
+    return 0;
+  }
+
+  /**
+   * Find the record of a full name given as bytes.
+   *
+   * @param name Buffer holding the name.
+   * @param length Bytes of the name.
+   * @param sep Separator byte.
+   * @returns Offset of the record, or 0 when not found (or the name is empty).
+   */
+  findRecord(name: Uint8Array, length: number, sep: number): number {
+    let dir = this.rootDir();
+    let rec = 0;
+    let i = 0;
+    while (i < length) {
+      while (i < length && name[i] === sep) i++;
+      if (i >= length) break;
+      let j = i;
+      while (j < length && name[j] !== sep) j++;
+      if (dir === 0) return 0;
+      rec = this.findInDir(dir, name, i, j, hashBytes(name, i, j));
+      if (rec === 0) return 0;
+      i = j;
+      if (i < length) dir = this.childDir(rec);
+    }
+    return rec;
+  }
+
+  /**
+   * UID of the live record at `rec`.
+   *
+   * @param rec A record offset returned by a find.
+   * @returns Its UID.
+   */
+  uidOf(rec: number): number {
+    return this.uidAt(rec);
+  }
+
+  /**
+   * Iterate live records under a directory depth-first in on-disk order.
+   *
+   * @param startDir Directory to start in (0 = nothing).
+   * @param prefix Full name of the directory's owner ("" for the root).
+   * @param depth 0 = only this directory's records; Infinity = all.
+   * @param flags Where flags come from.
+   * @param separator Separator used to join names.
+   * @returns A generator of mailboxes.
+   */
+  *iterateDir(
+    startDir: number,
+    prefix: string,
+    depth: number,
+    flags: FlagSource,
+    separator: string,
+  ): Generator<MailboxInfo> {
+    if (startDir === 0) return;
+    // Explicit stack: (dir, next index, prefix). Bounded by a budget of record
+    // visits so that shared or cyclic links in a hostile file cannot loop.
+    const budget = { n: 2 * Math.floor(this.end / RECORD_SIZE) + 1024 };
+    const dirs: number[] = [startDir];
+    const idx: number[] = [0];
+    const prefixes: string[] = [prefix];
+    while (dirs.length > 0) {
+      const top = dirs.length - 1;
+      const dir = dirs[top];
+      const i = idx[top];
+      const count = this.dirCount(dir);
+      if (i >= count) {
+        dirs.pop();
+        idx.pop();
+        prefixes.pop();
+        continue;
+      }
+      idx[top] = i + 1;
+      const rec = dir + DIR_HEADER_SIZE + i * RECORD_SIZE;
+      if (--budget.n < 0) this.corrupt(rec, "directory links form a cycle or are shared");
+      const word = this.dv.getUint32(rec + 4, true);
+      if ((word & DELETED_BIT) !== 0) continue;
+      const uid = this.uidAt(rec);
+      const nEnd = this.nameEnd(rec);
+      const nStart = this.dv.getUint32(rec + 8, true);
+      const base = prefixes[top];
+      budget.n -= (nEnd - nStart) >> 4;
+      const component = decodeName(this.bytes, nStart, nEnd);
+      const name = base === "" ? component : base + separator + component;
+      const child = this.childDir(rec);
+      const hasChildren = this.hasLive(child, budget);
+      yield { name, uid, hasChildren, flags: flags.flagsOf(uid) };
+      if (hasChildren && top < depth) {
+        dirs.push(child);
+        idx.push(0);
+        prefixes.push(name);
+      }
+    }
+  }
+
+  /**
+   * Iterate the mailboxes under `path`.
+   *
+   * @param path Full name of the parent ("" = root).
+   * @param depth 0 = direct children only; Infinity = all.
+   * @param flags Where flags come from.
+   * @param separator The index's separator.
+   * @param encoded Bytes of `path`, their length and the separator byte.
+   * @returns A generator of mailboxes.
+   */
+  iterate(
+    path: string,
+    depth: number,
+    flags: FlagSource = NO_FLAGS,
+    separator: string,
+    encoded?: { bytes: Uint8Array; length: number; sep: number },
+  ): Generator<MailboxInfo> {
+    if (path === "" || encoded === undefined || encoded.length === 0) {
+      return this.iterateDir(this.rootDir(), "", depth, flags, separator);
+    }
+    const rec = this.findRecord(encoded.bytes, encoded.length, encoded.sep);
+    if (rec === 0) return this.iterateDir(0, "", depth, flags, separator);
+    const normalized = path.split(separator).filter((c) => c !== "").join(separator);
+    return this.iterateDir(this.childDir(rec), normalized, depth, flags, separator);
+  }
+}
