@@ -1,0 +1,35 @@
+/**
+ * A compact binary index of an IMAP server's folder hierarchy: one list file
+ * (directories of 16-byte records with CRC-32 name hashes) plus an attribute
+ * file (flags and a STATUS cache per UID), answering LIST, lookups and
+ * STATUS without walking the mail store. Syncs are crash-safe and take one
+ * writer at a time across processes; reads take no lock.
+ *
+ * @example Sync a few mailboxes and list them
+ * ```ts
+ * import { MailboxListIndex } from "./mod.ts";
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ *
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
+ * const index = await MailboxListIndex.open(dir + "/mailboxes.mlist");
+ * const sync = await index.syncBegin({ recursive: true });
+ * for (const name of ["INBOX", "INBOX/Sent", "Archive/2009"]) sync.add(name);
+ * await sync.commit();
+ * for (const m of index.iterate()) console.log(m.name, m.uid, m.hasChildren, m.flags);
+ * await index.close();
+ * rmSync(dir, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+export { MailboxListIndex, SyncContext } from "./src/index.ts";
+export type { IndexHeader, OpenOptions, SyncResult } from "./src/index.ts";
+export type { SyncOptions } from "./src/sync.ts";
+export type { IterateOptions, MailboxInfo, MailboxStatus } from "./src/types.ts";
+export { MailboxFlags } from "./src/constants.ts";
+export { CorruptIndexError, IndexLimitError, IndexStateError, InvalidNameError, LockTimeoutError } from "./src/errors.ts";
+export { decodeOffset, encodeOffset } from "./src/offset.ts";
+export { nameHash } from "./src/name_hash.ts";
+export type { FileIO, FileStat, OpenMode } from "./src/io.ts";
+export { nodeFileIO } from "./src/io.ts";

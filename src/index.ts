@@ -1,0 +1,526 @@
+/**
+ * {@linkcode MailboxListIndex}: one mailbox list index on disk — lock-free
+ * reads (lookup, iterate, status) and synchronized, crash-safe syncs.
+ *
+ * @module
+ */
+import { encodeAttrImage } from "./attr_codec.ts";
+import type { AttrView } from "./attr_file.ts";
+import { compactImages } from "./compact.ts";
+import { HEADER_SIZE, MAX_FILE_SIZE } from "./constants.ts";
+import { CorruptIndexError, IndexStateError, InvalidNameError } from "./errors.ts";
+import { needsCompression } from "./growth.ts";
+import { encodeHeader, type ListHeader } from "./header.ts";
+import { indexPaths, type IndexPaths, replaceIndexFiles } from "./index_files.ts";
+import { type FileIO, nodeFileIO } from "./io.ts";
+import { JOURNAL_PENDING } from "./journal.ts";
+import { acquireLock, type WriterLock } from "./lock.ts";
+import { NameEncoder, separatorByte } from "./name_codec.ts";
+import { isCurrent, loadSnapshot, readJournalStamp, type Snapshot } from "./snapshot.ts";
+import { type CommitPlan, DEFAULT_LIMITS, type NameLimits, SyncEngine, type SyncOptions } from "./sync.ts";
+import type { IterateOptions, MailboxInfo, MailboxStatus } from "./types.ts";
+import { commitPlan, recoverJournal, replaceFiles } from "./writer.ts";
+import type { ListView } from "./view.ts";
+
+/** Options of {@linkcode MailboxListIndex.open}. */
+export interface OpenOptions {
+  /** Hierarchy separator, one byte (default: the one stored at creation, else "/"). */
+  separator?: string;
+  /** Open for reading only: never create, lock or write. */
+  readonly?: boolean;
+  /** uid_validity for a new index (default: seconds since the epoch). */
+  uidValidity?: number;
+  /** The I/O seam (default: node:fs). */
+  io?: FileIO;
+  /** Flush to stable storage at each commit step (default true). */
+  durable?: boolean;
+  /** How long a sync waits for the writer lock (default 10 s). */
+  lockTimeoutMs?: number;
+  /** Age after which a lock whose holder seems alive is taken over anyway (default 60 s). */
+  staleLockMs?: number;
+  /** Longest name component in bytes (default 255). */
+  maxComponentLength?: number;
+  /** Most levels in a name (default 128). */
+  maxDepth?: number;
+  /** Largest list file in bytes (default and maximum: just under 1 GiB). */
+  maxFileSize?: number;
+  /** Readers re-check the files at most this often (default 0: before every answer). */
+  checkIntervalMs?: number;
+  /** Where warnings go (default console.warn). */
+  onWarning?: (message: string) => void;
+}
+
+/** The list file header as the API reports it. */
+export interface IndexHeader {
+  /** Bumped each time the file is recreated. */
+  fileSeq: number;
+  /** The index's UIDVALIDITY. */
+  uidValidity: number;
+  /** The UID the next new mailbox gets. */
+  nextUid: number;
+  /** Bytes in use. */
+  usedSpace: number;
+  /** Bytes known to be garbage. */
+  deletedSpace: number;
+}
+
+/** What a commit did. */
+export interface SyncResult {
+  /** Mailboxes added. */
+  added: number;
+  /** Mailboxes deleted. */
+  deleted: number;
+  /** Whether anything was written. */
+  changed: boolean;
+  /** Whether the file was compressed afterwards. */
+  compressed: boolean;
+}
+
+/**
+ * A sync in progress (SPEC §4). Holds the writer lock until
+ * {@linkcode SyncContext.commit} or {@linkcode SyncContext.rollback}.
+ *
+ * @example
+ * ```ts ignore
+ * const ctx = await index.syncBegin({ recursive: true });
+ * ctx.add("INBOX");
+ * await ctx.commit();
+ * ```
+ */
+export class SyncContext {
+  #index: MailboxListIndex;
+  #engine: SyncEngine;
+  #lock: WriterLock;
+  #done = false;
+
+  /** @internal */
+  constructor(index: MailboxListIndex, engine: SyncEngine, lock: WriterLock) {
+    this.#index = index;
+    this.#engine = engine;
+    this.#lock = lock;
+  }
+
+  #check(): void {
+    if (this.#done) throw new IndexStateError(`Cannot use the sync of "${this.#index.path}": it already ended`);
+  }
+
+  /**
+   * Report one existing mailbox. Its missing parents are created.
+   *
+   * @param name Full mailbox name.
+   * @returns Its UID.
+   * @throws InvalidNameError when the name cannot be stored; the sync goes on.
+   */
+  add(name: string): number {
+    this.#check();
+    return this.#engine.add(name);
+  }
+
+  /**
+   * Replace the stored flags of a mailbox (applied after the sync's own rules).
+   *
+   * @param uid The mailbox's UID.
+   * @param flags {@linkcode MailboxFlags} bits.
+   * @returns Nothing.
+   */
+  setFlags(uid: number, flags: number): void {
+    this.#check();
+    this.#engine.setFlags(uid, flags);
+  }
+
+  /**
+   * Set the cached STATUS of a mailbox.
+   *
+   * @param uidOrName UID or full name of the mailbox.
+   * @param status The figures.
+   * @returns Nothing.
+   */
+  setStatus(uidOrName: number | string, status: MailboxStatus): void {
+    this.#check();
+    this.#engine.setStatus(uidOrName, status);
+  }
+
+  /**
+   * Write the sync all-or-nothing, compress when due, release the lock.
+   *
+   * @returns What changed.
+   */
+  // deno-lint-ignore require-await
+  async commit(): Promise<SyncResult> {
+    this.#check();
+    this.#done = true;
+    try {
+      return this.#index._commit(this.#engine.plan());
+    } finally {
+      this.#index._endSync();
+      this.#lock.release();
+    }
+  }
+
+  /**
+   * Drop the sync; nothing is written.
+   *
+   * @returns Nothing.
+   */
+  // deno-lint-ignore require-await
+  async rollback(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    this.#index._endSync();
+    this.#lock.release();
+  }
+}
+
+/**
+ * A mailbox list index: a folder hierarchy in one binary file plus its
+ * attribute file (SPEC §2, §3).
+ *
+ * @example Sync a few names and list them
+ * ```ts
+ * import { MailboxListIndex } from "./index.ts";
+ * import { mkdtempSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * const index = await MailboxListIndex.open(mkdtempSync(tmpdir() + "/mli-") + "/u.mlist");
+ * const ctx = await index.syncBegin({ recursive: true });
+ * for (const name of ["INBOX", "INBOX/Sent", "Archive/2009"]) ctx.add(name);
+ * await ctx.commit();
+ * for (const m of index.iterate()) console.log(m.name, m.uid, m.flags);
+ * await index.close();
+ * ```
+ */
+export class MailboxListIndex {
+  /** Path of the list file. */
+  readonly path: string;
+  /** The index's files. */
+  readonly paths: IndexPaths;
+  /** Whether the index was opened read-only. */
+  readonly readonly: boolean;
+  #io: FileIO;
+  #sep: number;
+  #sepChar: string;
+  #options: OpenOptions;
+  #limits: NameLimits;
+  #snap: Snapshot | undefined;
+  #corruption: CorruptIndexError | undefined;
+  #lastCheck = 0;
+  #syncing = false;
+  #closed = false;
+  #encoder = new NameEncoder();
+  #warn: (message: string) => void;
+
+  private constructor(path: string, options: OpenOptions, sep: number) {
+    this.path = path;
+    this.paths = indexPaths(path);
+    this.readonly = options.readonly ?? false;
+    this.#io = options.io ?? nodeFileIO;
+    this.#options = options;
+    this.#sep = sep;
+    this.#sepChar = String.fromCharCode(sep);
+    this.#warn = options.onWarning ?? ((m) => console.warn(m));
+    this.#limits = {
+      maxComponentLength: options.maxComponentLength ?? DEFAULT_LIMITS.maxComponentLength,
+      maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth,
+      maxFileSize: Math.min(options.maxFileSize ?? MAX_FILE_SIZE, MAX_FILE_SIZE),
+    };
+  }
+
+  /**
+   * Open an index, creating it when it does not exist (unless read-only).
+   *
+   * @param path Path of the list file.
+   * @param options Open options.
+   * @returns The open index.
+   * @throws CorruptIndexError for a damaged read-only index; an ENOENT error for a missing read-only one.
+   *
+   * @example
+   * ```ts ignore
+   * const index = await MailboxListIndex.open("/var/mail/u/mailboxes.mlist", { separator: "." });
+   * ```
+   */
+  static async open(path: string, options: OpenOptions = {}): Promise<MailboxListIndex> {
+    const io = options.io ?? nodeFileIO;
+    const paths = indexPaths(path);
+    const readonly = options.readonly ?? false;
+    if (!readonly) {
+      const exists = io.stat(paths.list) !== undefined;
+      const pending = readJournalStamp(io, paths.journal).state === JOURNAL_PENDING;
+      if (!exists || pending) {
+        const lock = await acquireLock(path, lockOptions(options));
+        try {
+          recoverJournal(io, paths, { durable: options.durable ?? true });
+          if (io.stat(paths.list) === undefined) {
+            createEmpty(io, path, options.uidValidity, separatorByte(options.separator ?? "/"));
+          }
+        } finally {
+          lock.release();
+        }
+      }
+    }
+    let sep = options.separator !== undefined ? separatorByte(options.separator) : 0;
+    const index = new MailboxListIndex(path, options, sep || 0x2f);
+    try {
+      index.#snap = loadSnapshot(io, paths);
+      const stored = index.#snap.attr?.header.separator ?? 0;
+      if (stored !== 0 && sep !== 0 && stored !== sep) {
+        throw new IndexStateError(
+          `Cannot open index "${path}" with separator ${JSON.stringify(options.separator)}: it was created with ${
+            JSON.stringify(String.fromCharCode(stored))
+          }`,
+        );
+      }
+      if (sep === 0) sep = stored || 0x2f;
+      index.#sep = sep;
+      index.#sepChar = String.fromCharCode(sep);
+    } catch (e) {
+      if (!(e instanceof CorruptIndexError) || readonly) throw e;
+      // A writable index that is damaged: the next sync rebuilds or recreates it.
+      index.#corruption = e;
+      index.#warn(`Index "${path}" is corrupt (${e.message}); the next sync will rebuild it`);
+    }
+    return index;
+  }
+
+  /** The hierarchy separator. */
+  get separator(): string {
+    return this.#sepChar;
+  }
+
+  /** The list file header, re-read when another process changed the index. */
+  get header(): IndexHeader {
+    const h = this.#view().header;
+    return {
+      fileSeq: h.fileSeq,
+      uidValidity: h.uidValidity,
+      nextUid: h.nextUid,
+      usedSpace: h.usedSpace,
+      deletedSpace: h.deletedSpace,
+    };
+  }
+
+  /**
+   * Re-read the files if another process committed since the last read.
+   *
+   * @returns Nothing.
+   */
+  refresh(): void {
+    this.#ensureOpen();
+    const snap = this.#snap;
+    if (snap === undefined || !isCurrent(this.#io, this.paths, snap.stamp)) {
+      this.#snap = loadSnapshot(this.#io, this.paths);
+      this.#corruption = undefined;
+      if (this.#snap.attrProblem !== undefined) this.#warn(`Index "${this.path}": ${this.#snap.attrProblem}`);
+    }
+    this.#lastCheck = Date.now();
+  }
+
+  #ensureOpen(): void {
+    if (this.#closed) throw new IndexStateError(`Cannot use index "${this.path}": it is closed`);
+  }
+
+  #current(): Snapshot {
+    this.#ensureOpen();
+    if (this.#corruption !== undefined && this.#snap === undefined) {
+      try {
+        this.refresh();
+      } catch (e) {
+        if (e instanceof CorruptIndexError) throw e;
+        throw e;
+      }
+    }
+    const interval = this.#options.checkIntervalMs ?? 0;
+    if (this.#snap === undefined || Date.now() - this.#lastCheck >= interval) this.refresh();
+    return this.#snap!;
+  }
+
+  #view(): ListView {
+    return this.#current().list;
+  }
+
+  #encode(name: string): number {
+    if (name.indexOf("\0") >= 0) throw new InvalidNameError(name, "contains a NUL byte");
+    return this.#encoder.encode(name);
+  }
+
+  /**
+   * The UID of a mailbox.
+   *
+   * @param name Full name.
+   * @returns Its UID, or undefined when it is not in the index.
+   */
+  lookup(name: string): number | undefined {
+    const snap = this.#current();
+    const n = this.#encode(name);
+    const rec = snap.list.findRecord(this.#encoder.bytes, n, this.#sep);
+    return rec === 0 ? undefined : snap.list.uidOf(rec);
+  }
+
+  /**
+   * The mailboxes under `path`, depth-first in on-disk order.
+   *
+   * @param path Parent mailbox ("" = all).
+   * @param options `depth` 0 = direct children only.
+   * @returns The mailboxes.
+   */
+  iterate(path = "", options: IterateOptions = {}): Iterable<MailboxInfo> {
+    const snap = this.#current();
+    const depth = options.depth ?? Infinity;
+    const n = path === "" ? 0 : this.#encode(path);
+    const flags = snap.attr ?? { flagsOf: () => 0 };
+    return snap.list.iterate(path, depth, flags, this.#sepChar, {
+      bytes: this.#encoder.bytes.slice(0, n),
+      length: n,
+      sep: this.#sep,
+    });
+  }
+
+  /**
+   * The flags of a mailbox.
+   *
+   * @param name Full name.
+   * @returns Its flags, or undefined when it is not in the index.
+   */
+  flags(name: string): number | undefined {
+    const uid = this.lookup(name);
+    if (uid === undefined) return undefined;
+    return this.#snap!.attr?.flagsOf(uid) ?? 0;
+  }
+
+  /**
+   * The cached STATUS of a mailbox.
+   *
+   * @param name Full name.
+   * @returns The figures, or undefined when the mailbox or its cache is missing.
+   */
+  status(name: string): MailboxStatus | undefined {
+    const uid = this.lookup(name);
+    if (uid === undefined) return undefined;
+    return this.#snap!.attr?.statusOf(uid);
+  }
+
+  /**
+   * Start a sync: takes the writer lock (waiting up to the lock timeout),
+   * finishes an interrupted commit, and reads the current state.
+   *
+   * @param options Path, recursive, partial.
+   * @returns The sync context.
+   * @throws LockTimeoutError when another writer holds the lock too long.
+   */
+  async syncBegin(options: SyncOptions = {}): Promise<SyncContext> {
+    this.#ensureOpen();
+    if (this.readonly) throw new IndexStateError(`Cannot sync index "${this.path}": it was opened read-only`);
+    if (this.#syncing) throw new IndexStateError(`Cannot sync index "${this.path}": a sync is already running`);
+    this.#syncing = true;
+    let lock: WriterLock | undefined;
+    try {
+      lock = await acquireLock(this.path, lockOptions(this.#options));
+      recoverJournal(this.#io, this.paths, { durable: this.#options.durable ?? true });
+      let snap: Snapshot;
+      try {
+        this.refresh();
+        snap = this.#snap!;
+      } catch (e) {
+        if (!(e instanceof CorruptIndexError)) throw e;
+        snap = this.#recoverCorrupt(e, options);
+      }
+      let attr: AttrView | undefined = snap.attr;
+      if (attr === undefined) {
+        this.#warn(
+          `Index "${this.path}": ${snap.attrProblem ?? "attribute file unusable"}; its attributes are rebuilt by this sync`,
+        );
+      }
+      const engine = new SyncEngine(snap.list, attr, this.#sep, options, this.#limits);
+      return new SyncContext(this, engine, lock);
+    } catch (e) {
+      this.#syncing = false;
+      lock?.release();
+      throw e;
+    }
+  }
+
+  /** A damaged index found by a writer: a full sync rebuilds it from its names, anything else starts afresh. */
+  #recoverCorrupt(e: CorruptIndexError, options: SyncOptions): Snapshot {
+    const full = (options.path ?? "") === "" && !options.partial;
+    const stamp = Date.now();
+    if (!full) {
+      for (const p of [this.paths.list, this.paths.attr]) {
+        if (this.#io.stat(p) !== undefined) this.#io.rename(p, `${p}.corrupt-${stamp}`);
+      }
+      this.#warn(
+        `Index "${this.path}" is corrupt (${e.message}); set aside as "${this.path}.corrupt-${stamp}" and recreated`,
+      );
+    } else {
+      this.#warn(`Index "${this.path}" is corrupt (${e.message}); rebuilding it from this full sync`);
+    }
+    createEmpty(this.#io, this.path, this.#options.uidValidity, this.#sep);
+    this.#snap = undefined;
+    this.refresh();
+    return this.#snap!;
+  }
+
+  /** @internal Commit a planned sync (lock held). */
+  _commit(plan: CommitPlan): SyncResult {
+    const snap = this.#snap!;
+    const durable = this.#options.durable ?? true;
+    const target = { fileSeq: snap.list.header.fileSeq, uidValidity: snap.list.header.uidValidity };
+    try {
+      commitPlan(this.#io, this.paths, target, plan, { durable });
+    } finally {
+      this.#snap = undefined;
+    }
+    let compressed = false;
+    if (plan.changed && needsCompression(plan.header.usedSpace, plan.header.deletedSpace)) {
+      this.refresh();
+      const now = this.#snap!;
+      const images = compactImages(now.list, now.attr, this.#sep);
+      replaceFiles(this.#io, this.paths, {
+        fileSeq: now.list.header.fileSeq,
+        uidValidity: now.list.header.uidValidity,
+      }, images.list, images.listSize, images.attr, { durable });
+      this.#snap = undefined;
+      compressed = true;
+    }
+    this.refresh();
+    return { added: plan.added, deleted: plan.deleted, changed: plan.changed, compressed };
+  }
+
+  /** @internal */
+  _endSync(): void {
+    this.#syncing = false;
+  }
+
+  /**
+   * Close the index. Reads after this throw.
+   *
+   * @returns Nothing.
+   */
+  // deno-lint-ignore require-await
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#snap = undefined;
+  }
+}
+
+function lockOptions(options: OpenOptions) {
+  return {
+    timeoutMs: options.lockTimeoutMs,
+    staleMs: options.staleLockMs,
+    onWarning: options.onWarning,
+  };
+}
+
+/** Write an empty index (header only, no root directory) atomically. */
+function createEmpty(io: FileIO, path: string, uidValidity: number | undefined, sep: number): void {
+  const uv = (uidValidity ?? Math.floor(Date.now() / 1000)) >>> 0 || 1;
+  const header: ListHeader = {
+    fileSeq: 1,
+    headerSize: HEADER_SIZE,
+    uidValidity: uv,
+    nextUid: 1,
+    usedSpace: HEADER_SIZE,
+    deletedSpace: 0,
+  };
+  const list = new Uint8Array(HEADER_SIZE);
+  encodeHeader(list, header);
+  const attr = encodeAttrImage(uv, 1, 1, { uids: new Uint32Array(0), flags: new Uint8Array(0), count: 0 }, sep);
+  replaceIndexFiles(io, path, list, HEADER_SIZE, attr);
+}

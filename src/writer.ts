@@ -1,0 +1,285 @@
+/**
+ * Applying a commit to the files, all-or-nothing (SPEC §4 rule 11, §6):
+ * appended data first and flushed, then one checksummed journal record of
+ * every in-place change, flushed, then the changes, flushed, then the record
+ * marked applied. Whole-file replacements (compression, rebuild, a rebuilt
+ * attribute file) go through the same record as renames of `.new` files.
+ *
+ * @module
+ */
+import { GROWTH_BLOCK, MAX_FILE_SIZE } from "./constants.ts";
+import { grownSize } from "./growth.ts";
+import type { IndexPaths } from "./index_files.ts";
+import { type FileIO, writeFully } from "./io.ts";
+import {
+  encodeJournal,
+  encodeJournalHeader,
+  FILE_ATTR,
+  FILE_LIST,
+  JOURNAL_APPLIED,
+  JOURNAL_PENDING,
+  type JournalPatch,
+  type JournalRecord,
+} from "./journal.ts";
+import { dirName } from "./path.ts";
+import { readJournal, readJournalStamp } from "./snapshot.ts";
+import type { CommitPlan } from "./sync.ts";
+
+/** Options of the writer. */
+export interface WriterOptions {
+  /** Flush to stable storage at each step (default true). */
+  durable: boolean;
+}
+
+/** A commit's identity: what the journal record binds to. */
+export interface CommitTarget {
+  /** file_seq of the list file being changed. */
+  fileSeq: number;
+  /** uid_validity of the list file being changed. */
+  uidValidity: number;
+}
+
+function withFile<T>(io: FileIO, path: string, fn: (fd: number) => T): T {
+  const fd = io.open(path, "readwrite");
+  try {
+    return fn(fd);
+  } finally {
+    io.close(fd);
+  }
+}
+
+/** Give an I/O failure a message that names the file and the step. */
+function ioError(e: unknown, path: string, step: string): Error {
+  const code = (e as { code?: string }).code;
+  const reason = code === "ENOSPC"
+    ? "no space left on device"
+    : code === "EDQUOT"
+    ? "disk quota exceeded"
+    : (e as Error).message ?? String(e);
+  const err = new Error(`Cannot ${step} "${path}": ${reason}`, { cause: e }) as Error & { code?: string };
+  if (code !== undefined) err.code = code;
+  return err;
+}
+
+/**
+ * Replay a pending, complete journal record (idempotent), then mark it
+ * applied. An incomplete or foreign record is left alone (it never took
+ * effect). Stale `.new` files of an unfinished replacement are removed.
+ *
+ * @param io The file interface.
+ * @param paths The index's files.
+ * @param options Writer options.
+ * @returns True when a record was replayed.
+ *
+ * @example
+ * ```ts ignore
+ * recoverJournal(nodeFileIO, indexPaths("/tmp/u.mlist"), { durable: true });
+ * ```
+ */
+export function recoverJournal(io: FileIO, paths: IndexPaths, options: WriterOptions): boolean {
+  const stamp = readJournalStamp(io, paths.journal);
+  const record = stamp.state === JOURNAL_PENDING ? readJournal(io, paths.journal) : undefined;
+  if (record === undefined || record.seq !== stamp.seq) {
+    io.unlink(`${paths.list}.new`);
+    io.unlink(`${paths.attr}.new`);
+    return false;
+  }
+  applyRecord(io, paths, record, options);
+  return true;
+}
+
+function applyRecord(io: FileIO, paths: IndexPaths, record: JournalRecord, options: WriterOptions): void {
+  for (const file of [FILE_LIST, FILE_ATTR]) {
+    const path = file === FILE_LIST ? paths.list : paths.attr;
+    const patches = record.patches.filter((p) => p.file === file);
+    if (patches.length > 0 && io.stat(path) !== undefined) {
+      withFile(io, path, (fd) => {
+        for (const p of patches) writeFully(io, fd, p.bytes, 0, p.bytes.length, p.offset);
+        if (options.durable) io.flush(fd);
+      });
+    }
+  }
+  let renamed = false;
+  for (const file of record.renames) {
+    const path = file === FILE_LIST ? paths.list : paths.attr;
+    if (io.stat(`${path}.new`) !== undefined) {
+      io.rename(`${path}.new`, path);
+      renamed = true;
+    }
+  }
+  if (renamed && options.durable) io.flushDir(dirName(paths.list));
+  withFile(io, paths.journal, (fd) => {
+    const h = encodeJournalHeader({ ...record, state: JOURNAL_APPLIED });
+    writeFully(io, fd, h, 0, h.length, 0);
+  });
+}
+
+function writeJournal(io: FileIO, paths: IndexPaths, bytes: Uint8Array, options: WriterOptions): void {
+  const fd = io.open(paths.journal, "create");
+  try {
+    writeFully(io, fd, bytes, 0, bytes.length, 0);
+    io.truncate(fd, bytes.length);
+    if (options.durable) io.flush(fd);
+  } finally {
+    io.close(fd);
+  }
+}
+
+function writeNewFile(io: FileIO, path: string, bytes: Uint8Array, size: number, options: WriterOptions): void {
+  io.unlink(path);
+  const fd = io.open(path, "createExclusive");
+  try {
+    writeFully(io, fd, bytes, 0, bytes.length, 0);
+    if (size > bytes.length) io.truncate(fd, size);
+    if (options.durable) io.flush(fd);
+  } catch (e) {
+    io.close(fd);
+    io.unlink(path);
+    throw e;
+  }
+  io.close(fd);
+}
+
+/**
+ * Commit a sync's plan to the files.
+ *
+ * @param io The file interface.
+ * @param paths The index's files.
+ * @param target The list file the plan was computed on.
+ * @param plan The plan.
+ * @param options Writer options.
+ * @returns Nothing; on an error before the journal record is flushed nothing changed.
+ *
+ * @example
+ * ```ts ignore
+ * commitPlan(nodeFileIO, paths, { fileSeq: 1, uidValidity: 7 }, engine.plan(), { durable: true });
+ * ```
+ */
+export function commitPlan(
+  io: FileIO,
+  paths: IndexPaths,
+  target: CommitTarget,
+  plan: CommitPlan,
+  options: WriterOptions,
+): void {
+  if (!plan.changed) return;
+  const attr = plan.attr;
+  // 1. Data that no reader can see yet: directories past used_space, entries past the count.
+  try {
+    withFile(io, paths.list, (fd) => {
+      if (plan.append.length > 0) {
+        const need = plan.header.usedSpace;
+        const size = io.fstat(fd).size;
+        if (need > size) {
+          const grown = Math.min(grownSize(need), Math.max(need, Math.floor(MAX_FILE_SIZE / GROWTH_BLOCK) * GROWTH_BLOCK));
+          io.truncate(fd, grown);
+        }
+        writeFully(io, fd, plan.append, 0, plan.append.length, plan.appendOffset);
+        if (options.durable) io.flush(fd);
+      }
+    });
+  } catch (e) {
+    throw ioError(e, paths.list, "write new directories to");
+  }
+  try {
+    if (attr.kind === "patch" && attr.append.length > 0) {
+      withFile(io, paths.attr, (fd) => {
+        writeFully(io, fd, attr.append, 0, attr.append.length, attr.appendOffset);
+        if (options.durable) io.flush(fd);
+      });
+    } else if (attr.kind === "replace") {
+      writeNewFile(io, `${paths.attr}.new`, attr.image, attr.image.length, options);
+    }
+  } catch (e) {
+    throw ioError(e, paths.attr, "write attributes to");
+  }
+  // 2. The journal record of every in-place change.
+  const patches: JournalPatch[] = plan.listPatches.map((p) => ({ file: FILE_LIST, offset: p.offset, bytes: p.bytes }));
+  if (attr.kind === "patch") {
+    for (const p of attr.patches) patches.push({ file: FILE_ATTR, offset: p.offset, bytes: p.bytes });
+  }
+  const seq = readJournalStamp(io, paths.journal).seq + 1;
+  const bytes = encodeJournal(seq, target.fileSeq, target.uidValidity, patches, attr.kind === "replace" ? [FILE_ATTR] : []);
+  try {
+    writeJournal(io, paths, bytes, options);
+  } catch (e) {
+    throw ioError(e, paths.journal, "write the commit record to");
+  }
+  // 3. Apply (a crash from here on is finished by the next writer's replay).
+  const record: JournalRecord = {
+    seq,
+    state: JOURNAL_PENDING,
+    listFileSeq: target.fileSeq,
+    uidValidity: target.uidValidity,
+    bodyLength: 0,
+    bodyCrc: 0,
+    patches,
+    renames: attr.kind === "replace" ? [FILE_ATTR] : [],
+  };
+  try {
+    applyRecord(io, paths, record, options);
+  } catch (e) {
+    throw ioError(e, paths.list, "apply the committed changes to");
+  }
+}
+
+/**
+ * Replace both files of an index by new images through the journal:
+ * write `.new` files, flush, record the renames, rename, mark applied.
+ *
+ * @param io The file interface.
+ * @param paths The index's files.
+ * @param target The list file being replaced (for the record).
+ * @param listImage New list file bytes.
+ * @param listSize New list file size.
+ * @param attrImage New attribute file bytes.
+ * @param options Writer options.
+ * @returns Nothing.
+ *
+ * @example
+ * ```ts ignore
+ * replaceFiles(nodeFileIO, paths, { fileSeq: 1, uidValidity: 7 }, list, 1024, attr, { durable: true });
+ * ```
+ */
+export function replaceFiles(
+  io: FileIO,
+  paths: IndexPaths,
+  target: CommitTarget,
+  listImage: Uint8Array,
+  listSize: number,
+  attrImage: Uint8Array,
+  options: WriterOptions,
+): void {
+  try {
+    writeNewFile(io, `${paths.list}.new`, listImage, listSize, options);
+    writeNewFile(io, `${paths.attr}.new`, attrImage, attrImage.length, options);
+  } catch (e) {
+    io.unlink(`${paths.list}.new`);
+    io.unlink(`${paths.attr}.new`);
+    throw ioError(e, paths.list, "write the replacement of");
+  }
+  const seq = readJournalStamp(io, paths.journal).seq + 1;
+  const bytes = encodeJournal(seq, target.fileSeq, target.uidValidity, [], [FILE_ATTR, FILE_LIST]);
+  try {
+    writeJournal(io, paths, bytes, options);
+  } catch (e) {
+    io.unlink(`${paths.list}.new`);
+    io.unlink(`${paths.attr}.new`);
+    throw ioError(e, paths.journal, "write the commit record to");
+  }
+  const record: JournalRecord = {
+    seq,
+    state: JOURNAL_PENDING,
+    listFileSeq: target.fileSeq,
+    uidValidity: target.uidValidity,
+    bodyLength: 0,
+    bodyCrc: 0,
+    patches: [],
+    renames: [FILE_ATTR, FILE_LIST],
+  };
+  try {
+    applyRecord(io, paths, record, options);
+  } catch (e) {
+    throw ioError(e, paths.list, "rename the replacement of");
+  }
+}
