@@ -162,13 +162,6 @@ export class SyncEngine {
   private table = new Int32Array(1024).fill(NO_NODE);
   private tableUsed = 0;
 
-  // The previous name's walk, for shared prefixes.
-  private prevBytes = new Uint8Array(256);
-  private prevCompCount = 0;
-  private prevCompStart = new Int32Array(64);
-  private prevCompEnd = new Int32Array(64);
-  private prevPos = new Int32Array(64); // node id (>= 0) or -(record offset)
-
   private readonly flagOverrides = new Map<number, number>();
   private readonly statusUpdates = new Map<number, MailboxStatus>();
   private readonly statusByName = new Map<string, MailboxStatus>();
@@ -225,9 +218,10 @@ export class SyncEngine {
    * @throws InvalidNameError for a name the index cannot hold or outside the sync path.
    */
   add(name: string): number {
-    if (name.indexOf("\0") >= 0) throw new InvalidNameError(name, "contains a NUL byte");
-    const len = this.encoder.encode(name);
-    const b = this.encoder.bytes;
+    // Encode into the buffer not holding the previous name; the two swap roles after each add.
+    const enc = this.encCur;
+    const len = enc.encode(name);
+    const b = enc.bytes;
     const sep = this.sep;
     // Split and check everything before changing anything.
     let comps = 0;
@@ -235,88 +229,107 @@ export class SyncEngine {
       while (i < len && b[i] === sep) i++;
       if (i >= len) break;
       let j = i;
-      while (j < len && b[j] !== sep) j++;
+      while (j < len && b[j] !== sep) {
+        if (b[j] === 0) throw new InvalidNameError(name, "contains a NUL byte");
+        j++;
+      }
       if (j - i > this.limits.maxComponentLength) {
         throw new InvalidNameError(name, `component of ${j - i} bytes exceeds the limit of ${this.limits.maxComponentLength}`);
       }
       if (comps >= this.limits.maxDepth) {
         throw new InvalidNameError(name, `more than ${this.limits.maxDepth} levels`);
       }
-      if (comps >= this.compStartScratch.length) this.growCompScratch();
-      this.compStartScratch[comps] = i;
-      this.compEndScratch[comps] = j;
+      if (comps >= this.curStart.length) this.growComps(comps + 1);
+      this.curStart[comps] = i;
+      this.curEnd[comps] = j;
       comps++;
       i = j;
     }
     if (comps === 0) throw new InvalidNameError(name, "is empty");
+    const cs = this.curStart, ce = this.curEnd;
     const parentOnly = b[len - 1] === sep;
     // Scope check (rule 7): the name equals the path or lies under it.
     if (this.pathDepth > 0) {
       let inside = comps >= this.pathDepth;
       for (let k = 0; inside && k < this.pathDepth; k++) {
         const ps = this.pathComps[2 * k], pe = this.pathComps[2 * k + 1];
-        if (compareBytes(b, this.compStartScratch[k], this.compEndScratch[k], this.pathBytes, ps, pe) !== 0) {
-          inside = false;
-        }
+        if (compareBytes(b, cs[k], ce[k], this.pathBytes, ps, pe) !== 0) inside = false;
       }
       if (!inside) {
         throw new InvalidNameError(name, `is outside the sync path ${JSON.stringify(this.pathString())}`);
       }
     }
     // Reuse the previous name's walk for the shared leading components.
+    const pb = this.encPrev.bytes, pl = this.prevLen;
+    let diff = 0;
+    const lim = len < pl ? len : pl;
+    while (diff < lim && b[diff] === pb[diff]) diff++;
     let level = 0;
     const pc = this.prevCompCount;
+    const ps = this.prevStart, pe = this.prevEnd;
     while (
-      level < comps && level < pc &&
-      compareBytes(
-          b,
-          this.compStartScratch[level],
-          this.compEndScratch[level],
-          this.prevBytes,
-          this.prevCompStart[level],
-          this.prevCompEnd[level],
-        ) === 0
+      level < comps && level < pc && cs[level] === ps[level] &&
+      (ce[level] < diff || (ce[level] === diff && pe[level] === diff))
     ) level++;
     // Walk the rest.
-    if (this.prevPos.length < comps) this.growPrev(comps);
+    const pos = this.walkPos;
+    const wd = this.walkDir;
     for (let k = level; k < comps; k++) {
-      const parent = k === 0 ? 0 : this.prevPos[k - 1];
-      this.prevPos[k] = this.child(parent, k, b, this.compStartScratch[k], this.compEndScratch[k]);
+      pos[k] = this.child(k === 0 ? 0 : pos[k - 1], k, b, cs[k], ce[k]);
+      wd[k] = -1;
     }
-    // Remember this name for the next one.
-    if (this.prevBytes.length < len) this.prevBytes = new Uint8Array(len * 2);
-    this.prevBytes.set(b.subarray(0, len));
-    for (let k = 0; k < comps; k++) {
-      this.prevCompStart[k] = this.compStartScratch[k];
-      this.prevCompEnd[k] = this.compEndScratch[k];
-    }
+    // This name becomes the previous one.
+    this.encCur = this.encPrev;
+    this.encPrev = enc;
+    this.prevLen = len;
+    this.curStart = ps;
+    this.curEnd = pe;
+    this.prevStart = cs;
+    this.prevEnd = ce;
     this.prevCompCount = comps;
-    const last = this.prevPos[comps - 1];
+    const last = pos[comps - 1];
     if (!parentOnly) this.markLeaf(last);
     return this.uidOfPos(last);
   }
 
-  private compStartScratch = new Int32Array(64);
-  private compEndScratch = new Int32Array(64);
+  private encCur = new NameEncoder();
+  private encPrev = new NameEncoder();
+  private prevLen = 0;
+  private curStart = new Int32Array(64);
+  private curEnd = new Int32Array(64);
+  private prevStart = new Int32Array(64);
+  private prevEnd = new Int32Array(64);
+  private walkPos = new Int32Array(64); // node id (>= 0) or -(record offset), per level
+  private walkDir = new Int32Array(64); // existing directory under walkPos (-1 = not looked up yet)
+  private rootDirCache = -1;
 
-  private growCompScratch(): void {
-    const n = this.compStartScratch.length * 2;
-    const a = new Int32Array(n), e = new Int32Array(n);
-    a.set(this.compStartScratch);
-    e.set(this.compEndScratch);
-    this.compStartScratch = a;
-    this.compEndScratch = e;
+  /** The existing directory under the walk position at `level` (cached per walk). */
+  private dirAtLevel(level: number): number {
+    if (level < 0) {
+      if (this.rootDirCache < 0) this.rootDirCache = this.view.rootDir();
+      return this.rootDirCache;
+    }
+    let d = this.walkDir[level];
+    if (d < 0) {
+      d = this.existingDirOf(this.walkPos[level]);
+      this.walkDir[level] = d;
+    }
+    return d;
   }
 
-  private growPrev(n: number): void {
-    const size = Math.max(n, this.prevPos.length * 2);
-    const p = new Int32Array(size), s = new Int32Array(size), e = new Int32Array(size);
-    p.set(this.prevPos);
-    s.set(this.prevCompStart);
-    e.set(this.prevCompEnd);
-    this.prevPos = p;
-    this.prevCompStart = s;
-    this.prevCompEnd = e;
+  private growComps(n: number): void {
+    const size = Math.max(n, this.curStart.length * 2);
+    const grow = (a: Int32Array) => {
+      const r = new Int32Array(size);
+      r.set(a);
+      return r;
+    };
+    this.curStart = grow(this.curStart);
+    this.curEnd = grow(this.curEnd);
+    this.prevStart = grow(this.prevStart);
+    this.prevEnd = grow(this.prevEnd);
+    this.walkPos = grow(this.walkPos);
+    this.walkDir = grow(this.walkDir);
   }
 
   private pathString(): string {
@@ -361,7 +374,7 @@ export class SyncEngine {
   /** Find or create the child named `b[s..e)` under position `parent`, at level `k`. */
   private child(parent: number, k: number, b: Uint8Array, s: number, e: number): number {
     const hash = hashBytes(b, s, e);
-    const dir = this.existingDirOf(parent);
+    const dir = this.dirAtLevel(k - 1);
     if (dir !== 0) {
       const rec = this.view.findInDir(dir, b, s, e, hash);
       if (rec !== 0) {
@@ -379,7 +392,7 @@ export class SyncEngine {
 
   /** Turn the walk position at level `k` (an existing record) into a node. */
   private materialize(k: number): number {
-    const pos = this.prevPos[k];
+    const pos = this.walkPos[k];
     if (pos >= 0) return pos;
     const rec = -pos;
     const parent = k === 0 ? 0 : this.materialize(k - 1);
@@ -392,7 +405,7 @@ export class SyncEngine {
     this.nNextSub[id] = this.nFirstSub[parent];
     this.nFirstSub[parent] = id;
     this.recNode.set(rec, id);
-    this.prevPos[k] = id;
+    this.walkPos[k] = id;
     return id;
   }
 

@@ -124,8 +124,10 @@ export class ListView {
       this.corrupt(rec + 8, `name_offset ${start} is outside the used space`);
     }
     const limit = Math.min(this.end, start + MAX_NAME_SCAN);
-    const nul = this.bytes.subarray(0, limit).indexOf(0, start);
-    if (nul < 0) this.corrupt(start, `name is not NUL-terminated within ${limit - start} bytes`);
+    const b = this.bytes;
+    let nul = start;
+    while (nul < limit && b[nul] !== 0) nul++;
+    if (nul >= limit) this.corrupt(start, `name is not NUL-terminated within ${limit - start} bytes`);
     if (nul === start) this.corrupt(start, "name is empty");
     return nul;
   }

@@ -1,0 +1,125 @@
+/**
+ * Deterministic mailbox trees for benchmarks and tests: flat, wide
+ * two-level, and a realistic skewed shape (random depth 1–6, names 3–24
+ * bytes, most folders under INBOX).
+ *
+ * @module
+ */
+
+/** A small seeded PRNG (mulberry32). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_ ";
+
+function word(rand: () => number, min: number, max: number): string {
+  const len = min + Math.floor(rand() * (max - min + 1));
+  let s = "";
+  for (let i = 0; i < len; i++) s += ALPHABET[Math.floor(rand() * ALPHABET.length)];
+  return s;
+}
+
+/** Tree shapes the benchmarks use. */
+export type TreeShape = "flat" | "wide" | "realistic";
+
+/**
+ * Generate `n` distinct mailbox names of a shape (parents included as names).
+ *
+ * @param shape flat: all in the root; wide: √n folders of √n each; realistic: skewed, depth 1–6.
+ * @param n Number of names.
+ * @param seed PRNG seed.
+ * @param separator Hierarchy separator.
+ * @returns The names, in generation order.
+ *
+ * @example
+ * ```ts
+ * import { generateTree } from "./trees.ts";
+ * console.log(generateTree("wide", 4, 1).length); // 4
+ * ```
+ */
+export function generateTree(shape: TreeShape, n: number, seed = 1, separator = "/"): string[] {
+  const rand = prng(seed);
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const push = (name: string) => {
+    if (seen.has(name)) return false;
+    seen.add(name);
+    out.push(name);
+    return true;
+  };
+  if (shape === "flat") {
+    for (let i = 0; out.length < n; i++) push(`${word(rand, 3, 16)}${i}`);
+    return out;
+  }
+  if (shape === "wide") {
+    const side = Math.max(1, Math.ceil(Math.sqrt(n)));
+    for (let d = 0; out.length < n; d++) {
+      const dir = `dir${d}-${word(rand, 3, 10)}`;
+      push(dir);
+      for (let f = 0; f < side - 1 && out.length < n; f++) push(`${dir}${separator}${word(rand, 3, 16)}${f}`);
+    }
+    return out;
+  }
+  // Realistic: parents chosen among existing folders, 60–90% of everything under INBOX.
+  const inboxShare = 0.6 + rand() * 0.3;
+  const nodes: { name: string; depth: number }[] = [];
+  const tops: { name: string; depth: number }[] = [];
+  push("INBOX");
+  const inbox = { name: "INBOX", depth: 1 };
+  nodes.push(inbox);
+  const inboxNodes = [inbox];
+  const otherNodes: { name: string; depth: number }[] = [];
+  while (out.length < n) {
+    const underInbox = rand() < inboxShare;
+    const pool = underInbox ? inboxNodes : otherNodes;
+    let parent: { name: string; depth: number } | undefined;
+    if (!underInbox && (pool.length === 0 || rand() < 0.02)) parent = undefined;
+    else {
+      // Prefer shallow parents so the depth spreads over 1–6.
+      for (let tries = 0; tries < 4; tries++) {
+        const cand = pool[Math.floor(rand() * pool.length)];
+        if (cand.depth < 6 && (parent === undefined || cand.depth < parent.depth)) parent = cand;
+      }
+      if (parent === undefined) parent = underInbox ? inbox : undefined;
+    }
+    const leaf = word(rand, 3, 24);
+    const name = parent === undefined ? leaf : `${parent.name}${separator}${leaf}`;
+    if (!push(name)) continue;
+    const node = { name, depth: parent === undefined ? 1 : parent.depth + 1 };
+    if (parent === undefined) tops.push(node);
+    (underInbox ? inboxNodes : otherNodes).push(node);
+  }
+  return out;
+}
+
+/**
+ * Shuffle in place with a seeded PRNG.
+ *
+ * @param a The array.
+ * @param seed PRNG seed.
+ * @returns The same array.
+ *
+ * @example
+ * ```ts
+ * import { shuffle } from "./trees.ts";
+ * console.log(shuffle([1, 2, 3], 1).length); // 3
+ * ```
+ */
+export function shuffle<T>(a: T[], seed = 2): T[] {
+  const rand = prng(seed);
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+  return a;
+}
