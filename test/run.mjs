@@ -1,6 +1,6 @@
 // Runs the test suite under Deno, Bun and Node (in that order), prints each
 // runner's summary, and exits non-zero when any runner fails or runs no test.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,14 +22,61 @@ const commands = {
   bun: [bin("bun"), ["test", "--timeout", "600000", ...files]],
   node: [process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=600000", ...files]],
 };
+/** Run one runner, echoing its output, and return its exit status and output. */
+function run(cmd, args, env) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      process.stdout.write(d);
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      process.stderr.write(d);
+      out += d;
+    });
+    child.on("close", (code, signal) => resolve({ status: code ?? (signal ? 1 : 0), out }));
+    child.on("error", (e) => resolve({ status: 1, out: String(e) }));
+  });
+}
+
+// deno-lint-ignore no-control-regex
+const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, "");
+
+/** Passed and failed counts from a runner's closing lines. */
+function counts(rt, out) {
+  const text = strip(out);
+  let m;
+  if (rt === "deno") {
+    m = [...text.matchAll(/(\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?/g)].pop();
+    if (m) return { passed: Number(m[2] ?? m[1]), failed: Number(m[4] ?? m[3]) };
+  } else if (rt === "bun") {
+    const p = [...text.matchAll(/^\s*(\d+) pass$/gm)].pop(), f = [...text.matchAll(/^\s*(\d+) fail$/gm)].pop();
+    if (p && f) return { passed: Number(p[1]), failed: Number(f[1]) };
+  } else {
+    const p = [...text.matchAll(/^# pass (\d+)$/gm)].pop(), f = [...text.matchAll(/^# fail (\d+)$/gm)].pop();
+    if (p && f) return { passed: Number(p[1]), failed: Number(f[1]) };
+  }
+  return undefined;
+}
+
 const results = [];
 for (const rt of runtimes) {
   const [cmd, args] = commands[rt];
   console.log(`\n===== ${rt}: ${[cmd.split("/").pop(), ...args].join(" ")}`);
   const t0 = Date.now();
-  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, MLI_TEST_RUNTIME: rt } });
-  results.push({ rt, status: r.status ?? 1, ms: Date.now() - t0 });
+  const r = await run(cmd, args, { ...process.env, MLI_TEST_RUNTIME: rt });
+  const c = counts(rt, r.out);
+  const ok = r.status === 0 && c !== undefined && c.passed > 0 && c.failed === 0;
+  results.push({ rt, ok, status: r.status, c, ms: Date.now() - t0 });
 }
 console.log("\n===== summary");
-for (const r of results) console.log(`${r.rt}: ${r.status === 0 ? "passed" : `FAILED (exit ${r.status})`} in ${(r.ms / 1000).toFixed(1)} s`);
-process.exit(results.every((r) => r.status === 0) ? 0 : 1);
+let passed = 0, failed = 0;
+for (const r of results) {
+  const what = r.c ? `${r.c.passed} passed, ${r.c.failed} failed` : "no test summary found";
+  console.log(`${r.rt}: ${r.ok ? "ok" : `FAILED (exit ${r.status})`}: ${what} in ${(r.ms / 1000).toFixed(1)} s`);
+  passed += r.c?.passed ?? 0;
+  failed += r.c ? r.c.failed : 1;
+}
+console.log(`total: ${passed} passed, ${failed} failed`);
+process.exit(results.every((r) => r.ok) ? 0 : 1);
