@@ -74,7 +74,11 @@ export function imapQuote(s: string, options: QuoteOptions = {}): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 0) {
-      throw new TypeError(`a NUL character cannot be sent in an IMAP string: ${JSON.stringify(s)}`);
+      throw new TypeError(
+        `a NUL character cannot be sent in an IMAP string: ${
+          JSON.stringify(s)
+        }`,
+      );
     }
     if (c === 0x0d || c === 0x0a || (c >= 0x80 && !utf8)) literal = true;
     else if (c === 0x22 || c === 0x5c) escapes = true;

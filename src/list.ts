@@ -54,11 +54,8 @@ const STAR = 0x2a; // '*'
 const PERCENT = 0x25; // '%'
 const INBOX_UPPER = [0x49, 0x4e, 0x42, 0x4f, 0x58]; // "INBOX"
 
-const enum Tok {
-  Literal = 0,
-  Star = 1,
-  Percent = 2,
-}
+/** Token kinds of a compiled pattern. */
+const Tok = { Literal: 0, Star: 1, Percent: 2 } as const;
 
 /** Largest token count the single-integer state set handles (bits 0..30). */
 const BIT_LIMIT = 30;
@@ -80,15 +77,12 @@ function inboxLength(name: string, sepCode: number): number {
   return 5;
 }
 
-/** Outcome of running a pattern over a string. */
-const enum Scan {
-  /** No continuation of the string can match. */
-  Dead = 0,
-  /** The string does not match, but some continuation may. */
-  Alive = 1,
-  /** The string matches. */
-  Match = 2,
-}
+/**
+ * Outcome of running a pattern over a string: Dead = no continuation of the
+ * string can match; Alive = no match, but some continuation may; Match.
+ */
+const Scan = { Dead: 0, Alive: 1, Match: 2 } as const;
+type Scan = typeof Scan[keyof typeof Scan];
 
 /**
  * A compiled LIST pattern: `*` matches any characters including the
@@ -159,7 +153,7 @@ export class ListPattern {
     for (let i = 0; i < pattern.length; i++) {
       const c = pattern.charCodeAt(i);
       if (c === STAR || c === PERCENT) {
-        const kind = c === STAR ? Tok.Star : Tok.Percent;
+        const kind: number = c === STAR ? Tok.Star : Tok.Percent;
         const last = kinds.length - 1;
         // Adjacent wildcards collapse: "**" = "*", "%%" = "%", "*%" = "%*" = "*".
         if (last >= 0 && kinds[last] !== Tok.Literal) {
@@ -187,12 +181,16 @@ export class ListPattern {
         break;
       }
     }
-    const cut = separator.length > 0 && firstWild > 0 ? pattern.lastIndexOf(separator, firstWild - 1) : -1;
+    const cut = separator.length > 0 && firstWild > 0
+      ? pattern.lastIndexOf(separator, firstWild - 1)
+      : -1;
     this.base = cut > 0 ? pattern.slice(0, cut) : "";
     if (this.hasStar) this.depth = undefined;
     else {
       let seps = 0;
-      for (let i = cut + 1; i < pattern.length; i++) if (pattern.charCodeAt(i) === this.#sep) seps++;
+      for (let i = cut + 1; i < pattern.length; i++) {
+        if (pattern.charCodeAt(i) === this.#sep) seps++;
+      }
       this.depth = seps;
     }
 
@@ -237,7 +235,7 @@ export class ListPattern {
    *
    * @returns True when `INBOX` or some `INBOX<sep>...` name can match.
    *
-   * @example
+   * @example Does INBOX matter for this pattern?
    * ```ts
    * import { ListPattern } from "./list.ts";
    * console.log(new ListPattern("in%", "/").reachesInbox());      // true
@@ -247,11 +245,14 @@ export class ListPattern {
   reachesInbox(): boolean {
     if (this.#matchAll) return true;
     if (this.#scan("INBOX", 5) === Scan.Match) return true;
-    return this.#sep >= 0 && this.#scan("INBOX" + this.separator, 5) !== Scan.Dead;
+    return this.#sep >= 0 &&
+      this.#scan("INBOX" + this.separator, 5) !== Scan.Dead;
   }
 
   #scan(name: string, inboxLen: number): Scan {
-    return this.#count <= BIT_LIMIT ? this.#scanBits(name, inboxLen) : this.#scanArray(name, inboxLen);
+    return this.#count <= BIT_LIMIT
+      ? this.#scanBits(name, inboxLen)
+      : this.#scanArray(name, inboxLen);
   }
 
   /** Bit-parallel simulation: bit i set = "the next token to match is i". */
@@ -295,7 +296,9 @@ export class ListPattern {
         const kind = kinds[i];
         if (kind === Tok.Literal) {
           const t = codes[i];
-          if (t === c || (fold && foldAscii(t) === foldAscii(c))) next[i + 1] = 1;
+          if (t === c || (fold && foldAscii(t) === foldAscii(c))) {
+            next[i + 1] = 1;
+          }
         } else if (kind === Tok.Star || c !== this.#sep) next[i] = 1;
       }
       for (let i = 0; i <= k; i++) {
@@ -331,7 +334,11 @@ export class ListPattern {
  * console.log(resolveListPattern("~smith/Mail/", "/usr/doc/foo", "/")); // "/usr/doc/foo"
  * ```
  */
-export function resolveListPattern(reference: string, pattern: string, separator: string): string {
+export function resolveListPattern(
+  reference: string,
+  pattern: string,
+  separator: string,
+): string {
   if (reference === "") return pattern;
   if (pattern.startsWith("#") || pattern.startsWith("~")) return pattern;
   if (separator !== "" && pattern.startsWith(separator)) return pattern;
@@ -358,7 +365,8 @@ export function resolveListPattern(reference: string, pattern: string, separator
  */
 export function listRootName(reference: string, separator: string): string {
   if (reference === "" || separator === "") return "";
-  const rooted = reference.startsWith(separator) || reference.startsWith("#") || reference.startsWith("~");
+  const rooted = reference.startsWith(separator) || reference.startsWith("#") ||
+    reference.startsWith("~");
   if (!rooted) return "";
   const at = reference.indexOf(separator);
   return at < 0 ? "" : reference.slice(0, at + separator.length);
@@ -374,7 +382,7 @@ export function listRootName(reference: string, separator: string): string {
  * @param hasChildren Whether the mailbox has live children in the tree.
  * @returns The attribute atoms.
  *
- * @example
+ * @example A NONEXISTENT parent
  * ```ts
  * import { mailboxAttributes } from "./list.ts";
  * import { MailboxFlags } from "./constants.ts";
@@ -382,14 +390,19 @@ export function listRootName(reference: string, separator: string): string {
  * // ["\\NonExistent", "\\HasChildren", "\\Noselect"]
  * ```
  */
-export function mailboxAttributes(flags: number, hasChildren: boolean): string[] {
+export function mailboxAttributes(
+  flags: number,
+  hasChildren: boolean,
+): string[] {
   const out: string[] = [];
   const nonExistent = (flags & MailboxFlags.NonExistent) !== 0;
   if (nonExistent) out.push("\\NonExistent");
   if ((flags & MailboxFlags.Children) !== 0) out.push("\\HasChildren");
   else if ((flags & MailboxFlags.NoChildren) !== 0) out.push("\\HasNoChildren");
   else out.push(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
-  if (nonExistent || (flags & MailboxFlags.NoSelect) !== 0) out.push("\\Noselect");
+  if (nonExistent || (flags & MailboxFlags.NoSelect) !== 0) {
+    out.push("\\Noselect");
+  }
   return out;
 }
 
@@ -397,7 +410,9 @@ export function mailboxAttributes(flags: number, hasChildren: boolean): string[]
 function inboxSpellings(source: ListSource, sepCode: number): string[] {
   const out: string[] = [];
   for (const info of source.iterate("", { depth: 0 })) {
-    if (info.name.length === 5 && inboxLength(info.name, sepCode) === 5) out.push(info.name);
+    if (info.name.length === 5 && inboxLength(info.name, sepCode) === 5) {
+      out.push(info.name);
+    }
   }
   return out;
 }
@@ -421,27 +436,53 @@ function inboxSpellings(source: ListSource, sepCode: number): string[] {
  * @param options Reference name and whether to attach STATUS figures.
  * @returns A generator of matching entries.
  *
- * @example Walk the matches
+ * @example Over a hand-made source
  * ```ts
- * import { iterateList, formatListResponse } from "./list.ts";
- * declare const index: import("./list.ts").ListSource;
- * for (const e of iterateList(index, "Archive/%")) console.log(formatListResponse(e, index.separator));
+ * import { formatListResponse, iterateList, type ListSource } from "./list.ts";
+ * const all = [
+ *   { name: "INBOX", uid: 1, hasChildren: false, flags: 0 },
+ *   { name: "Archive", uid: 2, hasChildren: true, flags: 0 },
+ *   { name: "Archive/2009", uid: 3, hasChildren: false, flags: 0 },
+ * ];
+ * const source: ListSource = {
+ *   separator: "/",
+ *   iterate: (path = "", { depth = Infinity } = {}) =>
+ *     all.filter((m) => {
+ *       if (path !== "" && !m.name.startsWith(path + "/")) return false;
+ *       const rest = path === "" ? m.name : m.name.slice(path.length + 1);
+ *       return rest.split("/").length - 1 <= depth;
+ *     }),
+ * };
+ * for (const e of iterateList(source, "Archive/%")) {
+ *   console.log(formatListResponse(e, source.separator));
+ * } // * LIST (\HasNoChildren) "/" "Archive/2009"
  * ```
  */
-export function* iterateList(source: ListSource, pattern: string, options: ListOptions = {}): Generator<ListEntry> {
+export function* iterateList(
+  source: ListSource,
+  pattern: string,
+  options: ListOptions = {},
+): Generator<ListEntry> {
   const sep = source.separator;
   const sepCode = sep.length > 0 ? sep.charCodeAt(0) : -1;
   const reference = options.reference ?? "";
   if (pattern === "") {
-    yield { name: listRootName(reference, sep), attributes: ["\\Noselect"], uid: 0, flags: MailboxFlags.NoSelect };
+    yield {
+      name: listRootName(reference, sep),
+      attributes: ["\\Noselect"],
+      uid: 0,
+      flags: MailboxFlags.NoSelect,
+    };
     return;
   }
   const full = resolveListPattern(reference, pattern, sep);
-  // Names in the index never start with the separator (empty components are skipped).
+  // Names never start with the separator (empty components are skipped) and
+  // never contain NUL: such a prefix cannot match and is not a valid path.
   if (sep !== "" && full.startsWith(sep)) return;
   const matcher = new ListPattern(full, sep);
   const base = matcher.base;
   const depth = matcher.depth;
+  if (base.includes("\0")) return;
 
   // The base node itself never matches: the pattern continues with a literal
   // separator after it. So only its subtree is walked.
@@ -459,14 +500,19 @@ export function* iterateList(source: ListSource, pattern: string, options: ListO
     if (base === "" && matcher.reachesInbox()) {
       // With depth 0 only top-level names come back, so the set stays tiny;
       // otherwise look first whether INBOX is spelled more than one way.
-      if (depth === 0 || inboxSpellings(source, sepCode).length > 1) seen = new Set();
+      if (depth === 0 || inboxSpellings(source, sepCode).length > 1) {
+        seen = new Set();
+      }
     }
   }
 
   const iterOptions = depth === undefined ? undefined : { depth };
-  const wantStatus = options.status === true && typeof source.status === "function";
+  const wantStatus = options.status === true &&
+    typeof source.status === "function";
   for (const root of roots) {
-    const it = iterOptions === undefined ? source.iterate(root) : source.iterate(root, iterOptions);
+    const it = iterOptions === undefined
+      ? source.iterate(root)
+      : source.iterate(root, iterOptions);
     for (const info of it) {
       if (!matcher.matches(info.name)) continue;
       const flags = info.flags;
@@ -480,8 +526,16 @@ export function* iterateList(source: ListSource, pattern: string, options: ListO
           seen.add(name);
         }
       }
-      const entry: ListEntry = { name, attributes: mailboxAttributes(flags, info.hasChildren), uid: info.uid, flags };
-      if (wantStatus && (flags & (MailboxFlags.NoSelect | MailboxFlags.NonExistent)) === 0) {
+      const entry: ListEntry = {
+        name,
+        attributes: mailboxAttributes(flags, info.hasChildren),
+        uid: info.uid,
+        flags,
+      };
+      if (
+        wantStatus &&
+        (flags & (MailboxFlags.NoSelect | MailboxFlags.NonExistent)) === 0
+      ) {
         const status = source.status!(info.name);
         if (status !== undefined) entry.status = status;
       }
@@ -498,15 +552,31 @@ export function* iterateList(source: ListSource, pattern: string, options: ListO
  * @param options Reference name and whether to attach STATUS figures.
  * @returns The matching entries in the source's depth-first order.
  *
- * @example LIST "" "%"
+ * @example LIST "" "%" on an index
  * ```ts
- * import { listMailboxes, formatListResponse } from "./list.ts";
- * declare const index: import("./list.ts").ListSource;
- * const lines = listMailboxes(index, "%").map((e) => formatListResponse(e, index.separator));
- * // ['* LIST (\\HasNoChildren) "/" "INBOX"', '* LIST (\\HasChildren) "/" "Archive"', ...]
+ * import { MailboxListIndex } from "../mod.ts";
+ * import { formatListResponse, listMailboxes } from "./list.ts";
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ *
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
+ * const index = await MailboxListIndex.open(dir + "/mailboxes.mlist");
+ * const sync = await index.syncBegin();
+ * for (const name of ["INBOX", "Archive/2009"]) sync.add(name);
+ * await sync.commit();
+ * for (const e of listMailboxes(index, "%")) {
+ *   console.log(formatListResponse(e, index.separator));
+ * } // * LIST (\HasNoChildren) "/" "INBOX"
+ * //   * LIST (\NonExistent \HasChildren \Noselect) "/" "Archive" (in index order)
+ * await index.close();
+ * rmSync(dir, { recursive: true });
  * ```
  */
-export function listMailboxes(source: ListSource, pattern: string, options: ListOptions = {}): ListEntry[] {
+export function listMailboxes(
+  source: ListSource,
+  pattern: string,
+  options: ListOptions = {},
+): ListEntry[] {
   return Array.from(iterateList(source, pattern, options));
 }
 
@@ -520,16 +590,22 @@ export function listMailboxes(source: ListSource, pattern: string, options: List
  * @param options Whether UTF-8 may be sent in quoted strings.
  * @returns The response line.
  *
- * @example
+ * @example One LIST line
  * ```ts
  * import { formatListResponse } from "./list.ts";
  * const line = formatListResponse({ name: "Archive/2009", attributes: ["\\HasNoChildren"], uid: 3, flags: 2 }, "/");
  * console.log(line); // * LIST (\HasNoChildren) "/" "Archive/2009"
  * ```
  */
-export function formatListResponse(entry: ListEntry, separator: string, options: QuoteOptions = {}): string {
+export function formatListResponse(
+  entry: ListEntry,
+  separator: string,
+  options: QuoteOptions = {},
+): string {
   const delimiter = separator === "" ? "NIL" : imapQuote(separator, options);
-  return `* LIST (${entry.attributes.join(" ")}) ${delimiter} ${imapQuote(entry.name, options)}`;
+  return `* LIST (${entry.attributes.join(" ")}) ${delimiter} ${
+    imapQuote(entry.name, options)
+  }`;
 }
 
 /**
@@ -541,7 +617,7 @@ export function formatListResponse(entry: ListEntry, separator: string, options:
  * @param options Whether UTF-8 may be sent in quoted strings.
  * @returns The response line, or undefined when the entry has no STATUS figures.
  *
- * @example
+ * @example One STATUS line
  * ```ts
  * import { formatStatusResponse } from "./list.ts";
  * const status = { messages: 3, unseen: 1, recent: 0, uidNext: 5, uidValidity: 123 };
@@ -549,7 +625,10 @@ export function formatListResponse(entry: ListEntry, separator: string, options:
  * // * STATUS "INBOX" (MESSAGES 3 UNSEEN 1 RECENT 0 UIDNEXT 5 UIDVALIDITY 123)
  * ```
  */
-export function formatStatusResponse(entry: ListEntry, options: QuoteOptions = {}): string | undefined {
+export function formatStatusResponse(
+  entry: ListEntry,
+  options: QuoteOptions = {},
+): string | undefined {
   const s = entry.status;
   if (s === undefined) return undefined;
   let items = `MESSAGES ${s.messages} UNSEEN ${s.unseen} RECENT ${s.recent}`;
