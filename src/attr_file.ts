@@ -17,6 +17,9 @@ import { DELETED_BIT } from "./constants.ts";
 import type { MailboxStatus } from "./types.ts";
 import type { FlagSource } from "./view.ts";
 
+/** After this many flag look-ups on one image, a table indexed by UID is built. */
+const DENSE_AFTER = 256;
+
 /**
  * A checked, read-only view of one attribute file image.
  *
@@ -77,8 +80,31 @@ export class AttrView implements FlagSource {
    * @returns Its flags, 0 when it has no entry.
    */
   flagsOf(uid: number): number {
+    if (++this.flagCalls > DENSE_AFTER && this.dense === undefined) this.buildDense();
+    const dense = this.dense;
+    if (dense !== undefined && dense !== null) return uid < dense.length ? dense[uid] : 0;
     const pos = this.positionOf(uid);
     return pos < 0 ? 0 : this.dv.getUint32(pos + 4, true) & 0xff;
+  }
+
+  private flagCalls = 0;
+  /** Flags indexed by UID, built once many flags are asked for (null: UIDs too sparse). */
+  private dense: Uint8Array | null | undefined;
+
+  private buildDense(): void {
+    const { count, nextUid } = this.header;
+    if (nextUid > 4 * count + (1 << 20)) {
+      this.dense = null;
+      return;
+    }
+    const dense = new Uint8Array(nextUid + 1);
+    const dv = this.dv;
+    for (let i = 0, pos = ATTR_HEADER_SIZE; i < count; i++, pos += ATTR_ENTRY_SIZE) {
+      const word = dv.getUint32(pos, true);
+      if ((word & DELETED_BIT) !== 0 || word > nextUid) continue;
+      dense[word] = dv.getUint32(pos + 4, true) & 0xff;
+    }
+    this.dense = dense;
   }
 
   /**

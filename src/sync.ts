@@ -295,6 +295,7 @@ export class SyncEngine {
   private encCur = new NameEncoder();
   private encPrev = new NameEncoder();
   private prevLen = 0;
+  private prevCompCount = 0;
   private curStart = new Int32Array(64);
   private curEnd = new Int32Array(64);
   private prevStart = new Int32Array(64);

@@ -13,6 +13,10 @@ import { hashBytes } from "./name_hash.ts";
 import { decodeOffset } from "./offset.ts";
 import { decodeName } from "./name_codec.ts";
 import type { MailboxInfo } from "./types.ts";
+import { PathIndex } from "./path_index.ts";
+
+/** After this many lookups on one image, a hash table of full names answers them. */
+const PATH_INDEX_AFTER = 2048;
 
 /** Where per-UID flags come from while iterating. */
 export interface FlagSource {
@@ -46,6 +50,9 @@ export class ListView {
   readonly dv: DataView;
   /** End of the bytes readers may use: used_space. */
   readonly end: number;
+  private lookups = 0;
+  private pathIndex: PathIndex | null | undefined;
+  private pathIndexSep = -1;
 
   /**
    * @param bytes The whole file image.
@@ -218,6 +225,17 @@ export class ListView {
    * @returns Offset of the record, or 0 when not found (or the name is empty).
    */
   findRecord(name: Uint8Array, length: number, sep: number): number {
+    // Many lookups on one image: answer them from a hash table of full names.
+    if (this.pathIndex === undefined && ++this.lookups > PATH_INDEX_AFTER) {
+      try {
+        this.pathIndex = PathIndex.build(this, sep);
+        this.pathIndexSep = sep;
+      } catch (e) {
+        if (!(e instanceof CorruptIndexError)) throw e;
+        this.pathIndex = null;
+      }
+    }
+    if (this.pathIndex && this.pathIndexSep === sep) return this.pathIndex.find(name, length);
     let dir = this.rootDir();
     let rec = 0;
     let i = 0;
