@@ -33,3 +33,16 @@ export { decodeOffset, encodeOffset } from "./src/offset.ts";
 export { nameHash } from "./src/name_hash.ts";
 export type { FileIO, FileStat, OpenMode } from "./src/io.ts";
 export { nodeFileIO } from "./src/io.ts";
+export {
+  formatListResponse,
+  formatStatusResponse,
+  iterateList,
+  listMailboxes,
+  ListPattern,
+  listRootName,
+  mailboxAttributes,
+  resolveListPattern,
+} from "./src/list.ts";
+export type { ListEntry, ListOptions, ListSource } from "./src/list.ts";
+export { imapQuote, utf8Length } from "./src/imap_quote.ts";
+export type { QuoteOptions } from "./src/imap_quote.ts";

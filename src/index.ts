@@ -19,6 +19,7 @@ import { NameEncoder, separatorByte } from "./name_codec.ts";
 import { isCurrent, loadSnapshot, readJournalStamp, type Snapshot } from "./snapshot.ts";
 import { type CommitPlan, DEFAULT_LIMITS, type NameLimits, SyncEngine, type SyncOptions } from "./sync.ts";
 import type { IterateOptions, MailboxInfo, MailboxStatus } from "./types.ts";
+import { type ListEntry, listMailboxes, type ListOptions } from "./list.ts";
 import { commitPlan, recoverJournal, replaceFiles } from "./writer.ts";
 import type { ListView } from "./view.ts";
 
@@ -395,6 +396,19 @@ export class MailboxListIndex {
     const uid = this.lookup(name);
     if (uid === undefined) return undefined;
     return this.#snap!.attr?.statusOf(uid);
+  }
+
+  /**
+   * IMAP LIST over the index (SPEC §7): `*` and `%` wildcards, the INBOX
+   * rule, `\HasChildren`/`\HasNoChildren`/`\Noselect`/`\NonExistent`, and
+   * STATUS from the cache when asked for.
+   *
+   * @param pattern The LIST mailbox pattern.
+   * @param options `status` to attach cached STATUS; `reference` for the LIST reference name.
+   * @returns The matching mailboxes in index order.
+   */
+  list(pattern: string, options: ListOptions = {}): ListEntry[] {
+    return listMailboxes(this, pattern, options);
   }
 
   /**
