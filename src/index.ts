@@ -16,7 +16,7 @@ import { type FileIO, nodeFileIO } from "./io.ts";
 import { JOURNAL_PENDING } from "./journal.ts";
 import { acquireLock, type WriterLock } from "./lock.ts";
 import { NameEncoder, separatorByte } from "./name_codec.ts";
-import { isCurrent, loadSnapshot, readJournalStamp, type Snapshot } from "./snapshot.ts";
+import { isCurrent, loadSnapshot, readJournalStamp, type Snapshot, snapshotAfterCommit } from "./snapshot.ts";
 import { type CommitPlan, DEFAULT_LIMITS, type NameLimits, SyncEngine, type SyncOptions } from "./sync.ts";
 import type { IterateOptions, MailboxInfo, MailboxStatus } from "./types.ts";
 import { type ListEntry, listMailboxes, type ListOptions } from "./list.ts";
@@ -477,9 +477,13 @@ export class MailboxListIndex {
     const durable = this.#options.durable ?? true;
     const target = { fileSeq: snap.list.header.fileSeq, uidValidity: snap.list.header.uidValidity };
     try {
-      commitPlan(this.#io, this.paths, target, plan, { durable });
-    } finally {
+      const outcome = commitPlan(this.#io, this.paths, target, plan, { durable });
+      this.#snap = outcome === undefined
+        ? snap
+        : snapshotAfterCommit(snap, plan, outcome.seq, outcome.listSize, this.paths);
+    } catch (e) {
       this.#snap = undefined;
+      throw e;
     }
     let compressed = false;
     if (plan.changed && needsCompression(plan.header.usedSpace, plan.header.deletedSpace)) {
@@ -492,8 +496,9 @@ export class MailboxListIndex {
       }, images.list, images.listSize, images.attr, { durable });
       this.#snap = undefined;
       compressed = true;
+      this.refresh();
     }
-    this.refresh();
+    this.#lastCheck = Date.now();
     return { added: plan.added, deleted: plan.deleted, changed: plan.changed, compressed };
   }
 

@@ -19,6 +19,8 @@ import {
   type JournalRecord,
 } from "./journal.ts";
 import { ListView } from "./view.ts";
+import type { CommitPlan } from "./sync.ts";
+import { JOURNAL_APPLIED } from "./journal.ts";
 
 /** A consistent state of an index as a reader sees it. */
 export interface Snapshot {
@@ -231,4 +233,58 @@ export function loadSnapshot(io: FileIO, paths: IndexPaths, maxWaitMs = 5000): S
     }
     sleepSync(Math.min(1 + attempt, 20));
   }
+}
+
+function withRoom(bytes: Uint8Array, size: number): Uint8Array {
+  if (bytes.byteOffset + size <= bytes.buffer.byteLength) {
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, size);
+  }
+  const grown = new Uint8Array(new ArrayBuffer(Math.ceil(size * 1.25)), 0, size);
+  grown.set(bytes.subarray(0, Math.min(bytes.length, size)));
+  return grown;
+}
+
+/**
+ * The snapshot after this process's own commit landed, built from the old
+ * one and the commit's plan, without reading the files again. The old
+ * snapshot's buffers are reused (and so changed) when they have room.
+ *
+ * @param snap The snapshot the plan was computed on.
+ * @param plan The committed plan.
+ * @param seq The journal sequence number of the commit.
+ * @param listSize The list file's size after the commit.
+ * @param paths The index's files.
+ * @returns The new snapshot.
+ *
+ * @example
+ * ```ts ignore
+ * snap = snapshotAfterCommit(snap, plan, outcome.seq, outcome.listSize, paths);
+ * ```
+ */
+export function snapshotAfterCommit(
+  snap: Snapshot,
+  plan: CommitPlan,
+  seq: number,
+  listSize: number,
+  paths: IndexPaths,
+): Snapshot {
+  const list = withRoom(snap.list.bytes, Math.max(listSize, plan.appendOffset + plan.append.length));
+  if (list.length > listSize) list.fill(0, listSize);
+  list.set(plan.append, plan.appendOffset);
+  for (const p of plan.listPatches) list.set(p.bytes, p.offset);
+  let attrBytes: Uint8Array;
+  if (plan.attr.kind === "replace") attrBytes = plan.attr.image;
+  else {
+    const old = snap.attr?.bytes ?? new Uint8Array(0);
+    attrBytes = withRoom(old, Math.max(old.length, plan.attr.appendOffset + plan.attr.append.length));
+    attrBytes.set(plan.attr.append, plan.attr.appendOffset);
+    for (const p of plan.attr.patches) attrBytes.set(p.bytes, p.offset);
+  }
+  const view = new ListView(list.subarray(0, listSize), paths.list);
+  return {
+    list: view,
+    attr: new AttrView(attrBytes, paths.attr),
+    attrProblem: undefined,
+    stamp: { listIno: snap.stamp.listIno, journalSeq: seq, journalState: JOURNAL_APPLIED },
+  };
 }

@@ -148,7 +148,7 @@ function writeNewFile(io: FileIO, path: string, bytes: Uint8Array, size: number,
  * @param target The list file the plan was computed on.
  * @param plan The plan.
  * @param options Writer options.
- * @returns Nothing; on an error before the journal record is flushed nothing changed.
+ * @returns The journal sequence and file size, or undefined when nothing changed; on an error before the journal record is flushed nothing changed.
  *
  * @example
  * ```ts ignore
@@ -161,18 +161,20 @@ export function commitPlan(
   target: CommitTarget,
   plan: CommitPlan,
   options: WriterOptions,
-): void {
-  if (!plan.changed) return;
+): CommitOutcome | undefined {
+  if (!plan.changed) return undefined;
   const attr = plan.attr;
+  let listSize = 0;
   // 1. Data that no reader can see yet: directories past used_space, entries past the count.
   try {
     withFile(io, paths.list, (fd) => {
+      listSize = io.fstat(fd).size;
       if (plan.append.length > 0) {
         const need = plan.header.usedSpace;
-        const size = io.fstat(fd).size;
-        if (need > size) {
-          const grown = Math.min(grownSize(need), Math.max(need, Math.floor(MAX_FILE_SIZE / GROWTH_BLOCK) * GROWTH_BLOCK));
-          io.truncate(fd, grown);
+        listSize = io.fstat(fd).size;
+        if (need > listSize) {
+          listSize = Math.min(grownSize(need), Math.max(need, Math.floor(MAX_FILE_SIZE / GROWTH_BLOCK) * GROWTH_BLOCK));
+          io.truncate(fd, listSize);
         }
         writeFully(io, fd, plan.append, 0, plan.append.length, plan.appendOffset);
         if (options.durable) io.flush(fd);
@@ -221,6 +223,15 @@ export function commitPlan(
   } catch (e) {
     throw ioError(e, paths.list, "apply the committed changes to");
   }
+  return { seq, listSize };
+}
+
+/** What a landed commit left on disk, for updating an in-memory copy. */
+export interface CommitOutcome {
+  /** Sequence number of the journal record (now applied). */
+  seq: number;
+  /** Size of the list file after the commit. */
+  listSize: number;
 }
 
 /**

@@ -76,6 +76,11 @@ describe("golden vectors: replaying the syncs", () => {
           await ctx.commit();
           const expected = step.expected ?? step.list;
           assert.deepEqual(listing(index, true), normalize(expected, true), `${sc.name} step ${step.n} listing`);
+          // A fresh reader of the files sees what the writer's own copy shows.
+          const reader = await MailboxListIndex.open(path, { ...quiet, readonly: true });
+          assert.deepEqual(listing(reader, true), normalize(expected, true), `${sc.name} step ${step.n} fresh reader`);
+          assert.deepEqual(reader.header, index.header);
+          await reader.close();
           if (!(DIFFERS[sc.name] ?? []).includes(step.n)) {
             const used = usedSpaceOf(step.mlist);
             const ours = new Uint8Array(readFileSync(path));
