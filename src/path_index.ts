@@ -37,9 +37,10 @@ function fnvUpdate(state: number, b: Uint8Array, start: number, end: number): nu
  * ```
  */
 export class PathIndex {
-  private readonly crc: Uint32Array;
-  private readonly fnv: Uint32Array;
-  private readonly rec: Int32Array;
+  /** Per slot, together in one cache line: CRC, FNV, record offset, parent slot. */
+  private readonly slots: Int32Array;
+  /** Level of the entry (1 = top level, capped at 255). */
+  readonly level: Uint8Array;
   private readonly mask: number;
   private readonly view: ListView;
   private readonly sep: number;
@@ -49,9 +50,8 @@ export class PathIndex {
     this.view = view;
     this.sep = sep;
     this.sepByte = new Uint8Array([sep]);
-    this.crc = new Uint32Array(capacity);
-    this.fnv = new Uint32Array(capacity);
-    this.rec = new Int32Array(capacity);
+    this.slots = new Int32Array(capacity * 4);
+    this.level = new Uint8Array(capacity);
     this.mask = capacity - 1;
   }
 
@@ -71,9 +71,11 @@ export class PathIndex {
     if (root === 0) return idx;
     const dv = view.dv, bytes = view.bytes;
     const dirs: number[] = [root], crcs: number[] = [-1], fnvs: number[] = [FNV_OFFSET], tops: boolean[] = [true];
+    const slots: number[] = [-1], levels: number[] = [1];
     let budget = records + 16;
     while (dirs.length > 0) {
       const dir = dirs.pop()!, pc = crcs.pop()!, pf = fnvs.pop()!, top = tops.pop()!;
+      const pslot = slots.pop()!, lvl = levels.pop()!;
       const count = view.dirCount(dir);
       for (let i = 0, r = dir + DIR_HEADER_SIZE; i < count; i++, r += RECORD_SIZE) {
         if (--budget < 0) view.childDir(-1);
@@ -87,25 +89,51 @@ export class PathIndex {
         }
         c = crcUpdate(c, bytes, ns, ne);
         f = fnvUpdate(f, bytes, ns, ne);
-        idx.insert(c >>> 0, f >>> 0, r);
+        const slot = idx.insert(c | 0, f | 0, r, pslot, lvl);
         const cd = view.childDir(r);
         if (cd !== 0) {
           dirs.push(cd);
           crcs.push(c);
           fnvs.push(f);
           tops.push(false);
+          slots.push(slot);
+          levels.push(lvl < 255 ? lvl + 1 : 255);
         }
       }
     }
     return idx;
   }
 
-  private insert(c: number, f: number, r: number): void {
-    let i = (c ^ Math.imul(f, 0x9e3779b1)) & this.mask;
-    while (this.rec[i] !== 0) i = (i + 1) & this.mask;
-    this.crc[i] = c;
-    this.fnv[i] = f;
-    this.rec[i] = r;
+  private insert(c: number, f: number, r: number, parentSlot: number, level: number): number {
+    let i = ((c >>> 0) ^ Math.imul(f >>> 0, 0x9e3779b1)) & this.mask;
+    const t = this.slots;
+    while (t[i * 4 + 2] !== 0) i = (i + 1) & this.mask;
+    t[i * 4] = c;
+    t[i * 4 + 1] = f;
+    t[i * 4 + 2] = r;
+    t[i * 4 + 3] = parentSlot;
+    this.level[i] = level;
+    return i;
+  }
+
+  /**
+   * Record offset stored in a slot.
+   *
+   * @param slot A slot returned by {@linkcode PathIndex.findSlot}.
+   * @returns The record offset.
+   */
+  recordAt(slot: number): number {
+    return this.slots[slot * 4 + 2];
+  }
+
+  /**
+   * Slot of the parent of the entry in a slot.
+   *
+   * @param slot A slot.
+   * @returns The parent's slot, or -1 at the top level.
+   */
+  parentOf(slot: number): number {
+    return this.slots[slot * 4 + 3];
   }
 
   /**
@@ -116,6 +144,18 @@ export class PathIndex {
    * @returns The record offset, or 0.
    */
   find(b: Uint8Array, len: number): number {
+    const slot = this.findSlot(b, len);
+    return slot < 0 ? 0 : this.slots[slot * 4 + 2];
+  }
+
+  /**
+   * Find the slot of a full name.
+   *
+   * @param b Buffer holding the name.
+   * @param len Bytes of the name.
+   * @returns The slot, or -1.
+   */
+  findSlot(b: Uint8Array, len: number): number {
     const sep = this.sep;
     let c = -1, f = FNV_OFFSET;
     let first = true, lastStart = 0, lastEnd = 0;
@@ -135,14 +175,12 @@ export class PathIndex {
       lastEnd = j;
       i = j;
     }
-    if (first) return 0;
-    c >>>= 0;
-    f >>>= 0;
-    const view = this.view, bytes = view.bytes, dv = view.dv;
-    for (let i = (c ^ Math.imul(f, 0x9e3779b1)) & this.mask;; i = (i + 1) & this.mask) {
-      const r = this.rec[i];
-      if (r === 0) return 0;
-      if (this.crc[i] !== c || this.fnv[i] !== f) continue;
+    if (first) return -1;
+    const view = this.view, bytes = view.bytes, dv = view.dv, t = this.slots;
+    for (let i = ((c >>> 0) ^ Math.imul(f >>> 0, 0x9e3779b1)) & this.mask;; i = (i + 1) & this.mask) {
+      const r = t[i * 4 + 2];
+      if (r === 0) return -1;
+      if (t[i * 4] !== (c | 0) || t[i * 4 + 1] !== (f | 0)) continue;
       // Confirm the last level's name.
       const ns = dv.getUint32(r + 8, true);
       const n = lastEnd - lastStart;
@@ -154,7 +192,7 @@ export class PathIndex {
           break;
         }
       }
-      if (same) return r;
+      if (same) return i;
     }
   }
 }

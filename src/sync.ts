@@ -36,6 +36,7 @@ import { alignUp, encodeOffset } from "./offset.ts";
 import { sortIdsByKey } from "./sort.ts";
 import type { MailboxStatus } from "./types.ts";
 import type { ListView } from "./view.ts";
+import type { PathIndex } from "./path_index.ts";
 
 /** Options of a sync (SPEC §4). */
 export interface SyncOptions {
@@ -99,6 +100,9 @@ const N_DIRTY = 4;
 
 const NO_NODE = -1;
 
+/** Full syncs of list files at least this big look existing names up in a full-name table. */
+const FAST_LOOKUP_MIN_BYTES = 1 << 16;
+
 /**
  * One sync in progress over a list image: collects the names with
  * {@linkcode SyncEngine.add}, then computes the commit with
@@ -130,7 +134,19 @@ export class SyncEngine {
   private readonly pathDepth: number;
 
   // Per-record state of the existing image.
-  private readonly recState: Uint8Array;
+  /** Per-record state for syncs that touch most records; a map for the others. */
+  private readonly recStateArr: Uint8Array | undefined;
+  private readonly recStateMap = new Map<number, number>();
+  private readonly fast: PathIndex | undefined;
+
+  private rs(rec: number): number {
+    return this.recStateArr !== undefined ? this.recStateArr[rec >>> 2] : this.recStateMap.get(rec) ?? 0;
+  }
+
+  private rsSet(rec: number, bits: number): void {
+    if (this.recStateArr !== undefined) this.recStateArr[rec >>> 2] |= bits;
+    else this.recStateMap.set(rec, (this.recStateMap.get(rec) ?? 0) | bits);
+  }
   private seenRecs = new Int32Array(1024);
   private seenLevels = new Uint8Array(1024);
   private seenCount = 0;
@@ -190,7 +206,10 @@ export class SyncEngine {
     this.bytes = view.bytes;
     this.dv = view.dv;
     this.nextUid = view.header.nextUid;
-    this.recState = new Uint8Array((view.header.usedSpace >>> 2) + 1);
+    const wide = (options.path ?? "") === "" && !this.partial;
+    this.recStateArr = wide ? new Uint8Array((view.header.usedSpace >>> 2) + 1) : undefined;
+    // A full sync of a big index meets mostly names it already has: look them up whole.
+    this.fast = wide && view.end >= FAST_LOOKUP_MIN_BYTES ? view.pathIndexFor(separator) : undefined;
     const path = options.path ?? "";
     const n = this.encoder.encode(path);
     this.pathBytes = this.encoder.bytes.slice(0, n);
@@ -257,6 +276,23 @@ export class SyncEngine {
       }
       if (!inside) {
         throw new InvalidNameError(name, `is outside the sync path ${JSON.stringify(this.pathString())}`);
+      }
+    }
+    // A name already in the index: one probe of the full-name table.
+    const fast = this.fast;
+    if (fast !== undefined) {
+      const slot = fast.findSlot(b, len);
+      if (slot >= 0) {
+        const rec = fast.recordAt(slot);
+        for (let t = slot; t >= 0; t = fast.parentOf(t)) {
+          const r = fast.recordAt(t);
+          if ((this.rs(r) & R_SEEN) !== 0) break;
+          this.markSeen(r, fast.level[t]);
+        }
+        if (!parentOnly) this.rsSet(rec, R_LEAF);
+        this.prevCompCount = 0;
+        this.prevLen = 0;
+        return this.dv.getUint32(rec + 4, true) & UID_MASK;
       }
     }
     // Reuse the previous name's walk for the shared leading components.
@@ -343,15 +379,14 @@ export class SyncEngine {
   }
 
   private markLeaf(pos: number): void {
-    if (pos < 0) this.recState[(-pos) >>> 2] |= R_LEAF;
-    else if (this.nRec[pos] > 0) this.recState[this.nRec[pos] >>> 2] |= R_LEAF;
+    if (pos < 0) this.rsSet(-pos, R_LEAF);
+    else if (this.nRec[pos] > 0) this.rsSet(this.nRec[pos], R_LEAF);
     else this.nState[pos] |= N_LEAF;
   }
 
   private markSeen(rec: number, level: number): void {
-    const i = rec >>> 2;
-    if ((this.recState[i] & R_SEEN) !== 0) return;
-    this.recState[i] |= R_SEEN;
+    if ((this.rs(rec) & R_SEEN) !== 0) return;
+    this.rsSet(rec, R_SEEN);
     if (this.seenCount === this.seenRecs.length) {
       const r = new Int32Array(this.seenCount * 2), l = new Uint8Array(this.seenCount * 2);
       r.set(this.seenRecs);
@@ -549,7 +584,7 @@ export class SyncEngine {
 
   private isLiveRec(rec: number): boolean {
     return (this.dv.getUint32(rec + 4, true) & DELETED_BIT) === 0 &&
-      (this.recState[rec >>> 2] & R_DELETE) === 0;
+      (this.rs(rec) & R_DELETE) === 0;
   }
 
   private dirHasLive(dir: number): boolean {
@@ -610,9 +645,9 @@ export class SyncEngine {
         let lost = false;
         for (let i = 0, rec = dir + DIR_HEADER_SIZE; i < count; i++, rec += RECORD_SIZE) {
           if ((dv.getUint32(rec + 4, true) & DELETED_BIT) !== 0) continue;
-          const st = this.recState[rec >>> 2];
+          const st = this.rs(rec);
           if ((st & R_SEEN) === 0) {
-            this.recState[rec >>> 2] |= R_DELETE;
+            this.rsSet(rec, R_DELETE);
             deletedRecs.push(rec);
             deletedOwners.push(owner);
             this.collectSubtreeUids(rec, deletedUids);
@@ -627,7 +662,7 @@ export class SyncEngine {
         }
         if (lost) {
           lostOwners.push(owner);
-          if (owner !== 0) this.recState[owner >>> 2] |= R_LOST;
+          if (owner !== 0) this.rsSet(owner, R_LOST);
         }
       }
     }
@@ -639,11 +674,11 @@ export class SyncEngine {
       const rec = this.seenRecs[i];
       const level = this.seenLevels[i];
       if (level <= this.pathDepth) continue; // the path and its ancestors are left as they were
-      if ((this.recState[rec >>> 2] & R_DELETE) !== 0) continue;
+      if ((this.rs(rec) & R_DELETE) !== 0) continue;
       const uid = dv.getUint32(rec + 4, true) & UID_MASK;
       const old = this.oldFlags(uid);
       let f = old;
-      const st = this.recState[rec >>> 2];
+      const st = this.rs(rec);
       if ((st & R_LEAF) !== 0) f &= ~MailboxFlags.NonExistent;
       else if (!this.partial && (checkedAllLevels || level === this.pathDepth + 1)) f |= MailboxFlags.NonExistent;
       if (this.recHasLiveChildren(rec)) f = (f | MailboxFlags.Children) & ~MailboxFlags.NoChildren;
@@ -653,7 +688,7 @@ export class SyncEngine {
     // Rule 8 for owners the walk above did not cover (the path itself keeps its flags).
     for (const owner of lostOwners) {
       if (owner === 0 || owner === pathRec) continue;
-      if ((this.recState[owner >>> 2] & R_SEEN) !== 0) continue;
+      if ((this.rs(owner) & R_SEEN) !== 0) continue;
       const uid = dv.getUint32(owner + 4, true) & UID_MASK;
       if (!this.recHasLiveChildren(owner)) {
         const old = flagChanges.get(uid) ?? this.oldFlags(uid);

@@ -1,0 +1,96 @@
+// MailboxListIndex on bigger trees: the full-name table behind repeated
+// lookups and full syncs must answer exactly like the per-level walk.
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { MailboxListIndex } from "../mod.ts";
+import { generateTree, shuffle } from "../bench/trees.ts";
+import { makeTempDir } from "./helpers/tmp.ts";
+
+const tmp = makeTempDir();
+after(() => tmp.cleanup());
+const quiet = { onWarning: () => {}, durable: false };
+
+async function syncAll(index: MailboxListIndex, names: string[], opts = { recursive: true }) {
+  const ctx = await index.syncBegin(opts);
+  const uids = names.map((n) => ctx.add(n));
+  const result = await ctx.commit();
+  return { uids, result };
+}
+
+function listing(index: MailboxListIndex): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const e of index.iterate()) m.set(e.name, e.uid);
+  return m;
+}
+
+describe("lookups through the full-name table", () => {
+  it("answer exactly like a fresh reader, for hits, misses and odd spellings", async () => {
+    const names = generateTree("realistic", 20000, 7);
+    const path = join(tmp.dir, "lookups.mlist");
+    const index = await MailboxListIndex.open(path, quiet);
+    const { uids } = await syncAll(index, names);
+    const byName = listing(index);
+    assert.equal(byName.size, names.length);
+    // More lookups than the table threshold, on one image.
+    for (let i = 0; i < names.length; i++) assert.equal(index.lookup(names[i]), uids[i], names[i]);
+    for (const n of names.slice(0, 3000)) {
+      assert.equal(index.lookup(n + "x"), undefined);
+      assert.equal(index.lookup("/" + n.split("/").join("//") + "/"), byName.get(n), `canonical form of ${n}`);
+    }
+    assert.equal(index.lookup(""), undefined);
+    assert.equal(index.lookup("///"), undefined);
+    await index.close();
+  });
+});
+
+describe("full syncs of a big index", () => {
+  it("a full sync with the same names changes nothing and keeps every UID", async () => {
+    const names = generateTree("realistic", 30000, 11);
+    const path = join(tmp.dir, "nochange.mlist");
+    const index = await MailboxListIndex.open(path, quiet);
+    const first = await syncAll(index, names);
+    const before = { ...index.header };
+    const again = await syncAll(index, shuffle([...names], 5));
+    assert.equal(again.result.changed, false);
+    assert.deepEqual(index.header, before);
+    const byName = listing(index);
+    names.forEach((n, i) => assert.equal(byName.get(n), first.uids[i]));
+    await index.close();
+  });
+
+  it("1% added and 1% deleted gives the same listing as a fresh index of the result", async () => {
+    const names = generateTree("realistic", 30000, 13);
+    const path = join(tmp.dir, "churn.mlist");
+    const index = await MailboxListIndex.open(path, quiet);
+    const first = await syncAll(index, names);
+    const uidOf = new Map(names.map((n, i) => [n, first.uids[i]]));
+    // Delete 1% of the leaves (names that no other name lies under), add 1% new names.
+    const isParent = new Set<string>();
+    for (const n of names) {
+      const parts = n.split("/");
+      for (let k = 1; k < parts.length; k++) isParent.add(parts.slice(0, k).join("/"));
+    }
+    const leaves = names.filter((n) => !isParent.has(n));
+    const dropped = new Set(shuffle([...leaves], 3).slice(0, names.length / 100));
+    const added = Array.from({ length: names.length / 100 }, (_, i) => `INBOX/new-${i}/x${i % 7}`);
+    const next = [...names.filter((n) => !dropped.has(n)), ...added];
+    const second = await syncAll(index, shuffle([...next], 9));
+    assert.equal(second.result.deleted, dropped.size);
+    const got = listing(index);
+    // Survivors keep their UIDs; new ones are unique and ≥ the old next_uid.
+    for (const n of names) if (!dropped.has(n)) assert.equal(got.get(n), uidOf.get(n), n);
+    for (const n of dropped) assert.equal(got.has(n), false, n);
+    const fresh = await MailboxListIndex.open(join(tmp.dir, "churn-fresh.mlist"), quiet);
+    await syncAll(fresh, next);
+    assert.deepEqual([...got.keys()].sort(), [...listing(fresh).keys()].sort());
+    const newUids = added.map((n) => got.get(n)!);
+    assert.equal(new Set(newUids).size, newUids.length);
+    for (const u of newUids) assert.ok(u >= first.uids.length + 1);
+    // Flags agree with the fresh index's.
+    const flagsOf = (ix: MailboxListIndex) => new Map([...ix.iterate()].map((e) => [e.name, [e.flags, e.hasChildren]]));
+    assert.deepEqual(flagsOf(index), flagsOf(fresh));
+    await fresh.close();
+    await index.close();
+  });
+});
