@@ -1,0 +1,240 @@
+/**
+ * Feeding scanned mailboxes into an index for the command-line tool: a
+ * whole new index (rebuild) or a sync of an existing one, with the
+ * `\Noselect` flag and the STATUS cache of every mailbox.
+ *
+ * @module
+ */
+import { rm } from "node:fs/promises";
+import process from "node:process";
+import { MailboxFlags } from "./constants.ts";
+import { MailboxListIndex, type SyncResult } from "./index.ts";
+import { indexPaths } from "./index_files.ts";
+import { nodeFileIO } from "./io.ts";
+import { acquireLock } from "./lock.ts";
+import type { SyncOptions } from "./sync.ts";
+import type { MailboxStatus } from "./types.ts";
+
+/**
+ * One mailbox to index: a name, or a name with whether it is selectable and
+ * its STATUS figures (what the store scanners yield).
+ *
+ * @example Both forms
+ * ```ts
+ * import type { MailboxInput } from "./cli_rebuild.ts";
+ * const a: MailboxInput = "Archive/2009";
+ * const b: MailboxInput = { name: "Shared", selectable: false };
+ * ```
+ */
+export type MailboxInput = string | { name: string; selectable?: boolean; status?: MailboxStatus };
+
+/**
+ * Options of {@linkcode rebuildIndex}.
+ *
+ * @example
+ * ```ts
+ * import type { RebuildIndexOptions } from "./cli_rebuild.ts";
+ * const opts: RebuildIndexOptions = { separator: "/", workers: 2 };
+ * ```
+ */
+export interface RebuildIndexOptions {
+  /** Hierarchy separator of the new index. */
+  separator: string;
+  /** Worker threads (used when the library's parallel rebuild is available). */
+  workers?: number;
+  /** uid_validity of the new index (default: seconds since the epoch). */
+  uidValidity?: number;
+  /** Where warnings go. */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Parents among a set of names: every proper prefix ending before a
+ * separator.
+ *
+ * @param names Full names.
+ * @param separator The separator.
+ * @returns The names that have at least one child in the set.
+ *
+ * @example
+ * ```ts
+ * import { parentsOf } from "./cli_rebuild.ts";
+ * console.log([...parentsOf(["a/b/c", "d"], "/")]); // ["a", "a/b"]
+ * ```
+ */
+export function parentsOf(names: Iterable<string>, separator: string): Set<string> {
+  const out = new Set<string>();
+  for (const name of names) {
+    for (let i = name.indexOf(separator); i > 0; i = name.indexOf(separator, i + 1)) out.add(name.slice(0, i));
+  }
+  return out;
+}
+
+function nameOf(m: MailboxInput): string {
+  return typeof m === "string" ? m : m.name;
+}
+
+/**
+ * Make a new index at `path` holding exactly `mailboxes`, and put it in
+ * place of the old one as a whole (attribute file first, list file last,
+ * each renamed over the old file under the writer lock), so that readers
+ * see the old index or the new one. Non-selectable mailboxes get
+ * `\Noselect`; STATUS figures go into the cache.
+ *
+ * @param path Path of the list file.
+ * @param mailboxes The mailboxes.
+ * @param options Separator, workers, uid_validity, warnings.
+ * @returns How many mailboxes were given.
+ * @throws InvalidNameError for a name the index cannot hold.
+ *
+ * @example Rebuilding from names
+ * ```ts
+ * import { rebuildIndex } from "./cli_rebuild.ts";
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
+ * await rebuildIndex(dir + "/u.mlist", ["INBOX", { name: "Shared", selectable: false }, "Shared/Team"], { separator: "/" });
+ * rmSync(dir, { recursive: true });
+ * ```
+ */
+export async function rebuildIndex(
+  path: string,
+  mailboxes: readonly MailboxInput[],
+  options: RebuildIndexOptions,
+): Promise<{ mailboxes: number }> {
+  const tmp = `${path}.rebuild-${process.pid}-${Date.now()}`;
+  const tmpPaths = indexPaths(tmp);
+  const removeTmp = () =>
+    Promise.all(Object.values(tmpPaths).map((p) => rm(p, { force: true })));
+  try {
+    const index = await MailboxListIndex.open(tmp, {
+      separator: options.separator,
+      uidValidity: options.uidValidity,
+      onWarning: options.onWarning,
+    });
+    try {
+      const ctx = await index.syncBegin({ recursive: true });
+      const parents = parentsOf(mailboxes.map(nameOf), options.separator);
+      for (const m of mailboxes) {
+        const uid = ctx.add(nameOf(m));
+        if (typeof m === "string") continue;
+        if (m.selectable === false) {
+          ctx.setFlags(uid, MailboxFlags.NoSelect | (parents.has(m.name) ? MailboxFlags.Children : 0));
+        }
+        if (m.status !== undefined) ctx.setStatus(uid, m.status);
+      }
+      await ctx.commit();
+    } finally {
+      await index.close();
+    }
+    const target = indexPaths(path);
+    const lock = await acquireLock(path, { onWarning: options.onWarning });
+    try {
+      nodeFileIO.rename(tmpPaths.attr, target.attr);
+      nodeFileIO.rename(tmpPaths.list, target.list);
+      nodeFileIO.unlink(target.journal);
+    } finally {
+      lock.release();
+    }
+    return { mailboxes: mailboxes.length };
+  } finally {
+    await removeTmp();
+  }
+}
+
+/**
+ * Options of {@linkcode syncIndex}: the sync's own options plus where
+ * warnings go.
+ *
+ * @example
+ * ```ts
+ * import type { SyncIndexOptions } from "./cli_rebuild.ts";
+ * const opts: SyncIndexOptions = { recursive: true, separator: "." };
+ * ```
+ */
+export interface SyncIndexOptions extends SyncOptions {
+  /** Separator for a new index (an existing one keeps its own). */
+  separator?: string;
+  /** Where warnings go. */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Sync an index (created when missing) with the mailboxes a store reports:
+ * every name is added; a non-selectable one gets `\Noselect` and a
+ * selectable one loses it; STATUS figures go into the cache.
+ *
+ * The sync API can only replace a mailbox's flags as a whole, after the
+ * sync's own rules, so `\HasChildren` of a mailbox whose `\Noselect`
+ * changes is worked out here: set when the reported names include a
+ * child, or when the mailbox has children in the index now and the sync
+ * is not a full recursive one (which would delete the unreported ones).
+ * Mailboxes whose `\Noselect` does not change keep the flags the sync
+ * computes.
+ *
+ * @param path Path of the list file.
+ * @param mailboxes The mailboxes the store has.
+ * @param options Path, partial, recursive, separator, warnings.
+ * @returns What the commit did, and the number of mailboxes afterwards.
+ *
+ * @example Syncing from names
+ * ```ts
+ * import { syncIndex } from "./cli_rebuild.ts";
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
+ * const r = await syncIndex(dir + "/u.mlist", ["INBOX", "Sent"], { recursive: true });
+ * console.log(r.added); // 2
+ * rmSync(dir, { recursive: true });
+ * ```
+ */
+export async function syncIndex(
+  path: string,
+  mailboxes: readonly MailboxInput[],
+  options: SyncIndexOptions = {},
+): Promise<SyncResult & { total: number }> {
+  const index = await MailboxListIndex.open(path, { separator: options.separator, onWarning: options.onWarning });
+  try {
+    const sep = index.separator;
+    const parents = parentsOf(mailboxes.map(nameOf), sep);
+    const keepsExisting = options.partial === true || options.recursive !== true;
+    const ctx = await index.syncBegin({ path: options.path, partial: options.partial, recursive: options.recursive });
+    let result: SyncResult;
+    try {
+      for (const m of mailboxes) {
+        const name = nameOf(m);
+        const uid = ctx.add(name);
+        if (typeof m === "string") continue;
+        const noselect = m.selectable === false;
+        let before: number | undefined;
+        try {
+          before = index.flags(name);
+        } catch {
+          before = undefined;
+        }
+        const had = before !== undefined && (before & MailboxFlags.NoSelect) !== 0;
+        if (noselect || had) {
+          let children = parents.has(name);
+          if (!children && keepsExisting && before !== undefined) {
+            for (const _ of index.iterate(name, { depth: 0 })) {
+              children = true;
+              break;
+            }
+          }
+          const flags = (noselect ? MailboxFlags.NoSelect : 0) | (children ? MailboxFlags.Children : 0);
+          if (flags !== before) ctx.setFlags(uid, flags);
+        }
+        if (m.status !== undefined) ctx.setStatus(uid, m.status);
+      }
+      result = await ctx.commit();
+    } catch (e) {
+      await ctx.rollback();
+      throw e;
+    }
+    let total = 0;
+    for (const _ of index.iterate()) total++;
+    return { ...result, total };
+  } finally {
+    await index.close();
+  }
+}
