@@ -1,0 +1,271 @@
+/**
+ * Types shared by the store scanners, and the small helpers the directory
+ * scanners have in common: byte order of names, error wording, and the
+ * checks that keep a scan inside the store root.
+ *
+ * @module
+ */
+
+import type { Dirent } from "node:fs";
+import { realpath, stat } from "node:fs/promises";
+import { sep as pathSep } from "node:path";
+import { separatorByte } from "./name_codec.ts";
+import type { MailboxStatus } from "./types.ts";
+
+/**
+ * One mailbox found by a store scanner.
+ *
+ * @example A selectable mailbox
+ * ```ts
+ * import type { ScannedMailbox } from "./scan_types.ts";
+ * const m: ScannedMailbox = {
+ *   name: "Archive/2009",
+ *   selectable: true,
+ *   status: { messages: 3, unseen: 1, recent: 0, uidValidity: 1234, uidNext: 4 },
+ * };
+ * ```
+ */
+export interface ScannedMailbox {
+  /** Full name, levels joined with {@linkcode ScanOptions.separator}. */
+  name: string;
+  /** False for a folder that holds no messages itself (`\Noselect`). */
+  selectable: boolean;
+  /** STATUS figures; absent when not selectable or when they could not be read. */
+  status?: MailboxStatus;
+}
+
+/**
+ * Something a scanner skipped, and why.
+ *
+ * @example Logging warnings
+ * ```ts
+ * import type { ScanWarning } from "./scan_types.ts";
+ * const log = (w: ScanWarning) => console.warn(w.reason);
+ * log({ path: "/x/.A", reason: "Cannot read directory \"/x/.A\": permission denied" });
+ * ```
+ */
+export interface ScanWarning {
+  /** File system path of the skipped entry (or the name list's source). */
+  path: string;
+  /** What happened, as a sentence that quotes the path. */
+  reason: string;
+}
+
+/**
+ * Options of the directory scanners.
+ *
+ * @example Scanning one shard with a "." separator
+ * ```ts
+ * import type { ScanOptions } from "./scan_types.ts";
+ * const opts: ScanOptions = { separator: ".", topLevel: ["", "Archive"], onWarning: (w) => console.warn(w.reason) };
+ * ```
+ */
+export interface ScanOptions {
+  /** Separator of the reported names (one byte other than NUL); default "/". */
+  separator?: string;
+  /** Called, in scan order, for every entry that was skipped. */
+  onWarning?: (w: ScanWarning) => void;
+  /**
+   * Only scan these top-level folders (for sharding across workers). The
+   * root mailbox (INBOX) is reported only when this is undefined or holds "".
+   */
+  topLevel?: string[];
+}
+
+/**
+ * Compare two names by the bytes of their UTF-8 encoding (unsigned, like C
+ * `strcmp`), without encoding them.
+ *
+ * @param a First name.
+ * @param b Second name.
+ * @returns Negative, zero or positive as `a` sorts before, equal to or after `b`.
+ *
+ * @example Sorting names by bytes
+ * ```ts
+ * import { compareNames } from "./scan_types.ts";
+ * console.log(["b", "\u{1F600}", "\uFF21", "B"].sort(compareNames)); // ["B", "b", "Ａ", "😀"]
+ * ```
+ */
+export function compareNames(a: string, b: string): number {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x !== y) {
+      // UTF-16 order differs from code point (= UTF-8 byte) order only
+      // between surrogates and U+E000..U+FFFF.
+      if (x >= 0xd800 && y >= 0xd800) {
+        x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+        y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+      }
+      return x - y;
+    }
+  }
+  return a.length - b.length;
+}
+
+const ERROR_WORDS: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOENT: "no such file or directory",
+  ENOTDIR: "not a directory",
+  ELOOP: "too many levels of symbolic links",
+  EIO: "input/output error",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files in the system",
+  ENAMETOOLONG: "file name too long",
+  EISDIR: "is a directory",
+};
+
+/**
+ * Describe a file system error in a few lowercase words.
+ *
+ * @param err The thrown value.
+ * @returns For example "permission denied".
+ *
+ * @example Wording an error
+ * ```ts
+ * import { describeFsError } from "./scan_types.ts";
+ * console.log(describeFsError(Object.assign(new Error("x"), { code: "EACCES" }))); // "permission denied"
+ * ```
+ */
+export function describeFsError(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string") return ERROR_WORDS[code] ?? code;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Check a scanner's separator option.
+ *
+ * @param separator The option's value (undefined means "/").
+ * @returns The separator to use.
+ * @throws RangeError when it is not one byte other than NUL.
+ *
+ * @example Defaulting the separator
+ * ```ts
+ * import { checkSeparator } from "./scan_types.ts";
+ * console.log(checkSeparator(undefined)); // "/"
+ * ```
+ */
+export function checkSeparator(separator: string | undefined): string {
+  const s = separator ?? "/";
+  separatorByte(s);
+  return s;
+}
+
+/**
+ * Why one directory entry cannot be a mailbox name component, if it cannot.
+ *
+ * @param name The entry's name.
+ * @param separator The separator of the reported names (undefined: no separator check).
+ * @returns A phrase such as `contains the separator "."`, or undefined when the name is usable.
+ *
+ * @example Rejecting a name that holds the separator
+ * ```ts
+ * import { badComponent } from "./scan_types.ts";
+ * console.log(badComponent("a.b", ".")); // 'contains the separator "."'
+ * ```
+ */
+export function badComponent(name: string, separator: string | undefined): string | undefined {
+  if (name.includes("\0")) return "contains a NUL byte";
+  if (separator !== undefined && name.includes(separator)) return `contains the separator ${JSON.stringify(separator)}`;
+  if (name.includes("\uFFFD")) return "is not valid UTF-8";
+  return undefined;
+}
+
+/**
+ * Whether `path` is `root` or lies inside it (both real, absolute paths).
+ *
+ * @param root Real path of the store root.
+ * @param path Real path to test.
+ * @returns True when `path` is inside the root.
+ *
+ * @example Containment
+ * ```ts
+ * import { isInside } from "./scan_types.ts";
+ * console.log(isInside("/srv/mail", "/srv/mail/.A"), isInside("/srv/mail", "/srv/mailx")); // true false
+ * ```
+ */
+export function isInside(root: string, path: string): boolean {
+  if (path === root) return true;
+  const prefix = root.endsWith(pathSep) ? root : root + pathSep;
+  return path.startsWith(prefix);
+}
+
+/**
+ * Outcome of {@linkcode resolveDirLink}.
+ *
+ * @example Acting on a link
+ * ```ts
+ * import type { LinkTarget } from "./scan_types.ts";
+ * const t: LinkTarget = { kind: "dir", real: "/srv/mail/shared" };
+ * if (t.kind === "dir") console.log(t.real);
+ * ```
+ */
+export type LinkTarget =
+  /** The link leads to a directory inside the root, at real path `real`. */
+  | { kind: "dir"; real: string }
+  /** The link leads to something that is not a directory, inside the root. */
+  | { kind: "other" }
+  /** The link cannot be followed; `reason` is the warning text. */
+  | { kind: "bad"; reason: string };
+
+/**
+ * Resolve a symbolic link met during a scan, without reading anything
+ * outside the store root.
+ *
+ * @param link Path of the link, as it is read.
+ * @param shown Path of the link as warnings show it.
+ * @param rootReal Real path of the store root.
+ * @returns Where the link leads, or why it must be skipped.
+ *
+ * @example Resolving a link
+ * ```ts
+ * import { resolveDirLink } from "./scan_types.ts";
+ * const t = await resolveDirLink("/srv/mail/.Shared", "/srv/mail/.Shared", "/srv/mail");
+ * if (t.kind === "bad") console.warn(t.reason);
+ * ```
+ */
+export async function resolveDirLink(link: string, shown: string, rootReal: string): Promise<LinkTarget> {
+  let real: string;
+  try {
+    real = await realpath(link);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === "ENOENT") return { kind: "bad", reason: `Skipping symbolic link "${shown}": its target does not exist` };
+    if (code === "ELOOP") return { kind: "bad", reason: `Skipping symbolic link "${shown}": symbolic link loop` };
+    return { kind: "bad", reason: `Cannot resolve symbolic link "${shown}": ${describeFsError(err)}` };
+  }
+  if (!isInside(rootReal, real)) {
+    return { kind: "bad", reason: `Skipping symbolic link "${shown}": it points outside the store root to "${real}"` };
+  }
+  try {
+    return (await stat(real)).isDirectory() ? { kind: "dir", real } : { kind: "other" };
+  } catch (err) {
+    return { kind: "bad", reason: `Cannot resolve symbolic link "${shown}": ${describeFsError(err)}` };
+  }
+}
+
+/**
+ * Find entries by name in a directory listing.
+ *
+ * @param entries The listing.
+ * @param names The names to look for.
+ * @returns The entries found, keyed by name.
+ *
+ * @example Looking up cur and new
+ * ```ts
+ * import { readdir } from "node:fs/promises";
+ * import { pickEntries } from "./scan_types.ts";
+ * const found = pickEntries(await readdir(".", { withFileTypes: true }), ["cur", "new"]);
+ * console.log(found.has("cur"));
+ * ```
+ */
+export function pickEntries(entries: readonly Dirent[], names: readonly string[]): Map<string, Dirent> {
+  const out = new Map<string, Dirent>();
+  for (const e of entries) {
+    if (names.includes(e.name)) out.set(e.name, e);
+  }
+  return out;
+}
