@@ -46,3 +46,10 @@ export {
 export type { ListEntry, ListOptions, ListSource } from "./src/list.ts";
 export { imapQuote, utf8Length } from "./src/imap_quote.ts";
 export type { QuoteOptions } from "./src/imap_quote.ts";
+export { listMaildirTopLevel, scanMaildir } from "./src/scan_maildir.ts";
+export { listFsTopLevel, scanFsLayout } from "./src/scan_fs.ts";
+export { readNameList, readNameListBatches } from "./src/scan_name_list.ts";
+export type { NameListOptions } from "./src/scan_name_list.ts";
+export type { ScannedMailbox, ScanOptions, ScanWarning } from "./src/scan_types.ts";
+export { acquireLock, acquireLockSync, readLockHolder } from "./src/lock.ts";
+export type { LockHolder, LockOptions, WriterLock } from "./src/lock.ts";
