@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { type FileIO, replaceFile } from "./io.ts";
+import type { FileIO } from "./io.ts";
+import { replaceFiles } from "./writer.ts";
 
 /** Paths of the files of one index. */
 export interface IndexPaths {
@@ -38,17 +39,18 @@ export function indexPaths(path: string): IndexPaths {
 }
 
 /**
- * Replace a whole index by new images: each file is written to a temp file,
- * flushed and renamed into place (attribute file first, list file last, so
- * a reader that sees the new list file also finds its attributes), then the
- * directory is flushed. A stale journal is removed, since it belongs to the
- * old files. The caller holds the writer lock.
+ * Replace a whole index by new images, all-or-nothing: both files are
+ * written as `.new` copies and flushed, one journal record names the two
+ * renames, then they happen and the directory is flushed (see
+ * src/writer.ts). A crash before the record leaves the old index; after it,
+ * the next writer finishes the renames. The caller holds the writer lock.
  *
  * @param io The file interface.
  * @param path Path of the list file.
  * @param listImage Bytes of the new list file, `[0, used_space)`.
  * @param listSize Size to give the list file (growth padding reads as zeros).
  * @param attrImage Bytes of the new attribute file.
+ * @param durable Flush at each step (default true).
  * @returns Nothing.
  *
  * @example
@@ -64,9 +66,9 @@ export function replaceIndexFiles(
   listImage: Uint8Array,
   listSize: number,
   attrImage: Uint8Array,
+  durable = true,
 ): void {
-  const p = indexPaths(path);
-  replaceFile(io, p.attr, [attrImage], attrImage.length);
-  replaceFile(io, p.list, [listImage], listSize);
-  io.unlink(p.journal);
+  const dv = new DataView(listImage.buffer, listImage.byteOffset, Math.min(listImage.byteLength, 28));
+  const target = { fileSeq: dv.getUint32(4, true), uidValidity: dv.getUint32(12, true) };
+  replaceFiles(io, indexPaths(path), target, listImage, listSize, attrImage, { durable });
 }
