@@ -157,6 +157,7 @@ export class PathIndex {
    */
   findSlot(b: Uint8Array, len: number): number {
     const sep = this.sep;
+    const t = CRC32_TABLE;
     let c = -1, f = FNV_OFFSET;
     let first = true, lastStart = 0, lastEnd = 0;
     for (let i = 0; i < len;) {
@@ -165,22 +166,25 @@ export class PathIndex {
       let j = i;
       while (j < len && b[j] !== sep) j++;
       if (!first) {
-        c = crcUpdate(c, this.sepByte, 0, 1);
-        f = fnvUpdate(f, this.sepByte, 0, 1);
+        c = t[(c ^ sep) & 0xff] ^ (c >>> 8);
+        f = Math.imul(f ^ sep, FNV_PRIME);
       }
-      c = crcUpdate(c, b, i, j);
-      f = fnvUpdate(f, b, i, j);
+      for (let k = i; k < j; k++) {
+        const x = b[k];
+        c = t[(c ^ x) & 0xff] ^ (c >>> 8);
+        f = Math.imul(f ^ x, FNV_PRIME);
+      }
       first = false;
       lastStart = i;
       lastEnd = j;
       i = j;
     }
     if (first) return -1;
-    const view = this.view, bytes = view.bytes, dv = view.dv, t = this.slots;
+    const view = this.view, bytes = view.bytes, dv = view.dv, sl = this.slots;
     for (let i = ((c >>> 0) ^ Math.imul(f >>> 0, 0x9e3779b1)) & this.mask;; i = (i + 1) & this.mask) {
-      const r = t[i * 4 + 2];
+      const r = sl[i * 4 + 2];
       if (r === 0) return -1;
-      if (t[i * 4] !== (c | 0) || t[i * 4 + 1] !== (f | 0)) continue;
+      if (sl[i * 4] !== (c | 0) || sl[i * 4 + 1] !== (f | 0)) continue;
       // Confirm the last level's name.
       const ns = dv.getUint32(r + 8, true);
       const n = lastEnd - lastStart;
