@@ -436,7 +436,7 @@ export class MailboxListIndex {
         if (!(e instanceof CorruptIndexError)) throw e;
         snap = this.#recoverCorrupt(e, options);
       }
-      let attr: AttrView | undefined = snap.attr;
+      const attr: AttrView | undefined = snap.attr;
       if (attr === undefined) {
         this.#warn(
           `Index "${this.path}": ${snap.attrProblem ?? "attribute file unusable"}; its attributes are rebuilt by this sync`,
