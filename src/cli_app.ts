@@ -286,7 +286,11 @@ export async function runCli(args: string[], streams?: CliStreams): Promise<numb
   const stderr = streams?.stderr ?? process.stderr;
   const out = new Output(stdout);
   const first = args[0];
-  if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+  if (first === undefined) {
+    stderr.write(`${globalHelp()}\n`);
+    return 2;
+  }
+  if (first === "--help" || first === "-h" || first === "help") {
     const topic = first === "help" ? args[1] : undefined;
     if (topic !== undefined && COMMANDS[topic] !== undefined) out.line(commandHelp(topic));
     else if (topic !== undefined) {
@@ -294,7 +298,7 @@ export async function runCli(args: string[], streams?: CliStreams): Promise<numb
       return 2;
     } else out.line(globalHelp());
     out.flush();
-    return first === undefined ? 2 : 0;
+    return 0;
   }
   if (first === "--version" || first === "-V") {
     out.line(VERSION);
@@ -362,7 +366,9 @@ function describeParseError(e: unknown): string {
   if (m) return `Option ${JSON.stringify(m[1])} needs a value`;
   m = /Option '([^' ]+)[^']*' does not take an argument/.exec(msg);
   if (m) return `Option ${JSON.stringify(m[1])} takes no value`;
-  return msg.split(". ")[0];
+  m = /Option '([^' ]+)[^']*' argument is ambiguous/.exec(msg);
+  if (m) return `Option ${JSON.stringify(m[1])} needs a value (write ${m[1]}=VALUE for one that starts with "-")`;
+  return msg.split("\n")[0].split(". ")[0];
 }
 
 /** One line for any error, naming the file it concerns. */
