@@ -5,11 +5,13 @@
  *
  * @module
  */
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import process from "node:process";
-import { MailboxFlags } from "./constants.ts";
+import { decodeAttrHeader, encodeAttrHeader } from "./attr_codec.ts";
+import { HEADER_SIZE, MailboxFlags } from "./constants.ts";
+import { decodeHeader } from "./header.ts";
 import { MailboxListIndex, type SyncResult } from "./index.ts";
-import { indexPaths } from "./index_files.ts";
+import { indexPaths, replaceIndexFiles } from "./index_files.ts";
 import { nodeFileIO } from "./io.ts";
 import { acquireLock } from "./lock.ts";
 import type { SyncOptions } from "./sync.ts";
@@ -70,15 +72,31 @@ export function parentsOf(names: Iterable<string>, separator: string): Set<strin
   return out;
 }
 
+/** file_seq of the index at `path`, when it has a readable header. */
+function previousFileSeq(path: string): number | undefined {
+  try {
+    const fd = nodeFileIO.open(path, "read");
+    try {
+      const b = new Uint8Array(HEADER_SIZE);
+      const n = nodeFileIO.read(fd, b, 0, HEADER_SIZE, 0);
+      return decodeHeader(b, Math.max(n, nodeFileIO.fstat(fd).size), path).fileSeq;
+    } finally {
+      nodeFileIO.close(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 function nameOf(m: MailboxInput): string {
   return typeof m === "string" ? m : m.name;
 }
 
 /**
  * Make a new index at `path` holding exactly `mailboxes`, and put it in
- * place of the old one as a whole (attribute file first, list file last,
- * each renamed over the old file under the writer lock), so that readers
- * see the old index or the new one. Non-selectable mailboxes get
+ * place of the old one as a whole (both files renamed into place through
+ * the journal, under the writer lock, with the old file_seq + 1), so that
+ * readers see the old index or the new one. Non-selectable mailboxes get
  * `\Noselect`; STATUS figures go into the cache.
  *
  * @param path Path of the list file.
@@ -127,12 +145,16 @@ export async function rebuildIndex(
     } finally {
       await index.close();
     }
-    const target = indexPaths(path);
+    const list = new Uint8Array(await readFile(tmpPaths.list));
+    const attr = new Uint8Array(await readFile(tmpPaths.attr));
     const lock = await acquireLock(path, { onWarning: options.onWarning });
     try {
-      nodeFileIO.rename(tmpPaths.attr, target.attr);
-      nodeFileIO.rename(tmpPaths.list, target.list);
-      nodeFileIO.unlink(target.journal);
+      // The new files carry the old file_seq + 1, so that readers see a new file.
+      const fileSeq = (previousFileSeq(path) ?? 0) + 1;
+      const dv = new DataView(list.buffer, list.byteOffset, HEADER_SIZE);
+      dv.setUint32(4, fileSeq, true);
+      encodeAttrHeader(attr, { ...decodeAttrHeader(attr, attr.length, tmpPaths.attr), listFileSeq: fileSeq });
+      replaceIndexFiles(nodeFileIO, path, list.subarray(0, dv.getUint32(20, true)), list.length, attr);
     } finally {
       lock.release();
     }

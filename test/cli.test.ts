@@ -230,6 +230,17 @@ describe("cli", () => {
     assert.ok(list.stdout.includes('"a.d"') && list.stdout.includes('* LIST (\\HasNoChildren) "." "x.y"'), list.stdout);
     const d = JSON.parse((await cli(["dump", "--index", path, "--json"])).stdout);
     assert.equal(d.header.uidValidity, 42);
+    assert.equal(d.header.fileSeq, 1);
+    // A second rebuild replaces the whole index: next file_seq, new uid_validity, the list's names only.
+    r = await cli(["rebuild", "--index", path, "--from-list", names, "--separator", ".", "--uid-validity", "43"]);
+    assert.equal(r.status, 0, r.stderr);
+    const d2 = JSON.parse((await cli(["dump", "--index", path, "--json"])).stdout);
+    assert.equal(d2.header.fileSeq, 2);
+    assert.equal(d2.header.uidValidity, 43);
+    assert.equal(d2.attr.header.listFileSeq, 2);
+    assert.equal((await cli(["check", "--index", path])).status, 0);
+    r = await cli(["sync", "--index", path, "--from-list", "-", "--partial"], "x.y\n");
+    assert.equal(r.status, 0, r.stderr);
     // list/lookup take the index's separator; another one is an error naming the file.
     const wrong = await cli(["lookup", "--index", path, "--separator", "/", "a/d"]);
     assert.equal(wrong.status, 1);
