@@ -84,17 +84,27 @@ const OTHERS = [
   "Receipts/Online orders",
 ];
 
-/** The folder names of the sample store, "/"-separated, parents before children. */
+/**
+ * The folder names of the sample store, "/"-separated, parents before
+ * children, taken in turn from each group so that a small store has some
+ * of everything.
+ */
 function demoNames(): string[] {
-  const names: string[] = [...OTHERS];
+  const projects: string[] = [];
   for (const p of PROJECTS) {
-    names.push(`Projects/${p}`);
-    for (const part of PROJECT_PARTS) names.push(`Projects/${p}/${part}`);
+    projects.push(`Projects/${p}`);
+    for (const part of PROJECT_PARTS) projects.push(`Projects/${p}/${part}`);
   }
-  for (const l of LISTS) names.push(`Lists/${l}`);
+  const lists = LISTS.map((l) => `Lists/${l}`);
+  const archive: string[] = [];
   for (let year = 2024; year >= 2000; year--) {
-    names.push(`Archive/${year}`);
-    for (const m of MONTHS) names.push(`Archive/${year}/${m}`);
+    archive.push(`Archive/${year}`);
+    for (const m of MONTHS) archive.push(`Archive/${year}/${m}`);
+  }
+  const groups = [OTHERS, projects, lists, archive];
+  const names: string[] = [];
+  for (let i = 0; names.length < groups.reduce((n, g) => n + g.length, 0); i++) {
+    for (const g of groups) if (i < g.length) names.push(g[i]);
   }
   return names;
 }
@@ -153,7 +163,7 @@ async function fillMaildir(dir: string, name: string, rnd: () => number, uidVali
  * import { tmpdir } from "node:os";
  * const dir = mkdtempSync(tmpdir() + "/mli-demo-");
  * const made = await makeDemoStore(dir + "/Maildir", { folders: 20 });
- * console.log(made.folders, made.names.slice(0, 3)); // 20 ["INBOX", "Drafts", "Junk"]
+ * console.log(made.folders, made.names.slice(0, 4)); // 20 ["INBOX", "Shared", "Shared/Team", "Drafts"]
  * rmSync(dir, { recursive: true });
  * ```
  */

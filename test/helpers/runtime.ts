@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** The runtime running this test file. */
 export const RUNTIME: "deno" | "bun" | "node" = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
@@ -17,12 +17,18 @@ export const BIN = {
   bun: join(ROOT, "node_modules", ".bin", "bun"),
 };
 
-/** Command and arguments that run a TypeScript file on `runtime` (default: this one). */
+/** tsx's loader, by absolute URL, so that Node finds it from any working directory. */
+const TSX = pathToFileURL(join(ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
+
+/**
+ * Command and arguments that run a TypeScript file on `runtime` (default:
+ * this one), from any working directory: Deno gets the project's deno.json.
+ */
 export function tsCommand(file: string, args: string[], runtime = RUNTIME): [string, string[]] {
   const exe = runtime === RUNTIME ? process.execPath : runtime === "node" ? "node" : BIN[runtime];
-  if (runtime === "deno") return [exe, ["run", "-A", file, ...args]];
+  if (runtime === "deno") return [exe, ["run", "-A", "--config", join(ROOT, "deno.json"), file, ...args]];
   if (runtime === "bun") return [exe, [file, ...args]];
-  return [exe, ["--import", "tsx", file, ...args]];
+  return [exe, ["--import", TSX, file, ...args]];
 }
 
 /** What a child process did. */
