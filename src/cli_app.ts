@@ -81,6 +81,7 @@ interface Ctx {
 /** Buffered writes to stdout, flushed in large chunks. */
 class Output {
   #parts: string[] = [];
+  #closed = false;
   #size = 0;
   constructor(readonly stream: { write(text: string): unknown }) {}
   line(s: string): void {
@@ -90,9 +91,17 @@ class Output {
   }
   flush(): void {
     if (this.#parts.length === 0) return;
-    this.stream.write(this.#parts.join(""));
+    const text = this.#parts.join("");
     this.#parts = [];
     this.#size = 0;
+    if (this.#closed) return;
+    try {
+      this.stream.write(text);
+    } catch (e) {
+      // The reader went away (`… | head`): drop the rest quietly.
+      if ((e as { code?: unknown }).code !== "EPIPE") throw e;
+      this.#closed = true;
+    }
   }
 }
 
@@ -283,6 +292,13 @@ function commandHelp(name: string): string {
  */
 export async function runCli(args: string[], streams?: CliStreams): Promise<number> {
   const stdout = streams?.stdout ?? process.stdout;
+  if (streams === undefined) {
+    // A closed pipe on stdout (`… | head`) ends the tool quietly.
+    process.stdout.on("error", (e: { code?: unknown }) => {
+      if (e.code === "EPIPE") process.exit(0);
+      throw e;
+    });
+  }
   const stderr = streams?.stderr ?? process.stderr;
   const out = new Output(stdout);
   const first = args[0];

@@ -5,10 +5,12 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { MailboxListIndex } from "../mod.ts";
 import { VERSION } from "../src/cli_app.ts";
 import { checkIndex, dumpIndex } from "../src/cli_check.ts";
+import { rebuildIndex } from "../src/cli_rebuild.ts";
 import { Progress } from "../src/cli_progress.ts";
 import { encodeOffset } from "../src/offset.ts";
 import { makeTempDir } from "./helpers/tmp.ts";
@@ -311,6 +313,22 @@ describe("cli", () => {
     const l = await cli(["rebuild", "--index", missing, "--from-list", join(tmp.dir, "no-list.txt")]);
     assert.equal(l.status, 1);
     assert.ok(oneLine(l).includes("no-list.txt"), l.stderr);
+  });
+
+  it("a reader that stops early (`| head`) ends the tool quietly", async () => {
+    const big = join(tmp.dir, "big.mlist");
+    const names = Array.from({ length: 30000 }, (_, i) => `top${i % 40}/sub${i % 500}/leaf${i}`);
+    await rebuildIndex(big, names, { separator: "/" });
+    for (const command of [["list", "--index", big], ["dump", "--index", big]]) {
+      const [cmd, args] = tsCommand(CLI, command);
+      const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr!.on("data", (d) => (stderr += d));
+      child.stdout!.once("data", () => child.stdout!.destroy());
+      const status = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+      assert.equal(stderr, "", command[0]);
+      assert.equal(status, 0, command[0]);
+    }
   });
 
   it("usage errors exit 2 with one line", async () => {
