@@ -25,10 +25,26 @@ import { scanMaildir } from "./scan_maildir.ts";
 import { readNameList } from "./scan_name_list.ts";
 import { describeFsError, type ScannedMailbox, type ScanWarning } from "./scan_types.ts";
 
-/** The tool's version (the package's). */
+/**
+ * The tool's version (the package's).
+ *
+ * @example Printing the version
+ * ```ts
+ * import { VERSION } from "./cli_app.ts";
+ * console.log(VERSION); // "0.1.0"
+ * ```
+ */
 export const VERSION = "0.1.0";
 
-/** The program name used in help texts and error lines. */
+/**
+ * The program name used in help texts and error lines.
+ *
+ * @example An error line
+ * ```ts
+ * import { PROGRAM } from "./cli_app.ts";
+ * console.error(`${PROGRAM} list: Missing --index FILE`);
+ * ```
+ */
 export const PROGRAM = "mailbox-list-index";
 
 /**
@@ -56,7 +72,7 @@ class CliError extends Error {
 }
 
 class UsageError extends CliError {
-  constructor(message: string, readonly command?: string) {
+  constructor(message: string) {
     super(message, 2);
   }
 }

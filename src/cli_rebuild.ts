@@ -33,7 +33,7 @@ export type MailboxInput = string | { name: string; selectable?: boolean; status
 /**
  * Options of {@linkcode rebuildIndex}.
  *
- * @example
+ * @example Options for a rebuild
  * ```ts
  * import type { RebuildIndexOptions } from "./cli_rebuild.ts";
  * const opts: RebuildIndexOptions = { separator: "/", workers: 2 };
@@ -58,7 +58,7 @@ export interface RebuildIndexOptions {
  * @param separator The separator.
  * @returns The names that have at least one child in the set.
  *
- * @example
+ * @example Which names are parents
  * ```ts
  * import { parentsOf } from "./cli_rebuild.ts";
  * console.log([...parentsOf(["a/b/c", "d"], "/")]); // ["a", "a/b"]
@@ -168,7 +168,7 @@ export async function rebuildIndex(
  * Options of {@linkcode syncIndex}: the sync's own options plus where
  * warnings go.
  *
- * @example
+ * @example Options for a partial sync
  * ```ts
  * import type { SyncIndexOptions } from "./cli_rebuild.ts";
  * const opts: SyncIndexOptions = { recursive: true, separator: "." };
