@@ -1,0 +1,213 @@
+/**
+ * Runs one writer process and several reader processes against one index
+ * (test/fixtures/concurrency_writer.ts and concurrency_reader.ts) with the
+ * runtime running this code, and collects what they report.
+ *
+ * @example
+ * ```ts ignore
+ * const r = await runConcurrency({ seconds: 6, durableSeconds: 2, readers: 4 });
+ * console.log(r.failures);
+ * ```
+ *
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { makeTempDir } from "./tmp.ts";
+
+/** Options of {@linkcode runConcurrency}. */
+export interface ConcurrencyOptions {
+  /** Seconds of concurrent work. */
+  seconds: number;
+  /** Of those, the last seconds in which the writer flushes (`durable: true`). */
+  durableSeconds: number;
+  /** Number of reader processes. */
+  readers: number;
+  /** Seed of the first reader (the others get the next ones). */
+  seed?: number;
+  /** Called with every line a child prints. */
+  onLine?: (who: string, line: string) => void;
+}
+
+/** What the writer reports. */
+export interface WriterReport {
+  /** Syncs committed. */
+  steps: number;
+  /** Of those, syncs that compressed the shared index. */
+  compressions: number;
+  /** The same count for the shadow index. */
+  shadowCompressions: number;
+  /** Syncs made with `durable: true`. */
+  durableSteps: number;
+}
+
+/** What one reader reports. */
+export interface ReaderReport {
+  /** Full iterations checked. */
+  full: number;
+  /** Subtree iterations checked. */
+  subtrees: number;
+  /** Lookups checked. */
+  lookups: number;
+  /** Flag queries checked. */
+  flags: number;
+  /** STATUS queries checked. */
+  statuses: number;
+  /** Times a new state had to be read from the published list to match. */
+  catchUps: number;
+  /** Distinct published states the full iterations matched. */
+  distinctStates: number;
+  /** Last step matched. */
+  lastStep: number;
+}
+
+/** Everything the processes reported. */
+export interface ConcurrencyResult {
+  /** The writer's report (undefined when it failed). */
+  writer: WriterReport | undefined;
+  /** The readers' reports (undefined entries failed). */
+  readers: (ReaderReport | undefined)[];
+  /** Every "fail" line and every abnormal exit. */
+  failures: string[];
+  /** Warnings the index printed in the children. */
+  warnings: string[];
+}
+
+const FIXTURES = join(fileURLToPath(new URL(".", import.meta.url)), "..", "fixtures");
+
+/**
+ * The command that runs a TypeScript file with the runtime running this code.
+ *
+ * @param file The file.
+ * @returns Executable and arguments.
+ */
+export function runtimeCommand(file: string): [string, string[]] {
+  if ((globalThis as { Deno?: unknown }).Deno !== undefined) return [process.execPath, ["run", "-A", file]];
+  if (process.versions.bun !== undefined) return [process.execPath, [file]];
+  return [process.execPath, ["--import", "tsx", file]];
+}
+
+interface Child {
+  who: string;
+  lines: string[];
+  exited: Promise<number>;
+  waitFor: (prefix: string, ms: number) => Promise<string>;
+  kill: () => void;
+}
+
+function start(who: string, file: string, args: string[], onLine?: (who: string, line: string) => void): Child {
+  const [cmd, base] = runtimeCommand(join(FIXTURES, file));
+  const child = spawn(cmd, [...base, ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: join(FIXTURES, "..", "..") });
+  const lines: string[] = [];
+  const waiters: { prefix: string; resolve: (l: string) => void }[] = [];
+  let buf = "";
+  let errBuf = "";
+  child.stdout!.setEncoding("utf8");
+  child.stdout!.on("data", (d: string) => {
+    buf += d;
+    let nl: number;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      lines.push(line);
+      onLine?.(who, line);
+      for (const w of waiters.splice(0)) {
+        if (line.startsWith(w.prefix)) w.resolve(line);
+        else waiters.push(w);
+      }
+    }
+  });
+  child.stderr!.setEncoding("utf8");
+  child.stderr!.on("data", (d: string) => {
+    errBuf += d;
+  });
+  const exited = new Promise<number>((resolve) => {
+    child.on("close", (code, signal) => {
+      if (errBuf.trim() !== "") lines.push(`stderr ${errBuf.trim()}`);
+      resolve(code ?? (signal ? 128 : 0));
+    });
+    child.on("error", (e) => {
+      lines.push(`fail cannot start: ${e.message}`);
+      resolve(127);
+    });
+  });
+  const waitFor = (prefix: string, ms: number) =>
+    new Promise<string>((resolve, reject) => {
+      const hit = lines.find((l) => l.startsWith(prefix));
+      if (hit) return resolve(hit);
+      const timer = setTimeout(() => reject(new Error(`${who}: no "${prefix}" within ${ms} ms: ${lines.join(" | ")}`)), ms);
+      waiters.push({
+        prefix,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
+      exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`${who} exited (${code}) before "${prefix}": ${lines.join(" | ")}`));
+      });
+    });
+  return { who, lines, exited, waitFor, kill: () => child.kill("SIGKILL") };
+}
+
+/**
+ * Run the writer and the readers for the given time.
+ *
+ * @param options Time, readers, seed.
+ * @returns The reports and failures.
+ */
+export async function runConcurrency(options: ConcurrencyOptions): Promise<ConcurrencyResult> {
+  const tmp = makeTempDir("mli-concurrency-");
+  const index = join(tmp.dir, "shared.mlist");
+  const states = join(tmp.dir, "states.jsonl");
+  const control = join(tmp.dir, "control.json");
+  const children: Child[] = [];
+  try {
+    const writer = start("writer", "concurrency_writer.ts", [index, join(tmp.dir, "shadow.mlist"), states, control], options.onLine);
+    children.push(writer);
+    await writer.waitFor("ready", 120_000);
+    const seed = options.seed ?? 1;
+    for (let r = 0; r < options.readers; r++) {
+      children.push(start(`reader ${r}`, "concurrency_reader.ts", [index, states, control, String(seed + r)], options.onLine));
+    }
+    await Promise.all(children.slice(1).map((c) => c.waitFor("started", 120_000)));
+    const now = Date.now();
+    const deadline = now + options.seconds * 1000;
+    writeFileSync(`${control}.tmp`, JSON.stringify({ deadline, durableFrom: deadline - options.durableSeconds * 1000 }));
+    renameSync(`${control}.tmp`, control);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const codes = await Promise.race([
+      Promise.all(children.map((c) => c.exited)),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), options.seconds * 1000 + 120_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    const failures: string[] = [];
+    const warnings: string[] = [];
+    if (codes === undefined) failures.push("the processes did not finish in time");
+    const report = <T>(c: Child, i: number): T | undefined => {
+      for (const l of c.lines) {
+        if (l.startsWith("fail ") || l.startsWith("stderr ")) failures.push(`${c.who}: ${l}`);
+        if (l.startsWith("warning ")) warnings.push(`${c.who}: ${l}`);
+      }
+      if (codes !== undefined && codes[i] !== 0) failures.push(`${c.who} exited with ${codes[i]}`);
+      const line = c.lines.find((l) => l.startsWith("result "));
+      return line === undefined ? undefined : JSON.parse(line.slice(7)) as T;
+    };
+    return {
+      writer: report<WriterReport>(writer, 0),
+      readers: children.slice(1).map((c, i) => report<ReaderReport>(c, i + 1)),
+      failures,
+      warnings,
+    };
+  } finally {
+    for (const c of children) c.kill();
+    await Promise.all(children.map((c) => c.exited));
+    tmp.cleanup();
+  }
+}
