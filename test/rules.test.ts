@@ -319,6 +319,67 @@ describe("rule 2: new records get next_uid++ in the order the sync meets them", 
     }
   });
 
+  it("a new record is inserted at its sorted position, equal hashes ordered by bytes", async () => {
+    const o = await newIndex();
+    try {
+      assert.equal(nameHash("epdnndzu"), nameHash("ecylwtxz"));
+      await sync(o.index, ["epdnndzu", "tcfiejin"]);
+      await sync(o.index, ["ecylwtxz", "lwhuxoij", "INBOX"], { partial: true });
+      assert.deepEqual(listing(o.index).map((r) => r[0]), inDiskOrder([
+        ["epdnndzu", 1, false, 0],
+        ["tcfiejin", 2, false, 0],
+        ["ecylwtxz", 3, false, 0],
+        ["lwhuxoij", 4, false, 0],
+        ["INBOX", 5, false, 0],
+      ], "/").map((r) => r[0]));
+      const names = listing(o.index).map((r) => r[0]);
+      assert.ok(names.indexOf("ecylwtxz") === names.indexOf("epdnndzu") - 1, names.join(","));
+      assert.equal(o.index.lookup("epdnndzu"), 1);
+      assert.equal(o.index.lookup("ecylwtxz"), 3);
+      assert.equal(o.index.lookup("lwhuxoij"), 4);
+      assert.equal(o.index.lookup("tcfiejin"), 2);
+    } finally {
+      await closeAll(o);
+    }
+  });
+
+  it("two writer instances on one index take turns without reusing UIDs", async () => {
+    const a = await newIndex();
+    let b: Opened | undefined;
+    try {
+      await sync(a.index, ["one"], { recursive: true });
+      b = await openIndex(a.file);
+      await sync(a.index, ["two"], { partial: true });
+      const fromB = await sync(b.index, ["three"], { partial: true });
+      assert.equal(fromB.get("three"), 3);
+      const fromA = await sync(a.index, ["four"], { partial: true });
+      assert.equal(fromA.get("four"), 4);
+      // A compression by one instance, then a sync by the other.
+      const many: string[] = [];
+      for (let i = 0; i < 80; i++) many.push(`m${i}`);
+      await sync(a.index, many, { partial: true });
+      const ctx = await a.index.syncBegin({ recursive: true });
+      for (const n of ["one", "two", "three", "four", "m0"]) ctx.add(n);
+      ctx.add("five");
+      assert.equal((await ctx.commit()).compressed, true);
+      const again = await sync(b.index, ["six"], { partial: true });
+      assert.equal(again.get("six"), 86);
+      const expected: Row[] = [
+        ["one", 1, false, 0],
+        ["two", 2, false, 0],
+        ["three", 3, false, 0],
+        ["four", 4, false, 0],
+        ["m0", 5, false, 0],
+        ["five", 85, false, 0],
+        ["six", 86, false, 0],
+      ];
+      assertListing(a.index, expected);
+      assertListing(b.index, expected);
+    } finally {
+      await closeAll(a, b);
+    }
+  });
+
   it("a name reported twice in one sync gets one record", async () => {
     const o = await newIndex();
     try {
@@ -716,6 +777,23 @@ describe("rule 7: a path sync concerns only the subtree under the path", () => {
     }
   });
 
+  it("non-recursive path sync: a child of the path reported only as a parent becomes NONEXISTENT", async () => {
+    const o = await prepared();
+    try {
+      await sync(o.index, ["Archive/2009/Mar"], { path: "Archive" });
+      assertListing(o.index, [
+        ["INBOX", 1, false, 0],
+        ["Archive", 2, true, C | NS],
+        ["Archive/2009", 5, true, C | NE],
+        ["Archive/2009/Mar", 6, false, 0],
+        ["Other", 7, true, C | NS],
+        ["Other/x", 8, false, 0],
+      ]);
+    } finally {
+      await closeAll(o);
+    }
+  });
+
   it("a deeper path: only that subtree changes", async () => {
     const o = await prepared();
     try {
@@ -1067,6 +1145,40 @@ describe("§2.6 growth, compression and directory rewrites", () => {
     }
   });
 
+  it("compression carries flags and STATUS over", async () => {
+    const o = await newIndex();
+    try {
+      const all: string[] = [];
+      for (let i = 0; i < 60; i++) all.push(`Folder${String(i).padStart(3, "0")}`);
+      await sync(o.index, all, { recursive: true }, (ctx, uids) => {
+        ctx.setFlags(uids.get("Folder010")!, NS);
+        ctx.setStatus("Folder010", status1);
+        ctx.setStatus("Folder012", { ...status1, messages: 99 });
+      });
+      const ctx = await o.index.syncBegin({ recursive: true });
+      for (const n of all.slice(0, 20)) ctx.add(n);
+      ctx.add("Brand/New");
+      ctx.setStatus("Brand/New", { ...status1, unseen: 0 });
+      assert.equal((await ctx.commit()).compressed, true);
+      assert.equal(o.index.flags("Folder010"), NS);
+      assert.deepEqual(o.index.status("Folder010"), status1);
+      assert.deepEqual(o.index.status("Folder012"), { ...status1, messages: 99 });
+      assert.deepEqual(o.index.status("Brand/New"), { ...status1, unseen: 0 });
+      assert.equal(o.index.flags("Brand"), C | NE);
+      assert.equal(o.index.status("Folder011"), undefined);
+      const r = await openIndex(o.file, { readonly: true });
+      try {
+        assert.deepEqual(listing(r.index), listing(o.index));
+        assert.deepEqual(r.index.status("Folder010"), status1);
+        assert.deepEqual(r.warnings, []);
+      } finally {
+        await closeAll(r);
+      }
+    } finally {
+      await closeAll(o);
+    }
+  });
+
   it("no compression below 10% deleted space, nor below 1024 bytes used", async () => {
     const o = await newIndex();
     try {
@@ -1126,6 +1238,28 @@ describe("§2.6 growth, compression and directory rewrites", () => {
 });
 
 describe("§5 readers opened before a commit see the new state", () => {
+  it("a commit that changes only flags and STATUS", async () => {
+    const o = await newIndex();
+    let r: Opened | undefined;
+    try {
+      const first = await sync(o.index, ["a", "b/c"], { recursive: true });
+      r = await openIndex(o.file, { readonly: true });
+      assert.equal(r.index.flags("a"), 0);
+      const listBytes = fileBytes(o.file);
+      await sync(o.index, ["a", "b/c"], { recursive: true }, (ctx) => {
+        ctx.setFlags(first.get("a")!, NS);
+        ctx.setStatus("b/c", status1);
+      });
+      assert.deepEqual(fileBytes(o.file), listBytes, "only the attribute file changes");
+      assert.equal(r.index.flags("a"), NS);
+      assert.deepEqual(r.index.status("b/c"), status1);
+      assert.deepEqual(listing(r.index), listing(o.index));
+    } finally {
+      await closeAll(o, r);
+    }
+  });
+
+
   it("after in-place commits and after a compression replaced the file", async () => {
     const o = await newIndex();
     let r: Opened | undefined;
