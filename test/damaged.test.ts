@@ -243,7 +243,10 @@ const say = (o) => {
   try { fs.writeSync(1, s); } catch { console.log(s.trimEnd()); }
 };
 function classify(op, e) {
-  if (e instanceof CorruptIndexError) return { op, kind: "corrupt", name: e.name, message: e.message, file: e.file, offset: e.offset, check: e.check };
+  if (e instanceof CorruptIndexError) {
+    const where = op === "sync" && e.stack ? String(e.stack).split("\n").slice(1, 6).join("\n") : undefined;
+    return { op, kind: "corrupt", name: e.name, message: e.message, file: e.file, offset: e.offset, check: e.check, stack: where };
+  }
   return { op, kind: "other", name: e && e.name, message: String(e && e.message !== undefined ? e.message : e), stack: e && e.stack ? String(e.stack).slice(0, 1500) : undefined };
 }
 let lastOp = "";
