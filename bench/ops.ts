@@ -1,0 +1,700 @@
+/**
+ * Every operation of the index against the SQLite alternative, on one
+ * runtime: rebuild (when `src/rebuild.ts` is present), full syncs, a partial
+ * sync of one folder, lookups, iterate and LIST, on realistic skewed trees.
+ * Prints one Markdown table per tree size, the growth per 10× step and the
+ * targets of the performance issue; `--json FILE` also writes the figures.
+ *
+ * ```
+ * deno run -A --v8-flags=--expose-gc bench/ops.ts [--sizes 10000,100000,1000000] [--quick]
+ * bun bench/ops.ts --sizes 100000
+ * node --expose-gc --import tsx bench/ops.ts --only lookup,iterate
+ * ```
+ *
+ * Times are medians of the repetitions; memory is the RSS high-water mark
+ * during the operation (Linux `VmHWM`, reset through `/proc/self/clear_refs`)
+ * minus the RSS just before it, after a garbage collection.
+ *
+ * @module
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { MailboxListIndex } from "../mod.ts";
+import { generateTree, prng, shuffle } from "./trees.ts";
+import { openSqlite, runtimeName, SqliteMailboxes } from "./sqlite.ts";
+
+// ---------------------------------------------------------------- options
+
+const { values: opts } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    sizes: { type: "string" },
+    quick: { type: "boolean", default: false },
+    json: { type: "string" },
+    only: { type: "string" },
+    seed: { type: "string", default: "1" },
+    "no-sqlite": { type: "boolean", default: false },
+    profile: { type: "string" },
+    root: { type: "string" },
+  },
+});
+const quick = opts.quick === true;
+const sizes = (opts.sizes ?? (quick ? "10000,100000" : "10000,100000,1000000")).split(",").map((s) => Number(s.trim()));
+const only = opts.only === undefined ? undefined : new Set(opts.only.split(","));
+const seed = Number(opts.seed);
+const SEP = "/";
+const runtime = runtimeName();
+
+/** CPU profiles around each measured operation (`--profile DIR`, Node only). */
+interface Profiler {
+  post(method: string, params?: Record<string, unknown>): Promise<unknown>;
+}
+let profiler: Profiler | undefined;
+let profileSize = 0;
+if (opts.profile !== undefined) {
+  const INSPECTOR = "node:inspector/promises";
+  const { Session } = await import(INSPECTOR) as { Session: new () => Profiler & { connect(): void } };
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 250 });
+  profiler = session;
+}
+const want = (key: string) => only === undefined || [...only].some((o) => key.startsWith(o));
+
+// ---------------------------------------------------------------- measuring
+
+const gcFn: () => void = (() => {
+  const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
+  if (g.Bun !== undefined) return () => g.Bun!.gc(true);
+  if (typeof g.gc === "function") return () => g.gc!();
+  return () => {};
+})();
+
+function procStatusKb(field: string): number {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync("/proc/self/status", "utf8"));
+    return m === null ? NaN : Number(m[1]);
+  } catch {
+    return NaN;
+  }
+}
+
+let peakResettable = true;
+function resetPeak(): void {
+  if (!peakResettable) return;
+  try {
+    writeFileSync("/proc/self/clear_refs", "5");
+  } catch {
+    peakResettable = false;
+  }
+}
+
+/** One measured operation. */
+interface Measure {
+  /** Median milliseconds per repetition. */
+  ms: number;
+  /** All repetitions' milliseconds. */
+  all: number[];
+  /** Operations per repetition (lookups per batch; 1 otherwise). */
+  ops: number;
+  /** Largest RSS high-water mark above the RSS before the repetition, MiB. */
+  peakMb: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * Time `fn` `reps` times (each after `prepare`, outside the timing), with
+ * a garbage collection and a peak reset before each.
+ */
+async function measure(
+  reps: number,
+  fn: (rep: number) => unknown,
+  options: { ops?: number; prepare?: (rep: number) => unknown; gc?: boolean; name?: string; warmup?: boolean } = {},
+): Promise<Measure> {
+  const all: number[] = [];
+  let peak = 0;
+  if (options.warmup) {
+    await options.prepare?.(0);
+    await fn(0);
+  }
+  const profiling = profiler !== undefined && options.name !== undefined && want(options.name);
+  for (let r = 0; r < reps; r++) {
+    await options.prepare?.(r);
+    if (options.gc !== false) gcFn();
+    const before = procStatusKb("VmRSS");
+    resetPeak();
+    if (profiling && r === reps - 1) await profiler!.post("Profiler.start");
+    const t0 = performance.now();
+    await fn(r);
+    const t1 = performance.now();
+    if (profiling && r === reps - 1) {
+      const { profile } = await profiler!.post("Profiler.stop") as { profile: unknown };
+      writeFileSync(join(opts.profile!, `${profileSize}-${options.name}.cpuprofile`), JSON.stringify(profile));
+    }
+    const hwm = peakResettable ? procStatusKb("VmHWM") : NaN;
+    all.push(t1 - t0);
+    peak = Math.max(peak, (hwm - before) / 1024);
+  }
+  return { ms: median(all), all, ops: options.ops ?? 1, peakMb: peak };
+}
+
+// ---------------------------------------------------------------- data
+
+const cacheDir = join(tmpdir(), "mli-bench-names");
+
+/** The realistic tree of `n` names, generated once and cached as a text file, in shuffled order. */
+function loadNames(n: number): string[] {
+  const file = join(cacheDir, `realistic-${n}-seed${seed}.txt`);
+  let names: string[];
+  if (existsSync(file)) {
+    names = readFileSync(file, "utf8").split("\n");
+  } else {
+    names = generateTree("realistic", n, seed, SEP);
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(`${file}.${process.pid}`, names.join("\n"));
+    try {
+      writeFileSync(file, readFileSync(`${file}.${process.pid}`));
+    } finally {
+      rmSync(`${file}.${process.pid}`, { force: true });
+    }
+  }
+  return shuffle(names, seed + 1);
+}
+
+const ALPHA = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+/** 1% leaves to delete and 1% new leaves under existing folders. */
+function changeSet(names: string[], n: number): { adds: string[]; dels: string[] } {
+  const rand = prng(seed + 7);
+  const hasChild = new Set<string>();
+  for (const name of names) {
+    const i = name.lastIndexOf(SEP);
+    if (i > 0) hasChild.add(name.slice(0, i));
+  }
+  const k = Math.max(1, Math.round(n / 100));
+  const dels = new Set<string>();
+  while (dels.size < k) {
+    const c = names[Math.floor(rand() * names.length)];
+    if (!hasChild.has(c)) dels.add(c);
+  }
+  const exists = new Set(names);
+  const adds: string[] = [];
+  while (adds.length < k) {
+    const parent = names[Math.floor(rand() * names.length)];
+    if (dels.has(parent) || parent.split(SEP).length >= 6) continue;
+    let leaf = "";
+    const len = 3 + Math.floor(rand() * 12);
+    for (let i = 0; i < len; i++) leaf += ALPHA[Math.floor(rand() * ALPHA.length)];
+    const name = `${parent}${SEP}new-${leaf}`;
+    if (!exists.has(name)) {
+      exists.add(name);
+      adds.push(name);
+    }
+  }
+  return { adds, dels: [...dels] };
+}
+
+/** Names that are not in the tree: an existing name with a changed last component. */
+function missingNames(sample: string[], all: Set<string>): string[] {
+  const out: string[] = [];
+  for (const name of sample) {
+    let m = `${name}~`;
+    while (all.has(m)) m += "~";
+    out.push(m);
+  }
+  return out;
+}
+
+function fileStamp(paths: string[]): string {
+  return paths.map((p) => {
+    try {
+      const s = statSync(p);
+      return `${p}:${s.ino}:${s.size}:${s.mtimeMs}`;
+    } catch {
+      return `${p}:-`;
+    }
+  }).join("|");
+}
+
+// ---------------------------------------------------------------- rebuild (optional)
+
+type RebuildFn = (
+  path: string,
+  names: Iterable<string>,
+  options: { separator: string; workers: number; uidValidity?: number },
+) => Promise<unknown>;
+
+async function loadRebuild(): Promise<RebuildFn | undefined> {
+  // --root: where the sources are when this file runs from a bundle elsewhere.
+  const base = opts.root === undefined ? new URL("../", import.meta.url) : pathToFileURL(`${opts.root}/`);
+  const url = new URL("src/rebuild.ts", base);
+  if (!existsSync(fileURLToPath(url))) return undefined;
+  const mod = await import(url.href) as { rebuild?: RebuildFn };
+  return mod.rebuild;
+}
+
+// ---------------------------------------------------------------- rows
+
+/** One row of a table. */
+interface Row {
+  key: string;
+  label: string;
+  unit: "ms" | "ops/s";
+  ours?: Measure;
+  sqlite?: Measure;
+  note?: string;
+}
+
+/** Results of one tree size. */
+interface SizeResult {
+  n: number;
+  rows: Row[];
+  notes: string[];
+  writesNothing?: boolean;
+  sqliteWritesNothing?: boolean;
+}
+
+function value(m: Measure | undefined, unit: Row["unit"]): number {
+  if (m === undefined) return NaN;
+  return unit === "ms" ? m.ms : m.ops / (m.ms / 1000);
+}
+
+function fmtValue(m: Measure | undefined, unit: Row["unit"]): string {
+  if (m === undefined) return "–";
+  const v = value(m, unit);
+  if (unit === "ops/s") {
+    return v >= 1e6 ? `${(v / 1e6).toFixed(2)} M/s` : v >= 1e3 ? `${(v / 1e3).toFixed(0)} k/s` : `${v.toFixed(0)}/s`;
+  }
+  return v >= 100 ? `${v.toFixed(0)} ms` : v >= 10 ? `${v.toFixed(1)} ms` : `${v.toFixed(2)} ms`;
+}
+
+/** How many times faster ours is than SQLite (above 1: ours is faster). */
+function speedup(row: Row): number {
+  const o = value(row.ours, row.unit), s = value(row.sqlite, row.unit);
+  return row.unit === "ms" ? s / o : o / s;
+}
+
+const fmtMb = (m: Measure | undefined) => m === undefined || Number.isNaN(m.peakMb) ? "–" : `${m.peakMb.toFixed(0)}`;
+
+function printTable(r: SizeResult, sqliteName: string): void {
+  console.log(`\n### ${runtime}: ${r.n.toLocaleString("en-US")} folders\n`);
+  console.log(`| operation | ours | SQLite (${sqliteName}) | ours ÷ SQLite speed | peak MiB ours | peak MiB SQLite |`);
+  console.log("|---|--:|--:|--:|--:|--:|");
+  for (const row of r.rows) {
+    const sp = speedup(row);
+    const ratio = Number.isFinite(sp) ? `${sp.toFixed(2)}×` : "–";
+    console.log(
+      `| ${row.label}${row.note ? ` (${row.note})` : ""} | ${fmtValue(row.ours, row.unit)} | ${
+        fmtValue(row.sqlite, row.unit)
+      } | ${ratio} | ${fmtMb(row.ours)} | ${fmtMb(row.sqlite)} |`,
+    );
+  }
+  for (const note of r.notes) console.log(`\n${note}`);
+}
+
+/** Time per operation in ms, for growth. */
+function perOp(m: Measure | undefined): number {
+  return m === undefined ? NaN : m.ms / m.ops;
+}
+
+const NLOGN_LIMIT = 13;
+
+/** The growth n·log n allows from `a` to `b` names, with some slack (about 13× per 10× step). */
+function growthLimit(a: number, b: number): number {
+  return b / a === 10 ? NLOGN_LIMIT : (b / a) * (Math.log(b) / Math.log(a)) * 1.08;
+}
+
+function printGrowth(results: SizeResult[]): void {
+  if (results.length < 2) return;
+  const sorted = [...results].sort((a, b) => a.n - b.n);
+  const steps = sorted.slice(1).map((r, i) => [sorted[i], r] as const);
+  console.log(`\n### ${runtime}: growth of the time per operation\n`);
+  console.log(
+    `Ratio of the time per operation between sizes; n·log n allows about ${NLOGN_LIMIT}× per 10× step. ⚠ marks a faster growth.\n`,
+  );
+  const head = steps.map(([a, b]) => `${short(a.n)}→${short(b.n)}`);
+  console.log(`| operation | ${head.map((h) => `ours ${h}`).join(" | ")} | ${head.map((h) => `SQLite ${h}`).join(" | ")} |`);
+  console.log(`|---|${head.map(() => "--:").join("|")}|${head.map(() => "--:").join("|")}|`);
+  for (const row of sorted[sorted.length - 1].rows) {
+    const cells = (side: "ours" | "sqlite") =>
+      steps.map(([a, b]) => {
+        const ra = a.rows.find((x) => x.key === row.key), rb = b.rows.find((x) => x.key === row.key);
+        const g = perOp(rb?.[side]) / perOp(ra?.[side]);
+        if (!Number.isFinite(g)) return "–";
+        const limit = growthLimit(a.n, b.n);
+        return `${g.toFixed(1)}×${g > limit ? " ⚠" : ""}`;
+      });
+    console.log(`| ${row.label} | ${cells("ours").join(" | ")} | ${cells("sqlite").join(" | ")} |`);
+  }
+}
+
+const short = (n: number) => n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : `${n}`;
+
+// ---------------------------------------------------------------- targets
+
+interface Target {
+  name: string;
+  met: boolean | undefined;
+  detail: string;
+}
+
+function targets(r: SizeResult, growth: SizeResult[]): Target[] {
+  const row = (k: string) => r.rows.find((x) => x.key === k);
+  const out: Target[] = [];
+  const ms = (k: string) => row(k)?.ours?.ms;
+  const rate = (k: string) => {
+    const x = row(k);
+    return x?.ours === undefined ? undefined : value(x.ours, "ops/s");
+  };
+  const faster = (k: string, factor: number, label: string) => {
+    const x = row(k);
+    if (x?.ours === undefined || x.sqlite === undefined) {
+      out.push({ name: `${label} ≥ ${factor}× SQLite`, met: undefined, detail: "not measured" });
+      return;
+    }
+    const sp = speedup(x);
+    out.push({ name: `${label} ≥ ${factor === 1 ? "as fast as" : `${factor}×`} SQLite`, met: sp >= factor, detail: `${sp.toFixed(2)}×` });
+  };
+  const absolute = (name: string, v: number | undefined, ok: (v: number) => boolean, f: (v: number) => string) =>
+    out.push({ name, met: v === undefined ? undefined : ok(v), detail: v === undefined ? "not measured" : f(v) });
+
+  absolute("rebuild, 2 workers ≤ 500 ms", ms("rebuild2"), (v) => v <= 500, (v) => `${v.toFixed(0)} ms`);
+  absolute("no-change full sync ≤ 300 ms", ms("nochange"), (v) => v <= 300, (v) => `${v.toFixed(0)} ms`);
+  out.push({
+    name: "no-change full sync writes nothing",
+    met: r.writesNothing,
+    detail: r.writesNothing === undefined ? "not measured" : r.writesNothing ? "files unchanged" : "files changed",
+  });
+  absolute("partial sync of one folder ≤ 2 ms (median)", ms("partial"), (v) => v <= 2, (v) => `${v.toFixed(2)} ms`);
+  for (const k of ["lookup-hit-cached", "lookup-miss-cached", "lookup-hit", "lookup-miss"]) {
+    absolute(`${row(k)?.label ?? k} ≥ 2 M/s`, rate(k), (v) => v >= 2e6, (v) => `${(v / 1e6).toFixed(2)} M/s`);
+  }
+  absolute("iterate all ≤ 150 ms", ms("iterate"), (v) => v <= 150, (v) => `${v.toFixed(0)} ms`);
+  faster("rebuild1", 3, "rebuild, single thread");
+  faster("rebuild2", 3, "rebuild, 2 workers");
+  faster("list-all", 3, 'list("*")');
+  for (const x of r.rows) {
+    if (["rebuild1", "rebuild2", "list-all"].includes(x.key)) continue;
+    faster(x.key, 1, x.label);
+  }
+  const sorted = [...growth].sort((a, b) => a.n - b.n);
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1], b = sorted[i];
+    if (b.n / a.n !== 10) continue;
+    const worst = b.rows.map((rb) => {
+      const ra = a.rows.find((x) => x.key === rb.key);
+      return { label: rb.label, g: perOp(rb.ours) / perOp(ra?.ours) };
+    }).filter((x) => Number.isFinite(x.g)).sort((p, q) => q.g - p.g);
+    const over = worst.filter((x) => x.g > growthLimit(a.n, b.n));
+    out.push({
+      name: `growth ${short(a.n)}→${short(b.n)} ≤ n·log n (≤ ${NLOGN_LIMIT}×) for every operation`,
+      met: over.length === 0,
+      detail: over.length === 0
+        ? `worst ${worst[0]?.label} ${worst[0]?.g.toFixed(1)}×`
+        : over.map((x) => `${x.label} ${x.g.toFixed(1)}×`).join("; "),
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- one size
+
+const rebuild = await loadRebuild();
+const partialReps = quick ? 10 : 20;
+
+async function runSize(n: number, root: string): Promise<SizeResult> {
+  const reps = n >= 1_000_000 ? 1 : n >= 100_000 ? (quick ? 1 : 3) : (quick ? 3 : 5);
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const result: SizeResult = { n, rows, notes };
+  const t0 = performance.now();
+  const names = loadNames(n);
+  const nameSet = new Set(names);
+  notes.push(`Tree: ${n} realistic names (seed ${seed}), loaded in ${(performance.now() - t0).toFixed(0)} ms.`);
+  const dir = mkdtempSync(join(root, `n${n}-`));
+  const idxPath = join(dir, "ours.mlist");
+  const ourFiles = [idxPath, `${idxPath}.attr`, `${idxPath}.journal`];
+  const open = (o: Record<string, unknown> = {}) =>
+    MailboxListIndex.open(idxPath, { separator: SEP, uidValidity: 1, onWarning: () => {}, ...o });
+  const useSqlite = opts["no-sqlite"] !== true;
+  const newSqlite = async (file: string) => {
+    const db = await openSqlite(file);
+    if ("unavailable" in db) throw new Error(db.unavailable);
+    return new SqliteMailboxes(db, SEP);
+  };
+
+  // -- building
+  for (const [key, workers, label] of [["rebuild1", 0, "rebuild, single thread"], ["rebuild2", 2, "rebuild, 2 workers"]] as const) {
+    if (!want(key)) continue;
+    if (rebuild === undefined) {
+      rows.push({ key, label, unit: "ms", note: "src/rebuild.ts not present" });
+      continue;
+    }
+    const path = (r: number) => join(dir, `rb${workers}-${r}.mlist`);
+    const ours = await measure(reps, (r) => rebuild(path(r), names, { separator: SEP, workers, uidValidity: 1 }), {
+      name: `${key}-ours`,
+    });
+    for (let r = 0; r < reps; r++) for (const s of ["", ".attr", ".journal", ".lock"]) rmSync(path(r) + s, { force: true });
+    rows.push({ key, label, unit: "ms", ours });
+  }
+  // The SQLite bulk load (fresh file per repetition; the last one is kept for the rest).
+  let box: SqliteMailboxes | undefined;
+  let sqliteRebuild: Measure | undefined;
+  if (useSqlite) {
+    sqliteRebuild = await measure(reps, () => box!.rebuild(names), {
+      name: "rebuild-sqlite",
+      prepare: async (r) => {
+        if (box !== undefined) {
+          box.close();
+          for (const s of ["", "-wal", "-shm"]) rmSync(join(dir, `sq-${r - 1}.db`) + s, { force: true });
+        }
+        box = await newSqlite(join(dir, `sq-${r}.db`));
+      },
+    });
+    box!.checkpoint();
+    for (const row of rows) if (row.key.startsWith("rebuild")) row.sqlite = sqliteRebuild;
+  }
+  const sqliteFiles = () => [join(dir, `sq-${reps - 1}.db`), join(dir, `sq-${reps - 1}.db-wal`)];
+
+  // Full sync into an empty index (how an index is first built without rebuild()).
+  {
+    const index = await open();
+    const ours = await measure(1, async () => {
+      const ctx = await index.syncBegin({ recursive: true });
+      for (const name of names) ctx.add(name);
+      await ctx.commit();
+    }, { name: "initial-ours" });
+    await index.close();
+    let sq: Measure | undefined;
+    if (useSqlite) {
+      const empty = await newSqlite(join(dir, "empty.db"));
+      empty.db.exec("CREATE INDEX IF NOT EXISTS mailboxes_parent ON mailboxes (parent)");
+      sq = await measure(1, () => empty.fullSync(names), { name: "initial-sqlite" });
+      empty.close();
+      for (const s of ["", "-wal", "-shm"]) rmSync(join(dir, "empty.db") + s, { force: true });
+    }
+    rows.push({ key: "initial", label: "full sync into an empty index", unit: "ms", ours, sqlite: sq });
+  }
+  const index = await open();
+  const cached = await open({ readonly: true, checkIntervalMs: 1e9 });
+  const entries = [...index.iterate()].length;
+  if (entries !== n) notes.push(`⚠ the index holds ${entries} mailboxes, expected ${n}`);
+  if (box !== undefined && box.count() !== n) notes.push(`⚠ the SQLite table holds ${box.count()} rows, expected ${n}`);
+
+  // -- reads (one untimed call first, unless a smaller tree already ran this code)
+  const warmup = n < 1_000_000 || sizes.indexOf(n) === 0;
+  const k = Math.min(n, 200_000);
+  const hits = shuffle(names.slice(0, k), seed + 3);
+  const misses = missingNames(shuffle(names.slice(0, k), seed + 4), nameSet);
+  const lookupAll = (f: (name: string) => number | undefined, list: string[], expectFound: boolean) => {
+    let found = 0;
+    for (let i = 0; i < list.length; i++) if (f(list[i]) !== undefined) found++;
+    if (found !== (expectFound ? list.length : 0)) throw new Error(`lookup found ${found} of ${list.length}`);
+  };
+  const lookupRows: [string, string, string[], boolean, MailboxListIndex][] = [
+    ["lookup-hit", "lookup, existing names", hits, true, index],
+    ["lookup-miss", "lookup, missing names", misses, false, index],
+    ["lookup-hit-cached", "lookup, existing names, checkIntervalMs 1e9", hits, true, cached],
+    ["lookup-miss-cached", "lookup, missing names, checkIntervalMs 1e9", misses, false, cached],
+  ];
+  for (const [key, label, list, expect, ix] of lookupRows) {
+    if (!want(key)) continue;
+    const lreps = Math.max(1, Math.min(3, reps));
+    // The default index checks the files before every answer: fewer calls keep that row short.
+    const sub = ix === index ? list.slice(0, Math.min(list.length, 50_000)) : list;
+    const ours = await measure(lreps, () => lookupAll((x) => ix.lookup(x), sub, expect), { ops: sub.length, name: `${key}-ours`, warmup });
+    // Without the per-call check, SQLite's counterpart is a batch of lookups in one read transaction.
+    const batch = ix === cached;
+    const sqlite = box === undefined ? undefined : await measure(lreps, () => {
+      const run = () => lookupAll((x) => box!.lookup(x), sub, expect);
+      if (batch) box!.read(run);
+      else run();
+    }, { ops: sub.length, name: `${key}-sqlite`, warmup });
+    rows.push({ key, label, unit: "ops/s", ours, sqlite, note: batch ? "SQLite: one read transaction" : undefined });
+  }
+  if (want("iterate")) {
+    let count = 0;
+    const ours = await measure(reps, () => {
+      count = 0;
+      for (const _m of index.iterate()) count++;
+    }, { name: "iterate-ours", warmup });
+    const sqlite = box === undefined ? undefined : await measure(reps, () => box!.iterateAll().length, { name: "iterate-sqlite", warmup });
+    rows.push({ key: "iterate", label: "iterate all", unit: "ms", ours, sqlite });
+  }
+  if (want("list-all")) {
+    let a = 0, b = 0;
+    const ours = await measure(reps, () => a = index.list("*").length, { name: "list-all-ours", warmup });
+    const sqlite = box === undefined ? undefined : await measure(reps, () => b = box!.listAll().length, { name: "list-all-sqlite", warmup });
+    if (box !== undefined && a !== b) notes.push(`⚠ list("*"): ${a} entries, SQLite ${b}`);
+    rows.push({ key: "list-all", label: 'list("*")', unit: "ms", ours, sqlite });
+  }
+  if (want("list-inbox")) {
+    let a = 0, b = 0;
+    const lr = Math.max(reps, 5);
+    const ours = await measure(lr, () => a = index.list("INBOX/%").length, { name: "list-inbox-ours", warmup });
+    const sqlite = box === undefined ? undefined : await measure(lr, () => b = box!.listChildren("INBOX").length, {
+      name: "list-inbox-sqlite",
+      warmup,
+    });
+    if (box !== undefined && a !== b) notes.push(`⚠ list("INBOX/%"): ${a} entries, SQLite ${b}`);
+    rows.push({ key: "list-inbox", label: 'list("INBOX/%")', unit: "ms", ours, sqlite, note: `${a} children` });
+  }
+
+  // -- writes
+  const fullSync = async (list: string[]) => {
+    const ctx = await index.syncBegin({ recursive: true });
+    for (const name of list) ctx.add(name);
+    return await ctx.commit();
+  };
+  if (want("nochange")) {
+    const before = fileStamp(ourFiles);
+    const ours = await measure(reps, async () => {
+      const r = await fullSync(names);
+      if (r.changed) throw new Error("a no-change full sync changed the index");
+    }, { name: "nochange-ours" });
+    result.writesNothing = fileStamp(ourFiles) === before;
+    let sqlite: Measure | undefined;
+    if (box !== undefined) {
+      const sb = fileStamp(sqliteFiles());
+      sqlite = await measure(reps, () => {
+        const r = box!.fullSync(names);
+        if (r.added + r.deleted !== 0) throw new Error("a no-change SQLite sync changed the table");
+      }, { name: "nochange-sqlite" });
+      result.sqliteWritesNothing = fileStamp(sqliteFiles()) === sb;
+    }
+    rows.push({
+      key: "nochange",
+      label: "full sync, no changes",
+      unit: "ms",
+      ours,
+      sqlite,
+      note: `writes nothing: ours ${result.writesNothing ? "yes" : "NO"}${
+        result.sqliteWritesNothing === undefined ? "" : `, SQLite ${result.sqliteWritesNothing ? "yes" : "NO"}`
+      }`,
+    });
+  }
+  if (want("change")) {
+    const { adds, dels } = changeSet(names, n);
+    const delSet = new Set(dels);
+    const changed = names.filter((x) => !delSet.has(x)).concat(adds);
+    // Alternate: the changed tree, then back to the original (again 1% added, 1% deleted).
+    const variant = (r: number) => r % 2 === 0 ? changed : names;
+    const creps = Math.max(2, reps);
+    const ours = await measure(creps, async (r) => {
+      const res = await fullSync(variant(r));
+      if (res.added !== adds.length || res.deleted !== dels.length) {
+        throw new Error(`1% sync: added ${res.added} deleted ${res.deleted}, expected ${adds.length}/${dels.length}`);
+      }
+    }, { name: "change-ours" });
+    const sqlite = box === undefined ? undefined : await measure(creps, (r) => {
+      const res = box!.fullSync(variant(r));
+      if (res.added !== adds.length || res.deleted !== dels.length) throw new Error("SQLite 1% sync counts differ");
+    }, { name: "change-sqlite" });
+    rows.push({
+      key: "change",
+      label: "full sync, 1% added and 1% deleted",
+      unit: "ms",
+      ours,
+      sqlite,
+      note: `${adds.length}+${dels.length}`,
+    });
+  }
+  if (want("partial")) {
+    for (const durable of [true, false]) {
+      const ix = durable ? index : await open({ durable: false });
+      const newName = (side: string, r: number) => `INBOX${SEP}bench-${side}-${durable ? "d" : "n"}-${r}`;
+      const ours = await measure(partialReps, async (r) => {
+        const ctx = await ix.syncBegin({ partial: true });
+        ctx.add(newName("o", r));
+        await ctx.commit();
+      }, { gc: false, name: `${durable ? "partial" : "partial-nodurable"}-ours` });
+      let sqlite: Measure | undefined;
+      if (box !== undefined) {
+        box.setDurable(durable);
+        sqlite = await measure(partialReps, (r) => box!.addOne(newName("s", r)), {
+          gc: false,
+          name: `${durable ? "partial" : "partial-nodurable"}-sqlite`,
+        });
+        box.setDurable(true);
+      }
+      if (!durable) await ix.close();
+      rows.push({
+        key: durable ? "partial" : "partial-nodurable",
+        label: durable ? "partial sync adding one folder" : "partial sync adding one folder, not durable",
+        unit: "ms",
+        ours,
+        sqlite,
+        note: durable
+          ? `median of ${partialReps}; fsync; SQLite synchronous=FULL`
+          : `median of ${partialReps}; durable: false; SQLite synchronous=OFF`,
+      });
+    }
+  }
+  await index.close();
+  await cached.close();
+  box?.close();
+  rmSync(dir, { recursive: true, force: true });
+  notes.push(
+    `Repetitions: ${reps} (median); lookups: ${k.toLocaleString("en-US")} names per batch ` +
+      `(50,000 with the per-call freshness check).`,
+  );
+  return result;
+}
+
+// ---------------------------------------------------------------- main
+
+const versions = runtime === "deno"
+  ? `Deno ${(globalThis as unknown as { Deno: { version: { deno: string; v8: string } } }).Deno.version.deno}`
+  : runtime === "bun"
+  ? `Bun ${process.versions.bun}`
+  : `Node ${process.versions.node}`;
+const root = mkdtempSync(join(tmpdir(), "mli-bench-"));
+const probe = await openSqlite(join(root, "probe.db"));
+const sqliteName = "unavailable" in probe ? "unavailable" : `${probe.driver} ${probe.version}`;
+if (!("unavailable" in probe)) probe.close();
+if ("unavailable" in probe) {
+  console.log(`SQLite is not available on ${runtime} (${probe.unavailable}); its columns are skipped.`);
+  opts["no-sqlite"] = true;
+}
+gcFn();
+const idleMb = procStatusKb("VmRSS") / 1024;
+console.log(
+  `## ${versions} — sizes ${sizes.join(", ")}${quick ? " (quick)" : ""}; SQLite: ${sqliteName}; idle RSS ${idleMb.toFixed(0)} MiB; ` +
+    `rebuild: ${rebuild === undefined ? "src/rebuild.ts not present, rows skipped" : "src/rebuild.ts"}`,
+);
+if (!peakResettable) console.log("Peak memory: /proc/self/clear_refs not writable; columns left empty.");
+const results: SizeResult[] = [];
+const started = performance.now();
+try {
+  for (const n of sizes) {
+    profileSize = n;
+    const r = await runSize(n, root);
+    results.push(r);
+    printTable(r, sqliteName);
+  }
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
+printGrowth(results);
+const largest = results.reduce((a, b) => (b.n > a.n ? b : a));
+const tg = targets(largest, results);
+console.log(`\n### ${runtime}: targets at ${largest.n.toLocaleString("en-US")} folders\n`);
+console.log("| target | result | met |");
+console.log("|---|--:|:-:|");
+for (const t of tg) console.log(`| ${t.name} | ${t.detail} | ${t.met === undefined ? "–" : t.met ? "yes" : "**no**"} |`);
+console.log(`\n${runtime}: finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+if (opts.json !== undefined) {
+  writeFileSync(
+    opts.json,
+    JSON.stringify({ runtime, versions, sqlite: sqliteName, idleMb, sizes, results, targets: tg }, null, 1),
+  );
+}

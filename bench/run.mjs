@@ -1,0 +1,164 @@
+// Runs bench/ops.ts on Deno, Bun and Node, one after another, echoing each
+// runtime's tables, then prints the targets side by side and the total time.
+//
+//   node bench/run.mjs [deno|bun|node ...] [--sizes 10000,100000,1000000] [--quick] [--only key,...]
+//   node bench/run.mjs --profile [--sizes 1000000] [--only nochange,lookup-hit-cached] [--top 15]
+//
+// --profile bundles bench/ops.ts with esbuild, runs it on Node with a CPU
+// profile around each measured operation (node:inspector) and prints the
+// functions with the most self time per operation.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const argv = process.argv.slice(2);
+const runtimes = argv.filter((a) => ["deno", "bun", "node"].includes(a));
+const passThrough = [];
+let profile = false;
+let top = 15;
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (["deno", "bun", "node"].includes(a)) continue;
+  if (a === "--profile") profile = true;
+  else if (a === "--top") top = Number(argv[++i]);
+  else if (a === "--sizes" || a === "--only" || a === "--seed") passThrough.push(a, argv[++i]);
+  else if (a.startsWith("--sizes=") || a.startsWith("--only=") || a.startsWith("--seed=")) passThrough.push(a);
+  else if (a === "--quick" || a === "--no-sqlite") passThrough.push(a);
+  else {
+    console.error(`Unknown argument ${a}`);
+    process.exit(2);
+  }
+}
+
+/** Run one command, echoing its output; resolve with the exit status. */
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+    child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on("error", (e) => {
+      console.error(String(e));
+      resolve(1);
+    });
+  });
+}
+
+const work = mkdtempSync(join(tmpdir(), "mli-bench-run-"));
+
+if (profile) {
+  process.exit(await runProfile());
+}
+
+const commands = {
+  deno: [bin("deno"), ["run", "-A", "--v8-flags=--expose-gc", "bench/ops.ts"]],
+  bun: [bin("bun"), ["bench/ops.ts"]],
+  node: [process.execPath, ["--expose-gc", "--import", "tsx", "bench/ops.ts"]],
+};
+const started = Date.now();
+const summary = [];
+for (const rt of runtimes.length ? runtimes : ["deno", "bun", "node"]) {
+  const json = join(work, `${rt}.json`);
+  const [cmd, args] = commands[rt];
+  const t0 = Date.now();
+  console.log(`\n# ${rt}: ${[relative(root, cmd) || cmd, ...args, ...passThrough].join(" ")}\n`);
+  const status = await run(cmd, [...args, ...passThrough, "--json", json]);
+  const seconds = (Date.now() - t0) / 1000;
+  summary.push({ rt, status, seconds, data: existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : undefined });
+}
+rmSync(work, { recursive: true, force: true });
+
+const total = (Date.now() - started) / 1000;
+const withData = summary.filter((s) => s.data !== undefined);
+if (withData.length > 0) {
+  const largest = Math.max(...withData.map((s) => Math.max(...s.data.sizes)));
+  console.log(`\n# Targets at ${largest.toLocaleString("en-US")} folders, all runtimes\n`);
+  console.log(`| target | ${withData.map((s) => s.data.versions).join(" | ")} |`);
+  console.log(`|---|${withData.map(() => "--:").join("|")}|`);
+  const names = [...new Set(withData.flatMap((s) => s.data.targets.map((t) => t.name)))];
+  for (const name of names) {
+    const cells = withData.map((s) => {
+      const t = s.data.targets.find((x) => x.name === name);
+      if (t === undefined) return "–";
+      return t.met === undefined ? t.detail : `${t.detail} ${t.met ? "✓" : "✗"}`;
+    });
+    console.log(`| ${name} | ${cells.join(" | ")} |`);
+  }
+}
+console.log("\n| runtime | exit | seconds |\n|---|--:|--:|");
+for (const s of summary) console.log(`| ${s.rt} | ${s.status} | ${s.seconds.toFixed(1)} |`);
+console.log(`\nTotal: ${total.toFixed(1)} s${total > 600 ? " (over the 10-minute budget)" : ""}`);
+process.exit(summary.every((s) => s.status === 0) ? 0 : 1);
+
+/** Bundle, run on Node with per-operation CPU profiles, summarise self time. */
+async function runProfile() {
+  // The bundle lives under node_modules so that better-sqlite3 resolves from it.
+  const outDir = join(root, "node_modules", ".cache", "mli-bench");
+  mkdirSync(outDir, { recursive: true });
+  const bundle = join(outDir, "ops.mjs");
+  const esbuild = spawnSync(bin("esbuild"), [
+    "bench/ops.ts",
+    "--bundle",
+    "--platform=node",
+    "--format=esm",
+    "--target=node20",
+    "--external:better-sqlite3",
+    `--outfile=${bundle}`,
+    "--log-level=warning",
+  ], { cwd: root, stdio: "inherit" });
+  if (esbuild.status !== 0) return 1;
+  const profDir = join(work, "profiles");
+  mkdirSync(profDir);
+  const args = ["--expose-gc", "--import", "tsx", bundle, ...passThrough, "--profile", profDir, "--root", root];
+  console.log(`# node ${args.map((a) => relative(root, a).startsWith("..") ? a : relative(root, a) || a).join(" ")}\n`);
+  const status = await run(process.execPath, args);
+  const files = readdirSync(profDir).filter((f) => f.endsWith(".cpuprofile")).sort();
+  // esbuild marks where each source file starts in the bundle ("// src/view.ts").
+  const starts = [];
+  readFileSync(bundle, "utf8").split("\n").forEach((line, i) => {
+    const m = /^\/\/ ((?:src|bench|workers)\/\S+\.ts|mod\.ts)$/.exec(line);
+    if (m) starts.push([i, m[1]]);
+  });
+  const source = (line) => {
+    let file = "ops.mjs";
+    for (const [i, f] of starts) {
+      if (i > line) break;
+      file = f;
+    }
+    return file;
+  };
+  for (const f of files) printProfile(join(profDir, f), f.replace(/\.cpuprofile$/, ""), bundle, source);
+  rmSync(work, { recursive: true, force: true });
+  return status;
+}
+
+/** Self time per function of one .cpuprofile, largest first. */
+function printProfile(file, label, bundle, source) {
+  const prof = JSON.parse(readFileSync(file, "utf8"));
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  let totalUs = 0;
+  for (let i = 0; i < prof.samples.length; i++) {
+    const node = byId.get(prof.samples[i]);
+    const dt = prof.timeDeltas[i] ?? 0;
+    const cf = node.callFrame;
+    // The inspector's own message dispatch (starting and stopping the profile) is not the benchmark.
+    if ((cf.functionName === "dispatch" && cf.url === "") || cf.functionName === "(idle)") continue;
+    totalUs += dt;
+    let where = "";
+    const path = cf.url.startsWith("file:") ? fileURLToPath(cf.url) : cf.url.startsWith("/") ? cf.url : undefined;
+    if (path === bundle) where = source(cf.lineNumber);
+    else if (path !== undefined) where = relative(root, path);
+    else where = cf.url;
+    const key = `${cf.functionName || "(anonymous)"}${where ? ` ${where}` : ""}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+  }
+  const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+  console.log(`\n## profile ${label}: ${(totalUs / 1000).toFixed(0)} ms sampled (profiler dispatch excluded)\n`);
+  console.log("| self ms | % | function |\n|--:|--:|---|");
+  for (const [key, us] of rows) {
+    console.log(`| ${(us / 1000).toFixed(1)} | ${((100 * us) / totalUs).toFixed(1)} | \`${key}\` |`);
+  }
+}
