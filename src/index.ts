@@ -92,17 +92,48 @@ export class SyncContext {
   #index: MailboxListIndex;
   #engine: SyncEngine;
   #lock: WriterLock;
+  #options: SyncOptions;
   #done = false;
+  // What the caller reported, kept to replay it into a recreated index when
+  // the current one turns out to be damaged (SPEC §5, §9).
+  #names: string[] = [];
+  #uids = new Int32Array(256);
+  #flagCalls: [number, number][] = [];
+  #statusCalls: [number | string, MailboxStatus][] = [];
 
   /** @internal */
-  constructor(index: MailboxListIndex, engine: SyncEngine, lock: WriterLock) {
+  constructor(index: MailboxListIndex, engine: SyncEngine, lock: WriterLock, options: SyncOptions) {
     this.#index = index;
     this.#engine = engine;
     this.#lock = lock;
+    this.#options = options;
   }
 
   #check(): void {
     if (this.#done) throw new IndexStateError(`Cannot use the sync of "${this.#index.path}": it already ended`);
+  }
+
+  /** The index is damaged: recreate it and replay everything reported so far. */
+  #recover(e: CorruptIndexError): void {
+    const engine = this.#index._recreateForSync(e, this.#options);
+    const map = new Map<number, number>();
+    for (let i = 0; i < this.#names.length; i++) {
+      const uid = engine.add(this.#names[i]);
+      map.set(this.#uids[i], uid);
+      this.#uids[i] = uid;
+    }
+    for (const [uid, flags] of this.#flagCalls) {
+      const now = map.get(uid);
+      if (now !== undefined) engine.setFlags(now, flags);
+    }
+    for (const [key, status] of this.#statusCalls) {
+      if (typeof key === "string") engine.setStatus(key, status);
+      else {
+        const now = map.get(key);
+        if (now !== undefined) engine.setStatus(now, status);
+      }
+    }
+    this.#engine = engine;
   }
 
   /**
@@ -114,7 +145,23 @@ export class SyncContext {
    */
   add(name: string): number {
     this.#check();
-    return this.#engine.add(name);
+    let uid: number;
+    try {
+      uid = this.#engine.add(name);
+    } catch (e) {
+      if (!(e instanceof CorruptIndexError)) throw e;
+      this.#recover(e);
+      uid = this.#engine.add(name);
+    }
+    const i = this.#names.length;
+    this.#names.push(name);
+    if (i === this.#uids.length) {
+      const grown = new Int32Array(i * 2);
+      grown.set(this.#uids);
+      this.#uids = grown;
+    }
+    this.#uids[i] = uid;
+    return uid;
   }
 
   /**
@@ -126,6 +173,7 @@ export class SyncContext {
    */
   setFlags(uid: number, flags: number): void {
     this.#check();
+    this.#flagCalls.push([uid, flags]);
     this.#engine.setFlags(uid, flags);
   }
 
@@ -138,6 +186,7 @@ export class SyncContext {
    */
   setStatus(uidOrName: number | string, status: MailboxStatus): void {
     this.#check();
+    this.#statusCalls.push([uidOrName, status]);
     this.#engine.setStatus(uidOrName, status);
   }
 
@@ -151,7 +200,15 @@ export class SyncContext {
     this.#check();
     this.#done = true;
     try {
-      return this.#index._commit(this.#engine.plan());
+      let plan: CommitPlan;
+      try {
+        plan = this.#engine.plan();
+      } catch (e) {
+        if (!(e instanceof CorruptIndexError)) throw e;
+        this.#recover(e);
+        plan = this.#engine.plan();
+      }
+      return this.#index._commit(plan);
     } finally {
       this.#index._endSync();
       this.#lock.release();
@@ -442,8 +499,14 @@ export class MailboxListIndex {
           `Index "${this.path}": ${snap.attrProblem ?? "attribute file unusable"}; its attributes are rebuilt by this sync`,
         );
       }
-      const engine = new SyncEngine(snap.list, attr, this.#sep, options, this.#limits);
-      return new SyncContext(this, engine, lock);
+      let engine: SyncEngine;
+      try {
+        engine = new SyncEngine(snap.list, attr, this.#sep, options, this.#limits);
+      } catch (e) {
+        if (!(e instanceof CorruptIndexError)) throw e;
+        engine = this._recreateForSync(e, options);
+      }
+      return new SyncContext(this, engine, lock, options);
     } catch (e) {
       this.#syncing = false;
       lock?.release();
@@ -469,6 +532,12 @@ export class MailboxListIndex {
     this.#snap = undefined;
     this.refresh();
     return this.#snap!;
+  }
+
+  /** @internal A sync found the index damaged: recreate it (lock held) and give a fresh engine. */
+  _recreateForSync(e: CorruptIndexError, options: SyncOptions): SyncEngine {
+    const snap = this.#recoverCorrupt(e, options);
+    return new SyncEngine(snap.list, snap.attr, this.#sep, options, this.#limits);
   }
 
   /** @internal Commit a planned sync (lock held). */

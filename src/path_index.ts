@@ -10,6 +10,7 @@
 import { DELETED_BIT, DIR_HEADER_SIZE, RECORD_SIZE } from "./constants.ts";
 import { CRC32_TABLE } from "./name_hash.ts";
 import type { ListView } from "./view.ts";
+import { CorruptIndexError } from "./errors.ts";
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -78,7 +79,7 @@ export class PathIndex {
       const pslot = slots.pop()!, lvl = levels.pop()!;
       const count = view.dirCount(dir);
       for (let i = 0, r = dir + DIR_HEADER_SIZE; i < count; i++, r += RECORD_SIZE) {
-        if (--budget < 0) view.childDir(-1);
+        if (--budget < 0) throw new CorruptIndexError(view.file, r, "directory links form a cycle or are shared");
         if ((dv.getUint32(r + 4, true) & DELETED_BIT) !== 0) continue;
         view.uidOf(r);
         const ne = view.nameEnd(r), ns = dv.getUint32(r + 8, true);

@@ -28,7 +28,7 @@ import {
   RECORD_SIZE,
   UID_MASK,
 } from "./constants.ts";
-import { IndexLimitError, IndexStateError, InvalidNameError } from "./errors.ts";
+import { CorruptIndexError, IndexLimitError, InvalidNameError } from "./errors.ts";
 import { encodeHeader, type ListHeader } from "./header.ts";
 import { compareBytes, hashBytes } from "./name_hash.ts";
 import { NameEncoder } from "./name_codec.ts";
@@ -36,7 +36,7 @@ import { alignUp, encodeOffset } from "./offset.ts";
 import { sortIdsByKey } from "./sort.ts";
 import type { MailboxStatus } from "./types.ts";
 import type { ListView } from "./view.ts";
-import type { PathIndex } from "./path_index.ts";
+import { PathIndex } from "./path_index.ts";
 
 /** Options of a sync (SPEC §4). */
 export interface SyncOptions {
@@ -99,9 +99,6 @@ const N_LEAF = 2;
 const N_DIRTY = 4;
 
 const NO_NODE = -1;
-
-/** Full syncs of list files at least this big look existing names up in a full-name table. */
-const FAST_LOOKUP_MIN_BYTES = 1 << 16;
 
 /**
  * One sync in progress over a list image: collects the names with
@@ -208,8 +205,9 @@ export class SyncEngine {
     this.nextUid = view.header.nextUid;
     const wide = (options.path ?? "") === "" && !this.partial;
     this.recStateArr = wide ? new Uint8Array((view.header.usedSpace >>> 2) + 1) : undefined;
-    // A full sync of a big index meets mostly names it already has: look them up whole.
-    this.fast = wide && view.end >= FAST_LOOKUP_MIN_BYTES ? view.pathIndexFor(separator) : undefined;
+    // A full sync meets mostly names the index already has: look them up whole. Building the
+    // table also checks every structure of the image, so a damaged one is found here.
+    this.fast = wide ? PathIndex.build(view, separator) : undefined;
     const path = options.path ?? "";
     const n = this.encoder.encode(path);
     this.pathBytes = this.encoder.bytes.slice(0, n);
@@ -938,7 +936,7 @@ export class SyncEngine {
       const count = view.dirCount(dir);
       for (let i = 0, r = dir + DIR_HEADER_SIZE; i < count; i++, r += RECORD_SIZE) {
         if (--budget < 0) {
-          throw new IndexStateError(`Cannot delete under offset ${rec} of "${view.file}": directory links form a cycle`);
+          throw new CorruptIndexError(view.file, rec, "directory links form a cycle or are shared");
         }
         if ((dv.getUint32(r + 4, true) & DELETED_BIT) !== 0) continue;
         out.push(dv.getUint32(r + 4, true) & UID_MASK);
@@ -1051,7 +1049,7 @@ export class SyncEngine {
         const dir = stack.pop()!;
         const count = view.dirCount(dir);
         for (let i = 0, r = dir + DIR_HEADER_SIZE; i < count; i++, r += RECORD_SIZE) {
-          if (--budget < 0) throw new IndexStateError(`Cannot list "${view.file}": directory links form a cycle`);
+          if (--budget < 0) throw new CorruptIndexError(view.file, r, "directory links form a cycle or are shared");
           if ((dv.getUint32(r + 4, true) & DELETED_BIT) !== 0) continue;
           const uid = dv.getUint32(r + 4, true) & UID_MASK;
           if (deleted.has(uid)) continue;

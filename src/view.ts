@@ -51,6 +51,7 @@ export class ListView {
   /** End of the bytes readers may use: used_space. */
   readonly end: number;
   private lookups = 0;
+  private checkedDirs: Uint32Array | undefined;
   private pathIndex: PathIndex | null | undefined;
   private pathIndexSep = -1;
 
@@ -79,8 +80,16 @@ export class ListView {
    */
   resolveDir(offset: number): number {
     let off = offset;
+    let checked = this.checkedDirs;
+    if (checked === undefined) checked = this.checkedDirs = new Uint32Array((this.end >>> 7) + 1);
     for (;;) {
-      this.checkDirAt(off);
+      // Each directory header is checked once per image (a bit per 4-byte offset).
+      if ((off & 3) !== 0 || off >= this.end) this.checkDirAt(off);
+      const bit = off >>> 2;
+      if ((checked[bit >>> 5] & (1 << (bit & 31))) === 0) {
+        this.checkDirAt(off);
+        checked[bit >>> 5] |= 1 << (bit & 31);
+      }
       const next = decodeOffset(this.dv.getUint32(off, true));
       if (next === 0) return off;
       if (next <= off) this.corrupt(off, `next_offset ${next} does not point forward`);
