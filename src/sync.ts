@@ -85,6 +85,8 @@ export interface CommitPlan {
   added: number;
   /** Number of mailboxes deleted. */
   deleted: number;
+  /** The list file may not grow past this size. */
+  maxFileSize: number;
 }
 
 // Per-record state bits, indexed by record offset >> 2.
@@ -889,6 +891,7 @@ export class SyncEngine {
       attr: attrPlan ?? { kind: "patch", appendOffset: 0, append: new Uint8Array(0), patches: [] },
       added: this.newCount,
       deleted: deletedUids.length,
+      maxFileSize: this.limits.maxFileSize,
     };
   }
 

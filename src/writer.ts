@@ -173,7 +173,8 @@ export function commitPlan(
         const need = plan.header.usedSpace;
         listSize = io.fstat(fd).size;
         if (need > listSize) {
-          listSize = Math.min(grownSize(need), Math.max(need, Math.floor(MAX_FILE_SIZE / GROWTH_BLOCK) * GROWTH_BLOCK));
+          const cap = Math.min(plan.maxFileSize, MAX_FILE_SIZE);
+          listSize = Math.min(grownSize(need), Math.max(need, Math.floor(cap / GROWTH_BLOCK) * GROWTH_BLOCK));
           io.truncate(fd, listSize);
         }
         writeFully(io, fd, plan.append, 0, plan.append.length, plan.appendOffset);
