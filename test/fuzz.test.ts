@@ -13,12 +13,10 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { CorruptIndexError, MailboxListIndex } from "../mod.ts";
 import { encodeJournal, FILE_ATTR, FILE_LIST } from "../src/journal.ts";
 import { runtimeCommand } from "./helpers/concurrency_run.ts";
 import {
@@ -27,10 +25,10 @@ import {
   byteMutation,
   checkAttrBytes,
   checkJournalBytes,
+  checkFiles,
   checkListCase,
   fixAttrChecksum,
   fixJournalChecksums,
-  FuzzViolation,
   listCase,
   mutateBytes,
   mutateList,
@@ -107,53 +105,8 @@ describe("fuzz", () => {
     counts["journal"] = n;
   });
 
-  /** Write a case's files, open them read-only and read them every way the API offers. */
-  async function readFiles(list: Uint8Array, attr: Uint8Array, journal: Uint8Array | undefined, base: Base) {
-    const dir = join(tmp.dir, "case");
-    const path = join(dir, "m.mlist");
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path, list);
-    writeFileSync(`${path}.attr`, attr);
-    if (journal) writeFileSync(`${path}.journal`, journal);
-    else rmSync(`${path}.journal`, { force: true });
-    const started = Date.now();
-    let index: MailboxListIndex | undefined;
-    const step = (what: string, fn: () => void) => {
-      try {
-        fn();
-      } catch (e) {
-        if (e instanceof CorruptIndexError) return;
-        throw new FuzzViolation(`${what} threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-      }
-    };
-    try {
-      index = await MailboxListIndex.open(path, { readonly: true, onWarning: () => {} });
-    } catch (e) {
-      if (e instanceof CorruptIndexError) return;
-      throw new FuzzViolation(`open threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-    }
-    const limit = 4 * Math.floor(list.length / 16) + 2048;
-    step("iterate()", () => {
-      let k = 0;
-      for (const _ of index!.iterate()) if (++k > limit) throw new FuzzViolation("iterate() yields too much");
-    });
-    for (const p of base.paths) {
-      step(`iterate(${p}, depth 0)`, () => {
-        let k = 0;
-        for (const _ of index!.iterate(p, { depth: 0 })) if (++k > limit) throw new FuzzViolation("too much");
-      });
-    }
-    for (const name of base.names.slice(0, 12)) {
-      step(`lookup(${name})`, () => void index!.lookup(name));
-      step(`status(${name})`, () => void index!.status(name));
-      step(`flags(${name})`, () => void index!.flags(name));
-    }
-    step('list("*")', () => void index!.list("*"));
-    step('list("%")', () => void index!.list("%"));
-    await index.close();
-    const ms = Date.now() - started;
-    if (ms > 2000) throw new FuzzViolation(`reading the files took ${ms} ms`);
-  }
+  const readFiles = (list: Uint8Array, attr: Uint8Array, journal: Uint8Array | undefined, base: Base) =>
+    checkFiles(join(tmp.dir, "case"), list, attr, journal, base);
 
   it("mutated list files read fine or throw CorruptIndexError (MailboxListIndex, read-only)", {
     timeout: 300_000,

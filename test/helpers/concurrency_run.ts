@@ -30,6 +30,12 @@ export interface ConcurrencyOptions {
   seed?: number;
   /** Called with every line a child prints. */
   onLine?: (who: string, line: string) => void;
+  /**
+   * Kill the writer (SIGKILL) again and again, each time a random delay in
+   * [min, max] ms after it started syncing, and start a new one that
+   * resumes; the last one runs to the deadline.
+   */
+  killWriter?: { minMs: number; maxMs: number };
 }
 
 /** What the writer reports. */
@@ -74,6 +80,12 @@ export interface ConcurrencyResult {
   failures: string[];
   /** Warnings the index printed in the children. */
   warnings: string[];
+  /** Writers killed. */
+  kills: number;
+  /** Of those, writers killed after they had committed at least one sync. */
+  killsWhileSyncing: number;
+  /** Steps the resumed writers started from. */
+  resumedAt: number[];
 }
 
 const FIXTURES = join(fileURLToPath(new URL(".", import.meta.url)), "..", "fixtures");
@@ -167,7 +179,8 @@ export async function runConcurrency(options: ConcurrencyOptions): Promise<Concu
   const control = join(tmp.dir, "control.json");
   const children: Child[] = [];
   try {
-    const writer = start("writer", "concurrency_writer.ts", [index, join(tmp.dir, "shadow.mlist"), states, control], options.onLine);
+    const writerArgs = [index, join(tmp.dir, "shadow.mlist"), states, control];
+    let writer = start("writer", "concurrency_writer.ts", writerArgs, options.onLine);
     children.push(writer);
     await writer.waitFor("ready", 120_000);
     const seed = options.seed ?? 1;
@@ -179,6 +192,34 @@ export async function runConcurrency(options: ConcurrencyOptions): Promise<Concu
     const deadline = now + options.seconds * 1000;
     writeFileSync(`${control}.tmp`, JSON.stringify({ deadline, durableFrom: deadline - options.durableSeconds * 1000 }));
     renameSync(`${control}.tmp`, control);
+    let kills = 0, killsWhileSyncing = 0;
+    if (options.killWriter) {
+      const { minMs, maxMs } = options.killWriter;
+      let x = seed * 2654435761 >>> 0 || 1;
+      const random = () => {
+        x ^= x << 13;
+        x >>>= 0;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        x >>>= 0;
+        return x / 0x100000000;
+      };
+      for (;;) {
+        // Kill at a random moment after the writer has started syncing.
+        await writer.waitFor("ready", Math.max(0, deadline - Date.now())).catch(() => {});
+        const delay = minMs + random() * (maxMs - minMs);
+        if (Date.now() + delay >= deadline - 200) break;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        const syncing = writer.lines.includes("ready");
+        writer.kill();
+        await writer.exited;
+        kills++;
+        if (syncing) killsWhileSyncing++;
+        writer = start(`writer ${kills}`, "concurrency_writer.ts", [...writerArgs, "resume"], options.onLine);
+        children.push(writer);
+      }
+    }
+    const killed = new Set(children.filter((c) => c.who.startsWith("writer") && c !== writer));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const codes = await Promise.race([
       Promise.all(children.map((c) => c.exited)),
@@ -195,15 +236,23 @@ export async function runConcurrency(options: ConcurrencyOptions): Promise<Concu
         if (l.startsWith("fail ") || l.startsWith("stderr ")) failures.push(`${c.who}: ${l}`);
         if (l.startsWith("warning ")) warnings.push(`${c.who}: ${l}`);
       }
-      if (codes !== undefined && codes[i] !== 0) failures.push(`${c.who} exited with ${codes[i]}`);
+      if (codes !== undefined && codes[i] !== 0 && !killed.has(c)) failures.push(`${c.who} exited with ${codes[i]}`);
       const line = c.lines.find((l) => l.startsWith("result "));
       return line === undefined ? undefined : JSON.parse(line.slice(7)) as T;
     };
+    const readers = children.filter((c) => c.who.startsWith("reader"));
+    for (const c of killed) report(c, children.indexOf(c));
+    const resumedAt = children.flatMap((c) =>
+      c.lines.filter((l) => l.startsWith("resumed at step ")).map((l) => Number(l.slice(16)))
+    );
     return {
-      writer: report<WriterReport>(writer, 0),
-      readers: children.slice(1).map((c, i) => report<ReaderReport>(c, i + 1)),
+      writer: report<WriterReport>(writer, children.indexOf(writer)),
+      readers: readers.map((c) => report<ReaderReport>(c, children.indexOf(c))),
       failures,
       warnings,
+      kills,
+      killsWhileSyncing,
+      resumedAt,
     };
   } finally {
     for (const c of children) c.kill();

@@ -16,7 +16,7 @@
  * @module
  */
 import fc from "fast-check";
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MailboxListIndex } from "../../mod.ts";
 import { ATTR_HEADER_SIZE } from "../../src/attr_codec.ts";
@@ -508,6 +508,69 @@ export function checkManyLookups(bytes: Uint8Array, names: string[], sep: string
 export function checkListCase(bases: Base[], c: ListCase): void {
   const base = bases[c.base];
   checkListBytes(mutateList(base, c.mutations), base.names, base.paths, base.sep);
+}
+
+/**
+ * Write a case's files into `dir`, open them read-only and read them every
+ * way the API offers: lookups, flags, STATUS, iterations, LIST.
+ *
+ * @param dir A directory for the files (reused between cases).
+ * @param list The list file.
+ * @param attr The attribute file.
+ * @param journal The journal, or undefined for none.
+ * @param base The base the case comes from (names and paths to read).
+ * @returns Nothing; throws {@linkcode FuzzViolation}.
+ */
+export async function checkFiles(
+  dir: string,
+  list: Uint8Array,
+  attr: Uint8Array,
+  journal: Uint8Array | undefined,
+  base: Base,
+): Promise<void> {
+  const path = join(dir, "m.mlist");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path, list);
+  writeFileSync(`${path}.attr`, attr);
+  if (journal) writeFileSync(`${path}.journal`, journal);
+  else rmSync(`${path}.journal`, { force: true });
+  const started = Date.now();
+  let index: MailboxListIndex;
+  const step = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof CorruptIndexError) return;
+      throw new FuzzViolation(`${what} threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    }
+  };
+  try {
+    index = await MailboxListIndex.open(path, { readonly: true, onWarning: () => {} });
+  } catch (e) {
+    if (e instanceof CorruptIndexError) return;
+    throw new FuzzViolation(`open threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+  const limit = 4 * Math.floor(list.length / 16) + 2048;
+  step("iterate()", () => {
+    let k = 0;
+    for (const _ of index.iterate()) if (++k > limit) throw new FuzzViolation("iterate() yields too much");
+  });
+  for (const p of base.paths) {
+    step(`iterate(${p}, depth 0)`, () => {
+      let k = 0;
+      for (const _ of index.iterate(p, { depth: 0 })) if (++k > limit) throw new FuzzViolation("too much");
+    });
+  }
+  for (const name of base.names.slice(0, 12)) {
+    step(`lookup(${name})`, () => void index.lookup(name));
+    step(`status(${name})`, () => void index.status(name));
+    step(`flags(${name})`, () => void index.flags(name));
+  }
+  step('list("*")', () => void index.list("*"));
+  step('list("%")', () => void index.list("%"));
+  await index.close();
+  const ms = Date.now() - started;
+  if (ms > 2000) throw new FuzzViolation(`reading the files took ${ms} ms`);
 }
 
 // ------------------------------------------------------------------ attribute file and journal
