@@ -110,8 +110,10 @@ console.log(`fuzz on ${runtime}: ${total} cases from seed ${firstSeed}, batches 
 const started = Date.now();
 let failures = 0, done = 0, seed = firstSeed;
 try {
-  for (const prop of PROPS) {
-    const want = Math.round(total * prop.share);
+  for (const [k, prop] of PROPS.entries()) {
+    // The first property takes the rounding remainder: the shares add up to `total` exactly.
+    const rest = PROPS.slice(1).reduce((n, p) => n + Math.round(total * p.share), 0);
+    const want = k === 0 ? total - rest : Math.round(total * prop.share);
     const t0 = Date.now();
     let ran = 0, failed = 0;
     while (ran < want) {
