@@ -64,13 +64,13 @@ describe("fuzz", () => {
   });
 
   it("mutated list images read fine or throw CorruptIndexError (in memory)", { timeout: 300_000 }, () => {
-    const n = runs(8000);
+    const n = runs(30000);
     fc.assert(fc.property(listCase(bases), (c) => checkListCase(bases, c)), { seed: 0x5eed01, numRuns: n });
     counts["list in memory"] = n;
   });
 
   it("mutated attribute files read fine or throw CorruptIndexError", { timeout: 300_000 }, () => {
-    const n = runs(1500);
+    const n = runs(5000);
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 3 }),
@@ -88,7 +88,7 @@ describe("fuzz", () => {
   });
 
   it("mutated journals decode to a well-formed record or to nothing, never throw", { timeout: 300_000 }, () => {
-    const n = runs(1500);
+    const n = runs(5000);
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 3 }),
