@@ -53,3 +53,7 @@ export type { NameListOptions } from "./src/scan_name_list.ts";
 export type { ScannedMailbox, ScanOptions, ScanWarning } from "./src/scan_types.ts";
 export { acquireLock, acquireLockSync, readLockHolder } from "./src/lock.ts";
 export type { LockHolder, LockOptions, WriterLock } from "./src/lock.ts";
+export { syncAll } from "./src/sync_bulk.ts";
+export type { SyncAllOptions } from "./src/sync_bulk.ts";
+export { rebuild } from "./src/rebuild.ts";
+export type { RebuildInput, RebuildOptions, RebuildResult } from "./src/rebuild.ts";

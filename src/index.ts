@@ -21,6 +21,7 @@ import { type CommitPlan, DEFAULT_LIMITS, type NameLimits, SyncEngine, type Sync
 import type { IterateOptions, MailboxInfo, MailboxStatus } from "./types.ts";
 import { type ListEntry, listMailboxes, type ListOptions } from "./list.ts";
 import { commitPlan, recoverJournal, replaceFiles } from "./writer.ts";
+import { PathIndex } from "./path_index.ts";
 import type { ListView } from "./view.ts";
 
 /** Options of {@linkcode MailboxListIndex.open}. */
@@ -532,6 +533,53 @@ export class MailboxListIndex {
     this.#snap = undefined;
     this.refresh();
     return this.#snap!;
+  }
+
+  /**
+   * @internal Run `work` holding the writer lock on a current snapshot; `work`
+   * returns the images that replace the index, or undefined to leave it.
+   */
+  async _replaceExclusive(
+    work: (snap: Snapshot) => Promise<{ list: Uint8Array; listSize: number; attr: Uint8Array } | undefined>,
+  ): Promise<boolean> {
+    this.#ensureOpen();
+    if (this.readonly) throw new IndexStateError(`Cannot sync index "${this.path}": it was opened read-only`);
+    if (this.#syncing) throw new IndexStateError(`Cannot sync index "${this.path}": a sync is already running`);
+    this.#syncing = true;
+    const lock = await acquireLock(this.path, lockOptions(this.#options));
+    try {
+      const durable = this.#options.durable ?? true;
+      recoverJournal(this.#io, this.paths, { durable });
+      let snap: Snapshot;
+      try {
+        this.refresh();
+        snap = this.#snap!;
+        PathIndex.build(snap.list, this.#sep);
+      } catch (e) {
+        if (!(e instanceof CorruptIndexError)) throw e;
+        snap = this.#recoverCorrupt(e, {});
+      }
+      const out = await work(snap);
+      if (out === undefined) return false;
+      const target = { fileSeq: snap.list.header.fileSeq, uidValidity: snap.list.header.uidValidity };
+      this.#snap = undefined;
+      replaceFiles(this.#io, this.paths, target, out.list, out.listSize, out.attr, { durable });
+      this.refresh();
+      return true;
+    } finally {
+      this.#syncing = false;
+      lock.release();
+    }
+  }
+
+  /** @internal The name limits in force. */
+  get _limits(): NameLimits {
+    return this.#limits;
+  }
+
+  /** @internal The separator byte. */
+  get _separatorByte(): number {
+    return this.#sep;
   }
 
   /** @internal A sync found the index damaged: recreate it (lock held) and give a fresh engine. */

@@ -1,0 +1,242 @@
+/**
+ * A full sync from one complete list of names, built like a rebuild
+ * (sharded across worker threads when asked) and then matched against the
+ * current index: every mailbox that is still there keeps its UID, its
+ * caller-set flags (NOSELECT, NOCHILDREN) and its STATUS cache; new ones get
+ * UIDs from next_uid on; the rest are gone. The tree rules are those of a
+ * recursive full sync (SPEC §4). When anything changed, the result replaces
+ * the index as one commit (a fresh, compressed file: file_seq + 1).
+ *
+ * @module
+ */
+import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE, encodeAttrHeader, STATUS_SET_BIT } from "./attr_codec.ts";
+import type { AttrView } from "./attr_file.ts";
+import { DELETED_BIT, DIR_HEADER_SIZE, MailboxFlags, MAX_UID, RECORD_SIZE, UID_MASK } from "./constants.ts";
+import { CorruptIndexError, IndexLimitError } from "./errors.ts";
+import { encodeHeader } from "./header.ts";
+import { compareBytes } from "./name_hash.ts";
+import { sortIdsByKey } from "./sort.ts";
+import { ListView } from "./view.ts";
+import { grownSize } from "./growth.ts";
+import type { MailboxListIndex, SyncResult } from "./index.ts";
+import { buildImages, gatherInput, type RebuildInput } from "./rebuild.ts";
+import { parallelRebuildImages } from "./rebuild_parallel.ts";
+
+/** The outcome of matching a freshly built index against the current one. */
+export interface MatchedImages {
+  /** List file bytes with the final UIDs. */
+  list: Uint8Array;
+  /** Attribute file bytes, entries sorted by the final UIDs. */
+  attr: Uint8Array;
+  /** Mailboxes that are new. */
+  added: number;
+  /** Mailboxes that are gone. */
+  deleted: number;
+  /** Whether the index changes at all. */
+  changed: boolean;
+}
+
+/** Flag bits a caller sets that a sync keeps. */
+const CALLER_BITS = MailboxFlags.NoSelect | MailboxFlags.NoChildren;
+
+/**
+ * Give a freshly built index (UIDs 1..n in pre-order) the UIDs, caller flags
+ * and STATUS of the current index where the names match.
+ *
+ * @param built The fresh list image (from a rebuild of the full name list).
+ * @param builtAttr Its attribute image.
+ * @param old The current list image.
+ * @param oldAttr The current attribute image (undefined: nothing to keep).
+ * @param fileSeq file_seq to give the result.
+ * @returns The matched images.
+ * @throws CorruptIndexError when the current image is damaged; IndexLimitError when UIDs run out.
+ *
+ * @example
+ * ```ts ignore
+ * const m = matchToCurrent(images.list, images.attr, snap.list, snap.attr, snap.list.header.fileSeq + 1);
+ * ```
+ */
+export function matchToCurrent(
+  built: Uint8Array,
+  builtAttr: Uint8Array,
+  old: ListView,
+  oldAttr: AttrView | undefined,
+  fileSeq: number,
+): MatchedImages {
+  const fresh = new ListView(built, "(sync)");
+  const fdv = fresh.dv, odv = old.dv, fb = fresh.bytes, ob = old.bytes;
+  const n = fresh.header.nextUid - 1;
+  // finalUid[builtUid] and the matched old record per built UID.
+  const finalUid = new Uint32Array(n + 1);
+  const oldRecOf = new Int32Array(n + 1);
+  let nextUid = old.header.nextUid;
+  let added = 0, matched = 0;
+  const pairs: number[] = [fresh.rootDir(), old.rootDir()];
+  let budget = (old.end >>> 4) + n + 16;
+  while (pairs.length > 0) {
+    const od = pairs.pop()!, nd = pairs.pop()!;
+    if (nd === 0) continue;
+    const nc = fresh.dirCount(nd), oc = od === 0 ? 0 : old.dirCount(od);
+    let j = 0;
+    let orec = od + DIR_HEADER_SIZE;
+    for (let i = 0, r = nd + DIR_HEADER_SIZE; i < nc; i++, r += RECORD_SIZE) {
+      if (--budget < 0) throw new CorruptIndexError(old.file, od, "directory links form a cycle or are shared");
+      const h = fdv.getUint32(r, true);
+      const ns = fdv.getUint32(r + 8, true), ne = fresh.nameEnd(r);
+      // Advance the old directory to the first live record not before this one.
+      let found = 0;
+      while (j < oc) {
+        if ((odv.getUint32(orec + 4, true) & DELETED_BIT) !== 0) {
+          j++;
+          orec += RECORD_SIZE;
+          continue;
+        }
+        const oh = odv.getUint32(orec, true);
+        let c = oh < h ? -1 : oh > h ? 1 : 0;
+        if (c === 0) c = compareBytes(ob, odv.getUint32(orec + 8, true), old.nameEnd(orec), fb, ns, ne);
+        if (c < 0) {
+          j++;
+          orec += RECORD_SIZE;
+          continue;
+        }
+        if (c === 0) found = orec;
+        break;
+      }
+      const builtUid = fdv.getUint32(r + 4, true) & UID_MASK;
+      let uid: number;
+      if (found !== 0) {
+        uid = old.uidOf(found);
+        oldRecOf[builtUid] = found;
+        matched++;
+        j++;
+        orec += RECORD_SIZE;
+      } else {
+        if (nextUid > MAX_UID) {
+          throw new IndexLimitError(old.file, `all ${MAX_UID} UIDs are used; rebuild the index with a new uid_validity`);
+        }
+        uid = nextUid++;
+        added++;
+      }
+      finalUid[builtUid] = uid;
+      fdv.setUint32(r + 4, uid, true);
+      const nchild = fresh.childDir(r);
+      if (nchild !== 0) pairs.push(nchild, found !== 0 ? old.childDir(found) : 0);
+    }
+  }
+  // Records of the current index: how many are live (to count the deleted ones).
+  let oldLive = 0;
+  const stack: number[] = old.rootDir() === 0 ? [] : [old.rootDir()];
+  budget = (old.end >>> 4) + 16;
+  while (stack.length > 0) {
+    const d = stack.pop()!;
+    const c = old.dirCount(d);
+    for (let i = 0, r = d + DIR_HEADER_SIZE; i < c; i++, r += RECORD_SIZE) {
+      if (--budget < 0) throw new CorruptIndexError(old.file, d, "directory links form a cycle or are shared");
+      if ((odv.getUint32(r + 4, true) & DELETED_BIT) !== 0) continue;
+      oldLive++;
+      const cd = old.childDir(r);
+      if (cd !== 0) stack.push(cd);
+    }
+  }
+  const deleted = oldLive - matched;
+
+  // Attribute entries in final UID order, with what the current index keeps.
+  const ids = new Int32Array(n);
+  for (let u = 1; u <= n; u++) ids[u - 1] = u;
+  sortIdsByKey(ids, n, finalUid, (a, b) => a - b);
+  const attr = new Uint8Array(ATTR_HEADER_SIZE + n * ATTR_ENTRY_SIZE);
+  const adv = new DataView(attr.buffer);
+  const bdv = new DataView(builtAttr.buffer, builtAttr.byteOffset, builtAttr.byteLength);
+  let flagsChanged = false;
+  for (let k = 0; k < n; k++) {
+    const builtUid = ids[k];
+    const src = ATTR_HEADER_SIZE + (builtUid - 1) * ATTR_ENTRY_SIZE;
+    const dst = ATTR_HEADER_SIZE + k * ATTR_ENTRY_SIZE;
+    attr.set(builtAttr.subarray(src, src + ATTR_ENTRY_SIZE), dst);
+    adv.setUint32(dst, finalUid[builtUid], true);
+    if (oldRecOf[builtUid] === 0) continue;
+    const oldPos = oldAttr?.positionOf(finalUid[builtUid]) ?? -1;
+    let word = bdv.getUint32(src + 4, true);
+    if (oldPos >= 0) {
+      const oldWord = oldAttr!.dv.getUint32(oldPos + 4, true);
+      let f = (word & 0xff) | (oldWord & CALLER_BITS);
+      if ((f & MailboxFlags.Children) !== 0) f &= ~MailboxFlags.NoChildren;
+      word = (word & ~0xff) | f;
+      if ((word & STATUS_SET_BIT) === 0 && (oldWord & STATUS_SET_BIT) !== 0) {
+        // Keep the cached STATUS the new input did not replace.
+        attr.set(oldAttr!.bytes.subarray(oldPos + 8, oldPos + 28), dst + 8);
+        word |= STATUS_SET_BIT;
+      }
+      adv.setUint32(dst + 4, word >>> 0, true);
+      if (!flagsChanged) {
+        flagsChanged = (word >>> 0) !== oldWord;
+        for (let b = 8; b < 28 && !flagsChanged; b += 4) {
+          flagsChanged = adv.getUint32(dst + b, true) !== oldAttr!.dv.getUint32(oldPos + b, true);
+        }
+      }
+    } else {
+      flagsChanged = true;
+    }
+  }
+  const header = { ...fresh.header, fileSeq, uidValidity: old.header.uidValidity, nextUid, deletedSpace: 0 };
+  encodeHeader(built, header);
+  encodeAttrHeader(attr, {
+    uidValidity: header.uidValidity,
+    listFileSeq: fileSeq,
+    nextUid,
+    count: n,
+    live: n,
+    separator: new DataView(builtAttr.buffer, builtAttr.byteOffset).getUint32(36, true) & 0xff,
+  });
+  return { list: built, attr, added, deleted, changed: added > 0 || deleted > 0 || flagsChanged };
+}
+
+/** Options of {@linkcode syncAll}. */
+export interface SyncAllOptions {
+  /** Worker threads to build the new tree with (0 = this thread). */
+  workers?: number;
+  /** Progress of reading and building. */
+  onProgress?: (done: number, phase: "read" | "build" | "write") => void;
+}
+
+/**
+ * A recursive full sync of the whole index from one complete list of names
+ * (strings or scanner records with `selectable` and `status`), built across
+ * `workers` threads. Same names, flags and surviving UIDs as the
+ * single-thread sync of the same names; new UIDs are unique and ≥ the old
+ * next_uid. Writes nothing when nothing changed.
+ *
+ * @param index An open, writable index.
+ * @param names Every mailbox the store has.
+ * @param options Workers and progress.
+ * @returns What changed.
+ *
+ * @example
+ * ```ts ignore
+ * const result = await syncAll(index, scanMaildir("/var/mail/alice"), { workers: 2 });
+ * ```
+ */
+export async function syncAll(
+  index: MailboxListIndex,
+  names: Iterable<RebuildInput> | AsyncIterable<RebuildInput> | { file: string },
+  options: SyncAllOptions = {},
+): Promise<SyncResult> {
+  const input = await gatherInput(names, options.onProgress);
+  let result: SyncResult = { added: 0, deleted: 0, changed: false, compressed: false };
+  await index._replaceExclusive(async (snap) => {
+    const sep = index._separatorByte;
+    const uidValidity = snap.list.header.uidValidity;
+    const fileSeq = ((snap.list.header.fileSeq + 1) >>> 0) || 1;
+    const workers = Math.max(0, Math.floor(options.workers ?? 0));
+    options.onProgress?.(input.names.length, "build");
+    const images = workers > 0
+      ? await parallelRebuildImages(input, sep, uidValidity, fileSeq, index._limits, workers, index.path)
+      : buildImages(input, sep, uidValidity, fileSeq, index._limits, index.path);
+    const m = matchToCurrent(images.list, images.attr, snap.list, snap.attr, fileSeq);
+    result = { added: m.added, deleted: m.deleted, changed: m.changed, compressed: m.changed };
+    if (!m.changed) return undefined;
+    options.onProgress?.(input.names.length, "write");
+    return { list: m.list, listSize: grownSize(m.list.length), attr: m.attr };
+  });
+  return result;
+}
