@@ -18,8 +18,8 @@ import { separatorByte } from "./name_codec.ts";
 import { readNameListBatches } from "./scan_name_list.ts";
 import { DEFAULT_LIMITS, type NameLimits, SyncEngine } from "./sync.ts";
 import type { MailboxStatus } from "./types.ts";
-import { ListView } from "./view.ts";
 import { parallelRebuildImages, type RebuildFault } from "./rebuild_parallel.ts";
+import { emptyImage } from "./rebuild_unit.ts";
 
 /** One mailbox to put in a rebuilt index: a name, or a name with what a store scanner knows of it. */
 export type RebuildInput = string | { name: string; selectable?: boolean; status?: MailboxStatus };
@@ -135,20 +135,6 @@ export async function gatherInput(
   return { names, status, noSelect };
 }
 
-/** An empty list image (header only) to build on. */
-function emptyView(uidValidity: number, file: string): ListView {
-  const b = new Uint8Array(HEADER_SIZE);
-  encodeHeader(b, {
-    fileSeq: 1,
-    headerSize: HEADER_SIZE,
-    uidValidity,
-    nextUid: 1,
-    usedSpace: HEADER_SIZE,
-    deletedSpace: 0,
-  });
-  return new ListView(b, file);
-}
-
 /**
  * Build the images of a fresh index in this thread: every name into a tree,
  * UIDs in pre-order, directories in pre-order.
@@ -176,7 +162,7 @@ export function buildImages(
   limits: NameLimits = DEFAULT_LIMITS,
   file = "(rebuild)",
 ): RebuildImages {
-  const engine = new SyncEngine(emptyView(uidValidity, file), undefined, sep, { recursive: true }, limits);
+  const engine = new SyncEngine(emptyImage(uidValidity, file), undefined, sep, { recursive: true }, limits);
   for (const name of input.names) engine.add(name);
   engine.renumberPreorder();
   for (const [name, st] of input.status) engine.setStatus(name, st);

@@ -139,7 +139,7 @@ export async function parallelRebuildImages(
 
   // The levels above the units, built here. On an empty image a node's id is
   // the UID add() returns before renumbering.
-  const top = new SyncEngine(emptyImage(uidValidity), undefined, sep, { recursive: true }, limits);
+  const top = new SyncEngine(emptyImage(uidValidity, file), undefined, sep, { recursive: true }, limits);
   const addTop = (i: number, s: number, end: number, whole: boolean) => {
     const node = top.addBytes(bytes, s, end);
     if (whole && bytes[end - 1] !== sep) {

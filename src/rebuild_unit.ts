@@ -20,11 +20,23 @@ import type {
   WriteUnitsResult,
 } from "./worker_protocol.ts";
 
-/** An empty list image to build a subtree on. */
-export function emptyImage(uidValidity = 1): ListView {
+/**
+ * An empty list image (header only) to build a tree on.
+ *
+ * @param uidValidity uid_validity of the image.
+ * @param file Path named in errors.
+ * @returns The image.
+ *
+ * @example
+ * ```ts
+ * import { emptyImage } from "./rebuild_unit.ts";
+ * console.log(emptyImage().header.usedSpace); // 28
+ * ```
+ */
+export function emptyImage(uidValidity = 1, file = "(rebuild)"): ListView {
   const b = new Uint8Array(HEADER_SIZE);
   encodeHeader(b, { fileSeq: 1, headerSize: HEADER_SIZE, uidValidity, nextUid: 1, usedSpace: HEADER_SIZE, deletedSpace: 0 });
-  return new ListView(b, "(rebuild)");
+  return new ListView(b, file);
 }
 
 /**
