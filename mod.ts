@@ -57,3 +57,5 @@ export { syncAll } from "./src/sync_bulk.ts";
 export type { SyncAllOptions } from "./src/sync_bulk.ts";
 export { rebuild } from "./src/rebuild.ts";
 export type { RebuildInput, RebuildOptions, RebuildResult } from "./src/rebuild.ts";
+export { scanStore } from "./src/scan_parallel.ts";
+export type { ScanStoreOptions } from "./src/scan_parallel.ts";

@@ -84,3 +84,21 @@ export interface RebuildWorkerApi {
   /** Test hook: fail the way a broken worker would ("throw" or "exit"). */
   fault(how: "throw" | "exit"): void;
 }
+
+/** Store layouts the scanners read. */
+export type StoreLayout = "maildir" | "fs";
+
+/** A scan worker's answer: one share of a store. */
+export interface ScanShardResult {
+  readonly kind: "scan-shard";
+  /** Mailboxes found, in scan order. */
+  mailboxes: import("./scan_types.ts").ScannedMailbox[];
+  /** What was skipped and why. */
+  warnings: import("./scan_types.ts").ScanWarning[];
+}
+
+/** What a scan worker offers through comlink. */
+export interface ScanWorkerApi {
+  /** Scan the given top-level folders of a store. */
+  scan(layout: StoreLayout, root: string, separator: string, topLevel: string[]): Promise<ScanShardResult>;
+}
