@@ -13,6 +13,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { MailboxListIndex, type MailboxStatus, nodeFileIO } from "../mod.ts";
 import type { FileIO } from "../src/io.ts";
+import { readJournalStamp } from "../src/snapshot.ts";
 import { FaultyIO, SimulatedCrash, type Tear, tornVariants } from "./helpers/faulty_io.ts";
 import { makeTempDir } from "./helpers/tmp.ts";
 
@@ -594,6 +595,65 @@ describe("fault injection", () => {
       assert.ok(tally.before > 0 && tally.after > 0, "both outcomes occur");
     });
   }
+
+  it("a reader open across a crash that tore the journal header sees every later commit", async () => {
+    // A big index, so that the commits below do not compress it (the list file keeps its inode).
+    const dir = join(tmp.dir, "stale-reader");
+    mkdirSync(dir);
+    const path = join(dir, FILE);
+    const many = [...BASE, ...BIG, ...Array.from({ length: 1500 }, (_, i) => `Huge/h${i}`)];
+    await syncNames(new FaultyIO(), path, many).then((r) => r.index.close());
+    const one = async (name: string, io: FileIO = new FaultyIO()) => {
+      const w = await MailboxListIndex.open(path, { io, onWarning: quiet() });
+      try {
+        const ctx = await w.syncBegin({ partial: true });
+        ctx.add(name);
+        return await ctx.commit();
+      } finally {
+        await w.close();
+      }
+    };
+    await one("INBOX/a");
+    await one("INBOX/b");
+    const reader = await MailboxListIndex.open(path, { readonly: true, onWarning: quiet() });
+    assert.ok(reader.lookup("INBOX/b") !== undefined);
+    const seen = readJournalStamp(nodeFileIO, `${path}.journal`).seq;
+    // The next commit dies while it marks its record applied, half of the 36-byte header written.
+    const probe = copyDir(path);
+    const counter = new FaultyIO();
+    const w = await MailboxListIndex.open(probe, { io: counter, onWarning: quiet() });
+    const ctx = await w.syncBegin({ partial: true });
+    ctx.add("INBOX/c");
+    await ctx.commit();
+    await w.close();
+    let last = 0;
+    counter.calls.forEach((c, i) => {
+      if (c.kind === "write" && c.path.endsWith(".journal")) last = i + 1;
+    });
+    const crashing = new FaultyIO({ crashAt: last, tear: "half" });
+    await assert.rejects(one("INBOX/c", crashing));
+    crashing.kill();
+    rmSync(`${path}.lock`, { force: true });
+    restartDelay();
+    // More commits, the reader idle meanwhile, until the journal's sequence number is back
+    // where it was when the reader last looked (it restarts when the header is unreadable).
+    const added = ["INBOX/c"];
+    for (let i = 0; i < 2 * seen + 4 && (i === 0 || readJournalStamp(nodeFileIO, `${path}.journal`).seq !== seen); i++) {
+      const name = `INBOX/n${i}`;
+      const r = await one(name);
+      added.push(name);
+      if (r.compressed) break; // A new file: no reader can take it for the one it has.
+    }
+    const missing = added.filter((n) => reader.lookup(n) === undefined);
+    assert.deepEqual(
+      missing,
+      [],
+      `a read-only instance that last looked at journal sequence ${seen} misses committed mailboxes ` +
+        `when the sequence, restarted after the crash, comes back to ${seen}; ` +
+        `a fresh reader sees them: ${JSON.stringify((await readOnlyState(path, SCENARIOS[0])).entries.filter((e) => missing.includes(e.name)).map((e) => e.name))}`,
+    );
+    await reader.close();
+  });
 
   it("recovery leaves no temporary or half-written files behind", () => {
     const distinct = [...new Set(strays.map((s) => s.replace(/ at call \d+( torn \w+)?/, "")))];

@@ -38,7 +38,7 @@ export class SimulatedCrash extends Error {
 export type MutatingCall = "write" | "flush" | "truncate" | "rename" | "unlink" | "flushDir" | "create";
 
 /** How a torn write at the crash point ends. */
-export type Tear = "none" | "one" | "half" | "allButOne";
+export type Tear = "none" | "one" | "quarter" | "half" | "allButOne";
 
 /** What to do at the k-th mutating call. */
 export interface FaultPlan {
@@ -88,6 +88,9 @@ export function tornLength(tear: Tear, length: number): number | undefined {
     case "one":
       n = 1;
       break;
+    case "quarter":
+      n = Math.floor(length / 4);
+      break;
     case "half":
       n = Math.floor(length / 2);
       break;
@@ -114,7 +117,7 @@ export function tornLength(tear: Tear, length: number): number | undefined {
 export function tornVariants(length: number): Tear[] {
   const out: Tear[] = [];
   const seen = new Set<number>();
-  for (const t of ["one", "half", "allButOne"] as const) {
+  for (const t of ["one", "quarter", "half", "allButOne"] as const) {
     const n = tornLength(t, length);
     if (n !== undefined && !seen.has(n)) {
       seen.add(n);
