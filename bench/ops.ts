@@ -17,13 +17,13 @@
  *
  * @module
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { MailboxListIndex } from "../mod.ts";
+import { MailboxListIndex, syncAll } from "../mod.ts";
 import { generateTree, prng, shuffle } from "./trees.ts";
 import { openSqlite, runtimeName, SqliteMailboxes } from "./sqlite.ts";
 
@@ -49,22 +49,14 @@ const seed = Number(opts.seed);
 const SEP = "/";
 const runtime = runtimeName();
 
-/** CPU profiles around each measured operation (`--profile DIR`, Node only). */
-interface Profiler {
-  post(method: string, params?: Record<string, unknown>): Promise<unknown>;
-}
-let profiler: Profiler | undefined;
+/**
+ * `--profile FILE`: the monotonic-clock window (µs, the clock of V8's CPU
+ * profiles) of each measured repetition, written to FILE, so that a
+ * `node --cpu-prof` run can be split per operation.
+ */
+const profileWindows: { label: string; start: number; end: number }[] = [];
 let profileSize = 0;
-if (opts.profile !== undefined) {
-  const INSPECTOR = "node:inspector/promises";
-  const { Session } = await import(INSPECTOR) as { Session: new () => Profiler & { connect(): void } };
-  const session = new Session();
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.setSamplingInterval", { interval: 250 });
-  profiler = session;
-}
-const want = (key: string) => only === undefined || [...only].some((o) => key.startsWith(o));
+const clockUs = () => Number(process.hrtime.bigint() / 1000n);const want = (key: string) => only === undefined || [...only].some((o) => key.startsWith(o));
 
 // ---------------------------------------------------------------- measuring
 
@@ -126,19 +118,17 @@ async function measure(
     await options.prepare?.(0);
     await fn(0);
   }
-  const profiling = profiler !== undefined && options.name !== undefined && want(options.name);
   for (let r = 0; r < reps; r++) {
     await options.prepare?.(r);
     if (options.gc !== false) gcFn();
     const before = procStatusKb("VmRSS");
     resetPeak();
-    if (profiling && r === reps - 1) await profiler!.post("Profiler.start");
+    const c0 = clockUs();
     const t0 = performance.now();
     await fn(r);
     const t1 = performance.now();
-    if (profiling && r === reps - 1) {
-      const { profile } = await profiler!.post("Profiler.stop") as { profile: unknown };
-      writeFileSync(join(opts.profile!, `${profileSize}-${options.name}.cpuprofile`), JSON.stringify(profile));
+    if (opts.profile !== undefined && options.name !== undefined) {
+      profileWindows.push({ label: `${profileSize}-${options.name}`, start: c0, end: clockUs() });
     }
     const hwm = peakResettable ? procStatusKb("VmHWM") : NaN;
     all.push(t1 - t0);
@@ -151,21 +141,23 @@ async function measure(
 
 const cacheDir = join(tmpdir(), "mli-bench-names");
 
-/** The realistic tree of `n` names, generated once and cached as a text file, in shuffled order. */
+/**
+ * The realistic tree of `n` names, generated once and cached as JSON (so
+ * that each name is its own heap string, as names parsed from a protocol or
+ * a directory listing are), in shuffled order.
+ */
 function loadNames(n: number): string[] {
-  const file = join(cacheDir, `realistic-${n}-seed${seed}.txt`);
+  const file = join(cacheDir, `realistic-${n}-seed${seed}.json`);
   let names: string[];
   if (existsSync(file)) {
-    names = readFileSync(file, "utf8").split("\n");
+    names = JSON.parse(readFileSync(file, "utf8"));
   } else {
     names = generateTree("realistic", n, seed, SEP);
     mkdirSync(cacheDir, { recursive: true });
-    writeFileSync(`${file}.${process.pid}`, names.join("\n"));
-    try {
-      writeFileSync(file, readFileSync(`${file}.${process.pid}`));
-    } finally {
-      rmSync(`${file}.${process.pid}`, { force: true });
-    }
+    const tmp = `${file}.${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(names));
+    renameSync(tmp, file);
+    names = JSON.parse(readFileSync(file, "utf8"));
   }
   return shuffle(names, seed + 1);
 }
@@ -203,6 +195,11 @@ function changeSet(names: string[], n: number): { adds: string[]; dels: string[]
   return { adds, dels: [...dels] };
 }
 
+/** A deep name of the tree, for single lookups. */
+function hitsFor(names: string[]): string {
+  return names.find((x) => x.split(SEP).length >= 4) ?? names[0];
+}
+
 /** Names that are not in the tree: an existing name with a changed last component. */
 function missingNames(sample: string[], all: Set<string>): string[] {
   const out: string[] = [];
@@ -237,10 +234,21 @@ async function loadRebuild(): Promise<RebuildFn | undefined> {
   // --root: where the sources are when this file runs from a bundle elsewhere.
   const base = opts.root === undefined ? new URL("../", import.meta.url) : pathToFileURL(`${opts.root}/`);
   const url = new URL("src/rebuild.ts", base);
-  if (!existsSync(fileURLToPath(url))) return undefined;
-  const mod = await import(url.href) as { rebuild?: RebuildFn };
-  return mod.rebuild;
+  if (!existsSync(fileURLToPath(url))) {
+    rebuildStatus = "src/rebuild.ts not present";
+    return undefined;
+  }
+  try {
+    const mod = await import(url.href) as { rebuild?: RebuildFn };
+    rebuildStatus = mod.rebuild === undefined ? "src/rebuild.ts exports no rebuild()" : "src/rebuild.ts";
+    return mod.rebuild;
+  } catch (e) {
+    rebuildStatus = `src/rebuild.ts does not load (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`;
+    return undefined;
+  }
 }
+
+let rebuildStatus = "";
 
 // ---------------------------------------------------------------- rows
 
@@ -249,6 +257,8 @@ interface Row {
   key: string;
   label: string;
   unit: "ms" | "ops/s";
+  /** Growth is per listed entry, not per call. */
+  perEntry?: boolean;
   ours?: Measure;
   sqlite?: Measure;
   note?: string;
@@ -260,6 +270,7 @@ interface SizeResult {
   rows: Row[];
   notes: string[];
   writesNothing?: boolean;
+  bulkWritesNothing?: boolean;
   sqliteWritesNothing?: boolean;
 }
 
@@ -333,7 +344,8 @@ function printGrowth(results: SizeResult[]): void {
         const limit = growthLimit(a.n, b.n);
         return `${g.toFixed(1)}×${g > limit ? " ⚠" : ""}`;
       });
-    console.log(`| ${row.label} | ${cells("ours").join(" | ")} | ${cells("sqlite").join(" | ")} |`);
+    const label = `${row.label}${row.perEntry ? ", per entry" : ""}`;
+    console.log(`| ${label} | ${cells("ours").join(" | ")} | ${cells("sqlite").join(" | ")} |`);
   }
 }
 
@@ -374,6 +386,12 @@ function targets(r: SizeResult, growth: SizeResult[]): Target[] {
     met: r.writesNothing,
     detail: r.writesNothing === undefined ? "not measured" : r.writesNothing ? "files unchanged" : "files changed",
   });
+  absolute("no-change full sync ≤ 300 ms, syncAll with 2 workers", ms("nochange-workers"), (v) => v <= 300, (v) => `${v.toFixed(0)} ms`);
+  out.push({
+    name: "no-change full sync writes nothing, syncAll with 2 workers",
+    met: r.bulkWritesNothing,
+    detail: r.bulkWritesNothing === undefined ? "not measured" : r.bulkWritesNothing ? "files unchanged" : "files changed",
+  });
   absolute("partial sync of one folder ≤ 2 ms (median)", ms("partial"), (v) => v <= 2, (v) => `${v.toFixed(2)} ms`);
   for (const k of ["lookup-hit-cached", "lookup-miss-cached", "lookup-hit", "lookup-miss"]) {
     absolute(`${row(k)?.label ?? k} ≥ 2 M/s`, rate(k), (v) => v >= 2e6, (v) => `${(v / 1e6).toFixed(2)} M/s`);
@@ -392,7 +410,7 @@ function targets(r: SizeResult, growth: SizeResult[]): Target[] {
     if (b.n / a.n !== 10) continue;
     const worst = b.rows.map((rb) => {
       const ra = a.rows.find((x) => x.key === rb.key);
-      return { label: rb.label, g: perOp(rb.ours) / perOp(ra?.ours) };
+      return { label: `${rb.label}${rb.perEntry ? ", per entry" : ""}`, g: perOp(rb.ours) / perOp(ra?.ours) };
     }).filter((x) => Number.isFinite(x.g)).sort((p, q) => q.g - p.g);
     const over = worst.filter((x) => x.g > growthLimit(a.n, b.n));
     out.push({
@@ -436,7 +454,7 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
   for (const [key, workers, label] of [["rebuild1", 0, "rebuild, single thread"], ["rebuild2", 2, "rebuild, 2 workers"]] as const) {
     if (!want(key)) continue;
     if (rebuild === undefined) {
-      rows.push({ key, label, unit: "ms", note: "src/rebuild.ts not present" });
+      rows.push({ key, label, unit: "ms", note: rebuildStatus });
       continue;
     }
     const path = (r: number) => join(dir, `rb${workers}-${r}.mlist`);
@@ -474,21 +492,34 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
       await ctx.commit();
     }, { name: "initial-ours" });
     await index.close();
-    let sq: Measure | undefined;
-    if (useSqlite) {
-      const empty = await newSqlite(join(dir, "empty.db"));
-      empty.db.exec("CREATE INDEX IF NOT EXISTS mailboxes_parent ON mailboxes (parent)");
-      sq = await measure(1, () => empty.fullSync(names), { name: "initial-sqlite" });
-      empty.close();
-      for (const s of ["", "-wal", "-shm"]) rmSync(join(dir, "empty.db") + s, { force: true });
-    }
-    rows.push({ key: "initial", label: "full sync into an empty index", unit: "ms", ours, sqlite: sq });
+    // SQLite's counterpart is its bulk load, in the rebuild rows.
+    rows.push({ key: "initial", label: "full sync into an empty index", unit: "ms", ours });
   }
   const index = await open();
   const cached = await open({ readonly: true, checkIntervalMs: 1e9 });
   const entries = [...index.iterate()].length;
   if (entries !== n) notes.push(`⚠ the index holds ${entries} mailboxes, expected ${n}`);
   if (box !== undefined && box.count() !== n) notes.push(`⚠ the SQLite table holds ${box.count()} rows, expected ${n}`);
+
+  // -- opening: read the files and answer one lookup
+  if (want("open")) {
+    const probe = hitsFor(names);
+    const ours = await measure(reps, async () => {
+      const ix = await open({ readonly: true });
+      if (ix.lookup(probe) === undefined) throw new Error("open + lookup found nothing");
+      await ix.close();
+    }, { name: "open-ours" });
+    let sqlite: Measure | undefined;
+    if (box !== undefined) {
+      const file = sqliteFiles()[0];
+      sqlite = await measure(reps, async () => {
+        const db = await newSqlite(file);
+        if (db.lookup(probe) === undefined) throw new Error("open + lookup found nothing");
+        db.close();
+      }, { name: "open-sqlite" });
+    }
+    rows.push({ key: "open", label: "open + first lookup", unit: "ms", ours, sqlite });
+  }
 
   // -- reads (one untimed call first, unless a smaller tree already ran this code)
   const warmup = n < 1_000_000 || sizes.indexOf(n) === 0;
@@ -511,14 +542,14 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
     const lreps = Math.max(1, Math.min(3, reps));
     // The default index checks the files before every answer: fewer calls keep that row short.
     const sub = ix === index ? list.slice(0, Math.min(list.length, 50_000)) : list;
-    const ours = await measure(lreps, () => lookupAll((x) => ix.lookup(x), sub, expect), { ops: sub.length, name: `${key}-ours`, warmup });
+    const ours = await measure(lreps, () => lookupAll((x) => ix.lookup(x), sub, expect), { ops: sub.length, name: `${key}-ours`, warmup: true });
     // Without the per-call check, SQLite's counterpart is a batch of lookups in one read transaction.
     const batch = ix === cached;
     const sqlite = box === undefined ? undefined : await measure(lreps, () => {
       const run = () => lookupAll((x) => box!.lookup(x), sub, expect);
       if (batch) box!.read(run);
       else run();
-    }, { ops: sub.length, name: `${key}-sqlite`, warmup });
+    }, { ops: sub.length, name: `${key}-sqlite`, warmup: true });
     rows.push({ key, label, unit: "ops/s", ours, sqlite, note: batch ? "SQLite: one read transaction" : undefined });
   }
   if (want("iterate")) {
@@ -546,7 +577,10 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
       warmup,
     });
     if (box !== undefined && a !== b) notes.push(`⚠ list("INBOX/%"): ${a} entries, SQLite ${b}`);
-    rows.push({ key: "list-inbox", label: 'list("INBOX/%")', unit: "ms", ours, sqlite, note: `${a} children` });
+    // INBOX's children grow faster than the tree: compare growth per listed entry.
+    ours.ops = a;
+    if (sqlite !== undefined) sqlite.ops = b;
+    rows.push({ key: "list-inbox", label: 'list("INBOX/%")', unit: "ms", ours, sqlite, note: `${a} children`, perEntry: true });
   }
 
   // -- writes
@@ -562,6 +596,14 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
       if (r.changed) throw new Error("a no-change full sync changed the index");
     }, { name: "nochange-ours" });
     result.writesNothing = fileStamp(ourFiles) === before;
+    let bulk: Measure | undefined;
+    if (want("nochange-workers")) {
+      bulk = await measure(reps, async () => {
+        const r = await syncAll(index, names, { workers: 2 });
+        if (r.changed) throw new Error("a no-change syncAll changed the index");
+      }, { name: "nochange-workers-ours" });
+      result.bulkWritesNothing = fileStamp(ourFiles) === before;
+    }
     let sqlite: Measure | undefined;
     if (box !== undefined) {
       const sb = fileStamp(sqliteFiles());
@@ -581,32 +623,53 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
         result.sqliteWritesNothing === undefined ? "" : `, SQLite ${result.sqliteWritesNothing ? "yes" : "NO"}`
       }`,
     });
+    if (bulk !== undefined) {
+      rows.push({
+        key: "nochange-workers",
+        label: "full sync, no changes, syncAll with 2 workers",
+        unit: "ms",
+        ours: bulk,
+        sqlite,
+        note: `writes nothing: ${result.bulkWritesNothing ? "yes" : "NO"}`,
+      });
+    }
   }
   if (want("change")) {
     const { adds, dels } = changeSet(names, n);
     const delSet = new Set(dels);
     const changed = names.filter((x) => !delSet.has(x)).concat(adds);
     // Alternate: the changed tree, then back to the original (again 1% added, 1% deleted).
-    const variant = (r: number) => r % 2 === 0 ? changed : names;
-    const creps = Math.max(2, reps);
-    const ours = await measure(creps, async (r) => {
-      const res = await fullSync(variant(r));
+    let oursHas = names, sqliteHas = names;
+    const check = (res: { added: number; deleted: number }) => {
       if (res.added !== adds.length || res.deleted !== dels.length) {
         throw new Error(`1% sync: added ${res.added} deleted ${res.deleted}, expected ${adds.length}/${dels.length}`);
       }
+    };
+    const creps = Math.max(2, reps);
+    const ours = await measure(creps, async () => {
+      oursHas = oursHas === names ? changed : names;
+      check(await fullSync(oursHas));
     }, { name: "change-ours" });
-    const sqlite = box === undefined ? undefined : await measure(creps, (r) => {
-      const res = box!.fullSync(variant(r));
-      if (res.added !== adds.length || res.deleted !== dels.length) throw new Error("SQLite 1% sync counts differ");
+    const bulk = !want("change-workers") ? undefined : await measure(creps, async () => {
+      oursHas = oursHas === names ? changed : names;
+      check(await syncAll(index, oursHas, { workers: 2 }));
+    }, { name: "change-workers-ours" });
+    const sqlite = box === undefined ? undefined : await measure(creps, () => {
+      sqliteHas = sqliteHas === names ? changed : names;
+      check(box!.fullSync(sqliteHas));
     }, { name: "change-sqlite" });
-    rows.push({
-      key: "change",
-      label: "full sync, 1% added and 1% deleted",
-      unit: "ms",
-      ours,
-      sqlite,
-      note: `${adds.length}+${dels.length}`,
-    });
+    const note = `${adds.length}+${dels.length}`;
+    rows.push({ key: "change", label: "full sync, 1% added and 1% deleted", unit: "ms", ours, sqlite, note });
+    if (bulk !== undefined) {
+      rows.push({
+        key: "change-workers",
+        label: "full sync, 1% added and 1% deleted, syncAll with 2 workers",
+        unit: "ms",
+        ours: bulk,
+        sqlite,
+        note,
+      });
+    }
   }
   if (want("partial")) {
     for (const durable of [true, false]) {
@@ -669,7 +732,7 @@ gcFn();
 const idleMb = procStatusKb("VmRSS") / 1024;
 console.log(
   `## ${versions} — sizes ${sizes.join(", ")}${quick ? " (quick)" : ""}; SQLite: ${sqliteName}; idle RSS ${idleMb.toFixed(0)} MiB; ` +
-    `rebuild: ${rebuild === undefined ? "src/rebuild.ts not present, rows skipped" : "src/rebuild.ts"}`,
+    `rebuild: ${rebuild === undefined ? `${rebuildStatus}, rows skipped` : rebuildStatus}`,
 );
 if (!peakResettable) console.log("Peak memory: /proc/self/clear_refs not writable; columns left empty.");
 const results: SizeResult[] = [];
@@ -685,6 +748,7 @@ try {
   rmSync(root, { recursive: true, force: true });
 }
 printGrowth(results);
+if (opts.profile !== undefined) writeFileSync(opts.profile, JSON.stringify(profileWindows));
 const largest = results.reduce((a, b) => (b.n > a.n ? b : a));
 const tg = targets(largest, results);
 console.log(`\n### ${runtime}: targets at ${largest.n.toLocaleString("en-US")} folders\n`);

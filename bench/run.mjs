@@ -92,7 +92,7 @@ for (const s of summary) console.log(`| ${s.rt} | ${s.status} | ${s.seconds.toFi
 console.log(`\nTotal: ${total.toFixed(1)} s${total > 600 ? " (over the 10-minute budget)" : ""}`);
 process.exit(summary.every((s) => s.status === 0) ? 0 : 1);
 
-/** Bundle, run on Node with per-operation CPU profiles, summarise self time. */
+/** Bundle, run on Node under --cpu-prof, summarise self time per measured operation. */
 async function runProfile() {
   // The bundle lives under node_modules so that better-sqlite3 resolves from it.
   const outDir = join(root, "node_modules", ".cache", "mli-bench");
@@ -110,55 +110,78 @@ async function runProfile() {
   ], { cwd: root, stdio: "inherit" });
   if (esbuild.status !== 0) return 1;
   const profDir = join(work, "profiles");
-  mkdirSync(profDir);
-  const args = ["--expose-gc", "--import", "tsx", bundle, ...passThrough, "--profile", profDir, "--root", root];
-  console.log(`# node ${args.map((a) => relative(root, a).startsWith("..") ? a : relative(root, a) || a).join(" ")}\n`);
+  const windowsFile = join(work, "windows.json");
+  // tsx only for what the bundle loads at run time (src/rebuild.ts and its workers).
+  const args = [
+    "--expose-gc",
+    "--cpu-prof",
+    `--cpu-prof-dir=${profDir}`,
+    "--cpu-prof-interval=250",
+    "--import",
+    "tsx",
+    bundle,
+    ...passThrough,
+    "--profile",
+    windowsFile,
+    "--root",
+    root,
+  ];
+  console.log(`# node ${args.map((a) => (a.startsWith(root) ? relative(root, a) : a)).join(" ")}\n`);
   const status = await run(process.execPath, args);
-  const files = readdirSync(profDir).filter((f) => f.endsWith(".cpuprofile")).sort();
+  if (!existsSync(windowsFile)) return status || 1;
+  const windows = JSON.parse(readFileSync(windowsFile, "utf8"));
   // esbuild marks where each source file starts in the bundle ("// src/view.ts").
   const starts = [];
   readFileSync(bundle, "utf8").split("\n").forEach((line, i) => {
     const m = /^\/\/ ((?:src|bench|workers)\/\S+\.ts|mod\.ts)$/.exec(line);
     if (m) starts.push([i, m[1]]);
   });
-  const source = (line) => {
+  const where = (cf) => {
+    const path = cf.url.startsWith("file:") ? fileURLToPath(cf.url) : cf.url.startsWith("/") ? cf.url : undefined;
+    if (path === undefined) return cf.url;
+    if (path !== bundle) return relative(root, path);
     let file = "ops.mjs";
     for (const [i, f] of starts) {
-      if (i > line) break;
+      if (i > cf.lineNumber) break;
       file = f;
     }
     return file;
   };
-  for (const f of files) printProfile(join(profDir, f), f.replace(/\.cpuprofile$/, ""), bundle, source);
+  // Self time per (operation, function), main thread and workers (file names carry the thread id).
+  const byLabel = new Map();
+  for (const f of readdirSync(profDir).filter((x) => x.endsWith(".cpuprofile"))) {
+    const worker = !/\.0\.\d+\.cpuprofile$/.test(f);
+    const prof = JSON.parse(readFileSync(join(profDir, f), "utf8"));
+    const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+    let t = prof.startTime;
+    for (let i = 0; i < prof.samples.length; i++) {
+      const dt = prof.timeDeltas[i] ?? 0;
+      t += dt;
+      const w = windows.find((x) => x.start <= t && t <= x.end);
+      if (w === undefined) continue;
+      const cf = byId.get(prof.samples[i]).callFrame;
+      if (cf.functionName === "(idle)") continue;
+      const loc = where(cf);
+      const key = `${worker ? "[worker] " : ""}${cf.functionName || "(anonymous)"}${loc ? ` ${loc}` : ""}`;
+      let m = byLabel.get(w.label);
+      if (m === undefined) byLabel.set(w.label, m = { total: 0, main: 0, self: new Map() });
+      m.total += dt;
+      if (!worker) m.main += dt;
+      m.self.set(key, (m.self.get(key) ?? 0) + dt);
+    }
+  }
+  for (const label of [...byLabel.keys()].sort()) {
+    const m = byLabel.get(label);
+    const wall = windows.filter((x) => x.label === label).reduce((a, x) => a + x.end - x.start, 0);
+    console.log(
+      `\n## profile ${label}: ${(wall / 1000).toFixed(0)} ms wall, ${(m.main / 1000).toFixed(0)} ms sampled on the main thread` +
+        (m.total > m.main ? `, ${((m.total - m.main) / 1000).toFixed(0)} ms in workers` : "") + "\n",
+    );
+    console.log("| self ms | % | function |\n|--:|--:|---|");
+    for (const [key, us] of [...m.self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+      console.log(`| ${(us / 1000).toFixed(1)} | ${((100 * us) / m.total).toFixed(1)} | \`${key}\` |`);
+    }
+  }
   rmSync(work, { recursive: true, force: true });
   return status;
-}
-
-/** Self time per function of one .cpuprofile, largest first. */
-function printProfile(file, label, bundle, source) {
-  const prof = JSON.parse(readFileSync(file, "utf8"));
-  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
-  const self = new Map();
-  let totalUs = 0;
-  for (let i = 0; i < prof.samples.length; i++) {
-    const node = byId.get(prof.samples[i]);
-    const dt = prof.timeDeltas[i] ?? 0;
-    const cf = node.callFrame;
-    // The inspector's own message dispatch (starting and stopping the profile) is not the benchmark.
-    if ((cf.functionName === "dispatch" && cf.url === "") || cf.functionName === "(idle)") continue;
-    totalUs += dt;
-    let where = "";
-    const path = cf.url.startsWith("file:") ? fileURLToPath(cf.url) : cf.url.startsWith("/") ? cf.url : undefined;
-    if (path === bundle) where = source(cf.lineNumber);
-    else if (path !== undefined) where = relative(root, path);
-    else where = cf.url;
-    const key = `${cf.functionName || "(anonymous)"}${where ? ` ${where}` : ""}`;
-    self.set(key, (self.get(key) ?? 0) + dt);
-  }
-  const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
-  console.log(`\n## profile ${label}: ${(totalUs / 1000).toFixed(0)} ms sampled (profiler dispatch excluded)\n`);
-  console.log("| self ms | % | function |\n|--:|--:|---|");
-  for (const [key, us] of rows) {
-    console.log(`| ${(us / 1000).toFixed(1)} | ${((100 * us) / totalUs).toFixed(1)} | \`${key}\` |`);
-  }
 }

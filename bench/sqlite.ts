@@ -196,7 +196,7 @@ export class SqliteMailboxes {
   /** The database. */
   readonly db: SqlDatabase;
   #sep: string;
-  #nextUid = 1;
+  #nextUid = 0;
   #begin: SqlStatement;
   #commit: SqlStatement;
   #rollback: SqlStatement;
@@ -240,8 +240,16 @@ export class SqliteMailboxes {
     this.#allOrdered = db.prepare("SELECT name, uid, flags FROM mailboxes ORDER BY name");
     this.#children = db.prepare("SELECT name, uid, flags FROM mailboxes WHERE parent = ?");
     this.#namesUids = db.prepare("SELECT name, uid FROM mailboxes");
-    const max = db.prepare("SELECT max(uid) AS m FROM mailboxes").get();
-    this.#nextUid = Number(max?.m ?? 0) + 1;
+    this.#nextUid = 0;
+  }
+
+  /** The next free UID (looked up once, on the first write). */
+  #takeUid(): number {
+    if (this.#nextUid === 0) {
+      const max = this.db.prepare("SELECT max(uid) AS m FROM mailboxes").get();
+      this.#nextUid = Number(max?.m ?? 0) + 1;
+    }
+    return this.#nextUid++;
   }
 
   /**
@@ -319,7 +327,7 @@ export class SqliteMailboxes {
     this.#transaction(() => {
       for (const n of dels) this.#delete.run(n);
       for (const n of adds) {
-        const uid = this.#nextUid++;
+        const uid = this.#takeUid();
         const p = this.#parentOf(n);
         this.#insert.run(n, uid, p === undefined ? 0 : stored.get(p) ?? 0);
         stored.set(n, uid);
@@ -338,7 +346,7 @@ export class SqliteMailboxes {
     return this.#transaction(() => {
       const p = this.#parentOf(name);
       const parent = p === undefined ? 0 : Number(this.#byName.get(p)?.uid ?? 0);
-      const uid = this.#nextUid++;
+      const uid = this.#takeUid();
       this.#insert.run(name, uid, parent);
       return uid;
     });
