@@ -233,7 +233,7 @@ export async function parallelRebuildImages(
     load[w] += counts[u];
   }
 
-  const pool = new WorkerPool<RebuildWorkerApi>({ name: "workers/rebuild_worker" }, workers);
+  const pool = await WorkerPool.start<RebuildWorkerApi>({ name: "workers/rebuild_worker" }, workers);
   try {
     const inject = async (w: number, phase: RebuildFault["phase"]) => {
       if (fault !== undefined && fault.worker === w && fault.phase === phase) {

@@ -78,7 +78,7 @@ export async function scanStore(
       options.onProgress?.(++done, keys.length);
     }
   } else {
-    const pool = new WorkerPool<ScanWorkerApi>({ name: "workers/scan_worker" }, workers);
+    const pool = await WorkerPool.start<ScanWorkerApi>({ name: "workers/scan_worker" }, workers);
     try {
       let next = 0;
       await Promise.all(Array.from({ length: workers }, async (_, w) => {

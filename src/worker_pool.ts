@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as Comlink from "comlink";
+import type * as ComlinkTypes from "comlink";
 import { Worker } from "node:worker_threads";
 import process from "node:process";
 import { nodeEndpoint } from "./worker_endpoint.ts";
@@ -46,7 +46,7 @@ function startWorker(entry: WorkerEntry): Worker {
  *
  * @example
  * ```ts ignore
- * const pool = new WorkerPool<RebuildWorkerApi>({ name: "workers/rebuild_worker" }, 2);
+ * const pool = await WorkerPool.start<RebuildWorkerApi>({ name: "workers/rebuild_worker" }, 2);
  * await pool.run(0, (api) => api.init(shared));
  * await pool.close();
  * ```
@@ -55,16 +55,28 @@ export class WorkerPool<Api> {
   /** Number of workers. */
   readonly size: number;
   private readonly workers: Worker[] = [];
-  private readonly remotes: Comlink.Remote<Api>[] = [];
+  private readonly remotes: ComlinkTypes.Remote<Api>[] = [];
   private failure: Error | undefined;
   private readonly failed: Promise<never>;
   private closed = false;
 
   /**
+   * Start a pool (comlink is loaded on first use, so that code which never
+   * starts workers never needs it).
+   *
    * @param entry The worker entry module.
    * @param size How many workers to start.
+   * @returns The pool.
    */
-  constructor(entry: WorkerEntry, size: number) {
+  static async start<Api>(entry: WorkerEntry, size: number): Promise<WorkerPool<Api>> {
+    const comlink = await import("comlink");
+    return new WorkerPool<Api>(entry, size, comlink);
+  }
+
+  private readonly comlink: typeof ComlinkTypes;
+
+  private constructor(entry: WorkerEntry, size: number, comlink: typeof ComlinkTypes) {
+    this.comlink = comlink;
     this.size = size;
     let reject!: (e: Error) => void;
     this.failed = new Promise<never>((_, r) => (reject = r));
@@ -82,7 +94,7 @@ export class WorkerPool<Api> {
         reject(e);
       });
       this.workers.push(w);
-      this.remotes.push(Comlink.wrap<Api>(nodeEndpoint(w)));
+      this.remotes.push(comlink.wrap<Api>(nodeEndpoint(w)));
     }
   }
 
@@ -93,7 +105,7 @@ export class WorkerPool<Api> {
    * @param call What to do with its API.
    * @returns The call's result.
    */
-  async run<T>(i: number, call: (api: Comlink.Remote<Api>) => Promise<T>): Promise<T> {
+  async run<T>(i: number, call: (api: ComlinkTypes.Remote<Api>) => Promise<T>): Promise<T> {
     if (this.failure !== undefined) throw this.failure;
     return await Promise.race([call(this.remotes[i]), this.failed]);
   }
@@ -105,7 +117,8 @@ export class WorkerPool<Api> {
    */
   async close(): Promise<void> {
     this.closed = true;
-    for (const r of this.remotes) (r as unknown as { [Comlink.releaseProxy]?: () => void })[Comlink.releaseProxy]?.();
+    const release = this.comlink.releaseProxy;
+    for (const r of this.remotes) (r as unknown as { [k: symbol]: (() => void) | undefined })[release]?.();
     await Promise.all(this.workers.map((w) => w.terminate().catch(() => 0)));
   }
 }
