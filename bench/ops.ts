@@ -424,6 +424,16 @@ function targets(r: SizeResult, growth: SizeResult[]): Target[] {
   return out;
 }
 
+/** Run a measurement; a failure becomes a note instead of ending the run. */
+async function attempt(notes: string[], what: string, fn: () => Promise<Measure>): Promise<Measure | undefined> {
+  try {
+    return await fn();
+  } catch (e) {
+    notes.push(`⚠ ${what} failed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+    return undefined;
+  }
+}
+
 // ---------------------------------------------------------------- one size
 
 const rebuild = await loadRebuild();
@@ -458,11 +468,12 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
       continue;
     }
     const path = (r: number) => join(dir, `rb${workers}-${r}.mlist`);
-    const ours = await measure(reps, (r) => rebuild(path(r), names, { separator: SEP, workers, uidValidity: 1 }), {
-      name: `${key}-ours`,
-    });
+    const ours = await attempt(notes, label, () =>
+      measure(reps, (r) => rebuild(path(r), names, { separator: SEP, workers, uidValidity: 1 }), {
+        name: `${key}-ours`,
+      }));
     for (let r = 0; r < reps; r++) for (const s of ["", ".attr", ".journal", ".lock"]) rmSync(path(r) + s, { force: true });
-    rows.push({ key, label, unit: "ms", ours });
+    rows.push({ key, label, unit: "ms", ours, note: ours === undefined ? "failed, see below" : undefined });
   }
   // The SQLite bulk load (fresh file per repetition; the last one is kept for the rest).
   let box: SqliteMailboxes | undefined;
@@ -598,11 +609,12 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
     result.writesNothing = fileStamp(ourFiles) === before;
     let bulk: Measure | undefined;
     if (want("nochange-workers")) {
-      bulk = await measure(reps, async () => {
-        const r = await syncAll(index, names, { workers: 2 });
-        if (r.changed) throw new Error("a no-change syncAll changed the index");
-      }, { name: "nochange-workers-ours" });
-      result.bulkWritesNothing = fileStamp(ourFiles) === before;
+      bulk = await attempt(notes, "syncAll, no changes", () =>
+        measure(reps, async () => {
+          const r = await syncAll(index, names, { workers: 2 });
+          if (r.changed) throw new Error("a no-change syncAll changed the index");
+        }, { name: "nochange-workers-ours" }));
+      if (bulk !== undefined) result.bulkWritesNothing = fileStamp(ourFiles) === before;
     }
     let sqlite: Measure | undefined;
     if (box !== undefined) {
@@ -623,14 +635,14 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
         result.sqliteWritesNothing === undefined ? "" : `, SQLite ${result.sqliteWritesNothing ? "yes" : "NO"}`
       }`,
     });
-    if (bulk !== undefined) {
+    if (want("nochange-workers")) {
       rows.push({
         key: "nochange-workers",
         label: "full sync, no changes, syncAll with 2 workers",
         unit: "ms",
         ours: bulk,
         sqlite,
-        note: `writes nothing: ${result.bulkWritesNothing ? "yes" : "NO"}`,
+        note: bulk === undefined ? "failed, see below" : `writes nothing: ${result.bulkWritesNothing ? "yes" : "NO"}`,
       });
     }
   }
@@ -650,24 +662,31 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
       oursHas = oursHas === names ? changed : names;
       check(await fullSync(oursHas));
     }, { name: "change-ours" });
-    const bulk = !want("change-workers") ? undefined : await measure(creps, async () => {
-      oursHas = oursHas === names ? changed : names;
-      check(await syncAll(index, oursHas, { workers: 2 }));
-    }, { name: "change-workers-ours" });
+    const bulk = !want("change-workers") ? undefined : await attempt(notes, "syncAll, 1% changed", () =>
+      measure(creps, async () => {
+        const target = oursHas === names ? changed : names;
+        check(await syncAll(index, target, { workers: 2 }));
+        oursHas = target;
+      }, { name: "change-workers-ours" }));
+    if (bulk === undefined && want("change-workers")) {
+      // Put the index back in a known state for what follows.
+      await fullSync(names);
+      oursHas = names;
+    }
     const sqlite = box === undefined ? undefined : await measure(creps, () => {
       sqliteHas = sqliteHas === names ? changed : names;
       check(box!.fullSync(sqliteHas));
     }, { name: "change-sqlite" });
     const note = `${adds.length}+${dels.length}`;
     rows.push({ key: "change", label: "full sync, 1% added and 1% deleted", unit: "ms", ours, sqlite, note });
-    if (bulk !== undefined) {
+    if (want("change-workers")) {
       rows.push({
         key: "change-workers",
         label: "full sync, 1% added and 1% deleted, syncAll with 2 workers",
         unit: "ms",
         ours: bulk,
         sqlite,
-        note,
+        note: bulk === undefined ? "failed, see below" : note,
       });
     }
   }
