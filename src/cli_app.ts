@@ -16,10 +16,11 @@ import { parseArgs } from "node:util";
 import { type CheckProblem, checkIndex, dumpIndex, type IndexDump } from "./cli_check.ts";
 import { makeDemoStore } from "./cli_demo.ts";
 import { Progress, type ProgressStream } from "./cli_progress.ts";
-import { type MailboxInput, rebuildIndex, syncIndex } from "./cli_rebuild.ts";
+import { type MailboxInput, syncIndex } from "./cli_rebuild.ts";
 import { CorruptIndexError, IndexLimitError, IndexStateError, InvalidNameError, LockTimeoutError } from "./errors.ts";
 import { MailboxListIndex } from "./index.ts";
 import { formatListResponse, formatStatusResponse, type ListEntry } from "./list.ts";
+import { rebuild } from "./rebuild.ts";
 import { scanFsLayout } from "./scan_fs.ts";
 import { scanMaildir } from "./scan_maildir.ts";
 import { readNameList } from "./scan_name_list.ts";
@@ -147,7 +148,8 @@ ${SOURCE_HELP}
 Options:
   --index FILE         the index to write (FILE, FILE.attr)
   --separator S        hierarchy separator of the index (default "/")
-  --workers N          worker threads for the build (default 1)
+  --workers N          worker threads for the build (default 0: build in this thread;
+                       the bytes are the same for any number)
   --uid-validity V     UIDVALIDITY of the new index (default: seconds since the epoch)
   -h, --help           show this help`,
     options: {
@@ -266,7 +268,7 @@ temporary directory, index it, print its LIST with STATUS, and remove it.
 
 Options:
   --folders N          folders besides INBOX (default 300)
-  --workers N          worker threads for the build (default 1)
+  --workers N          worker threads for the build (default 0: in this thread)
   --keep               keep the temporary directory and say where it is
   -h, --help           show this help`,
     options: { folders: { type: "string" }, workers: { type: "string" }, keep: { type: "boolean" } },
@@ -550,18 +552,17 @@ async function runRebuild(ctx: Ctx): Promise<number> {
   const index = requireString(ctx, "index");
   const source = sourceOption(ctx);
   const separator = separatorOption(ctx) ?? "/";
-  const workers = intOption(ctx, "workers", 1, 256) ?? 1;
+  const workers = intOption(ctx, "workers", 0, 256) ?? 0;
   const uidValidity = intOption(ctx, "uid-validity", 1, 0xffffffff);
   const scan = await scanSource(ctx, source, separator);
   if (scan.unreadable > 0) {
     ctx.warn(`${scan.unreadable} folder(s) could not be read: the new index "${index}" lacks them`);
   }
-  const started = Date.now();
-  const r = await rebuildIndex(index, scan.mailboxes, { separator, workers, uidValidity, onWarning: ctx.warn });
-  const built = Date.now() - started;
-  const size = (await stat(index)).size;
+  const r = await rebuild(index, scan.mailboxes, { separator, workers, uidValidity, onWarning: ctx.warn });
   ctx.out.line(
-    `Rebuilt "${index}": ${r.mailboxes} mailboxes read in ${seconds(scan.ms)}, index of ${size} bytes written in ${seconds(built)}`,
+    `Rebuilt "${index}": ${r.count} mailboxes from ${scan.mailboxes.length} ${source.kind === "list" ? "names" : "folders"} read in ${
+      seconds(scan.ms)
+    }, index of ${r.fileSize} bytes written in ${seconds(r.ms)}`,
   );
   return 0;
 }
@@ -773,7 +774,7 @@ async function runDump(ctx: Ctx): Promise<number> {
 async function runDemo(ctx: Ctx): Promise<number> {
   noPositionals(ctx);
   const folders = intOption(ctx, "folders", 0, 100000) ?? 300;
-  const workers = intOption(ctx, "workers", 1, 256) ?? 1;
+  const workers = intOption(ctx, "workers", 0, 256) ?? 0;
   const keep = ctx.values.keep === true;
   const dir = await mkdtemp(join(tmpdir(), "mailbox-list-index-demo-"));
   try {
@@ -782,7 +783,7 @@ async function runDemo(ctx: Ctx): Promise<number> {
     const indexPath = join(dir, "mailboxes.mlist");
     const started = Date.now();
     const scan = await scanSource(ctx, { kind: "maildir", dir: store }, "/");
-    await rebuildIndex(indexPath, scan.mailboxes, { separator: "/", workers, uidValidity: 1700000000, onWarning: ctx.warn });
+    await rebuild(indexPath, scan.mailboxes, { separator: "/", workers, uidValidity: 1700000000, onWarning: ctx.warn });
     const took = Date.now() - started;
     const index = await MailboxListIndex.open(indexPath, { readonly: true, onWarning: ctx.warn });
     let lines = 0;

@@ -1,19 +1,12 @@
 /**
- * Feeding scanned mailboxes into an index for the command-line tool: a
- * whole new index (rebuild) or a sync of an existing one, with the
- * `\Noselect` flag and the STATUS cache of every mailbox.
+ * Syncing scanned mailboxes into an index for the command-line tool, with
+ * the `\Noselect` flag and the STATUS cache of every mailbox. (A whole new
+ * index comes from the library's `rebuild`.)
  *
  * @module
  */
-import { readFile, rm } from "node:fs/promises";
-import process from "node:process";
-import { decodeAttrHeader, encodeAttrHeader } from "./attr_codec.ts";
-import { HEADER_SIZE, MailboxFlags } from "./constants.ts";
-import { decodeHeader } from "./header.ts";
+import { MailboxFlags } from "./constants.ts";
 import { MailboxListIndex, type SyncResult } from "./index.ts";
-import { indexPaths, replaceIndexFiles } from "./index_files.ts";
-import { nodeFileIO } from "./io.ts";
-import { acquireLock } from "./lock.ts";
 import type { SyncOptions } from "./sync.ts";
 import type { MailboxStatus } from "./types.ts";
 
@@ -29,26 +22,6 @@ import type { MailboxStatus } from "./types.ts";
  * ```
  */
 export type MailboxInput = string | { name: string; selectable?: boolean; status?: MailboxStatus };
-
-/**
- * Options of {@linkcode rebuildIndex}.
- *
- * @example Options for a rebuild
- * ```ts
- * import type { RebuildIndexOptions } from "./cli_rebuild.ts";
- * const opts: RebuildIndexOptions = { separator: "/", workers: 2 };
- * ```
- */
-export interface RebuildIndexOptions {
-  /** Hierarchy separator of the new index. */
-  separator: string;
-  /** Worker threads (used when the library's parallel rebuild is available). */
-  workers?: number;
-  /** uid_validity of the new index (default: seconds since the epoch). */
-  uidValidity?: number;
-  /** Where warnings go. */
-  onWarning?: (message: string) => void;
-}
 
 /**
  * Parents among a set of names: every proper prefix ending before a
@@ -72,96 +45,8 @@ export function parentsOf(names: Iterable<string>, separator: string): Set<strin
   return out;
 }
 
-/** file_seq of the index at `path`, when it has a readable header. */
-function previousFileSeq(path: string): number | undefined {
-  try {
-    const fd = nodeFileIO.open(path, "read");
-    try {
-      const b = new Uint8Array(HEADER_SIZE);
-      const n = nodeFileIO.read(fd, b, 0, HEADER_SIZE, 0);
-      return decodeHeader(b, Math.max(n, nodeFileIO.fstat(fd).size), path).fileSeq;
-    } finally {
-      nodeFileIO.close(fd);
-    }
-  } catch {
-    return undefined;
-  }
-}
-
 function nameOf(m: MailboxInput): string {
   return typeof m === "string" ? m : m.name;
-}
-
-/**
- * Make a new index at `path` holding exactly `mailboxes`, and put it in
- * place of the old one as a whole (both files renamed into place through
- * the journal, under the writer lock, with the old file_seq + 1), so that
- * readers see the old index or the new one. Non-selectable mailboxes get
- * `\Noselect`; STATUS figures go into the cache.
- *
- * @param path Path of the list file.
- * @param mailboxes The mailboxes.
- * @param options Separator, workers, uid_validity, warnings.
- * @returns How many mailboxes were given.
- * @throws InvalidNameError for a name the index cannot hold.
- *
- * @example Rebuilding from names
- * ```ts
- * import { rebuildIndex } from "./cli_rebuild.ts";
- * import { mkdtempSync, rmSync } from "node:fs";
- * import { tmpdir } from "node:os";
- * const dir = mkdtempSync(tmpdir() + "/mli-");
- * await rebuildIndex(dir + "/u.mlist", ["INBOX", { name: "Shared", selectable: false }, "Shared/Team"], { separator: "/" });
- * rmSync(dir, { recursive: true });
- * ```
- */
-export async function rebuildIndex(
-  path: string,
-  mailboxes: readonly MailboxInput[],
-  options: RebuildIndexOptions,
-): Promise<{ mailboxes: number }> {
-  const tmp = `${path}.rebuild-${process.pid}-${Date.now()}`;
-  const tmpPaths = indexPaths(tmp);
-  const removeTmp = () =>
-    Promise.all(Object.values(tmpPaths).map((p) => rm(p, { force: true })));
-  try {
-    const index = await MailboxListIndex.open(tmp, {
-      separator: options.separator,
-      uidValidity: options.uidValidity,
-      onWarning: options.onWarning,
-    });
-    try {
-      const ctx = await index.syncBegin({ recursive: true });
-      const parents = parentsOf(mailboxes.map(nameOf), options.separator);
-      for (const m of mailboxes) {
-        const uid = ctx.add(nameOf(m));
-        if (typeof m === "string") continue;
-        if (m.selectable === false) {
-          ctx.setFlags(uid, MailboxFlags.NoSelect | (parents.has(m.name) ? MailboxFlags.Children : 0));
-        }
-        if (m.status !== undefined) ctx.setStatus(uid, m.status);
-      }
-      await ctx.commit();
-    } finally {
-      await index.close();
-    }
-    const list = new Uint8Array(await readFile(tmpPaths.list));
-    const attr = new Uint8Array(await readFile(tmpPaths.attr));
-    const lock = await acquireLock(path, { onWarning: options.onWarning });
-    try {
-      // The new files carry the old file_seq + 1, so that readers see a new file.
-      const fileSeq = (previousFileSeq(path) ?? 0) + 1;
-      const dv = new DataView(list.buffer, list.byteOffset, HEADER_SIZE);
-      dv.setUint32(4, fileSeq, true);
-      encodeAttrHeader(attr, { ...decodeAttrHeader(attr, attr.length, tmpPaths.attr), listFileSeq: fileSeq });
-      replaceIndexFiles(nodeFileIO, path, list.subarray(0, dv.getUint32(20, true)), list.length, attr);
-    } finally {
-      lock.release();
-    }
-    return { mailboxes: mailboxes.length };
-  } finally {
-    await removeTmp();
-  }
 }
 
 /**

@@ -56,7 +56,7 @@ describe("npm package", () => {
       const index = join(project, "two.mlist");
       const rebuilt = await run(bin, ["rebuild", "--index", index, "--maildir", join(kept, "Maildir"), "--workers", "2"], { cwd: project });
       assert.equal(rebuilt.status, 0, rebuilt.stderr);
-      assert.match(rebuilt.stdout, /^Rebuilt ".*two\.mlist": 41 mailboxes/);
+      assert.match(rebuilt.stdout, /^Rebuilt ".*two\.mlist": 44 mailboxes from 41 folders/);
       const check = await run(bin, ["check", "--index", index], { cwd: project });
       assert.equal(check.status, 0, check.stdout + check.stderr);
       const list = await run(bin, ["list", "--index", index, "Shared/*", "--json"], { cwd: project });

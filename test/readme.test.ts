@@ -19,7 +19,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { makeDemoStore } from "../src/cli_demo.ts";
-import { rebuildIndex } from "../src/cli_rebuild.ts";
+import { rebuild } from "../src/rebuild.ts";
 import { scanMaildir } from "../src/scan_maildir.ts";
 import type { ScannedMailbox } from "../src/scan_types.ts";
 import { makeTempDir } from "./helpers/tmp.ts";
@@ -176,7 +176,6 @@ describe("README", () => {
               assert.ok(sameOutput(output, step.expected), `README: "${step.command}" printed\n${output}\ninstead of\n${step.expected}`);
             }
             lines.push(...output.replaceAll(cwd, SHOWN_DEMO_DIR).split("\n"));
-            lines.push(`$ cd ${SHOWN_DEMO_DIR}`);
             continue;
           }
           if (output !== "") lines.push(...output.split("\n"));
@@ -241,7 +240,7 @@ describe("README", () => {
     const scanned: ScannedMailbox[] = [];
     for await (const m of scanMaildir(store)) scanned.push(m);
     const index = join(tmp.dir, "bun.mlist");
-    await rebuildIndex(index, scanned, { separator: "/" });
+    await rebuild(index, scanned, { separator: "/" });
 
     const child = spawn(BIN.bun, [script, index], {
       cwd: ROOT,
@@ -280,7 +279,7 @@ describe("README", () => {
       assert.equal(typeof (await get("INBOX", true))[0].status!.messages, "number");
       assert.equal((await fetch(`${url}/elsewhere`)).status, 404);
       // A rebuild replaces the files; the open index answers from the new ones.
-      await rebuildIndex(index, [...scanned, { name: "Fresh/Folder", selectable: true }], { separator: "/" });
+      await rebuild(index, [...scanned, { name: "Fresh/Folder", selectable: true }], { separator: "/" });
       const names = (await get("*")).map((e) => e.name);
       assert.ok(names.includes("Fresh/Folder"), names.join(", "));
       assert.equal(names.length, 12);
