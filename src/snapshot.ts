@@ -153,6 +153,27 @@ export function isCurrent(io: FileIO, paths: IndexPaths, stamp: SnapshotStamp): 
 }
 
 /**
+ * Whether every change of a journal record lies inside the files.
+ *
+ * @param record The record.
+ * @param listSize Size of the list file.
+ * @param attrSize Size of the attribute file.
+ * @returns True when every patch fits.
+ *
+ * @example
+ * ```ts ignore
+ * if (!recordFits(record, listSize, attrSize)) ignore(record);
+ * ```
+ */
+export function recordFits(record: JournalRecord, listSize: number, attrSize: number): boolean {
+  for (const p of record.patches) {
+    const size = p.file === FILE_LIST ? listSize : attrSize;
+    if (p.offset + p.bytes.length > size) return false;
+  }
+  return true;
+}
+
+/**
  * Read the index's files as one consistent state, retrying while a writer
  * changes them, and applying a pending journal record in memory.
  *
@@ -180,6 +201,12 @@ export function loadSnapshot(io: FileIO, paths: IndexPaths, maxWaitMs = 5000): S
       readWhole(io, paths.attr);
     const j2 = readJournalStamp(io, paths.journal);
     const stable = j1.seq === j2.seq && j1.state === j2.state;
+    // A record whose changes do not fit the files cannot come from a writer (files only
+    // grow before a record is written): it never took effect, like a torn one.
+    if (pending !== undefined && listRead !== undefined && !recordFits(pending, listRead.bytes.length, attrRead?.bytes.length ?? 0)) {
+      pending.patches.length = 0;
+      pending.renames.length = 0;
+    }
     if (stable && listRead === undefined) {
       const err = new Error(`Cannot open index "${paths.list}": no such file`) as Error & { code: string };
       err.code = "ENOENT";

@@ -22,7 +22,7 @@ import {
   type JournalRecord,
 } from "./journal.ts";
 import { dirName } from "./path.ts";
-import { readJournal, readJournalStamp } from "./snapshot.ts";
+import { readJournal, readJournalStamp, recordFits } from "./snapshot.ts";
 import type { CommitPlan } from "./sync.ts";
 
 /** Options of the writer. */
@@ -79,7 +79,12 @@ function ioError(e: unknown, path: string, step: string): Error {
 export function recoverJournal(io: FileIO, paths: IndexPaths, options: WriterOptions): boolean {
   const stamp = readJournalStamp(io, paths.journal);
   const record = stamp.state === JOURNAL_PENDING ? readJournal(io, paths.journal) : undefined;
-  if (record === undefined || record.seq !== stamp.seq) {
+  const size = (path: string) => io.stat(path)?.size ?? 0;
+  if (
+    record === undefined || record.seq !== stamp.seq ||
+    !recordFits(record, size(paths.list), size(paths.attr))
+  ) {
+    // Torn, foreign or not fitting the files: it never took effect.
     io.unlink(`${paths.list}.new`);
     io.unlink(`${paths.attr}.new`);
     return false;
