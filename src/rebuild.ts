@@ -1,58 +1,84 @@
 /**
  * Rebuilding an index from a full list of names (SPEC §8): a fresh list
  * file laid out root first, then every directory in depth-first pre-order,
- * UIDs in that same pre-order — so the bytes do not depend on the order the
- * names come in nor on the number of workers — plus its attribute file,
- * written next to the target and renamed into place with the header last.
+ * with UIDs in that same pre-order — so its bytes depend neither on the
+ * order the names come in nor on the number of workers — plus its
+ * attribute file. Both replace the old files as a whole, under the writer
+ * lock: written next to them and flushed, then renamed into place through
+ * the journal, the header last. A reader that has the old files open keeps
+ * answering from them until it sees the new file_seq and inode.
  *
  * @module
  */
-import { encodeAttrHeader } from "./attr_codec.ts";
-import { HEADER_SIZE, MailboxFlags } from "./constants.ts";
-import { decodeHeader, encodeHeader, type ListHeader } from "./header.ts";
+import { decodeAttrHeader, encodeAttrHeader } from "./attr_codec.ts";
+import { GROWTH_BLOCK, HEADER_SIZE, MAX_FILE_SIZE } from "./constants.ts";
+import { decodeHeader } from "./header.ts";
 import { grownSize } from "./growth.ts";
-import { replaceIndexFiles } from "./index_files.ts";
+import { indexPaths, replaceIndexFiles } from "./index_files.ts";
 import { type FileIO, nodeFileIO, readFully } from "./io.ts";
 import { acquireLock, type LockOptions } from "./lock.ts";
 import { separatorByte } from "./name_codec.ts";
-import { readNameListBatches } from "./scan_name_list.ts";
-import { DEFAULT_LIMITS, type NameLimits, SyncEngine } from "./sync.ts";
-import type { MailboxStatus } from "./types.ts";
-import { parallelRebuildImages, type RebuildFault } from "./rebuild_parallel.ts";
-import { emptyImage } from "./rebuild_unit.ts";
+import { type NameTable, readNames, type RebuildInput, type RebuildSource } from "./rebuild_names.ts";
+import {
+  limitsOf,
+  paramsOf,
+  type RebuildFault,
+  type RebuildImages,
+  rebuildImages,
+  rebuildImagesHere,
+  RebuildThreads,
+} from "./rebuild_parallel.ts";
+import { DEFAULT_LIMITS, type NameLimits } from "./sync.ts";
+import { recoverJournal } from "./writer.ts";
 
-/** One mailbox to put in a rebuilt index: a name, or a name with what a store scanner knows of it. */
-export type RebuildInput = string | { name: string; selectable?: boolean; status?: MailboxStatus };
+export type { RebuildImages, RebuildInput, RebuildSource };
+export { parallelRebuildImages } from "./rebuild_parallel.ts";
 
-/** Options of {@linkcode rebuild}. */
+/**
+ * Options of {@linkcode rebuild}.
+ *
+ * @example Four workers and a fixed uid_validity
+ * ```ts
+ * import type { RebuildOptions } from "./rebuild.ts";
+ * const options: RebuildOptions = { separator: ".", workers: 4, uidValidity: 1700000000 };
+ * ```
+ */
 export interface RebuildOptions {
-  /** Hierarchy separator (default "/"). */
+  /** Hierarchy separator, one byte (default "/"). */
   separator?: string;
-  /** Worker threads; 0 (default) builds in this thread. */
+  /** Worker threads; 0 (the default) builds in the caller's thread without any worker. */
   workers?: number;
   /** uid_validity of the new index (default: seconds since the epoch). */
   uidValidity?: number;
-  /** Called with the number of names read so far, and the phase. */
+  /** Called with the number of names read so far and the phase that starts. */
   onProgress?: (done: number, phase: "read" | "build" | "write") => void;
-  /** The I/O seam (default node:fs). */
+  /** The I/O seam for the index files (default node:fs). */
   io?: FileIO;
   /** Flush at each step (default true). */
   durable?: boolean;
   /** Longest component in bytes (default 255). */
   maxComponentLength?: number;
-  /** Most levels per name (default 128). */
+  /** Most levels in one name (default 128). */
   maxDepth?: number;
-  /** Largest list file (default just under 1 GiB). */
+  /** Largest list file in bytes (default and maximum: just under 1 GiB). */
   maxFileSize?: number;
-  /** Writer lock options. */
+  /** How to wait for the writer lock. */
   lock?: LockOptions;
-  /** Where warnings go (default console.warn). */
+  /** Where warnings go (default console.warn): stale locks taken over, skipped lines of a name-list file. */
   onWarning?: (message: string) => void;
-  /** Make one worker fail (tests of failure handling only). */
-  faultInjection?: RebuildFault;
+  /** Test hook: make one worker throw, exit or crash during one phase. */
+  __faultInjection?: RebuildFault;
 }
 
-/** What a rebuild wrote. */
+/**
+ * What a rebuild wrote.
+ *
+ * @example
+ * ```ts ignore
+ * const r: RebuildResult = await rebuild(path, names);
+ * console.log(`${r.count} mailboxes, ${r.usedSpace} bytes in ${r.ms.toFixed(0)} ms`);
+ * ```
+ */
 export interface RebuildResult {
   /** Mailboxes in the new index (implied parents included). */
   count: number;
@@ -64,134 +90,8 @@ export interface RebuildResult {
   uidValidity: number;
   /** file_seq of the new list file. */
   fileSeq: number;
-  /** Milliseconds the rebuild took. */
+  /** Milliseconds the rebuild took, reading the names included. */
   ms: number;
-}
-
-/** The new images of a rebuild, before they are written. */
-export interface RebuildImages {
-  /** List file bytes `[0, used_space)`. */
-  list: Uint8Array;
-  /** Attribute file bytes. */
-  attr: Uint8Array;
-  /** Records in the new index. */
-  count: number;
-}
-
-/** Names, statuses and flags gathered from the inputs. */
-export interface GatheredInput {
-  /** All names. */
-  names: string[];
-  /** STATUS per name, where given. */
-  status: Map<string, MailboxStatus>;
-  /** Names reported as not selectable. */
-  noSelect: Set<string>;
-}
-
-/**
- * Read every input (strings, scanner records, or a name-list file).
- *
- * @param input The names.
- * @param onProgress Progress callback.
- * @returns Names plus per-name extras.
- *
- * @example
- * ```ts
- * import { gatherInput } from "./rebuild.ts";
- * const g = await gatherInput(["INBOX", { name: "Shared", selectable: false }]);
- * console.log(g.names.length, g.noSelect.has("Shared")); // 2 true
- * ```
- */
-export async function gatherInput(
-  input: Iterable<RebuildInput> | AsyncIterable<RebuildInput> | { file: string },
-  onProgress?: RebuildOptions["onProgress"],
-): Promise<GatheredInput> {
-  const names: string[] = [];
-  const status = new Map<string, MailboxStatus>();
-  const noSelect = new Set<string>();
-  const take = (item: RebuildInput) => {
-    if (typeof item === "string") {
-      names.push(item);
-      return;
-    }
-    names.push(item.name);
-    if (item.status !== undefined) status.set(item.name, item.status);
-    if (item.selectable === false) noSelect.add(item.name);
-  };
-  if ("file" in input && typeof (input as { file: unknown }).file === "string") {
-    for await (const batch of readNameListBatches((input as { file: string }).file)) {
-      for (const n of batch) names.push(n);
-      onProgress?.(names.length, "read");
-    }
-  } else if (Symbol.asyncIterator in (input as object)) {
-    for await (const item of input as AsyncIterable<RebuildInput>) {
-      take(item);
-      if ((names.length & 0xffff) === 0) onProgress?.(names.length, "read");
-    }
-  } else {
-    for (const item of input as Iterable<RebuildInput>) take(item);
-  }
-  onProgress?.(names.length, "read");
-  return { names, status, noSelect };
-}
-
-/**
- * Build the images of a fresh index in this thread: every name into a tree,
- * UIDs in pre-order, directories in pre-order.
- *
- * @param input Names and extras.
- * @param sep Separator byte.
- * @param uidValidity uid_validity of the new index.
- * @param fileSeq file_seq of the new list file.
- * @param limits Name limits.
- * @param file Path, for errors.
- * @returns The images.
- *
- * @example
- * ```ts
- * import { buildImages } from "./rebuild.ts";
- * const img = buildImages({ names: ["a/b"], status: new Map(), noSelect: new Set() }, 0x2f, 7, 1);
- * console.log(img.count); // 2
- * ```
- */
-export function buildImages(
-  input: GatheredInput,
-  sep: number,
-  uidValidity: number,
-  fileSeq: number,
-  limits: NameLimits = DEFAULT_LIMITS,
-  file = "(rebuild)",
-): RebuildImages {
-  const engine = new SyncEngine(emptyImage(uidValidity, file), undefined, sep, { recursive: true }, limits);
-  for (const name of input.names) engine.add(name);
-  engine.renumberPreorder();
-  for (const [name, st] of input.status) engine.setStatus(name, st);
-  for (const name of input.noSelect) engine.orFlags(name, MailboxFlags.NoSelect);
-  const plan = engine.plan();
-  const header: ListHeader = { ...plan.header, fileSeq };
-  const list = new Uint8Array(plan.header.usedSpace);
-  encodeHeader(list, header);
-  list.set(plan.append, plan.appendOffset);
-  if (plan.attr.kind !== "replace") throw new Error("A rebuild always writes a whole attribute file");
-  const attr = plan.attr.image;
-  // The attribute header belongs to the new list file's file_seq.
-  new DataView(attr.buffer, attr.byteOffset).setUint32(16, fileSeq, true);
-  reseal(attr);
-  return { list, attr, count: plan.added };
-}
-
-/** Recompute the attribute header's checksum after a field changed. */
-function reseal(attr: Uint8Array): void {
-  const dv = new DataView(attr.buffer, attr.byteOffset, 48);
-  const fields = {
-    uidValidity: dv.getUint32(12, true),
-    listFileSeq: dv.getUint32(16, true),
-    nextUid: dv.getUint32(20, true),
-    count: dv.getUint32(24, true),
-    live: dv.getUint32(32, true),
-    separator: dv.getUint32(36, true),
-  };
-  encodeAttrHeader(attr, fields);
 }
 
 /** file_seq of the index at `path` when its header is readable, else 0. */
@@ -214,62 +114,157 @@ function previousFileSeq(io: FileIO, path: string): number {
   }
 }
 
+/** Give built images their final file_seq (both headers). */
+function setFileSeq(images: RebuildImages, fileSeq: number): void {
+  new DataView(images.list.buffer, images.list.byteOffset, HEADER_SIZE).setUint32(4, fileSeq, true);
+  const h = decodeAttrHeader(images.attr, images.attr.length, "(rebuild)");
+  encodeAttrHeader(images.attr, { ...h, listFileSeq: fileSeq });
+}
+
 /**
  * Rebuild the index at `indexPath` from a full list of names, replacing
- * whatever is there (a reader keeps its open copy until it sees the new
- * file_seq / inode). With `workers` > 0 the hierarchy is sharded across
- * worker threads; the bytes are the same for any number of workers.
+ * whatever is there. Every name becomes a mailbox; the parents it implies
+ * are created with `\NonExistent`; a name that ends with the separator
+ * declares a parent only. Scanner records may say a mailbox is not
+ * selectable (`\Noselect`) and give its STATUS figures. Duplicates are fine.
+ *
+ * With `workers` > 0 the hierarchy is shared among that many worker threads
+ * (started for this call and stopped before it returns); the bytes written
+ * are the same for any number of workers. When anything fails — a name the
+ * index cannot hold, a worker that throws or dies, the size limit — the
+ * rebuild rejects with the cause, the other workers are stopped, and the
+ * old index stays as it was.
  *
  * @param indexPath Path of the list file.
- * @param names Names (strings or scanner records), sync or async, or `{ file }` for a name list.
- * @param options Rebuild options.
+ * @param names Names (strings or scanner records), sync or async, or `{ file }` for a name list (one name per line).
+ * @param options Separator, workers, uid_validity, progress, limits, I/O.
  * @returns What was written.
- * @throws InvalidNameError for a name the index cannot hold; IndexLimitError past 1 GiB; nothing is written then.
+ * @throws InvalidNameError naming the first name the index cannot hold (empty, NUL byte, component too long, too deep); IndexLimitError when the file would pass its size limit; the error of a failed worker.
  *
- * @example Rebuild a small index
+ * @example Rebuild a small index in this thread
  * ```ts
  * import { rebuild } from "./rebuild.ts";
- * import { mkdtempSync } from "node:fs";
+ * import { mkdtempSync, rmSync } from "node:fs";
  * import { tmpdir } from "node:os";
- * const r = await rebuild(mkdtempSync(tmpdir() + "/mli-") + "/u.mlist", ["INBOX", "Archive/2009"]);
- * console.log(r.count); // 3
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
+ * const r = await rebuild(dir + "/u.mlist", ["INBOX", "Archive/2009", { name: "Shared", selectable: false }]);
+ * console.log(r.count); // 4
+ * rmSync(dir, { recursive: true });
+ * ```
+ *
+ * @example Rebuild from a name list with two workers
+ * ```ts ignore
+ * import { rebuild } from "./rebuild.ts";
+ * const r = await rebuild("/var/mail/u.mlist", { file: "/tmp/names.txt" }, { separator: ".", workers: 2 });
  * ```
  */
 export async function rebuild(
   indexPath: string,
-  names: Iterable<RebuildInput> | AsyncIterable<RebuildInput> | { file: string },
+  names: RebuildSource,
   options: RebuildOptions = {},
 ): Promise<RebuildResult> {
   const started = performance.now();
   const io = options.io ?? nodeFileIO;
   const sep = separatorByte(options.separator ?? "/");
-  const uidValidity = (options.uidValidity ?? Math.floor(Date.now() / 1000)) >>> 0 || 1;
-  const limits: NameLimits = {
-    maxComponentLength: options.maxComponentLength ?? DEFAULT_LIMITS.maxComponentLength,
-    maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth,
-    maxFileSize: Math.min(options.maxFileSize ?? DEFAULT_LIMITS.maxFileSize, DEFAULT_LIMITS.maxFileSize),
-  };
-  const input = await gatherInput(names, options.onProgress);
-  const fileSeq = ((previousFileSeq(io, indexPath) + 1) >>> 0) || 1;
-  options.onProgress?.(input.names.length, "build");
-  const workers = Math.max(0, Math.floor(options.workers ?? 0));
-  const images = workers > 0
-    ? await parallelRebuildImages(input, sep, uidValidity, fileSeq, limits, workers, indexPath, options.faultInjection)
-    : buildImages(input, sep, uidValidity, fileSeq, limits, indexPath);
-  options.onProgress?.(input.names.length, "write");
-  const lock = await acquireLock(indexPath, { onWarning: options.onWarning, ...options.lock });
-  try {
-    const fileSize = grownSize(images.list.length);
-    replaceIndexFiles(io, indexPath, images.list, fileSize, images.attr, options.durable ?? true);
-    return {
-      count: images.count,
-      usedSpace: images.list.length,
-      fileSize,
-      uidValidity,
-      fileSeq,
-      ms: performance.now() - started,
-    };
-  } finally {
-    lock.release();
+  const workers = options.workers ?? 0;
+  if (!Number.isInteger(workers) || workers < 0) {
+    throw new RangeError(`Invalid number of workers ${workers}: give a whole number ≥ 0`);
   }
+  const uidValidity = options.uidValidity ?? Math.floor(Date.now() / 1000);
+  if (!Number.isInteger(uidValidity) || uidValidity < 1 || uidValidity > 0xffffffff) {
+    throw new RangeError(`Invalid uid_validity ${uidValidity}: give a whole number from 1 to 4294967295`);
+  }
+  const limits = limitsOf(options);
+  const durable = options.durable ?? true;
+  const onWarning = options.onWarning ?? ((m: string) => console.warn(m));
+  const progress = options.onProgress;
+  // The workers start while the names are read.
+  const pool = workers > 0 ? await RebuildThreads.start(workers) : undefined;
+  let closing: Promise<void> | undefined;
+  try {
+    const table = await readNames(names, pool !== undefined, (n) => progress?.(n, "read"), onWarning);
+    const params = paramsOf(sep, uidValidity, 1, limits, indexPath);
+    params.fault = options.__faultInjection;
+    params.onPhase = (phase) => {
+      if (phase === "build") progress?.(table.count, "build");
+    };
+    const images = pool !== undefined ? await rebuildImages(table, params, pool) : rebuildImagesHere(table, params);
+    closing = pool?.close();
+    progress?.(table.count, "write");
+    const usedSpace = images.list.length;
+    const cap = Math.max(usedSpace, Math.floor(limits.maxFileSize / GROWTH_BLOCK) * GROWTH_BLOCK);
+    const fileSize = Math.min(grownSize(usedSpace), cap);
+    const lock = await acquireLock(indexPath, { onWarning, ...options.lock });
+    try {
+      // A commit interrupted before this rebuild is finished first, so that its renames cannot land later.
+      recoverJournal(io, indexPaths(indexPath), { durable });
+      const fileSeq = ((previousFileSeq(io, indexPath) + 1) >>> 0) || 1;
+      setFileSeq(images, fileSeq);
+      replaceIndexFiles(io, indexPath, images.list, fileSize, images.attr, durable);
+      return { count: images.count, usedSpace, fileSize, uidValidity, fileSeq, ms: performance.now() - started };
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await (closing ?? pool?.close());
+  }
+}
+
+/**
+ * Names read by {@linkcode gatherInput}: a {@linkcode NameTable} in shared
+ * memory, with the number of names also as `names.length`.
+ */
+export type GatheredInput = NameTable & { readonly names: { readonly length: number } };
+
+/**
+ * Read every name of a source into shared memory, for
+ * {@linkcode buildImages} or {@linkcode parallelRebuildImages}.
+ *
+ * @param names Names (strings or scanner records), sync or async, or `{ file }` for a name list.
+ * @param onProgress Called with the number of names read so far.
+ * @returns The names.
+ *
+ * @example
+ * ```ts
+ * import { gatherInput } from "./rebuild.ts";
+ * const input = await gatherInput(["INBOX", { name: "Shared", selectable: false }]);
+ * console.log(input.names.length); // 2
+ * ```
+ */
+export async function gatherInput(
+  names: RebuildSource,
+  onProgress?: RebuildOptions["onProgress"],
+): Promise<GatheredInput> {
+  const table = await readNames(names, true, (n) => onProgress?.(n, "read"));
+  return Object.assign(table, { names: { length: table.count } });
+}
+
+/**
+ * Build the images of a fresh index in this thread.
+ *
+ * @param input Names from {@linkcode gatherInput}.
+ * @param sep Separator byte.
+ * @param uidValidity uid_validity of the new index.
+ * @param fileSeq file_seq of the new list file.
+ * @param limits Name and size limits.
+ * @param file Path, for errors.
+ * @returns The images (list file bytes `[0, used_space)`, attribute file).
+ * @throws InvalidNameError, IndexLimitError; nothing is written.
+ *
+ * @example
+ * ```ts
+ * import { buildImages, gatherInput } from "./rebuild.ts";
+ * const img = buildImages(await gatherInput(["a/b"]), 0x2f, 7, 1);
+ * console.log(img.count); // 2
+ * ```
+ */
+export function buildImages(
+  input: NameTable,
+  sep: number,
+  uidValidity: number,
+  fileSeq: number,
+  limits: NameLimits = DEFAULT_LIMITS,
+  file = "(rebuild)",
+): RebuildImages {
+  return rebuildImagesHere(input, paramsOf(sep, uidValidity, fileSeq, limitsOf(limits), file));
 }

@@ -1,228 +1,243 @@
 /**
- * The coordinator of a parallel rebuild (SPEC §8). All names are encoded
- * once into shared memory. The hierarchy is split into units: the subtree
- * under each top-level mailbox, or — for a top-level mailbox holding more
- * than its fair share, like INBOX usually does — under each of its
- * children. Workers build the units' trees and report their sizes; the
- * coordinator builds the levels above the units itself, lays everything out
- * in depth-first pre-order (its own directories and the units' regions),
- * numbers the UIDs in the same pre-order, and the workers then write their
- * units, relocated, straight into the shared output images. The bytes are
- * the same as a single-thread rebuild's, whatever the number of workers.
+ * The coordinator of a rebuild (SPEC §8). The names are encoded once into
+ * shared memory; a plan made from a sample splits the hierarchy into units
+ * (by top-level mailbox, and deeper where one holds more than its share —
+ * INBOX, usually); the workers route every name to its unit, build their
+ * units and report their sizes; the coordinator lays out the whole file in
+ * depth-first pre-order and numbers the UIDs in the same order; the workers
+ * write their units straight into the shared output images; the
+ * coordinator writes the split directories and the headers last. The bytes
+ * are the same for any number of workers, and the same as in one thread.
  *
  * @module
  */
-import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE, encodeAttrHeader } from "./attr_codec.ts";
-import { HEADER_SIZE, MailboxFlags } from "./constants.ts";
+import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE } from "./attr_codec.ts";
+import { DEFAULT_MAX_COMPONENT_LENGTH, DEFAULT_MAX_DEPTH, MAX_FILE_SIZE, MAX_UID } from "./constants.ts";
 import { IndexLimitError, InvalidNameError } from "./errors.ts";
-import { encodeHeader } from "./header.ts";
-import { NameEncoder } from "./name_codec.ts";
-import { afterComponents, emptyImage } from "./rebuild_unit.ts";
-import type { GatheredInput, RebuildImages } from "./rebuild.ts";
-import { type NameLimits, SyncEngine } from "./sync.ts";
+import { type Layout, layoutRebuild, mergeSplitFacts, type SplitFacts, writeCoordinatorParts } from "./rebuild_layout.ts";
+import { decodeName } from "./name_codec.ts";
+import type { NameTable } from "./rebuild_names.ts";
+import { planSplit, type RouteResult, singleUnitPlan, type SplitPlan, splitPath } from "./rebuild_plan.ts";
+import { RebuildWorkerState } from "./rebuild_tasks.ts";
+import {
+  INVALID_COMPONENT,
+  INVALID_DEPTH,
+  INVALID_EMPTY,
+  INVALID_NUL,
+  type InvalidName,
+  type TreeLimits,
+  TreeUnit,
+} from "./tree_build.ts";
+import type { NameLimits } from "./sync.ts";
 import { WorkerPool } from "./worker_pool.ts";
-import type { BuildUnitsResult, RebuildWorkerApi, SharedNames } from "./worker_protocol.ts";
+import type { FaultKind, MeasuredUnit, PlacedUnit, RebuildTasks, RebuildWorkerApi, UnitJob } from "./worker_protocol.ts";
+
+/**
+ * Runs rebuild tasks on a number of workers: threads ({@linkcode WorkerPool})
+ * or, without threads, {@linkcode LocalRebuildExecutor}.
+ */
+export interface RebuildExecutor {
+  /** Number of workers. */
+  readonly size: number;
+  /** Whether buffers given to the workers must be SharedArrayBuffers. */
+  readonly shared: boolean;
+  /**
+   * Run a task on worker `i`.
+   *
+   * @param i Worker index.
+   * @param task Task name.
+   * @param request Its request.
+   * @returns Its response.
+   */
+  run<K extends keyof RebuildTasks & string>(
+    i: number,
+    task: K,
+    request: RebuildTasks[K]["request"],
+  ): Promise<RebuildTasks[K]["response"]>;
+}
+
+/**
+ * Rebuild workers in the caller's thread, one after another: the rebuild
+ * without worker threads, and a way to run a many-unit plan in one thread.
+ *
+ * @example One worker, in this thread
+ * ```ts
+ * import { LocalRebuildExecutor } from "./rebuild_parallel.ts";
+ * const exec = new LocalRebuildExecutor(1);
+ * console.log(exec.size, exec.shared); // 1 false
+ * ```
+ */
+export class LocalRebuildExecutor implements RebuildExecutor {
+  /** Number of workers. */
+  readonly size: number;
+  /** Buffers need not be shared. */
+  readonly shared = false;
+  readonly #states: RebuildWorkerState[];
+
+  /** @param size Number of workers to simulate. */
+  constructor(size: number) {
+    this.size = size;
+    this.#states = Array.from({ length: size }, () =>
+      new RebuildWorkerState((kind) => {
+        throw new RangeError(`Injected failure of a rebuild worker (${kind})`);
+      }));
+  }
+
+  /**
+   * Run a task on worker `i`, in this thread.
+   *
+   * @param i Worker index.
+   * @param task Task name.
+   * @param request Its request.
+   * @returns Its response.
+   */
+  run<K extends keyof RebuildTasks & string>(
+    i: number,
+    task: K,
+    request: RebuildTasks[K]["request"],
+  ): Promise<RebuildTasks[K]["response"]> {
+    try {
+      return Promise.resolve(this.#states[i].run(task, request));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+}
+
+/**
+ * Rebuild workers in threads: a {@linkcode WorkerPool} of the entry
+ * `workers/rebuild_worker`, as an executor.
+ *
+ * @example
+ * ```ts ignore
+ * const pool = await RebuildThreads.start(2);
+ * try { await rebuildImages(names, params, pool); } finally { await pool.close(); }
+ * ```
+ */
+export class RebuildThreads implements RebuildExecutor {
+  /** Number of workers. */
+  readonly size: number;
+  /** Buffers must be shared. */
+  readonly shared = true;
+  readonly #pool: WorkerPool<RebuildWorkerApi>;
+
+  private constructor(pool: WorkerPool<RebuildWorkerApi>) {
+    this.#pool = pool;
+    this.size = pool.size;
+  }
+
+  /**
+   * Start `size` rebuild worker threads.
+   *
+   * @param size How many.
+   * @returns The executor.
+   */
+  static async start(size: number): Promise<RebuildThreads> {
+    return new RebuildThreads(await WorkerPool.start<RebuildWorkerApi>({ name: "workers/rebuild_worker" }, size));
+  }
+
+  /**
+   * Run a task on worker `i`.
+   *
+   * @param i Worker index.
+   * @param task Task name.
+   * @param request Its request.
+   * @returns Its response; rejects when the task throws or any worker dies.
+   */
+  run<K extends keyof RebuildTasks & string>(
+    i: number,
+    task: K,
+    request: RebuildTasks[K]["request"],
+  ): Promise<RebuildTasks[K]["response"]> {
+    return this.#pool.run(i, (api) =>
+      (api as unknown as { run(t: K, r: RebuildTasks[K]["request"]): Promise<RebuildTasks[K]["response"]> })
+        .run(task, request));
+  }
+
+  /**
+   * Terminate the workers.
+   *
+   * @returns When they have stopped.
+   */
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+}
 
 /** A failure to inject into one worker, for tests of failure handling. */
 export interface RebuildFault {
   /** Which worker. */
   worker: number;
-  /** Throw from the call, or exit the worker thread. */
-  how: "throw" | "exit";
-  /** Before which phase. */
-  phase: "build" | "write";
+  /** During which task. */
+  phase: "route" | "build" | "write";
+  /** Throw from the task, exit the thread, or crash it with an uncaught error. */
+  how: FaultKind;
 }
 
-/** Encode every name once, back to back, into shared memory with its extras. */
-function shareNames(input: GatheredInput, sep: number, limits: NameLimits): SharedNames {
-  const n = input.names.length;
-  const enc = new NameEncoder();
-  let bytes = new Uint8Array(Math.max(1024, n * 32));
-  const offsets = new Int32Array(new SharedArrayBuffer(Math.max(8, n * 8)));
-  const noSelect = new Uint8Array(new SharedArrayBuffer(Math.max(1, n)));
-  const statusSet = new Uint8Array(new SharedArrayBuffer(Math.max(1, n)));
-  const statusValues = new Uint32Array(new SharedArrayBuffer(Math.max(4, n * 20)));
-  const hasExtras = input.status.size > 0 || input.noSelect.size > 0;
-  let used = 0;
-  for (let i = 0; i < n; i++) {
-    const name = input.names[i];
-    const len = enc.encode(name);
-    if (used + len > bytes.length) {
-      const grown = new Uint8Array(Math.max(bytes.length * 2, used + len));
-      grown.set(bytes.subarray(0, used));
-      bytes = grown;
-    }
-    bytes.set(enc.bytes.subarray(0, len), used);
-    offsets[2 * i] = used;
-    offsets[2 * i + 1] = used + len;
-    used += len;
-    if (hasExtras) {
-      if (input.noSelect.has(name)) noSelect[i] = 1;
-      const st = input.status.get(name);
-      if (st !== undefined) {
-        statusSet[i] = 1;
-        statusValues[5 * i] = st.messages;
-        statusValues[5 * i + 1] = st.unseen;
-        statusValues[5 * i + 2] = st.recent;
-        statusValues[5 * i + 3] = st.uidValidity;
-        statusValues[5 * i + 4] = st.uidNext;
-      }
-    }
-  }
-  const shared = new SharedArrayBuffer(Math.max(1, used));
-  new Uint8Array(shared).set(bytes.subarray(0, used));
-  return {
-    kind: "shared-names",
-    bytes: shared,
-    offsets: offsets.buffer as SharedArrayBuffer,
-    noSelect: noSelect.buffer as SharedArrayBuffer,
-    statusSet: statusSet.buffer as SharedArrayBuffer,
-    statusValues: statusValues.buffer as SharedArrayBuffer,
-    separator: sep,
-    maxComponentLength: limits.maxComponentLength,
-    maxDepth: limits.maxDepth,
-    maxFileSize: limits.maxFileSize,
-  };
+/** What a rebuild builds from, besides its names. */
+export interface RebuildParams {
+  /** Separator byte. */
+  separator: number;
+  /** Name limits. */
+  limits: TreeLimits;
+  /** Largest list file in bytes (at most the format's 1 GiB). */
+  maxFileSize: number;
+  /** uid_validity of the new index. */
+  uidValidity: number;
+  /** file_seq of the new list file. */
+  fileSeq: number;
+  /** Path of the index, for error messages. */
+  file: string;
+  /** Units to aim for (default: 8 per worker, or 1 with one worker). */
+  units?: number;
+  /** Test hook: make one worker fail. */
+  fault?: RebuildFault;
+  /** Called when a phase starts. */
+  onPhase?: (phase: "route" | "build" | "write") => void;
 }
 
-/** Give an error that crossed a worker boundary its class back. */
-function revive(e: unknown): unknown {
-  if (!(e instanceof Error)) return e;
-  const proto = e.name === "InvalidNameError"
-    ? InvalidNameError.prototype
-    : e.name === "IndexLimitError"
-    ? IndexLimitError.prototype
-    : undefined;
-  if (proto === undefined || Object.getPrototypeOf(e) === proto) return e;
-  const err: Error = e;
-  const revived = Object.create(proto) as Error;
-  Object.assign(revived, { message: err.message, stack: err.stack });
-  Object.defineProperty(revived, "name", { value: err.name, enumerable: false, writable: true });
-  return revived;
+/** The new images of a rebuild, before they are written. */
+export interface RebuildImages {
+  /** List file bytes `[0, used_space)`. */
+  list: Uint8Array;
+  /** Attribute file bytes. */
+  attr: Uint8Array;
+  /** Mailboxes in the new index (implied parents included). */
+  count: number;
 }
 
-/**
- * Build the images of a fresh index across `workers` worker threads.
- *
- * @param input Names and extras.
- * @param sep Separator byte.
- * @param uidValidity uid_validity of the new index.
- * @param fileSeq file_seq of the new list file.
- * @param limits Name limits.
- * @param workers Number of worker threads (≥ 1).
- * @param file Path, for errors.
- * @param fault A failure to inject (tests only).
- * @returns The images, byte-identical to {@linkcode buildImages}'s.
- *
- * @example
- * ```ts ignore
- * const images = await parallelRebuildImages(input, 0x2f, 7, 1, DEFAULT_LIMITS, 2, "/tmp/u.mlist");
- * ```
- */
-export async function parallelRebuildImages(
-  input: GatheredInput,
-  sep: number,
-  uidValidity: number,
-  fileSeq: number,
-  limits: NameLimits,
-  workers: number,
-  file: string,
-  fault?: RebuildFault,
-): Promise<RebuildImages> {
-  const shared = shareNames(input, sep, limits);
-  const n = input.names.length;
-  const bytes = new Uint8Array(shared.bytes);
-  const offsets = new Int32Array(shared.offsets);
-  const noSelect = new Uint8Array(shared.noSelect);
-  const statusSet = new Uint8Array(shared.statusSet);
-  const statusValues = new Uint32Array(shared.statusValues);
+function allocate(bytes: number, shared: boolean): ArrayBuffer | SharedArrayBuffer {
+  return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+}
 
-  // The levels above the units, built here. On an empty image a node's id is
-  // the UID add() returns before renumbering.
-  const top = new SyncEngine(emptyImage(uidValidity, file), undefined, sep, { recursive: true }, limits);
-  const addTop = (i: number, s: number, end: number, whole: boolean) => {
-    const node = top.addBytes(bytes, s, end);
-    if (whole && bytes[end - 1] !== sep) {
-      if (noSelect[i] !== 0) top.orFlagsOfLast(MailboxFlags.NoSelect);
-      if (statusSet[i] !== 0) {
-        top.setStatusOfLast({
-          messages: statusValues[5 * i],
-          unseen: statusValues[5 * i + 1],
-          recent: statusValues[5 * i + 2],
-          uidValidity: statusValues[5 * i + 3],
-          uidNext: statusValues[5 * i + 4],
-        });
-      }
-    }
-    return node;
-  };
-  /** End of the first `k` components (the separator right after them, or the name's end). */
-  const endOf = (s: number, e: number, k: number) => {
-    let i = s;
-    for (let c = 0; c < k; c++) {
-      while (i < e && bytes[i] === sep) i++;
-      while (i < e && bytes[i] !== sep) i++;
-    }
-    return i;
-  };
+const REASONS: Record<number, (detail: number, limits: TreeLimits) => string> = {
+  [INVALID_NUL]: () => "contains a NUL byte",
+  [INVALID_EMPTY]: () => "is empty",
+  [INVALID_COMPONENT]: (d, l) => `component of ${d} bytes exceeds the limit of ${l.maxComponentLength}`,
+  [INVALID_DEPTH]: (_, l) => `more than ${l.maxDepth} levels`,
+};
 
-  // Level 1 for every name; count what lies below each top-level mailbox.
-  const level1 = new Int32Array(n);
-  const deeper1 = new Uint8Array(n);
-  let below = new Int32Array(1024);
-  for (let i = 0; i < n; i++) {
-    const s = offsets[2 * i], e = offsets[2 * i + 1];
-    const more = afterComponents(bytes, s, e, sep, 1) >= 0;
-    const node = more ? addTop(i, s, endOf(s, e, 1) + 1, false) : addTop(i, s, e, true);
-    level1[i] = node;
-    if (more) {
-      deeper1[i] = 1;
-      if (node >= below.length) {
-        const g = new Int32Array(Math.max(node + 1, below.length * 2));
-        g.set(below);
-        below = g;
-      }
-      below[node]++;
-    }
+function invalidNameError(names: NameTable, bad: InvalidName, limits: TreeLimits): InvalidNameError {
+  const name = decodeName(names.bytes, names.starts[bad.index], names.starts[bad.index + 1] - 1);
+  return new InvalidNameError(name, REASONS[bad.reason](bad.detail, limits));
+}
+
+/** The file size and UID limits, checked before anything is written. */
+function checkLimits(layout: Layout, params: RebuildParams): void {
+  const maxSize = Math.min(params.maxFileSize, MAX_FILE_SIZE);
+  if (layout.usedSpace > maxSize) {
+    throw new IndexLimitError(
+      params.file,
+      `the rebuilt list file needs ${layout.usedSpace} bytes, more than the limit of ${maxSize}`,
+    );
   }
-  // Split a top-level mailbox holding more than half a fair share by its children.
-  const share = n / workers;
-  const unitOf = new Int32Array(n).fill(-1);
-  const unitRoot: number[] = [];
-  const unitSkip: number[] = [];
-  const unitIdOfNode = new Map<number, number>();
-  const unitFor = (node: number, skip: number) => {
-    let u = unitIdOfNode.get(node);
-    if (u === undefined) {
-      u = unitRoot.length;
-      unitIdOfNode.set(node, u);
-      unitRoot.push(node);
-      unitSkip.push(skip);
-    }
-    return u;
-  };
-  for (let i = 0; i < n; i++) {
-    if (deeper1[i] === 0) continue;
-    const g = level1[i];
-    if (workers > 1 && below[g] > share / 2) {
-      const s = offsets[2 * i], e = offsets[2 * i + 1];
-      const more = afterComponents(bytes, s, e, sep, 2) >= 0;
-      const node = more ? addTop(i, s, endOf(s, e, 2) + 1, false) : addTop(i, s, e, true);
-      if (more) unitOf[i] = unitFor(node, 2);
-    } else {
-      unitOf[i] = unitFor(g, 1);
-    }
+  if (layout.records > MAX_UID) {
+    throw new IndexLimitError(params.file, `${layout.records} mailboxes need more than the ${MAX_UID} UIDs an index has`);
   }
-  // Names of each unit, and units spread over the workers, biggest first.
-  const units = unitRoot.length;
-  const counts = new Int32Array(units);
-  for (let i = 0; i < n; i++) if (unitOf[i] >= 0) counts[unitOf[i]]++;
-  const unitNames = Array.from({ length: units }, (_, u) => new Int32Array(counts[u]));
-  const fill = new Int32Array(units);
-  for (let i = 0; i < n; i++) {
-    const u = unitOf[i];
-    if (u >= 0) unitNames[u][fill[u]++] = i;
-  }
+}
+
+/** Share units among workers, biggest first, each to the least loaded worker. */
+function assignUnits(counts: ArrayLike<number>, units: number, workers: number): number[][] {
   const order = Array.from({ length: units }, (_, u) => u).sort((a, b) => counts[b] - counts[a] || a - b);
   const load = new Float64Array(workers);
   const mine: number[][] = Array.from({ length: workers }, () => []);
@@ -230,77 +245,252 @@ export async function parallelRebuildImages(
     let w = 0;
     for (let k = 1; k < workers; k++) if (load[k] < load[w]) w = k;
     mine[w].push(u);
-    load[w] += counts[u];
+    load[w] += counts[u] + 1;
   }
+  for (const list of mine) list.sort((a, b) => a - b);
+  return mine;
+}
 
-  const pool = await WorkerPool.start<RebuildWorkerApi>({ name: "workers/rebuild_worker" }, workers);
+/** Route every name, re-planning without the splits whose hash turned out to collide. */
+async function route(
+  names: NameTable,
+  params: RebuildParams,
+  exec: RebuildExecutor,
+  workers: number,
+): Promise<{ plan: SplitPlan; unitOf: Uint16Array | undefined; routed: RouteResult[] }> {
+  const units = params.units ?? (workers <= 1 ? 1 : 8 * workers);
+  const noSplit = new Set<string>();
+  for (;;) {
+    const plan = planSplit(names, params.separator, params.limits, units, noSplit);
+    if (plan.unitCount === 1 && plan.splitCount === 1) return { plan, unitOf: undefined, routed: [] };
+    if (plan.unitCount + plan.splitCount > 0xffff) throw new RangeError(`Too many rebuild units: ${plan.unitCount}`);
+    params.onPhase?.("route");
+    const n = names.count;
+    const unitOf = new Uint16Array(allocate(2 * Math.max(1, n), exec.shared));
+    const routed = await Promise.all(
+      Array.from({ length: workers }, (_, w) =>
+        exec.run(w, "route", {
+          plan,
+          from: Math.floor((n * w) / workers),
+          to: Math.floor((n * (w + 1)) / workers),
+          unitOf,
+          fault: params.fault?.worker === w && params.fault.phase === "route" ? params.fault.how : undefined,
+        })),
+    );
+    const collided = new Set<number>();
+    for (const r of routed) for (const c of r.collisions) collided.add(c);
+    if (collided.size === 0) return { plan, unitOf, routed };
+    for (const c of collided) noSplit.add(splitPath(plan, names, params.separator, c));
+  }
+}
+
+/**
+ * Build the images of a fresh index from a table of names on an executor.
+ *
+ * @param names The names (in shared memory when `exec` is a thread pool).
+ * @param params Separator, limits, header fields, and test hooks.
+ * @param exec Where the workers run.
+ * @returns The images; byte-identical for any executor and any number of workers.
+ * @throws InvalidNameError naming the first name (in input order) the index cannot hold; IndexLimitError when the file would pass its size limit or the UIDs run out; the error of a failed worker.
+ *
+ * @example In this thread
+ * ```ts
+ * import { LocalRebuildExecutor, rebuildImages } from "./rebuild_parallel.ts";
+ * import { readNames } from "./rebuild_names.ts";
+ * const names = await readNames(["INBOX", "Archive/2009"], false);
+ * const img = await rebuildImages(names, {
+ *   separator: 0x2f, limits: { maxComponentLength: 255, maxDepth: 128 }, maxFileSize: 1 << 30,
+ *   uidValidity: 7, fileSeq: 1, file: "x.mlist",
+ * }, new LocalRebuildExecutor(1));
+ * console.log(img.count); // 3
+ * ```
+ */
+export async function rebuildImages(
+  names: NameTable,
+  params: RebuildParams,
+  exec: RebuildExecutor,
+): Promise<RebuildImages> {
+  const workers = exec.size;
+  const faultFor = (w: number, phase: RebuildFault["phase"]): FaultKind | undefined =>
+    params.fault?.worker === w && params.fault.phase === phase ? params.fault.how : undefined;
+  await Promise.all(
+    Array.from({ length: workers }, (_, w) =>
+      exec.run(w, "load", { names, separator: params.separator, limits: params.limits })),
+  );
+  const { plan, unitOf, routed } = await route(names, params, exec, workers);
+
+  // Build: units shared among the workers by their number of names.
+  params.onPhase?.("build");
+  const counts = new Float64Array(plan.unitCount);
+  if (routed.length === 0) counts[0] = names.count;
+  for (const r of routed) for (let u = 0; u < plan.unitCount; u++) counts[u] += r.counts[u];
+  const mine = assignUnits(counts, plan.unitCount, workers);
+  const job = (u: number): UnitJob => ({ unit: u, skip: plan.splitDepth[plan.unitSplit[u]], count: counts[u] });
+  const built = await Promise.all(
+    mine.map((list, w) => exec.run(w, "build", { unitOf, units: list.map(job), fault: faultFor(w, "build") })),
+  );
+  const measures: MeasuredUnit[] = new Array(plan.unitCount);
+  for (const b of built) for (const m of b.units) measures[m.unit] = m;
+  let bad: InvalidName | undefined;
+  for (const r of routed) {
+    if (r.firstEmpty >= 0 && (bad === undefined || r.firstEmpty < bad.index)) {
+      bad = { index: r.firstEmpty, reason: INVALID_EMPTY, detail: 0 };
+    }
+  }
+  for (const m of measures) if (m.invalid !== undefined && (bad === undefined || m.invalid.index < bad.index)) bad = m.invalid;
+  if (bad !== undefined) throw invalidNameError(names, bad, params.limits);
+
+  // Layout, then the workers write their units into the shared images.
+  const layout: Layout = layoutRebuild(plan, measures);
+  checkLimits(layout, params);
+  params.onPhase?.("write");
+  const list = new Uint8Array(allocate(layout.usedSpace, exec.shared));
+  const attr = new Uint8Array(allocate(ATTR_HEADER_SIZE + layout.records * ATTR_ENTRY_SIZE, exec.shared));
+  await Promise.all(
+    mine.map((list_, w) => {
+      const placements: PlacedUnit[] = list_.map((u) => ({ unit: u, ...layout.units[u] }));
+      return exec.run(w, "write", { list, attr, placements, fault: faultFor(w, "write") });
+    }),
+  );
+  const facts: SplitFacts = mergeSplitFacts(plan, routed);
+  writeCoordinatorParts(list, attr, names, plan, layout, facts, {
+    uidValidity: params.uidValidity,
+    fileSeq: params.fileSeq,
+    separator: params.separator,
+  });
+  await Promise.all(Array.from({ length: workers }, (_, w) => exec.run(w, "reset", {})));
+  return { list, attr, count: layout.records };
+}
+
+/**
+ * Build the images of a fresh index in this thread, as one unit, without
+ * worker tasks or shared memory.
+ *
+ * @param names The names.
+ * @param params Separator, limits and header fields.
+ * @returns The images.
+ * @throws InvalidNameError, IndexLimitError as {@linkcode rebuildImages}.
+ *
+ * @example
+ * ```ts
+ * import { rebuildImagesHere } from "./rebuild_parallel.ts";
+ * import { readNames } from "./rebuild_names.ts";
+ * const names = await readNames(["a/b/c"], false);
+ * const img = rebuildImagesHere(names, {
+ *   separator: 0x2f, limits: { maxComponentLength: 255, maxDepth: 128 }, maxFileSize: 1 << 30,
+ *   uidValidity: 7, fileSeq: 1, file: "x.mlist",
+ * });
+ * console.log(img.count); // 3
+ * ```
+ */
+export function rebuildImagesHere(names: NameTable, params: RebuildParams): RebuildImages {
+  const unit = new TreeUnit(names, params.separator, params.limits);
+  params.onPhase?.("build");
+  const m = unit.build(null, names.count, 0);
+  if (m.invalid !== undefined) throw invalidNameError(names, m.invalid, params.limits);
+  const plan = singleUnitPlan();
+  const layout = layoutRebuild(plan, [m]);
+  checkLimits(layout, params);
+  params.onPhase?.("write");
+  const list = new Uint8Array(layout.usedSpace);
+  const attr = new Uint8Array(ATTR_HEADER_SIZE + layout.records * ATTR_ENTRY_SIZE);
+  unit.write(list, attr, layout.units[0]);
+  writeCoordinatorParts(list, attr, names, plan, layout, mergeSplitFacts(plan, []), {
+    uidValidity: params.uidValidity,
+    fileSeq: params.fileSeq,
+    separator: params.separator,
+  });
+  return { list, attr, count: layout.records };
+}
+
+/**
+ * Name and size limits with their defaults filled in.
+ *
+ * @param options Limits, any of them missing.
+ * @returns Complete limits; the file size at most the format's 1 GiB.
+ *
+ * @example
+ * ```ts
+ * import { limitsOf } from "./rebuild_parallel.ts";
+ * console.log(limitsOf({ maxDepth: 300 }).maxComponentLength); // 255
+ * ```
+ */
+export function limitsOf(options: { maxComponentLength?: number; maxDepth?: number; maxFileSize?: number }): NameLimits {
+  return {
+    maxComponentLength: options.maxComponentLength ?? DEFAULT_MAX_COMPONENT_LENGTH,
+    maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+    maxFileSize: Math.min(options.maxFileSize ?? MAX_FILE_SIZE, MAX_FILE_SIZE),
+  };
+}
+
+/**
+ * The parameters of a rebuild without test hooks.
+ *
+ * @param separator Separator byte.
+ * @param uidValidity uid_validity of the new index.
+ * @param fileSeq file_seq of the new list file.
+ * @param limits Name and size limits.
+ * @param file Path of the index, for errors.
+ * @returns The parameters.
+ *
+ * @example
+ * ```ts
+ * import { limitsOf, paramsOf } from "./rebuild_parallel.ts";
+ * console.log(paramsOf(0x2f, 7, 1, limitsOf({}), "u.mlist").limits.maxDepth); // 128
+ * ```
+ */
+export function paramsOf(
+  separator: number,
+  uidValidity: number,
+  fileSeq: number,
+  limits: NameLimits,
+  file: string,
+): RebuildParams {
+  return {
+    separator,
+    limits: { maxComponentLength: limits.maxComponentLength, maxDepth: limits.maxDepth },
+    maxFileSize: limits.maxFileSize,
+    uidValidity,
+    fileSeq,
+    file,
+  };
+}
+
+/**
+ * Build the images of a fresh index on `workers` worker threads, started
+ * and stopped by this call; byte-identical to {@linkcode rebuildImagesHere}.
+ *
+ * @param names The names, in shared memory.
+ * @param separator Separator byte.
+ * @param uidValidity uid_validity of the new index.
+ * @param fileSeq file_seq of the new list file.
+ * @param limits Name and size limits.
+ * @param workers Number of worker threads (≥ 1).
+ * @param file Path, for errors.
+ * @param fault Test hook: make one worker fail.
+ * @returns The images.
+ * @throws InvalidNameError, IndexLimitError, or the error of a failed worker.
+ *
+ * @example
+ * ```ts ignore
+ * const img = await parallelRebuildImages(names, 0x2f, 7, 1, limitsOf({}), 2, "/tmp/u.mlist");
+ * ```
+ */
+export async function parallelRebuildImages(
+  names: NameTable,
+  separator: number,
+  uidValidity: number,
+  fileSeq: number,
+  limits: NameLimits,
+  workers: number,
+  file: string,
+  fault?: RebuildFault,
+): Promise<RebuildImages> {
+  const pool = await RebuildThreads.start(workers);
   try {
-    const inject = async (w: number, phase: RebuildFault["phase"]) => {
-      if (fault !== undefined && fault.worker === w && fault.phase === phase) {
-        await pool.run(w, (api) => api.fault(fault.how));
-      }
-    };
-    await Promise.all(Array.from({ length: workers }, (_, w) => pool.run(w, (api) => api.init(shared))));
-    // Phase 1: the workers build their units.
-    const built: BuildUnitsResult[] = await Promise.all(
-      mine.map(async (list, w) => {
-        await inject(w, "build");
-        return await pool.run(w, (api) =>
-          api.build({
-            kind: "build-units",
-            units: list,
-            names: list.map((u) => unitNames[u]),
-            skip: list.map((u) => unitSkip[u]),
-          }));
-      }),
-    );
-    // Layout and UIDs of everything, in pre-order.
-    for (const r of built) {
-      for (let k = 0; k < r.units.length; k++) top.setExternal(unitRoot[r.units[k]], r.records[k], r.bytes[k]);
-    }
-    top.renumberPreorder();
-    const plan = top.plan();
-    const used = plan.header.usedSpace;
-    const total = plan.header.nextUid - 1;
-    const listOut = new SharedArrayBuffer(Math.max(used, HEADER_SIZE));
-    const attrOut = new SharedArrayBuffer(ATTR_HEADER_SIZE + total * ATTR_ENTRY_SIZE);
-    const list = new Uint8Array(listOut);
-    const attr = new Uint8Array(attrOut);
-    list.set(plan.append, plan.appendOffset);
-    encodeHeader(list, { ...plan.header, fileSeq });
-    if (plan.attr.kind !== "replace") throw new Error("A rebuild always writes a whole attribute file");
-    const topEntries = plan.attr.image;
-    const tdv = new DataView(topEntries.buffer, topEntries.byteOffset, topEntries.byteLength);
-    for (let p = ATTR_HEADER_SIZE; p < topEntries.length; p += ATTR_ENTRY_SIZE) {
-      const uid = tdv.getUint32(p, true);
-      attr.set(topEntries.subarray(p, p + ATTR_ENTRY_SIZE), ATTR_HEADER_SIZE + (uid - 1) * ATTR_ENTRY_SIZE);
-    }
-    encodeAttrHeader(attr, {
-      uidValidity,
-      listFileSeq: fileSeq,
-      nextUid: plan.header.nextUid,
-      count: total,
-      live: total,
-      separator: sep,
-    });
-    // Phase 2: the workers write their units in place.
-    await Promise.all(
-      built.map(async (r, w) => {
-        await inject(w, "write");
-        return await pool.run(w, (api) =>
-          api.write({
-            kind: "write-units",
-            units: r.units,
-            offsets: r.units.map((u) => top.dirOffsetOfNode(unitRoot[u])),
-            firstUids: r.units.map((u) => top.uidOfNode(unitRoot[u]) + 1),
-            list: listOut,
-            attr: attrOut,
-          }));
-      }),
-    );
-    return { list: list.slice(0, used), attr: attr.slice(), count: total };
-  } catch (e) {
-    throw revive(e);
+    const params = paramsOf(separator, uidValidity, fileSeq, limits, file);
+    params.fault = fault;
+    return await rebuildImages(names, params, pool);
   } finally {
     await pool.close();
   }

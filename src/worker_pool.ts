@@ -1,124 +1,188 @@
 /**
  * A pool of worker threads driven through comlink, started the same way on
- * Deno, Bun and Node. A worker that throws makes its call reject with the
- * error (name, message and stack kept); a worker that dies makes every
- * pending call reject; {@linkcode WorkerPool.close} terminates them all.
+ * Deno, Bun and Node (`node:worker_threads` on all three):
+ *
+ * - from the `.ts` sources on Deno and Bun, a worker is its `.ts` entry
+ *   itself (both runtimes start TypeScript workers);
+ * - from the `.ts` sources on Node, a worker is the small
+ *   `workers/node_bootstrap.mjs`, which registers tsx's ESM loader and then
+ *   imports the `.ts` entry (Node 20 cannot start a `.ts` worker);
+ * - from a compiled build (this module is `.js`), a worker is the compiled
+ *   `.js` entry, on every runtime.
+ *
+ * Every worker exposes the same comlink API; a pool runs calls on a given
+ * worker. A call that throws in the worker rejects with the worker's error
+ * (name, message and stack kept). A worker that dies — it exits, crashes or
+ * fails to start — makes every pending and later call of the pool reject,
+ * so that nothing waits forever on a dead worker. {@linkcode WorkerPool.close}
+ * terminates every worker. comlink is loaded on first use, so code that
+ * never starts workers never needs it.
  *
  * @module
  */
 import type * as ComlinkTypes from "comlink";
-import { Worker } from "node:worker_threads";
 import process from "node:process";
+import { Worker } from "node:worker_threads";
 import { nodeEndpoint } from "./worker_endpoint.ts";
 
-/** Where a worker's entry module is, as `.ts` sources or compiled `.js`. */
+/**
+ * A worker entry module, as `.ts` sources or compiled `.js`.
+ *
+ * @example The rebuild worker
+ * ```ts
+ * import type { WorkerEntry } from "./worker_pool.ts";
+ * const entry: WorkerEntry = { name: "workers/rebuild_worker" };
+ * ```
+ */
 export interface WorkerEntry {
-  /** Entry module next to this file's package root, without extension: e.g. "workers/rebuild_worker". */
+  /** Path from the package root without extension, e.g. "workers/rebuild_worker". */
   name: string;
 }
 
-/** A worker died or failed to start. */
+/**
+ * A worker died, failed to start, or its pool was closed while a call ran.
+ *
+ * @example
+ * ```ts
+ * import { WorkerExitError } from "./worker_pool.ts";
+ * const e = new WorkerExitError("Worker 1 exited with code 3 before its work was done");
+ * console.log(e.name); // "WorkerExitError"
+ * ```
+ */
 export class WorkerExitError extends Error {
-  /** @param message What happened. */
-  constructor(message: string) {
-    super(message);
+  /**
+   * @param message What happened.
+   * @param options The underlying error, if any.
+   */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "WorkerExitError";
   }
 }
 
-/** Start a worker for an entry on this runtime. */
-function startWorker(entry: WorkerEntry): Worker {
-  const here = import.meta.url;
-  const fromSources = here.endsWith(".ts");
-  const isNode = typeof (globalThis as { Deno?: unknown }).Deno === "undefined" &&
-    typeof (process.versions as { bun?: string }).bun === "undefined";
-  if (fromSources && isNode) {
-    // Node runs .ts through tsx: a small .mjs registers its loader, then imports the entry.
-    const boot = new URL("../workers/node_bootstrap.mjs", here);
-    const target = new URL(`../${entry.name}.ts`, here).href;
-    return new Worker(boot, { workerData: { entry: target } });
-  }
-  return new Worker(new URL(`../${entry.name}${fromSources ? ".ts" : ".js"}`, here));
+/** Whether this runtime is Node (Deno and Bun also offer `process`). */
+function isNode(): boolean {
+  return !("Deno" in globalThis) && typeof (process.versions as { bun?: string }).bun !== "string";
 }
 
 /**
- * N workers exposing the same comlink API.
+ * The module a worker thread starts from, and its `workerData`, for an
+ * entry on this runtime.
  *
- * @example
+ * @param entry The entry.
+ * @param base URL of a module in `src/` (default: this module's).
+ * @returns What to pass to `new Worker`.
+ *
+ * @example From the sources on Deno or Bun, the `.ts` entry itself
+ * ```ts
+ * import { workerStart } from "./worker_pool.ts";
+ * const s = workerStart({ name: "workers/rebuild_worker" }, "file:///app/src/worker_pool.js");
+ * console.log(s.url.href); // "file:///app/workers/rebuild_worker.js"
+ * ```
+ */
+export function workerStart(
+  entry: WorkerEntry,
+  base: string = import.meta.url,
+): { url: URL; workerData: { entry?: string } } {
+  if (!base.endsWith(".ts")) return { url: new URL(`../${entry.name}.js`, base), workerData: {} };
+  const ts = new URL(`../${entry.name}.ts`, base);
+  if (!isNode()) return { url: ts, workerData: {} };
+  return { url: new URL("../workers/node_bootstrap.mjs", base), workerData: { entry: ts.href } };
+}
+
+/**
+ * N worker threads exposing the same comlink API `Api`.
+ *
+ * @example Run a call on every worker, then stop them
  * ```ts ignore
- * const pool = await WorkerPool.start<RebuildWorkerApi>({ name: "workers/rebuild_worker" }, 2);
- * await pool.run(0, (api) => api.init(shared));
- * await pool.close();
+ * import { WorkerPool } from "./worker_pool.ts";
+ * import type { ScanWorkerApi } from "./worker_protocol.ts";
+ * const pool = await WorkerPool.start<ScanWorkerApi>({ name: "workers/scan_worker" }, 2);
+ * try {
+ *   const shares = await Promise.all([0, 1].map((w) => pool.run(w, (api) => api.scan("maildir", root, "/", keys[w]))));
+ * } finally {
+ *   await pool.close();
+ * }
  * ```
  */
 export class WorkerPool<Api> {
   /** Number of workers. */
   readonly size: number;
-  private readonly workers: Worker[] = [];
-  private readonly remotes: ComlinkTypes.Remote<Api>[] = [];
-  private failure: Error | undefined;
-  private readonly failed: Promise<never>;
-  private closed = false;
-
-  /**
-   * Start a pool (comlink is loaded on first use, so that code which never
-   * starts workers never needs it).
-   *
-   * @param entry The worker entry module.
-   * @param size How many workers to start.
-   * @returns The pool.
-   */
-  static async start<Api>(entry: WorkerEntry, size: number): Promise<WorkerPool<Api>> {
-    const comlink = await import("comlink");
-    return new WorkerPool<Api>(entry, size, comlink);
-  }
-
-  private readonly comlink: typeof ComlinkTypes;
+  readonly #comlink: typeof ComlinkTypes;
+  readonly #workers: Worker[] = [];
+  readonly #remotes: ComlinkTypes.Remote<Api>[] = [];
+  readonly #failed: Promise<never>;
+  #reject!: (e: Error) => void;
+  #failure: Error | undefined;
+  #closed = false;
 
   private constructor(entry: WorkerEntry, size: number, comlink: typeof ComlinkTypes) {
-    this.comlink = comlink;
     this.size = size;
-    let reject!: (e: Error) => void;
-    this.failed = new Promise<never>((_, r) => (reject = r));
-    this.failed.catch(() => {});
+    this.#comlink = comlink;
+    this.#failed = new Promise<never>((_, reject) => (this.#reject = reject));
+    this.#failed.catch(() => {});
+    const start = workerStart(entry);
     for (let i = 0; i < size; i++) {
-      const w = startWorker(entry);
-      w.on("error", (e: Error) => {
-        this.failure ??= e;
-        reject(e);
-      });
+      const w = new Worker(start.url, { workerData: start.workerData });
+      w.on("error", (e: Error) => this.#fail(e));
       w.on("exit", (code: number) => {
-        if (this.closed) return;
-        const e = new WorkerExitError(`Worker ${i} exited with code ${code} before its work was done`);
-        this.failure ??= e;
-        reject(e);
+        if (!this.#closed) this.#fail(new WorkerExitError(`Worker ${i} exited with code ${code} before its work was done`));
       });
-      this.workers.push(w);
-      this.remotes.push(comlink.wrap<Api>(nodeEndpoint(w)));
+      this.#workers.push(w);
+      this.#remotes.push(comlink.wrap<Api>(nodeEndpoint(w)));
     }
   }
 
   /**
-   * Run a call on worker `i`; rejects when the call throws or any worker dies.
+   * Start `size` workers of an entry. They load in the background; calls
+   * wait for them.
    *
-   * @param i Worker index.
-   * @param call What to do with its API.
-   * @returns The call's result.
+   * @param entry The worker entry module.
+   * @param size How many workers (a whole number ≥ 1).
+   * @returns The pool.
+   * @throws RangeError for a bad size.
    */
-  async run<T>(i: number, call: (api: ComlinkTypes.Remote<Api>) => Promise<T>): Promise<T> {
-    if (this.failure !== undefined) throw this.failure;
-    return await Promise.race([call(this.remotes[i]), this.failed]);
+  static async start<Api>(entry: WorkerEntry, size: number): Promise<WorkerPool<Api>> {
+    if (!Number.isInteger(size) || size < 1) {
+      throw new RangeError(`Cannot start ${size} workers: give a whole number ≥ 1`);
+    }
+    const comlink = await import("comlink");
+    return new WorkerPool<Api>(entry, size, comlink);
+  }
+
+  #fail(e: Error): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = e;
+    this.#reject(e);
+  }
+
+  /** The first failure of any worker, if one failed. */
+  get failure(): Error | undefined {
+    return this.#failure;
   }
 
   /**
-   * Terminate every worker.
+   * Run a call on worker `i`.
    *
-   * @returns Nothing.
+   * @param i Worker index.
+   * @param call What to do with its API.
+   * @returns The call's result; rejects when the call throws, or when any worker of the pool dies.
+   */
+  async run<T>(i: number, call: (api: ComlinkTypes.Remote<Api>) => Promise<T>): Promise<T> {
+    if (this.#failure !== undefined) throw this.#failure;
+    return await Promise.race([call(this.#remotes[i]), this.#failed]);
+  }
+
+  /**
+   * Terminate every worker; calls still running reject.
+   *
+   * @returns When every worker has stopped.
    */
   async close(): Promise<void> {
-    this.closed = true;
-    const release = this.comlink.releaseProxy;
-    for (const r of this.remotes) (r as unknown as { [k: symbol]: (() => void) | undefined })[release]?.();
-    await Promise.all(this.workers.map((w) => w.terminate().catch(() => 0)));
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#fail(new WorkerExitError("The worker pool was closed"));
+    for (const r of this.#remotes) r[this.#comlink.releaseProxy]();
+    await Promise.all(this.#workers.map((w) => w.terminate().catch(() => 0)));
   }
 }

@@ -1,89 +1,150 @@
 /**
- * The messages between a rebuild coordinator and its workers, as explicit
- * tagged types. Workers are driven through comlink; every call carries one
- * of these requests and answers with the matching result.
+ * The messages between coordinators and their workers, as explicit types.
+ *
+ * A rebuild worker offers one comlink method, `run(task, request)`; each
+ * task name maps to one request type and one response type
+ * ({@linkcode RebuildTasks}). Typed arrays in a request cross to the worker
+ * as views of the same memory when their buffer is a SharedArrayBuffer.
+ * A scan worker offers `scan` ({@linkcode ScanWorkerApi}).
  *
  * @module
  */
+import type { NameTable } from "./rebuild_names.ts";
+import type { RouteResult, SplitPlan } from "./rebuild_plan.ts";
+import type { TreeLimits, UnitMeasure, UnitPlacement } from "./tree_build.ts";
 
-/** Shared inputs every worker reads: all names, encoded once. */
-export interface SharedNames {
-  readonly kind: "shared-names";
-  /** UTF-8 bytes of every name, back to back (a SharedArrayBuffer). */
-  bytes: SharedArrayBuffer;
-  /** Start and end of each name in `bytes`: 2 entries per name (a SharedArrayBuffer of int32). */
-  offsets: SharedArrayBuffer;
-  /** Per name: 1 when not selectable (a SharedArrayBuffer of uint8). */
-  noSelect: SharedArrayBuffer;
-  /** Per name: 1 when a STATUS is given (a SharedArrayBuffer of uint8). */
-  statusSet: SharedArrayBuffer;
-  /** Per name: messages, unseen, recent, uidValidity, uidNext (a SharedArrayBuffer of uint32). */
-  statusValues: SharedArrayBuffer;
+/**
+ * A set of named tasks: for each name, its request and response types.
+ *
+ * @example A one-task map
+ * ```ts
+ * import type { TaskMap } from "./worker_protocol.ts";
+ * type Echo = { echo: { request: { text: string }; response: { text: string } } };
+ * const ok: TaskMap = {} as Echo;
+ * ```
+ */
+export type TaskMap = Record<string, { request: unknown; response: unknown }>;
+
+/**
+ * What a task worker exposes through comlink.
+ *
+ * @example A worker's API object
+ * ```ts
+ * import type { TaskWorkerApi } from "./worker_protocol.ts";
+ * type Echo = { echo: { request: { text: string }; response: { text: string } } };
+ * const api: TaskWorkerApi<Echo> = { run: (_task, request) => request };
+ * ```
+ */
+export interface TaskWorkerApi<M extends TaskMap> {
+  /** Run one task. */
+  run<K extends keyof M & string>(task: K, request: M[K]["request"]): M[K]["response"] | Promise<M[K]["response"]>;
+}
+
+/**
+ * A failure a test makes a worker suffer partway through a task: throw
+ * from the task, exit the worker thread, or crash it with an uncaught error.
+ */
+export type FaultKind = "throw" | "exit" | "crash";
+
+/** `load`: the names every later task reads (shared memory). */
+export interface LoadRequest {
+  /** The names. */
+  names: NameTable;
   /** Separator byte. */
   separator: number;
-  /** Longest component. */
-  maxComponentLength: number;
-  /** Most levels. */
-  maxDepth: number;
-  /** Largest file. */
-  maxFileSize: number;
+  /** Name limits. */
+  limits: TreeLimits;
 }
 
-/** Phase 1: build the trees of some units and report their sizes. */
-export interface BuildUnitsRequest {
-  readonly kind: "build-units";
-  /** Unit ids. */
-  units: number[];
-  /** For each unit, the indices of its names (into the shared names). */
-  names: Int32Array[];
-  /** For each unit, how many leading components its names share (the unit's root path). */
-  skip: number[];
+/** `route`: route names `[from, to)` to their units. */
+export interface RouteRequest {
+  /** The plan. */
+  plan: SplitPlan;
+  /** First name. */
+  from: number;
+  /** One past the last name. */
+  to: number;
+  /** Target per name, written for `[from, to)` (shared). */
+  unitOf: Uint16Array;
+  /** Test hook: fail partway. */
+  fault?: FaultKind;
 }
 
-/** Phase 1 answer. */
-export interface BuildUnitsResult {
-  readonly kind: "units-built";
-  /** Unit ids, as asked. */
-  units: number[];
-  /** Records under each unit's root (its descendants). */
-  records: number[];
-  /** Bytes of each unit's directories when laid out from a 4-aligned offset. */
-  bytes: number[];
+/** One unit to build. */
+export interface UnitJob {
+  /** Unit id. */
+  unit: number;
+  /** Depth of the unit's top directory (components its names share). */
+  skip: number;
+  /** Number of names routed to it. */
+  count: number;
 }
 
-/** Phase 2: place the units and write them into the shared output. */
-export interface WriteUnitsRequest {
-  readonly kind: "write-units";
-  /** Unit ids. */
-  units: number[];
-  /** Offset of each unit's first directory. */
-  offsets: number[];
-  /** First UID of each unit's records. */
-  firstUids: number[];
-  /** The list image being assembled (a SharedArrayBuffer). */
-  list: SharedArrayBuffer;
-  /** The attribute image being assembled (a SharedArrayBuffer). */
-  attr: SharedArrayBuffer;
+/** `build`: build some units and measure them. */
+export interface BuildRequest {
+  /** Target per name, or undefined when the one unit takes every name. */
+  unitOf: Uint16Array | undefined;
+  /** The units. */
+  units: UnitJob[];
+  /** Test hook: fail partway. */
+  fault?: FaultKind;
 }
 
-/** Phase 2 answer. */
-export interface WriteUnitsResult {
-  readonly kind: "units-written";
-  /** Unit ids written. */
-  units: number[];
+/** The size of one built unit. */
+export interface MeasuredUnit extends UnitMeasure {
+  /** Unit id. */
+  unit: number;
 }
 
-/** What a rebuild worker offers through comlink. */
-export interface RebuildWorkerApi {
-  /** Receive the shared names (once). */
-  init(names: SharedNames): void;
-  /** Phase 1. */
-  build(request: BuildUnitsRequest): BuildUnitsResult;
-  /** Phase 2. */
-  write(request: WriteUnitsRequest): WriteUnitsResult;
-  /** Test hook: fail the way a broken worker would ("throw" or "exit"). */
-  fault(how: "throw" | "exit"): void;
+/** Where one unit goes. */
+export interface PlacedUnit extends UnitPlacement {
+  /** Unit id. */
+  unit: number;
 }
+
+/** `write`: write built units into the output images (shared). */
+export interface WriteRequest {
+  /** The list file image. */
+  list: Uint8Array;
+  /** The attribute file image. */
+  attr: Uint8Array;
+  /** The units and their places. */
+  placements: PlacedUnit[];
+  /** Test hook: fail partway. */
+  fault?: FaultKind;
+}
+
+/**
+ * The tasks of a rebuild worker.
+ *
+ * @example Typing a call
+ * ```ts
+ * import type { RebuildTasks } from "./worker_protocol.ts";
+ * type BuildAnswer = RebuildTasks["build"]["response"];
+ * ```
+ */
+export type RebuildTasks = {
+  /** Take the names. */
+  load: { request: LoadRequest; response: { loaded: number } };
+  /** Route names to units. */
+  route: { request: RouteRequest; response: RouteResult };
+  /** Build and measure units. */
+  build: { request: BuildRequest; response: { units: MeasuredUnit[] } };
+  /** Write built units. */
+  write: { request: WriteRequest; response: { written: number } };
+  /** Forget the names and units. */
+  reset: { request: Record<string, never>; response: { reset: true } };
+};
+
+/**
+ * What a rebuild worker offers through comlink.
+ *
+ * @example
+ * ```ts ignore
+ * const built = await pool.run(0, (api) => api.run("build", { unitOf, units }));
+ * ```
+ */
+export type RebuildWorkerApi = TaskWorkerApi<RebuildTasks>;
 
 /** Store layouts the scanners read. */
 export type StoreLayout = "maildir" | "fs";

@@ -1,4 +1,4 @@
-// Node 20 cannot run .ts workers: register tsx's loader, then import the real entry.
+// Node 20 cannot start a .ts worker: register tsx's ESM loader, then import the real entry.
 import { workerData } from "node:worker_threads";
 import { register } from "tsx/esm/api";
 

@@ -1,28 +1,36 @@
-// Rebuild worker: builds and writes units of a parallel rebuild (src/rebuild_unit.ts), driven through comlink.
+/**
+ * Entry of a rebuild worker thread: serves the rebuild tasks of
+ * src/worker_protocol.ts (src/rebuild_tasks.ts) through comlink.
+ *
+ * @module
+ */
 import * as Comlink from "comlink";
-import { parentPort } from "node:worker_threads";
 import process from "node:process";
+import { parentPort } from "node:worker_threads";
+import { RebuildWorkerState } from "../src/rebuild_tasks.ts";
 import { nodeEndpoint } from "../src/worker_endpoint.ts";
-import { UnitBuilder } from "../src/rebuild_unit.ts";
-import type { RebuildWorkerApi, SharedNames } from "../src/worker_protocol.ts";
+import type { RebuildTasks, TaskWorkerApi } from "../src/worker_protocol.ts";
 
-let units: UnitBuilder | undefined;
+/** Thrown by an injected crash; the worker then dies of an uncaught error. */
+class InjectedCrash extends Error {}
 
-const api: RebuildWorkerApi = {
-  init(names: SharedNames) {
-    units = new UnitBuilder(names);
-  },
-  build(request) {
-    if (units === undefined) throw new Error("The rebuild worker was not given its names");
-    return units.build(request);
-  },
-  write(request) {
-    if (units === undefined) throw new Error("The rebuild worker was not given its names");
-    return units.write(request);
-  },
-  fault(how) {
-    if (how === "exit") process.exit(3);
-    throw new RangeError("Injected rebuild worker failure");
+const state = new RebuildWorkerState((kind) => {
+  if (kind === "exit") process.exit(70);
+  throw new InjectedCrash("Injected crash of a rebuild worker");
+});
+
+const api: TaskWorkerApi<RebuildTasks> = {
+  run(task, request) {
+    try {
+      return state.run(task, request);
+    } catch (e) {
+      if (!(e instanceof InjectedCrash)) throw e;
+      // Die outside comlink's handler, never answering.
+      setTimeout(() => {
+        throw e;
+      });
+      return new Promise(() => {});
+    }
   },
 };
 

@@ -1,0 +1,375 @@
+/**
+ * How a parallel rebuild splits the hierarchy into units (SPEC §8), and
+ * routing each name to its unit.
+ *
+ * A plan is a small tree of *split directories*, starting at the root. The
+ * hash space of each split directory's records is cut into ranges; a range
+ * is either a unit (the records of that directory whose name hash falls in
+ * it, and everything below them) or a single hash value that belongs to a
+ * record large enough to be split itself — INBOX, usually. Records are
+ * sorted by hash first, so each unit's records form one contiguous slice of
+ * its directory and its subtrees one contiguous region of the file, and the
+ * layout of the whole file follows from the units' sizes alone.
+ *
+ * The plan is made from a sample of the names, so the split only affects
+ * how evenly the work is shared, never the bytes written.
+ *
+ * @module
+ */
+import { compareBytes, CRC32_TABLE } from "./name_hash.ts";
+import { EXTRA_NOSELECT, EXTRA_STATUS, type NameTable } from "./rebuild_names.ts";
+import type { TreeLimits } from "./tree_build.ts";
+
+/** Largest number of names looked at to make a plan. */
+export const PLAN_SAMPLE = 16384;
+/** Split directories are at most this deep. */
+export const MAX_SPLIT_DEPTH = 8;
+
+/**
+ * A split of the hierarchy into units, in typed arrays (it crosses to the
+ * workers as it is).
+ */
+export interface SplitPlan {
+  /** Number of split directories; 0 is the root. */
+  splitCount: number;
+  /** Depth of each split directory (the root: 0). */
+  splitDepth: Int32Array;
+  /** Name hash of each split directory's record (root: 0). */
+  splitHash: Uint32Array;
+  /** Start of each split directory's own name (its last component) in the names' bytes. */
+  splitNameStart: Uint32Array;
+  /** Length of that name. */
+  splitNameLen: Uint32Array;
+  /** Ranges of split directory `s` are `rangeFirst[s] .. rangeFirst[s + 1]` (`splitCount + 1` entries). */
+  rangeFirst: Int32Array;
+  /** Lowest hash of each range; a range ends where the next one starts (the last at 2^32). */
+  rangeLow: Uint32Array;
+  /** What each range is: a unit id (≥ 0), or `-s` for split directory `s` (≥ 1). */
+  rangeTarget: Int32Array;
+  /** Number of units. */
+  unitCount: number;
+  /** The split directory each unit's records belong to. */
+  unitSplit: Int32Array;
+}
+
+/**
+ * The plan of a rebuild in one unit: the whole tree.
+ *
+ * @returns A plan with the root as its only split directory and one unit.
+ *
+ * @example
+ * ```ts
+ * import { singleUnitPlan } from "./rebuild_plan.ts";
+ * console.log(singleUnitPlan().unitCount); // 1
+ * ```
+ */
+export function singleUnitPlan(): SplitPlan {
+  return {
+    splitCount: 1,
+    splitDepth: new Int32Array(1),
+    splitHash: new Uint32Array(1),
+    splitNameStart: new Uint32Array(1),
+    splitNameLen: new Uint32Array(1),
+    rangeFirst: Int32Array.of(0, 1),
+    rangeLow: Uint32Array.of(0),
+    rangeTarget: Int32Array.of(0),
+    unitCount: 1,
+    unitSplit: Int32Array.of(0),
+  };
+}
+
+/** A node of the sample tree. */
+interface SampleNode {
+  start: number;
+  len: number;
+  hash: number;
+  /** Sampled names at or below this node. */
+  weight: number;
+  /** Full path bytes as a latin1 string (identifies the node across plans). */
+  path: string;
+  children: Map<string, SampleNode>;
+}
+
+function latin1(b: Uint8Array, s: number, e: number): string {
+  let out = "";
+  for (let i = s; i < e; i++) out += String.fromCharCode(b[i]);
+  return out;
+}
+
+/** Sample names into a small tree; names the index cannot hold are left out. */
+function sampleTree(names: NameTable, sep: number, limits: TreeLimits, sample: number): SampleNode {
+  const root: SampleNode = { start: 0, len: 0, hash: 0, weight: 0, path: "", children: new Map() };
+  const { bytes: b, starts } = names;
+  const n = names.count;
+  const take = Math.min(n, sample);
+  const T = CRC32_TABLE;
+  const cs: number[] = [], ce: number[] = [], ch: number[] = [];
+  for (let k = 0; k < take; k++) {
+    const i = take === n ? k : Math.floor((k * n) / take);
+    const s = starts[i], e = starts[i + 1] - 1;
+    cs.length = ce.length = ch.length = 0;
+    let ok = true;
+    for (let p = s; p < e && ok;) {
+      while (p < e && b[p] === sep) p++;
+      if (p >= e) break;
+      let h = -1, q = p;
+      while (q < e && b[q] !== sep) {
+        if (b[q] === 0) ok = false;
+        h = T[(h ^ b[q]) & 0xff] ^ (h >>> 8);
+        q++;
+      }
+      if (q - p > limits.maxComponentLength || cs.length >= limits.maxDepth) ok = false;
+      cs.push(p);
+      ce.push(q);
+      ch.push(h >>> 0);
+      p = q;
+    }
+    if (!ok || cs.length === 0) continue;
+    let node = root;
+    root.weight++;
+    for (let c = 0; c < cs.length; c++) {
+      const key = latin1(b, cs[c], ce[c]);
+      let child = node.children.get(key);
+      if (child === undefined) {
+        const path = node.path === "" ? key : node.path + String.fromCharCode(sep) + key;
+        child = { start: cs[c], len: ce[c] - cs[c], hash: ch[c], weight: 0, path, children: new Map() };
+        node.children.set(key, child);
+      }
+      child.weight++;
+      node = child;
+    }
+  }
+  return root;
+}
+
+/**
+ * Make a plan for `units` roughly even units from a sample of the names.
+ * A record holding more than one unit's share of the sample is split one
+ * level deeper (up to {@linkcode MAX_SPLIT_DEPTH}), unless its path is in
+ * `noSplit` or another sampled record of its directory has the same hash.
+ *
+ * @param names The names.
+ * @param separator The separator byte.
+ * @param limits Name limits (invalid names are left out of the sample).
+ * @param units How many units to aim for (1: one unit, no split).
+ * @param noSplit Paths (latin1 of their bytes) that must not be split: their hash collides with an unsampled name.
+ * @returns The plan.
+ *
+ * @example A skewed tree gets INBOX split
+ * ```ts
+ * import { readNames } from "./rebuild_names.ts";
+ * import { planSplit } from "./rebuild_plan.ts";
+ * const list = ["Sent", ...Array.from({ length: 100 }, (_, i) => `INBOX/f${i}`)];
+ * const plan = planSplit(await readNames(list, false), 0x2f, { maxComponentLength: 255, maxDepth: 128 }, 8);
+ * console.log(plan.splitCount); // 2
+ * ```
+ */
+export function planSplit(
+  names: NameTable,
+  separator: number,
+  limits: TreeLimits,
+  units: number,
+  noSplit: ReadonlySet<string> = new Set(),
+): SplitPlan {
+  if (units <= 1 || names.count === 0) return singleUnitPlan();
+  const root = sampleTree(names, separator, limits, PLAN_SAMPLE);
+  if (root.weight === 0) return singleUnitPlan();
+  const share = root.weight / units;
+  const b = names.bytes;
+  const splits: SampleNode[] = [root];
+  const depth: number[] = [0];
+  const rangeFirst: number[] = [];
+  const rangeLow: number[] = [];
+  const rangeTarget: number[] = [];
+  const unitSplit: number[] = [];
+  // Breadth-first: each split directory's ranges are contiguous.
+  for (let s = 0; s < splits.length; s++) {
+    rangeFirst.push(rangeLow.length);
+    const kids = [...splits[s].children.values()].sort((x, y) =>
+      x.hash - y.hash || compareBytes(b, x.start, x.start + x.len, b, y.start, y.start + y.len)
+    );
+    const unit = (low: number) => {
+      rangeLow.push(low);
+      rangeTarget.push(unitSplit.length);
+      unitSplit.push(s);
+    };
+    let low = 0, acc = 0, lastHash = -1;
+    for (let k = 0; k < kids.length; k++) {
+      const c = kids[k];
+      const shared = (k > 0 && kids[k - 1].hash === c.hash) || (k + 1 < kids.length && kids[k + 1].hash === c.hash);
+      if (
+        c.weight > share && c.weight >= 2 && c.children.size > 0 && depth[s] + 1 <= MAX_SPLIT_DEPTH &&
+        !shared && !noSplit.has(c.path)
+      ) {
+        if (c.hash > low) unit(low);
+        rangeLow.push(c.hash);
+        rangeTarget.push(-splits.length);
+        splits.push(c);
+        depth.push(depth[s] + 1);
+        low = c.hash + 1;
+        acc = 0;
+      } else {
+        if (acc > 0 && acc + c.weight > share && c.hash > low && c.hash !== lastHash) {
+          unit(low);
+          low = c.hash;
+          acc = 0;
+        }
+        acc += c.weight;
+      }
+      lastHash = c.hash;
+    }
+    if (low <= 0xffffffff) unit(low);
+  }
+  rangeFirst.push(rangeLow.length);
+  return {
+    splitCount: splits.length,
+    splitDepth: Int32Array.from(depth),
+    splitHash: Uint32Array.from(splits, (x) => x.hash),
+    splitNameStart: Uint32Array.from(splits, (x) => x.start),
+    splitNameLen: Uint32Array.from(splits, (x) => x.len),
+    rangeFirst: Int32Array.from(rangeFirst),
+    rangeLow: Uint32Array.from(rangeLow),
+    rangeTarget: Int32Array.from(rangeTarget),
+    unitCount: unitSplit.length,
+    unitSplit: Int32Array.from(unitSplit),
+  };
+}
+
+/**
+ * The full path of split directory `s` as a latin1 string of its bytes
+ * (what {@linkcode planSplit}'s `noSplit` takes).
+ *
+ * @param plan The plan.
+ * @param names The names the plan was made from.
+ * @param separator The separator byte.
+ * @param s A split directory (≥ 1).
+ * @returns Its path.
+ *
+ * @example
+ * ```ts ignore
+ * noSplit.add(splitPath(plan, names, 0x2f, 1));
+ * ```
+ */
+export function splitPath(plan: SplitPlan, names: NameTable, separator: number, s: number): string {
+  const parts: string[] = [];
+  for (let x = s; x > 0; x = parentSplit(plan, x)) {
+    const st = plan.splitNameStart[x];
+    parts.push(latin1(names.bytes, st, st + plan.splitNameLen[x]));
+  }
+  return parts.reverse().join(String.fromCharCode(separator));
+}
+
+/** The split directory whose range points at split directory `s`. */
+function parentSplit(plan: SplitPlan, s: number): number {
+  for (let p = 0; p < plan.splitCount; p++) {
+    for (let r = plan.rangeFirst[p]; r < plan.rangeFirst[p + 1]; r++) if (plan.rangeTarget[r] === -s) return p;
+  }
+  return 0;
+}
+
+/** What routing found out besides each name's unit. */
+export interface RouteResult {
+  /** Names per target: units `0 .. unitCount-1`, then split directories (names that designate one). */
+  counts: Int32Array;
+  /** Split directories whose hash some other name of their parent also has (the plan must change). */
+  collisions: number[];
+  /** Per split directory: 1 when a name reports it as a mailbox (not just a parent). */
+  splitLeaf: Uint8Array;
+  /** Per split directory: 1 when a name reports it not selectable. */
+  splitNoSelect: Uint8Array;
+  /** Per split directory: the last name giving its STATUS, or -1. */
+  splitStatus: Int32Array;
+  /** The first name that is empty after skipping separators, or -1. */
+  firstEmpty: number;
+}
+
+/**
+ * Route names `[from, to)` to their units: `unitOf[i]` becomes the unit id,
+ * or `unitCount + s` for a name that designates split directory `s`.
+ *
+ * @param names The names.
+ * @param separator The separator byte.
+ * @param plan The plan.
+ * @param from First name.
+ * @param to One past the last name.
+ * @param unitOf Target per name (written for `[from, to)`).
+ * @returns Counts and what the coordinator must know of split directories.
+ *
+ * @example
+ * ```ts
+ * import { readNames } from "./rebuild_names.ts";
+ * import { routeNames, singleUnitPlan } from "./rebuild_plan.ts";
+ * const names = await readNames(["a", "b/c"], false);
+ * const unitOf = new Uint16Array(2);
+ * console.log(routeNames(names, 0x2f, singleUnitPlan(), 0, 2, unitOf).counts[0]); // 2
+ * ```
+ */
+export function routeNames(
+  names: NameTable,
+  separator: number,
+  plan: SplitPlan,
+  from: number,
+  to: number,
+  unitOf: Uint16Array,
+): RouteResult {
+  const { bytes: b, starts, extras } = names;
+  const sep = separator;
+  const T = CRC32_TABLE;
+  const { rangeFirst, rangeLow, rangeTarget, splitNameStart, splitNameLen, unitCount } = plan;
+  const counts = new Int32Array(unitCount + plan.splitCount);
+  const collided = new Set<number>();
+  const splitLeaf = new Uint8Array(plan.splitCount);
+  const splitNoSelect = new Uint8Array(plan.splitCount);
+  const splitStatus = new Int32Array(plan.splitCount).fill(-1);
+  let firstEmpty = -1;
+  for (let i = from; i < to; i++) {
+    const e = starts[i + 1] - 1;
+    let p = starts[i], s = 0, target = -1;
+    for (;;) {
+      while (p < e && b[p] === sep) p++;
+      if (p >= e) {
+        target = unitCount + s;
+        if (s === 0) {
+          if (firstEmpty < 0) firstEmpty = i;
+        } else if (b[e - 1] !== sep) {
+          splitLeaf[s] = 1;
+          if (extras !== undefined) {
+            if ((extras[i] & EXTRA_NOSELECT) !== 0) splitNoSelect[s] = 1;
+            if ((extras[i] & EXTRA_STATUS) !== 0) splitStatus[s] = i;
+          }
+        }
+        break;
+      }
+      let h = -1, q = p;
+      while (q < e) {
+        const c = b[q];
+        if (c === sep) break;
+        h = T[(h ^ c) & 0xff] ^ (h >>> 8);
+        q++;
+      }
+      h = h >>> 0;
+      let lo = rangeFirst[s], hi = rangeFirst[s + 1] - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if (rangeLow[mid] <= h) lo = mid;
+        else hi = mid - 1;
+      }
+      const t = rangeTarget[lo];
+      if (t >= 0) {
+        target = t;
+        break;
+      }
+      const c = -t, cs = splitNameStart[c];
+      if (compareBytes(b, p, q, b, cs, cs + splitNameLen[c]) !== 0) {
+        collided.add(c);
+        target = unitCount + s;
+        break;
+      }
+      s = c;
+      p = q;
+    }
+    unitOf[i] = target;
+    counts[target]++;
+  }
+  return { counts, collisions: [...collided], splitLeaf, splitNoSelect, splitStatus, firstEmpty };
+}
