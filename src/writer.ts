@@ -119,6 +119,18 @@ function applyRecord(io: FileIO, paths: IndexPaths, record: JournalRecord, optio
   });
 }
 
+/**
+ * The next journal sequence number. Readers compare it to tell commits
+ * apart, so it must not repeat an earlier one: when the journal header is
+ * unreadable (a crash tore it), the count goes on from the clock instead of
+ * restarting at 1.
+ */
+function nextJournalSeq(io: FileIO, paths: IndexPaths): number {
+  const stamp = readJournalStamp(io, paths.journal);
+  if (stamp.seq !== 0) return (stamp.seq + 1) >>> 0 || 1;
+  return io.stat(paths.journal) === undefined ? 1 : (Date.now() >>> 0) || 1;
+}
+
 function writeJournal(io: FileIO, paths: IndexPaths, bytes: Uint8Array, options: WriterOptions): void {
   const fd = io.open(paths.journal, "create");
   try {
@@ -206,7 +218,7 @@ export function commitPlan(
   if (attr.kind === "patch") {
     for (const p of attr.patches) patches.push({ file: FILE_ATTR, offset: p.offset, bytes: p.bytes });
   }
-  const seq = readJournalStamp(io, paths.journal).seq + 1;
+  const seq = nextJournalSeq(io, paths);
   const bytes = encodeJournal(seq, target.fileSeq, target.uidValidity, patches, attr.kind === "replace" ? [FILE_ATTR] : []);
   try {
     writeJournal(io, paths, bytes, options);
@@ -275,7 +287,7 @@ export function replaceFiles(
     io.unlink(`${paths.attr}.new`);
     throw ioError(e, paths.list, "write the replacement of");
   }
-  const seq = readJournalStamp(io, paths.journal).seq + 1;
+  const seq = nextJournalSeq(io, paths);
   const bytes = encodeJournal(seq, target.fileSeq, target.uidValidity, [], [FILE_ATTR, FILE_LIST]);
   try {
     writeJournal(io, paths, bytes, options);
