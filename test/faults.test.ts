@@ -501,7 +501,7 @@ describe("fault injection", () => {
       );
       // Only a recovery that replays something is interesting beyond its first calls.
       const replays = counter.calls.some((c) => c.kind !== "unlink");
-      for (const j of samplePoints(counter.count, replays ? 10 : 1)) {
+      for (const j of samplePoints(counter.count, replays ? 6 : 1)) {
         const again = copyDir(path);
         const io2 = new FaultyIO({ crashAt: j, tear: j % 2 === 0 ? "half" : "none" });
         await assert.rejects(recover(io2, again), `${where}: the recovery's crash at ${j} was swallowed`);
