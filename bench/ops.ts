@@ -21,7 +21,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, s
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { MailboxListIndex, syncAll } from "../mod.ts";
 import { generateTree, prng, shuffle } from "./trees.ts";
@@ -39,7 +39,6 @@ const { values: opts } = parseArgs({
     seed: { type: "string", default: "1" },
     "no-sqlite": { type: "boolean", default: false },
     profile: { type: "string" },
-    root: { type: "string" },
   },
 });
 const quick = opts.quick === true;
@@ -231,9 +230,7 @@ type RebuildFn = (
 ) => Promise<unknown>;
 
 async function loadRebuild(): Promise<RebuildFn | undefined> {
-  // --root: where the sources are when this file runs from a bundle elsewhere.
-  const base = opts.root === undefined ? new URL("../", import.meta.url) : pathToFileURL(`${opts.root}/`);
-  const url = new URL("src/rebuild.ts", base);
+  const url = new URL("../src/rebuild.ts", import.meta.url);
   if (!existsSync(fileURLToPath(url))) {
     rebuildStatus = "src/rebuild.ts not present";
     return undefined;

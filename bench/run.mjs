@@ -4,11 +4,12 @@
 //   node bench/run.mjs [deno|bun|node ...] [--sizes 10000,100000,1000000] [--quick] [--only key,...]
 //   node bench/run.mjs --profile [--sizes 1000000] [--only nochange,lookup-hit-cached] [--top 15]
 //
-// --profile bundles bench/ops.ts with esbuild, runs it on Node with a CPU
-// profile around each measured operation (node:inspector) and prints the
-// functions with the most self time per operation.
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+// --profile runs bench/ops.ts on Node under --cpu-prof (every thread, the
+// library's workers included), cuts the samples into the measured
+// operations by their clock windows and prints the functions with the most
+// self time in each.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -92,26 +93,12 @@ for (const s of summary) console.log(`| ${s.rt} | ${s.status} | ${s.seconds.toFi
 console.log(`\nTotal: ${total.toFixed(1)} s${total > 600 ? " (over the 10-minute budget)" : ""}`);
 process.exit(summary.every((s) => s.status === 0) ? 0 : 1);
 
-/** Bundle, run on Node under --cpu-prof, summarise self time per measured operation. */
+/** Run bench/ops.ts on Node under --cpu-prof, summarise self time per measured operation. */
 async function runProfile() {
-  // The bundle lives under node_modules so that better-sqlite3 resolves from it.
-  const outDir = join(root, "node_modules", ".cache", "mli-bench");
-  mkdirSync(outDir, { recursive: true });
-  const bundle = join(outDir, "ops.mjs");
-  const esbuild = spawnSync(bin("esbuild"), [
-    "bench/ops.ts",
-    "--bundle",
-    "--platform=node",
-    "--format=esm",
-    "--target=node20",
-    "--external:better-sqlite3",
-    `--outfile=${bundle}`,
-    "--log-level=warning",
-  ], { cwd: root, stdio: "inherit" });
-  if (esbuild.status !== 0) return 1;
   const profDir = join(work, "profiles");
   const windowsFile = join(work, "windows.json");
-  // tsx only for what the bundle loads at run time (src/rebuild.ts and its workers).
+  // Run from source through tsx, like the library's own Node workers (which the
+  // profile covers too: --cpu-prof writes one file per thread).
   const args = [
     "--expose-gc",
     "--cpu-prof",
@@ -119,33 +106,18 @@ async function runProfile() {
     "--cpu-prof-interval=250",
     "--import",
     "tsx",
-    bundle,
+    "bench/ops.ts",
     ...passThrough,
     "--profile",
     windowsFile,
-    "--root",
-    root,
   ];
-  console.log(`# node ${args.map((a) => (a.startsWith(root) ? relative(root, a) : a)).join(" ")}\n`);
+  console.log(`# node ${args.map((a) => (a.startsWith(work) ? relative(work, a) : a)).join(" ")}\n`);
   const status = await run(process.execPath, args);
   if (!existsSync(windowsFile)) return status || 1;
   const windows = JSON.parse(readFileSync(windowsFile, "utf8"));
-  // esbuild marks where each source file starts in the bundle ("// src/view.ts").
-  const starts = [];
-  readFileSync(bundle, "utf8").split("\n").forEach((line, i) => {
-    const m = /^\/\/ ((?:src|bench|workers)\/\S+\.ts|mod\.ts)$/.exec(line);
-    if (m) starts.push([i, m[1]]);
-  });
   const where = (cf) => {
     const path = cf.url.startsWith("file:") ? fileURLToPath(cf.url) : cf.url.startsWith("/") ? cf.url : undefined;
-    if (path === undefined) return cf.url;
-    if (path !== bundle) return relative(root, path);
-    let file = "ops.mjs";
-    for (const [i, f] of starts) {
-      if (i > cf.lineNumber) break;
-      file = f;
-    }
-    return file;
+    return path === undefined ? cf.url : relative(root, path);
   };
   // Self time per (operation, function), main thread and workers (file names carry the thread id).
   const byLabel = new Map();
