@@ -8,7 +8,7 @@
  * @module
  */
 import type { FileIO } from "./io.ts";
-import { replaceFiles } from "./writer.ts";
+import { recoverJournal, replaceFiles } from "./writer.ts";
 
 /** Paths of the files of one index. */
 export interface IndexPaths {
@@ -68,6 +68,9 @@ export function replaceIndexFiles(
   attrImage: Uint8Array,
   durable = true,
 ): void {
+  // A pending journal record is a committed sync: finish it before the journal is
+  // overwritten, or a torn write of the new record would lose it.
+  recoverJournal(io, indexPaths(path), { durable });
   const dv = new DataView(listImage.buffer, listImage.byteOffset, Math.min(listImage.byteLength, 28));
   const target = { fileSeq: dv.getUint32(4, true), uidValidity: dv.getUint32(12, true) };
   replaceFiles(io, indexPaths(path), target, listImage, listSize, attrImage, { durable });

@@ -128,7 +128,7 @@ function applyRecord(io: FileIO, paths: IndexPaths, record: JournalRecord, optio
 function nextJournalSeq(io: FileIO, paths: IndexPaths): number {
   const stamp = readJournalStamp(io, paths.journal);
   if (stamp.seq !== 0) return (stamp.seq + 1) >>> 0 || 1;
-  return io.stat(paths.journal) === undefined ? 1 : (Date.now() >>> 0) || 1;
+  return (Date.now() >>> 0) || 1;
 }
 
 function writeJournal(io: FileIO, paths: IndexPaths, bytes: Uint8Array, options: WriterOptions): void {
