@@ -712,9 +712,8 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
         unit: "ms",
         ours,
         sqlite,
-        note: durable
-          ? `median of ${partialReps}; fsync; SQLite synchronous=FULL`
-          : `median of ${partialReps}; durable: false; SQLite synchronous=OFF`,
+        note: `median of ${partialReps}, slowest ours ${Math.max(...ours.all).toFixed(0)} ms; ` +
+          (durable ? "fsync; SQLite synchronous=FULL" : "durable: false; SQLite synchronous=OFF"),
       });
     }
   }
