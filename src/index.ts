@@ -101,6 +101,7 @@ export class SyncContext {
   #uids = new Int32Array(256);
   #flagCalls: [number, number][] = [];
   #statusCalls: [number | string, MailboxStatus][] = [];
+  #extraCalls: [number | string, number][] = [];
 
   /** @internal */
   constructor(index: MailboxListIndex, engine: SyncEngine, lock: WriterLock, options: SyncOptions) {
@@ -126,6 +127,10 @@ export class SyncContext {
     for (const [uid, flags] of this.#flagCalls) {
       const now = map.get(uid);
       if (now !== undefined) engine.setFlags(now, flags);
+    }
+    for (const [key, bits] of this.#extraCalls) {
+      const now = typeof key === "string" ? key : map.get(key);
+      if (now !== undefined) engine.orFlags(now, bits);
     }
     for (const [key, status] of this.#statusCalls) {
       if (typeof key === "string") engine.setStatus(key, status);
@@ -176,6 +181,21 @@ export class SyncContext {
     this.#check();
     this.#flagCalls.push([uid, flags]);
     this.#engine.setFlags(uid, flags);
+  }
+
+  /**
+   * Add flag bits (for example `MailboxFlags.NoSelect`) on top of the flags
+   * the sync's own rules give a mailbox, keeping `\HasChildren` and
+   * `\NonExistent` as the rules set them.
+   *
+   * @param uidOrName UID or full name of the mailbox.
+   * @param bits {@linkcode MailboxFlags} bits to add.
+   * @returns Nothing.
+   */
+  addFlags(uidOrName: number | string, bits: number): void {
+    this.#check();
+    this.#extraCalls.push([uidOrName, bits]);
+    this.#engine.orFlags(uidOrName, bits);
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * Scanning a big store across worker threads (the same pool as the
- * rebuild): the top-level folders are handed out one at a time to whichever
- * worker is free, since counting files in thousands of directories is where
+ * rebuild): the top-level folders are handed out in contiguous shares to
+ * whichever worker is free, since counting files in thousands of directories is where
  * the time goes. The result is the same, in the same order, as one scan in
  * this thread.
  *
@@ -70,27 +70,33 @@ export async function scanStore(
   const separator = options.separator ?? "/";
   const keys = layout === "maildir" ? await listMaildirTopLevel(root) : await listFsTopLevel(root);
   const workers = Math.max(0, Math.min(Math.floor(options.workers ?? 0), keys.length));
-  const results: ScanShardResult[] = new Array(keys.length);
-  let done = 0;
   if (workers === 0) {
-    for (let k = 0; k < keys.length; k++) {
-      results[k] = await scanShard(layout, root, separator, [keys[k]]);
-      options.onProgress?.(++done, keys.length);
-    }
-  } else {
-    const pool = await WorkerPool.start<ScanWorkerApi>({ name: "workers/scan_worker" }, workers);
-    try {
-      let next = 0;
-      await Promise.all(Array.from({ length: workers }, async (_, w) => {
-        while (next < keys.length) {
-          const k = next++;
-          results[k] = await pool.run(w, (api) => api.scan(layout, root, separator, [keys[k]]));
-          options.onProgress?.(++done, keys.length);
-        }
-      }));
-    } finally {
-      await pool.close();
-    }
+    // One scan in this thread reads the root once.
+    const r = await scanShard(layout, root, separator, keys);
+    options.onProgress?.(keys.length, keys.length);
+    for (const w of r.warnings) options.onWarning?.(w);
+    return r.mailboxes;
+  }
+  // Contiguous shares of the top-level folders, a few per worker so that a big
+  // one does not leave the others idle; each share reads the root once.
+  const shares = Math.min(keys.length, workers * 4);
+  const bounds = Array.from({ length: shares + 1 }, (_, k) => Math.round((k * keys.length) / shares));
+  const results: ScanShardResult[] = new Array(shares);
+  let done = 0;
+  const pool = await WorkerPool.start<ScanWorkerApi>({ name: "workers/scan_worker" }, workers);
+  try {
+    let next = 0;
+    await Promise.all(Array.from({ length: workers }, async (_, w) => {
+      while (next < shares) {
+        const k = next++;
+        const part = keys.slice(bounds[k], bounds[k + 1]);
+        results[k] = await pool.run(w, (api) => api.scan(layout, root, separator, part));
+        done += part.length;
+        options.onProgress?.(done, keys.length);
+      }
+    }));
+  } finally {
+    await pool.close();
   }
   const out: ScannedMailbox[] = [];
   for (const r of results) {

@@ -94,3 +94,26 @@ describe("full syncs of a big index", () => {
     await index.close();
   });
 });
+
+describe("addFlags", () => {
+  it("adds \\Noselect on top of the sync's own flags, for new and existing mailboxes", async () => {
+    const index = await MailboxListIndex.open(join(tmp.dir, "addflags.mlist"), quiet);
+    let ctx = await index.syncBegin({ recursive: true });
+    ctx.add("Shared/a");
+    ctx.add("Plain");
+    ctx.addFlags("Shared", 4);
+    await ctx.commit();
+    const flags = new Map([...index.iterate()].map((e) => [e.name, e.flags]));
+    assert.equal(flags.get("Shared"), 1 | 4 | 8); // CHILDREN | NOSELECT | NONEXISTENT (implied parent)
+    ctx = await index.syncBegin({ recursive: true });
+    ctx.add("Shared");
+    ctx.add("Shared/a");
+    const uid = ctx.add("Plain");
+    ctx.addFlags(uid, 4);
+    await ctx.commit();
+    const after = new Map([...index.iterate()].map((e) => [e.name, e.flags]));
+    assert.equal(after.get("Plain"), 4);
+    assert.equal(after.get("Shared"), 1 | 4); // a leaf now; NOSELECT kept from before
+    await index.close();
+  });
+});
