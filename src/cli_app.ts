@@ -23,6 +23,7 @@ import { formatListResponse, formatStatusResponse, type ListEntry } from "./list
 import { rebuild } from "./rebuild.ts";
 import { scanFsLayout } from "./scan_fs.ts";
 import { scanMaildir } from "./scan_maildir.ts";
+import { scanStore } from "./scan_parallel.ts";
 import { readNameList } from "./scan_name_list.ts";
 import { describeFsError, type ScannedMailbox, type ScanWarning } from "./scan_types.ts";
 
@@ -148,7 +149,7 @@ ${SOURCE_HELP}
 Options:
   --index FILE         the index to write (FILE, FILE.attr)
   --separator S        hierarchy separator of the index (default "/")
-  --workers N          worker threads for the build (default 0: build in this thread;
+  --workers N          worker threads for the scan and the build (default 0: in this thread;
                        the bytes are the same for any number)
   --uid-validity V     UIDVALIDITY of the new index (default: seconds since the epoch)
   -h, --help           show this help`,
@@ -493,7 +494,7 @@ interface Scan {
 }
 
 /** Read every mailbox of the source, with warnings and a progress bar. */
-async function scanSource(ctx: Ctx, source: Source, separator: string): Promise<Scan> {
+async function scanSource(ctx: Ctx, source: Source, separator: string, workers = 0): Promise<Scan> {
   const started = Date.now();
   const mailboxes: MailboxInput[] = [];
   let unreadable = 0;
@@ -518,6 +519,22 @@ async function scanSource(ctx: Ctx, source: Source, separator: string): Promise<
       throw new CliError(`Cannot read store root "${source.dir}": ${describeFsError(e)}`, 1);
     });
     if (!s.isDirectory()) throw new CliError(`Cannot read store root "${source.dir}": not a directory`, 1);
+  }
+  if (workers > 0) {
+    // A big store: scan its top-level folders across worker threads.
+    const bar = new Progress({ label: "Scanning top-level folders", unit: "folders", stream: ctx.err });
+    try {
+      const found = await scanStore(source.kind, source.dir, {
+        separator,
+        workers,
+        onWarning,
+        onProgress: (done) => bar.update(done),
+      });
+      for (const m of found) mailboxes.push(m);
+    } finally {
+      bar.done();
+    }
+    return { mailboxes, unreadable, ms: Date.now() - started };
   }
   const total = source.kind === "maildir" ? await countMaildirFolders(source.dir) : undefined;
   const bar = new Progress({ label: "Scanning", unit: "folders", total, stream: ctx.err });
@@ -554,7 +571,7 @@ async function runRebuild(ctx: Ctx): Promise<number> {
   const separator = separatorOption(ctx) ?? "/";
   const workers = intOption(ctx, "workers", 0, 256) ?? 0;
   const uidValidity = intOption(ctx, "uid-validity", 1, 0xffffffff);
-  const scan = await scanSource(ctx, source, separator);
+  const scan = await scanSource(ctx, source, separator, workers);
   if (scan.unreadable > 0) {
     ctx.warn(`${scan.unreadable} folder(s) could not be read: the new index "${index}" lacks them`);
   }
