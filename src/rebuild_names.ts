@@ -116,10 +116,10 @@ export class NameTableBuilder {
     return this.#count;
   }
 
-  #growBytes(need: number): void {
+  #growBytes(need: number, keep: number): void {
     const size = Math.max(need, Math.ceil(this.#bytes.length * 1.5) + 1024);
     const grown = new Uint8Array(allocate(size, this.#shared));
-    grown.set(this.#bytes.subarray(0, this.#used));
+    grown.set(this.#bytes.subarray(0, keep));
     this.#bytes = grown;
   }
 
@@ -148,7 +148,7 @@ export class NameTableBuilder {
     if (i + 1 >= this.#starts.length) this.#growCount();
     const len = name.length;
     let pos = this.#used;
-    if (pos + len + 1 > this.#bytes.length) this.#growBytes(pos + len + 1);
+    if (pos + len + 1 > this.#bytes.length) this.#growBytes(pos + len + 1, pos);
     let b = this.#bytes;
     this.#starts[i] = pos;
     let j = 0;
@@ -161,7 +161,7 @@ export class NameTableBuilder {
       pos += len;
     } else {
       // Not ASCII: at most 3 bytes per UTF-16 unit.
-      if (pos + j + (len - j) * 3 + 1 > b.length) this.#growBytes(pos + j + (len - j) * 3 + 1);
+      if (pos + j + (len - j) * 3 + 1 > b.length) this.#growBytes(pos + j + (len - j) * 3 + 1, pos + j);
       b = this.#bytes;
       pos += j + encoder.encodeInto(name.slice(j), b.subarray(pos + j)).written;
     }
