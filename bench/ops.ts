@@ -254,6 +254,8 @@ interface Row {
   key: string;
   label: string;
   unit: "ms" | "ops/s";
+  /** Why the row has no figure of ours: the projection that skipped it. */
+  skipped?: string;
   /** Growth is per listed entry, not per call. */
   perEntry?: boolean;
   ours?: Measure;
@@ -367,23 +369,35 @@ function targets(r: SizeResult, growth: SizeResult[]): Target[] {
   const faster = (k: string, factor: number, label: string) => {
     const x = row(k);
     if (x?.ours === undefined || x.sqlite === undefined) {
-      out.push({ name: `${label} ≥ ${factor}× SQLite`, met: undefined, detail: "not measured" });
+      const name = `${label} ≥ ${factor === 1 ? "as fast as" : `${factor}×`} SQLite`;
+      if (x?.skipped !== undefined) out.push({ name, met: false, detail: x.skipped });
+      else out.push({ name, met: undefined, detail: "not measured" });
       return;
     }
     const sp = speedup(x);
     out.push({ name: `${label} ≥ ${factor === 1 ? "as fast as" : `${factor}×`} SQLite`, met: sp >= factor, detail: `${sp.toFixed(2)}×` });
   };
-  const absolute = (name: string, v: number | undefined, ok: (v: number) => boolean, f: (v: number) => string) =>
-    out.push({ name, met: v === undefined ? undefined : ok(v), detail: v === undefined ? "not measured" : f(v) });
+  const absolute = (name: string, v: number | undefined, ok: (v: number) => boolean, f: (v: number) => string, k = "") => {
+    // A row skipped because it projected past the run's budget is far past any target.
+    const skipped = row(k)?.skipped;
+    if (v === undefined && skipped !== undefined) out.push({ name, met: false, detail: skipped });
+    else out.push({ name, met: v === undefined ? undefined : ok(v), detail: v === undefined ? "not measured" : f(v) });
+  };
 
-  absolute("rebuild, 2 workers ≤ 500 ms", ms("rebuild2"), (v) => v <= 500, (v) => `${v.toFixed(0)} ms`);
+  absolute("rebuild, 2 workers ≤ 500 ms", ms("rebuild2"), (v) => v <= 500, (v) => `${v.toFixed(0)} ms`, "rebuild2");
   absolute("no-change full sync ≤ 300 ms", ms("nochange"), (v) => v <= 300, (v) => `${v.toFixed(0)} ms`);
   out.push({
     name: "no-change full sync writes nothing",
     met: r.writesNothing,
     detail: r.writesNothing === undefined ? "not measured" : r.writesNothing ? "files unchanged" : "files changed",
   });
-  absolute("no-change full sync ≤ 300 ms, syncAll with 2 workers", ms("nochange-workers"), (v) => v <= 300, (v) => `${v.toFixed(0)} ms`);
+  absolute(
+    "no-change full sync ≤ 300 ms, syncAll with 2 workers",
+    ms("nochange-workers"),
+    (v) => v <= 300,
+    (v) => `${v.toFixed(0)} ms`,
+    "nochange-workers",
+  );
   out.push({
     name: "no-change full sync writes nothing, syncAll with 2 workers",
     met: r.bulkWritesNothing,
@@ -399,6 +413,7 @@ function targets(r: SizeResult, growth: SizeResult[]): Target[] {
   faster("list-all", 3, 'list("*")');
   for (const x of r.rows) {
     if (["rebuild1", "rebuild2", "list-all"].includes(x.key) || x.sqlite === undefined) continue;
+    if (x.ours === undefined && x.skipped === undefined) continue;
     faster(x.key, 1, x.label);
   }
   const sorted = [...growth].sort((a, b) => a.n - b.n);
@@ -421,14 +436,45 @@ function targets(r: SizeResult, growth: SizeResult[]): Target[] {
   return out;
 }
 
-/** Run a measurement; a failure becomes a note instead of ending the run. */
-async function attempt(notes: string[], what: string, fn: () => Promise<Measure>): Promise<Measure | undefined> {
+/** The last median per operation name, to project the next, larger size. */
+const lastTimes = new Map<string, { n: number; ms: number }>();
+/** An operation is skipped when its projected time at a size exceeds this (keeps the run within minutes). */
+const PROJECTED_BUDGET_MS = 25_000;
+
+/**
+ * Run a measurement that may fail or take far too long: a failure becomes
+ * a note; an operation whose time at the previous size projects (linearly,
+ * times the repetitions) past {@linkcode PROJECTED_BUDGET_MS} is skipped
+ * with the projection as its note.
+ */
+async function attempt(
+  notes: string[],
+  what: string,
+  name: string,
+  n: number,
+  reps: number,
+  fn: () => Promise<Measure>,
+): Promise<Measure | string | undefined> {
+  const last = lastTimes.get(name);
+  if (last !== undefined) {
+    const projected = last.ms * (n / last.n) * reps;
+    if (projected > PROJECTED_BUDGET_MS) {
+      return `skipped: ${(last.ms / 1000).toFixed(1)} s at ${short(last.n)} projects to ${(projected / 1000).toFixed(0)} s`;
+    }
+  }
   try {
-    return await fn();
+    const m = await fn();
+    lastTimes.set(name, { n, ms: m.ms });
+    return m;
   } catch (e) {
     notes.push(`⚠ ${what} failed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
     return undefined;
   }
+}
+
+/** The measure, or the reason there is none, of an {@linkcode attempt}. */
+function split(r: Measure | string | undefined): [Measure | undefined, string | undefined] {
+  return typeof r === "string" ? [undefined, r] : [r, r === undefined ? "failed, see below" : undefined];
 }
 
 // ---------------------------------------------------------------- one size
@@ -465,12 +511,14 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
       continue;
     }
     const path = (r: number) => join(dir, `rb${workers}-${r}.mlist`);
-    const ours = await attempt(notes, label, () =>
-      measure(reps, (r) => rebuild(path(r), names, { separator: SEP, workers, uidValidity: 1 }), {
-        name: `${key}-ours`,
-      }));
+    const [ours, why] = split(
+      await attempt(notes, label, key, n, reps, () =>
+        measure(reps, (r) => rebuild(path(r), names, { separator: SEP, workers, uidValidity: 1 }), {
+          name: `${key}-ours`,
+        })),
+    );
     for (let r = 0; r < reps; r++) for (const s of ["", ".attr", ".journal", ".lock"]) rmSync(path(r) + s, { force: true });
-    rows.push({ key, label, unit: "ms", ours, note: ours === undefined ? "failed, see below" : undefined });
+    rows.push({ key, label, unit: "ms", ours, note: why, skipped: why?.startsWith("skipped") ? why : undefined });
   }
   // The SQLite bulk load (fresh file per repetition; the last one is kept for the rest).
   let box: SqliteMailboxes | undefined;
@@ -604,13 +652,15 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
       if (r.changed) throw new Error("a no-change full sync changed the index");
     }, { name: "nochange-ours" });
     result.writesNothing = fileStamp(ourFiles) === before;
-    let bulk: Measure | undefined;
+    let bulk: Measure | undefined, bulkWhy: string | undefined;
     if (want("nochange-workers")) {
-      bulk = await attempt(notes, "syncAll, no changes", () =>
-        measure(reps, async () => {
-          const r = await syncAll(index, names, { workers: 2 });
-          if (r.changed) throw new Error("a no-change syncAll changed the index");
-        }, { name: "nochange-workers-ours" }));
+      [bulk, bulkWhy] = split(
+        await attempt(notes, "syncAll, no changes", "nochange-workers", n, reps, () =>
+          measure(reps, async () => {
+            const r = await syncAll(index, names, { workers: 2 });
+            if (r.changed) throw new Error("a no-change syncAll changed the index");
+          }, { name: "nochange-workers-ours" })),
+      );
       if (bulk !== undefined) result.bulkWritesNothing = fileStamp(ourFiles) === before;
     }
     let sqlite: Measure | undefined;
@@ -639,7 +689,8 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
         unit: "ms",
         ours: bulk,
         sqlite,
-        note: bulk === undefined ? "failed, see below" : `writes nothing: ${result.bulkWritesNothing ? "yes" : "NO"}`,
+        note: bulkWhy ?? `writes nothing: ${result.bulkWritesNothing ? "yes" : "NO"}`,
+        skipped: bulkWhy?.startsWith("skipped") ? bulkWhy : undefined,
       });
     }
   }
@@ -659,12 +710,14 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
       oursHas = oursHas === names ? changed : names;
       check(await fullSync(oursHas));
     }, { name: "change-ours" });
-    const bulk = !want("change-workers") ? undefined : await attempt(notes, "syncAll, 1% changed", () =>
-      measure(creps, async () => {
-        const target = oursHas === names ? changed : names;
-        check(await syncAll(index, target, { workers: 2 }));
-        oursHas = target;
-      }, { name: "change-workers-ours" }));
+    const [bulk, bulkWhy] = !want("change-workers") ? [undefined, undefined] : split(
+      await attempt(notes, "syncAll, 1% changed", "change-workers", n, creps, () =>
+        measure(creps, async () => {
+          const target = oursHas === names ? changed : names;
+          check(await syncAll(index, target, { workers: 2 }));
+          oursHas = target;
+        }, { name: "change-workers-ours" })),
+    );
     if (bulk === undefined && want("change-workers")) {
       // Put the index back in a known state for what follows.
       await fullSync(names);
@@ -683,7 +736,8 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
         unit: "ms",
         ours: bulk,
         sqlite,
-        note: bulk === undefined ? "failed, see below" : note,
+        note: bulkWhy ?? note,
+        skipped: bulkWhy?.startsWith("skipped") ? bulkWhy : undefined,
       });
     }
   }
