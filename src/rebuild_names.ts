@@ -199,6 +199,43 @@ export class NameTableBuilder {
   }
 
   /**
+   * Append a batch of names at once: joined and encoded by one
+   * `encodeInto` call, which for ASCII names (the common case) gives every
+   * boundary from the string lengths; other batches go name by name.
+   *
+   * @param names The full mailbox names.
+   * @returns The index of the first one.
+   */
+  addBatch(names: readonly string[]): number {
+    const first = this.#count;
+    const n = names.length;
+    if (n === 0) return first;
+    while (first + n + 1 > this.#starts.length) this.#growCount();
+    let units = 0;
+    for (let k = 0; k < n; k++) units += names[k].length;
+    const pos = this.#used;
+    const need = units + n;
+    if (pos + need > this.#bytes.length) this.#growBytes(pos + need, pos);
+    const joined = names.join("\0");
+    const r = encoder.encodeInto(joined, this.#bytes.subarray(pos, pos + need));
+    if (r.read === joined.length && r.written === joined.length) {
+      // All ASCII: one byte per UTF-16 unit, so the lengths give the boundaries.
+      let at = pos;
+      const starts = this.#starts;
+      for (let k = 0; k < n; k++) {
+        starts[first + k] = at;
+        at += names[k].length + 1;
+      }
+      this.#bytes[pos + need - 1] = 0;
+      this.#used = pos + need;
+      this.#count = first + n;
+      return first;
+    }
+    for (let k = 0; k < n; k++) this.add(names[k]);
+    return first;
+  }
+
+  /**
    * The table of every name added.
    *
    * @returns The names (the builder must not be used afterwards).
@@ -228,16 +265,40 @@ function describeItem(item: unknown): string {
   }
 }
 
-function addItem(b: NameTableBuilder, item: RebuildInput): void {
-  if (typeof item === "string") {
-    b.add(item);
-    return;
+/** Names per batch handed to {@linkcode NameTableBuilder.addBatch}. */
+const BATCH = 2048;
+
+/** Collects items into batches: plain names joined, records' extras kept. */
+class ItemBatcher {
+  readonly #b: NameTableBuilder;
+  readonly #names: string[] = [];
+  readonly #records: { at: number; noSelect: boolean; status: MailboxStatus | undefined }[] = [];
+
+  constructor(b: NameTableBuilder) {
+    this.#b = b;
   }
-  if (typeof item !== "object" || item === null || typeof item.name !== "string") {
-    throw new TypeError(`Cannot rebuild from ${describeItem(item)}: expected a name or { name, selectable?, status? }`);
+
+  push(item: RebuildInput): void {
+    if (typeof item === "string") {
+      this.#names.push(item);
+    } else {
+      if (typeof item !== "object" || item === null || typeof item.name !== "string") {
+        throw new TypeError(`Cannot rebuild from ${describeItem(item)}: expected a name or { name, selectable?, status? }`);
+      }
+      if (item.selectable === false || item.status !== undefined) {
+        this.#records.push({ at: this.#names.length, noSelect: item.selectable === false, status: item.status });
+      }
+      this.#names.push(item.name);
+    }
+    if (this.#names.length >= BATCH) this.flush();
   }
-  const i = b.add(item.name);
-  if (item.selectable === false || item.status !== undefined) b.setExtras(i, item.selectable === false, item.status);
+
+  flush(): void {
+    const first = this.#b.addBatch(this.#names);
+    for (const r of this.#records) this.#b.setExtras(first + r.at, r.noSelect, r.status);
+    this.#names.length = 0;
+    this.#records.length = 0;
+  }
 }
 
 /**
@@ -264,6 +325,7 @@ export async function readNames(
   onWarning?: (message: string) => void,
 ): Promise<NameTable> {
   if (isFileSource(source)) return readNameFile(source.file, shared, onWarning);
+  let b: NameTableBuilder;
   if (Array.isArray(source)) {
     // Exact for ASCII names: one allocation, no growth.
     let bytes = 0;
@@ -271,23 +333,24 @@ export async function readNames(
       const item = source[i] as RebuildInput;
       bytes += (typeof item === "string" ? item.length : (item?.name?.length ?? 0)) + 1;
     }
-    const b = new NameTableBuilder(shared, bytes, source.length);
-    for (let i = 0; i < source.length; i++) addItem(b, source[i]);
-    onRead?.(b.count);
-    return b.finish();
+    b = new NameTableBuilder(shared, bytes, source.length);
+  } else {
+    b = new NameTableBuilder(shared);
   }
-  const b = new NameTableBuilder(shared);
+  const batch = new ItemBatcher(b);
+  let k = 0;
   if (Symbol.asyncIterator in (source as object)) {
     for await (const item of source as AsyncIterable<RebuildInput>) {
-      addItem(b, item);
-      if ((b.count & 0xffff) === 0) onRead?.(b.count);
+      batch.push(item);
+      if ((++k & 0xffff) === 0) onRead?.(k);
     }
   } else {
     for (const item of source as Iterable<RebuildInput>) {
-      addItem(b, item);
-      if ((b.count & 0xffff) === 0) onRead?.(b.count);
+      batch.push(item);
+      if ((++k & 0xffff) === 0) onRead?.(k);
     }
   }
+  batch.flush();
   onRead?.(b.count);
   return b.finish();
 }

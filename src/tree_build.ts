@@ -90,9 +90,6 @@ const PARENT_ONLY = 2;
 /** Entries whose name bytes are brought into cache at once before being compared. */
 const TOUCH_BLOCK = 256;
 
-/** Radix sort digits: three passes cover a 32-bit hash. */
-const DIGIT_BITS = 11;
-const DIGIT_MASK = (1 << DIGIT_BITS) - 1;
 
 /** A growable Int32Array. */
 function ensureInt32(a: Int32Array, size: number): Int32Array {
@@ -122,6 +119,333 @@ function ensureUint8(a: Uint8Array, size: number): Uint8Array {
 function sameBytes(b: Uint8Array, a: number, c: number, n: number): boolean {
   for (let r = 0; r < n; r++) if (b[a + r] !== b[c + r]) return false;
   return true;
+}
+
+/** Keep the invalid name with the lowest index. */
+function reject(bad: InvalidName[], index: number, reason: number, detail: number): void {
+  if (bad.length === 0) bad.push({ index, reason, detail });
+  else if (index < bad[0].index) bad[0] = { index, reason, detail };
+}
+
+/** The nodes of a unit, growing as levels are added. */
+class NodeArrays {
+  count = 1; // node 0: the unit's top
+  parent: Int32Array;
+  hash: Uint32Array;
+  nameStart: Uint32Array;
+  nameLen: Uint32Array;
+  state: Uint8Array;
+  statusOf: Int32Array | undefined;
+
+  constructor(cap: number, withStatus: boolean) {
+    this.parent = new Int32Array(cap);
+    this.parent[0] = -1;
+    this.hash = new Uint32Array(cap);
+    this.nameStart = new Uint32Array(cap);
+    this.nameLen = new Uint32Array(cap);
+    this.state = new Uint8Array(cap);
+    this.statusOf = withStatus ? new Int32Array(cap).fill(-1) : undefined;
+  }
+
+  /** Make room for `more` nodes. */
+  reserve(more: number): void {
+    const need = this.count + more;
+    if (need <= this.parent.length) return;
+    const cap = Math.max(need, this.parent.length * 2);
+    this.parent = ensureInt32(this.parent, cap);
+    this.hash = ensureUint32(this.hash, cap);
+    this.nameStart = ensureUint32(this.nameStart, cap);
+    this.nameLen = ensureUint32(this.nameLen, cap);
+    this.state = ensureUint8(this.state, cap);
+    if (this.statusOf !== undefined) {
+      const g = new Int32Array(cap).fill(-1);
+      g.set(this.statusOf);
+      this.statusOf = g;
+    }
+  }
+}
+
+/** One level's entries (one per active name), sized for the first level and reused. */
+class LevelEntries {
+  // In input order (entry j).
+  hash: Int32Array;
+  start: Int32Array;
+  len: Int32Array;
+  flags: Uint8Array;
+  next: Int32Array;
+  made: Int32Array;
+  // Grouped by the node above, then by hash (position r): hash, start, length, entry.
+  sh: Int32Array;
+  ss: Int32Array;
+  sl: Int32Array;
+  sj: Int32Array;
+  // Sorting scratch.
+  th: Int32Array;
+  ts: Int32Array;
+  tl: Int32Array;
+  tj: Int32Array;
+  keys: Float64Array;
+
+  constructor(m: number) {
+    const n = Math.max(1, m);
+    this.hash = new Int32Array(n);
+    this.start = new Int32Array(n);
+    this.len = new Int32Array(n);
+    this.flags = new Uint8Array(n);
+    this.next = new Int32Array(n);
+    this.made = new Int32Array(n);
+    this.sh = new Int32Array(n);
+    this.ss = new Int32Array(n);
+    this.sl = new Int32Array(n);
+    this.sj = new Int32Array(n);
+    this.th = new Int32Array(n);
+    this.ts = new Int32Array(n);
+    this.tl = new Int32Array(n);
+    this.tj = new Int32Array(n);
+    this.keys = new Float64Array(Math.min(n, NATIVE_SORT_MAX));
+  }
+}
+
+/** Groups up to this size are sorted by insertion. */
+const INSERTION_MAX = 24;
+/** Groups up to this size are sorted natively as (hash, position) numbers; larger ones by radix. */
+const NATIVE_SORT_MAX = 1 << 16;
+
+/** Hash this level's component of every active name, in input order, checking it. */
+function tokenizeLevel(
+  b: Uint8Array,
+  starts: Uint32Array,
+  sep: number,
+  maxLen: number,
+  lastAllowed: boolean,
+  act: Int32Array,
+  pos: Int32Array,
+  m: number,
+  E: LevelEntries,
+  bad: InvalidName[],
+): void {
+  const T = CRC32_TABLE;
+  const { hash, start, len, flags, next } = E;
+  for (let j = 0; j < m; j++) {
+    const i = act[j];
+    const e = starts[i + 1] - 1;
+    let p = pos[j], h = -1;
+    const c0 = p;
+    while (p < e) {
+      const c = b[p];
+      if (c === sep) break;
+      if (c === 0) reject(bad, i, INVALID_NUL, 0);
+      h = T[(h ^ c) & 0xff] ^ (h >>> 8);
+      p++;
+    }
+    if (p - c0 > maxLen) reject(bad, i, INVALID_COMPONENT, p - c0);
+    hash[j] = h;
+    start[j] = c0;
+    len[j] = p - c0;
+    while (p < e && b[p] === sep) p++;
+    next[j] = p;
+    if (p >= e) {
+      flags[j] = b[e - 1] === sep ? LAST | PARENT_ONLY : LAST;
+    } else if (lastAllowed) {
+      // One level too many: the name is rejected; its deeper levels are not needed.
+      reject(bad, i, INVALID_DEPTH, 0);
+      flags[j] = LAST | PARENT_ONLY;
+    } else {
+      flags[j] = 0;
+    }
+  }
+}
+
+/**
+ * Order the entries by the node above them (a stable counting pass that
+ * carries the hash, start, length and entry along).
+ *
+ * @returns Where each group starts (`span + 1` entries).
+ */
+function groupByParent(up: Int32Array, m: number, base: number, span: number, E: LevelEntries): Int32Array {
+  const { hash, start, len, sh, ss, sl, sj } = E;
+  const groups = new Int32Array(span + 1);
+  if (span === 1) {
+    sh.set(hash.subarray(0, m));
+    ss.set(start.subarray(0, m));
+    sl.set(len.subarray(0, m));
+    for (let j = 0; j < m; j++) sj[j] = j;
+    groups[1] = m;
+    return groups;
+  }
+  for (let j = 0; j < m; j++) groups[up[j] - base + 1]++;
+  for (let g = 1; g <= span; g++) groups[g] += groups[g - 1];
+  const at = groups.slice(0, span);
+  for (let j = 0; j < m; j++) {
+    const r = at[up[j] - base]++;
+    sh[r] = hash[j];
+    ss[r] = start[j];
+    sl[r] = len[j];
+    sj[r] = j;
+  }
+  return groups;
+}
+
+/** Sort each group by hash: insertion for small groups, native for middle ones, radix for big ones. */
+function sortGroups(groups: Int32Array, span: number, E: LevelEntries): void {
+  const { sh, ss, sl, sj, th, ts, tl, tj, keys } = E;
+  for (let g = 0; g < span; g++) {
+    const g0 = groups[g], g1 = groups[g + 1], n = g1 - g0;
+    if (n <= 1) continue;
+    if (n <= INSERTION_MAX) {
+      for (let r = g0 + 1; r < g1; r++) {
+        const h = sh[r], hs = ss[r], hl = sl[r], hj = sj[r];
+        const hu = h >>> 0;
+        let q = r - 1;
+        while (q >= g0 && (sh[q] >>> 0) > hu) {
+          sh[q + 1] = sh[q];
+          ss[q + 1] = ss[q];
+          sl[q + 1] = sl[q];
+          sj[q + 1] = sj[q];
+          q--;
+        }
+        sh[q + 1] = h;
+        ss[q + 1] = hs;
+        sl[q + 1] = hl;
+        sj[q + 1] = hj;
+      }
+      continue;
+    }
+    if (n <= NATIVE_SORT_MAX) {
+      for (let k = 0; k < n; k++) keys[k] = (sh[g0 + k] >>> 0) * NATIVE_SORT_MAX + k;
+      keys.subarray(0, n).sort();
+      for (let k = 0; k < n; k++) {
+        const src = g0 + (keys[k] % NATIVE_SORT_MAX);
+        th[k] = sh[src];
+        ts[k] = ss[src];
+        tl[k] = sl[src];
+        tj[k] = sj[src];
+      }
+      sh.set(th.subarray(0, n), g0);
+      ss.set(ts.subarray(0, n), g0);
+      sl.set(tl.subarray(0, n), g0);
+      sj.set(tj.subarray(0, n), g0);
+      continue;
+    }
+    // Two 16-bit radix passes, there and back.
+    const cnt = new Int32Array(65536);
+    for (let r = g0; r < g1; r++) cnt[sh[r] & 0xffff]++;
+    for (let d = 0, sum = 0; d < 65536; d++) {
+      const c = cnt[d];
+      cnt[d] = sum;
+      sum += c;
+    }
+    for (let r = g0; r < g1; r++) {
+      const k = cnt[sh[r] & 0xffff]++;
+      th[k] = sh[r];
+      ts[k] = ss[r];
+      tl[k] = sl[r];
+      tj[k] = sj[r];
+    }
+    cnt.fill(0);
+    for (let k = 0; k < n; k++) cnt[th[k] >>> 16]++;
+    for (let d = 0, sum = 0; d < 65536; d++) {
+      const c = cnt[d];
+      cnt[d] = sum;
+      sum += c;
+    }
+    for (let k = 0; k < n; k++) {
+      const r = g0 + cnt[th[k] >>> 16]++;
+      sh[r] = th[k];
+      ss[r] = ts[k];
+      sl[r] = tl[k];
+      sj[r] = tj[k];
+    }
+  }
+}
+
+/** Runs of equal (node above, hash) become one node per distinct name, in byte order (shorter first). */
+function makeNodes(
+  b: Uint8Array,
+  groups: Int32Array,
+  base: number,
+  span: number,
+  E: LevelEntries,
+  nodes: NodeArrays,
+  act: Int32Array,
+  extras: Uint8Array | undefined,
+): void {
+  const { sh, ss, sl, sj, flags, made } = E;
+  nodes.reserve(groups[span]);
+  const { parent, hash, nameStart, nameLen, state, statusOf } = nodes;
+  let count = nodes.count;
+  let touched = 0, ahead = 0;
+  for (let g = 0; g < span; g++) {
+    const pu = base + g, end = groups[g + 1];
+    for (let r0 = groups[g]; r0 < end;) {
+      const h0 = sh[r0];
+      let r1 = r0 + 1;
+      while (r1 < end && sh[r1] === h0) r1++;
+      let same = true;
+      if (r1 - r0 > 1) {
+        if (r1 > ahead) {
+          // Bring the bytes of the repeated names into cache, many loads at once, before comparing them.
+          const to = Math.max(r1, Math.min(groups[span], r0 + TOUCH_BLOCK));
+          for (let r = Math.max(ahead, r0); r < to; r++) touched += b[ss[r]];
+          ahead = to;
+        }
+        // Usually one name, repeated; else order the run by bytes.
+        const s0 = ss[r0], l0 = sl[r0];
+        for (let r = r0 + 1; r < r1; r++) {
+          if (sl[r] !== l0 || !sameBytes(b, ss[r], s0, l0)) {
+            same = false;
+            break;
+          }
+        }
+        if (!same) sortRunByBytes(b, r0, r1, E);
+      }
+      let id = -1;
+      for (let r = r0; r < r1; r++) {
+        const s = ss[r], l = sl[r];
+        if (id < 0 || (!same && !(l === nameLen[id] && sameBytes(b, s, nameStart[id], l)))) {
+          id = count++;
+          parent[id] = pu;
+          hash[id] = h0;
+          nameStart[id] = s;
+          nameLen[id] = l;
+        }
+        const j = sj[r];
+        made[j] = id;
+        if ((flags[j] & (LAST | PARENT_ONLY)) === LAST) {
+          state[id] |= LEAF;
+          if (extras !== undefined) {
+            const i = act[j], x = extras[i];
+            if ((x & EXTRA_NOSELECT) !== 0) state[id] |= NOSELECT;
+            if ((x & EXTRA_STATUS) !== 0 && i > statusOf![id]) statusOf![id] = i;
+          }
+        }
+      }
+      r0 = r1;
+    }
+  }
+  nodes.count = count;
+  TOUCH_SINK[0] += touched;
+}
+
+/** Bytes read only to bring them into cache land here, so that the reads are kept. */
+const TOUCH_SINK = new Int32Array(1);
+
+/** Order a run of equal hashes by the names' bytes (insertion; such runs are rare and short). */
+function sortRunByBytes(b: Uint8Array, r0: number, r1: number, E: LevelEntries): void {
+  const { ss, sl, sj } = E;
+  for (let r = r0 + 1; r < r1; r++) {
+    const s = ss[r], l = sl[r], j = sj[r];
+    let q = r - 1;
+    while (q >= r0 && compareBytes(b, ss[q], ss[q] + sl[q], b, s, s + l) > 0) {
+      ss[q + 1] = ss[q];
+      sl[q + 1] = sl[q];
+      sj[q + 1] = sj[q];
+      q--;
+    }
+    ss[q + 1] = s;
+    sl[q + 1] = l;
+    sj[q + 1] = j;
+  }
 }
 
 /**
@@ -155,8 +479,6 @@ export class TreeUnit {
   #rank: Int32Array = new Int32Array(0);
   #dirOff: Int32Array = new Int32Array(0);
   #measure: UnitMeasure | undefined;
-  /** Bytes read only to bring them into cache (kept so that the reads are not optimized away). */
-  #touched = 0;
 
   /**
    * @param names The names (shared or not).
@@ -191,17 +513,12 @@ export class TreeUnit {
   #buildLevels(ids: Int32Array | null, count: number, skip: number): InvalidName | undefined {
     const { bytes: b, starts, extras, status } = this.#names;
     const sep = this.#sep;
-    const maxLen = this.#limits.maxComponentLength;
     const levelsLeft = this.#limits.maxDepth - skip;
-    const T = CRC32_TABLE;
-    let bad: InvalidName | undefined;
-    const reject = (index: number, reason: number, detail: number) => {
-      if (bad === undefined || index < bad.index) bad = { index, reason, detail };
-    };
+    const bad: InvalidName[] = [];
     // The names still active, in input order: index, next component, node of the level above.
-    let act = new Int32Array(count);
-    let pos = new Int32Array(count);
-    let up = new Int32Array(count);
+    const act = new Int32Array(count);
+    const pos = new Int32Array(count);
+    const up = new Int32Array(count);
     let m = 0;
     for (let k = 0; k < count; k++) {
       const i = ids === null ? k : ids[k];
@@ -213,183 +530,27 @@ export class TreeUnit {
       }
       while (p < e && b[p] === sep) p++;
       if (p >= e) {
-        if (skip === 0) reject(i, INVALID_EMPTY, 0);
+        if (skip === 0) reject(bad, i, INVALID_EMPTY, 0);
         continue;
       }
       act[m] = i;
       pos[m] = p;
       m++;
     }
-    // One entry per active name and level.
-    let kh: Int32Array = new Int32Array(m), ks: Int32Array = new Int32Array(m), kl: Int32Array = new Int32Array(m);
-    let kf: Uint8Array = new Uint8Array(m), next: Int32Array = new Int32Array(m), made: Int32Array = new Int32Array(m);
-    let keyA: Int32Array = new Int32Array(m), keyB: Int32Array = new Int32Array(m);
-    let idxA: Int32Array = new Int32Array(m), idxB: Int32Array = new Int32Array(m);
-    const sh = new Int32Array(m), su = new Int32Array(m), ss = new Int32Array(m), sl = new Int32Array(m);
-    const cnt = new Int32Array(1 << DIGIT_BITS);
-    // The nodes.
-    let cap = m + (m >>> 2) + 16;
-    let parent: Int32Array = new Int32Array(cap);
-    let hash: Uint32Array = new Uint32Array(cap);
-    let nameStart: Uint32Array = new Uint32Array(cap);
-    let nameLen: Uint32Array = new Uint32Array(cap);
-    let state: Uint8Array = new Uint8Array(cap);
-    let statusOf: Int32Array | undefined = status !== undefined ? new Int32Array(cap).fill(-1) : undefined;
-    let nodes = 1;
-    parent[0] = -1;
-    let levelFirst = 0, levelEnd = 1; // nodes of the level above
+    const E = new LevelEntries(m);
+    const nodes = new NodeArrays(m + (m >>> 2) + 16, status !== undefined);
+    let levelFirst = 0, levelEnd = 1; // the nodes of the level above
     for (let level = 0; m > 0; level++) {
-      // 1. Hash this level's component of every active name, in input order.
-      for (let j = 0; j < m; j++) {
-        const i = act[j];
-        const e = starts[i + 1] - 1;
-        let p = pos[j], h = -1;
-        const c0 = p;
-        while (p < e) {
-          const c = b[p];
-          if (c === sep) break;
-          if (c === 0) reject(i, INVALID_NUL, 0);
-          h = T[(h ^ c) & 0xff] ^ (h >>> 8);
-          p++;
-        }
-        if (p - c0 > maxLen) reject(i, INVALID_COMPONENT, p - c0);
-        kh[j] = h;
-        ks[j] = c0;
-        kl[j] = p - c0;
-        while (p < e && b[p] === sep) p++;
-        next[j] = p;
-        if (p >= e) kf[j] = b[e - 1] === sep ? LAST | PARENT_ONLY : LAST;
-        else {
-          kf[j] = 0;
-          if (level + 1 >= levelsLeft) {
-            // One level too many: the name is rejected, its deeper levels are not needed.
-            reject(i, INVALID_DEPTH, 0);
-            kf[j] = LAST | PARENT_ONLY;
-          }
-        }
-      }
-      // 2. Order the entries by (node above, hash): LSD radix on the hash, then a stable pass on the node above.
-      for (let j = 0; j < m; j++) {
-        keyA[j] = kh[j];
-        idxA[j] = j;
-      }
-      for (let shift = 0; shift < 32; shift += DIGIT_BITS) {
-        cnt.fill(0);
-        for (let k = 0; k < m; k++) cnt[(keyA[k] >>> shift) & DIGIT_MASK]++;
-        for (let d = 0, sum = 0; d <= DIGIT_MASK; d++) {
-          const c = cnt[d];
-          cnt[d] = sum;
-          sum += c;
-        }
-        for (let k = 0; k < m; k++) {
-          const key = keyA[k];
-          const at = cnt[(key >>> shift) & DIGIT_MASK]++;
-          keyB[at] = key;
-          idxB[at] = idxA[k];
-        }
-        const tk = keyA, ti = idxA;
-        keyA = keyB, idxA = idxB, keyB = tk, idxB = ti;
-      }
-      let order = idxA;
-      if (levelEnd - levelFirst > 1) {
-        const span = levelEnd - levelFirst;
-        const pc = new Int32Array(span + 1);
-        for (let k = 0; k < m; k++) pc[up[idxA[k]] - levelFirst + 1]++;
-        for (let d = 1; d <= span; d++) pc[d] += pc[d - 1];
-        for (let k = 0; k < m; k++) {
-          const j = idxA[k];
-          idxB[pc[up[j] - levelFirst]++] = j;
-        }
-        order = idxB;
-      }
-      // 3. Runs of equal (node above, hash): one node per distinct name, in byte order.
-      const first = nodes;
-      if (nodes + m > cap) {
-        cap = Math.max(cap * 2, nodes + m);
-        parent = ensureInt32(parent, cap);
-        hash = ensureUint32(hash, cap);
-        nameStart = ensureUint32(nameStart, cap);
-        nameLen = ensureUint32(nameLen, cap);
-        state = ensureUint8(state, cap);
-        if (statusOf !== undefined) {
-          const g = new Int32Array(cap).fill(-1);
-          g.set(statusOf);
-          statusOf = g;
-        }
-      }
-      // The entries in that order, gathered (independent loads).
-      for (let r = 0; r < m; r++) {
-        const j = order[r];
-        sh[r] = kh[j];
-        su[r] = up[j];
-        ss[r] = ks[j];
-        sl[r] = kl[j];
-      }
-      let touched = 0, ahead = 0;
-      for (let r0 = 0; r0 < m;) {
-        if (r0 + TOUCH_BLOCK / 4 > ahead) {
-          // Bring the bytes of the next repeated keys into cache, many loads at once, before comparing them.
-          const to = Math.min(m, r0 + TOUCH_BLOCK);
-          for (let r = Math.max(ahead, 1); r < to; r++) {
-            if (sh[r] === sh[r - 1] && su[r] === su[r - 1]) touched += b[ss[r]];
-          }
-          ahead = to;
-        }
-        const pu = su[r0], h0 = sh[r0];
-        let r1 = r0 + 1;
-        while (r1 < m && sh[r1] === h0 && su[r1] === pu) r1++;
-        // Usually one name, repeated; else order the run by bytes (shorter first).
-        const s0 = ss[r0], l0 = sl[r0];
-        let same = true;
-        for (let r = r0 + 1; r < r1; r++) {
-          if (sl[r] !== l0 || !sameBytes(b, ss[r], s0, l0)) {
-            same = false;
-            break;
-          }
-        }
-        if (!same) {
-          for (let r = r0 + 1; r < r1; r++) {
-            const j = order[r], sr = ss[r], lr = sl[r];
-            let q = r - 1;
-            while (q >= r0 && compareBytes(b, ss[q], ss[q] + sl[q], b, sr, sr + lr) > 0) {
-              order[q + 1] = order[q];
-              ss[q + 1] = ss[q];
-              sl[q + 1] = sl[q];
-              q--;
-            }
-            order[q + 1] = j;
-            ss[q + 1] = sr;
-            sl[q + 1] = lr;
-          }
-        }
-        let id = -1;
-        for (let r = r0; r < r1; r++) {
-          if (id < 0 || (!same && !(sl[r] === nameLen[id] && sameBytes(b, ss[r], nameStart[id], sl[r])))) {
-            id = nodes++;
-            parent[id] = pu;
-            hash[id] = h0;
-            nameStart[id] = ss[r];
-            nameLen[id] = sl[r];
-          }
-          const j = order[r];
-          made[j] = id;
-          const f = kf[j];
-          if ((f & (LAST | PARENT_ONLY)) === LAST) {
-            state[id] |= LEAF;
-            if (extras !== undefined) {
-              const i = act[j], x = extras[i];
-              if ((x & EXTRA_NOSELECT) !== 0) state[id] |= NOSELECT;
-              if ((x & EXTRA_STATUS) !== 0 && i > statusOf![id]) statusOf![id] = i;
-            }
-          }
-        }
-        r0 = r1;
-      }
-      this.#touched += touched;
-      // 4. Names with more components go on to the next level, in input order.
+      tokenizeLevel(b, starts, sep, this.#limits.maxComponentLength, level + 1 >= levelsLeft, act, pos, m, E, bad);
+      const groups = groupByParent(up, m, levelFirst, levelEnd - levelFirst, E);
+      sortGroups(groups, levelEnd - levelFirst, E);
+      const first = nodes.count;
+      makeNodes(b, groups, levelFirst, levelEnd - levelFirst, E, nodes, act, extras);
+      // Names with more components go on to the next level, in input order.
+      const { flags, next, made } = E;
       let m2 = 0;
       for (let j = 0; j < m; j++) {
-        if ((kf[j] & LAST) !== 0) continue;
+        if ((flags[j] & LAST) !== 0) continue;
         act[m2] = act[j];
         pos[m2] = next[j];
         up[m2] = made[j];
@@ -397,21 +558,23 @@ export class TreeUnit {
       }
       m = m2;
       levelFirst = first;
-      levelEnd = nodes;
+      levelEnd = nodes.count;
     }
-    if (bad !== undefined) return bad;
-    this.#nodes = nodes;
-    this.#hash = hash;
-    this.#nameStart = nameStart;
-    this.#nameLen = nameLen;
-    this.#state = state;
-    this.#statusOf = statusOf;
-    this.#parent = parent;
+    if (bad.length > 0) return bad[0];
+    const n = nodes.count;
+    this.#nodes = n;
+    this.#hash = nodes.hash;
+    this.#nameStart = nodes.nameStart;
+    this.#nameLen = nodes.nameLen;
+    this.#state = nodes.state;
+    this.#statusOf = nodes.statusOf;
+    this.#parent = nodes.parent;
     // Children are contiguous and numbered in parent order: node p's are start[p] .. start[p + 1] - 1.
-    const start = new Int32Array(nodes + 1);
-    for (let id = 1; id < nodes; id++) start[parent[id] + 1]++;
-    for (let p = 1; p <= nodes; p++) start[p] += start[p - 1];
-    for (let p = 0; p <= nodes; p++) start[p] += 1;
+    const parent = nodes.parent;
+    const start = new Int32Array(n + 1);
+    for (let id = 1; id < n; id++) start[parent[id] + 1]++;
+    for (let p = 1; p <= n; p++) start[p] += start[p - 1];
+    for (let p = 0; p <= n; p++) start[p] += 1;
     this.#childStart = start;
     return undefined;
   }

@@ -1,0 +1,206 @@
+/**
+ * Rebuild benchmark: generated trees (flat, wide two-level, realistic
+ * skewed) of several sizes, rebuilt in one thread and with 1, 2 and 4
+ * workers, on the runtime running this file. For each run: the time to a
+ * committed index (names read, built, both files written, flushed and
+ * renamed), where that time went, the speedup, the output size, and the
+ * peak resident memory above the idle process.
+ *
+ * ```
+ * npx deno run -A bench/rebuild.ts --sizes 10000,100000
+ * npx bun bench/rebuild.ts
+ * node --import tsx bench/rebuild.ts --shapes realistic --sizes 1000000 --workers 0,1,2
+ * ```
+ *
+ * Options: `--sizes N,N,...` (default 10000,100000,1000000), `--shapes`
+ * (default flat,wide,realistic), `--workers` (default 0,1,2,4; 0 is the
+ * single-thread rebuild), `--reps N` (default: 5, 3 or 1 by size; the
+ * fastest run counts), `--shuffle` (names in random order instead of the
+ * generator's parents-first order), `--json FILE` (also write the rows),
+ * `--dir DIR` (where the index files go; default a temporary directory).
+ *
+ * @module
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { rebuild } from "../src/rebuild.ts";
+import { generateTree, shuffle, type TreeShape } from "./trees.ts";
+
+/** One measured configuration. */
+interface Row {
+  runtime: string;
+  shape: TreeShape;
+  size: number;
+  workers: number;
+  /** Fastest run, ms, to a committed index. */
+  ms: number;
+  /** Of which: reading (encoding) the names, building the images, writing the files. */
+  readMs: number;
+  buildMs: number;
+  writeMs: number;
+  /** Mailboxes in the index. */
+  count: number;
+  /** List file bytes in use, and attribute file bytes. */
+  listBytes: number;
+  attrBytes: number;
+  /** Highest resident memory seen above the idle process, in bytes. */
+  peakBytes: number;
+}
+
+function runtimeName(): string {
+  const g = globalThis as { Deno?: { version: { deno: string } }; Bun?: { version: string } };
+  if (g.Deno !== undefined) return `Deno ${g.Deno.version.deno}`;
+  if (g.Bun !== undefined) return `Bun ${g.Bun.version}`;
+  return `Node ${process.versions.node}`;
+}
+
+function parseArgs(argv: string[]) {
+  const opts = {
+    sizes: [10_000, 100_000, 1_000_000],
+    shapes: ["flat", "wide", "realistic"] as TreeShape[],
+    workers: [0, 1, 2, 4],
+    reps: 0,
+    shuffle: false,
+    json: undefined as string | undefined,
+    dir: undefined as string | undefined,
+  };
+  const list = (v: string | undefined) => (v ?? "").split(",").filter((x) => x !== "");
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--sizes") opts.sizes = list(argv[++i]).map(Number);
+    else if (a === "--shapes") opts.shapes = list(argv[++i]) as TreeShape[];
+    else if (a === "--workers") opts.workers = list(argv[++i]).map(Number);
+    else if (a === "--reps") opts.reps = Number(argv[++i]);
+    else if (a === "--shuffle") opts.shuffle = true;
+    else if (a === "--json") opts.json = argv[++i];
+    else if (a === "--dir") opts.dir = argv[++i];
+    else throw new Error(`Unknown option ${JSON.stringify(a)}; see the head of bench/rebuild.ts`);
+  }
+  for (const s of opts.shapes) {
+    if (!["flat", "wide", "realistic"].includes(s)) throw new Error(`Unknown shape ${JSON.stringify(s)}`);
+  }
+  if (opts.sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("--sizes takes whole numbers ≥ 1");
+  return opts;
+}
+
+/** Collect garbage when the runtime lets us, so that runs start from the same place. */
+function collect(): void {
+  const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
+  if (g.Bun !== undefined) g.Bun.gc(true);
+  else g.gc?.();
+}
+
+function rss(): number {
+  return process.memoryUsage().rss;
+}
+
+/** Run one rebuild, sampling resident memory; returns the row's measures. */
+async function measure(path: string, names: string[], workers: number) {
+  collect();
+  await new Promise((r) => setTimeout(r, 20));
+  const idle = rss();
+  let peak = idle;
+  const sample = () => {
+    const now = rss();
+    if (now > peak) peak = now;
+  };
+  const timer = setInterval(sample, 2);
+  const marks: Record<string, number> = {};
+  const t0 = performance.now();
+  try {
+    const r = await rebuild(path, names, {
+      workers,
+      uidValidity: 1_700_000_000,
+      onWarning: () => {},
+      onProgress: (_done, phase) => {
+        sample();
+        marks[phase] ??= performance.now() - t0;
+      },
+    });
+    sample();
+    const attrBytes = 48 + 32 * r.count;
+    return {
+      ms: r.ms,
+      readMs: marks.build ?? 0,
+      buildMs: (marks.write ?? 0) - (marks.build ?? 0),
+      writeMs: r.ms - (marks.write ?? 0),
+      count: r.count,
+      listBytes: r.usedSpace,
+      attrBytes,
+      peakBytes: peak - idle,
+    };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const mb = (b: number) => (b / 1048576).toFixed(1);
+
+function table(rows: Row[]): string {
+  const head = ["workers", "ms", "read", "build", "write", "vs 1 worker", "vs 1 thread", "mailboxes", "list MB", "attr MB", "peak MB", "peak/output"];
+  const body = rows.map((r) => {
+    const one = rows.find((x) => x.workers === 1);
+    const zero = rows.find((x) => x.workers === 0);
+    const output = r.listBytes + r.attrBytes;
+    return [
+      r.workers === 0 ? "0 (thread)" : String(r.workers),
+      r.ms.toFixed(0),
+      r.readMs.toFixed(0),
+      r.buildMs.toFixed(0),
+      r.writeMs.toFixed(0),
+      one !== undefined && r.workers > 0 ? `${(one.ms / r.ms).toFixed(2)}×` : "",
+      zero !== undefined ? `${(zero.ms / r.ms).toFixed(2)}×` : "",
+      String(r.count),
+      mb(r.listBytes),
+      mb(r.attrBytes),
+      mb(r.peakBytes),
+      (r.peakBytes / output).toFixed(2),
+    ];
+  });
+  const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
+  const line = (cells: string[]) => "| " + cells.map((x, c) => x.padStart(widths[c])).join(" | ") + " |";
+  return [line(head), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...body.map(line)].join("\n");
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const runtime = runtimeName();
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "mli-bench-rebuild-"));
+  const all: Row[] = [];
+  console.log(`# Rebuild benchmark on ${runtime}`);
+  console.log(`Time to a committed index (read = encoding the names, build, write = both files written, flushed, renamed);`);
+  console.log(`the fastest of the runs; peak = highest resident memory above the idle process.\n`);
+  try {
+    for (const shape of opts.shapes) {
+      for (const size of opts.sizes) {
+        const names = generateTree(shape, size, 7);
+        if (opts.shuffle) shuffle(names, 11);
+        const reps = opts.reps > 0 ? opts.reps : size <= 10_000 ? 5 : size <= 100_000 ? 3 : 1;
+        const rows: Row[] = [];
+        for (const workers of opts.workers) {
+          let best: Row | undefined;
+          for (let k = 0; k < reps; k++) {
+            const path = join(dir, `${shape}-${size}-${workers}.mlist`);
+            const m = await measure(path, names, workers);
+            const row: Row = { runtime, shape, size, workers, ...m };
+            if (best === undefined || row.ms < best.ms) best = { ...row, peakBytes: Math.max(row.peakBytes, best?.peakBytes ?? 0) };
+            else best.peakBytes = Math.max(best.peakBytes, row.peakBytes);
+            for (const f of ["", ".attr", ".journal"]) rmSync(path + f, { force: true });
+          }
+          rows.push(best!);
+        }
+        console.log(`## ${shape}, ${size.toLocaleString("en-US")} names${opts.shuffle ? " (shuffled)" : ""}, ${reps} run${reps > 1 ? "s" : ""} each\n`);
+        console.log(table(rows));
+        console.log();
+        all.push(...rows);
+      }
+    }
+  } finally {
+    if (opts.dir === undefined) rmSync(dir, { recursive: true, force: true });
+  }
+  if (opts.json !== undefined) writeFileSync(opts.json, JSON.stringify(all, null, 2));
+}
+
+await main();
