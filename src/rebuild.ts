@@ -11,7 +11,7 @@
  * @module
  */
 import { decodeAttrHeader, encodeAttrHeader } from "./attr_codec.ts";
-import { GROWTH_BLOCK, HEADER_SIZE, MAX_FILE_SIZE } from "./constants.ts";
+import { GROWTH_BLOCK, HEADER_SIZE } from "./constants.ts";
 import { decodeHeader } from "./header.ts";
 import { grownSize } from "./growth.ts";
 import { indexPaths, replaceIndexFiles } from "./index_files.ts";
@@ -46,8 +46,12 @@ export { parallelRebuildImages } from "./rebuild_parallel.ts";
 export interface RebuildOptions {
   /** Hierarchy separator, one byte (default "/"). */
   separator?: string;
-  /** Worker threads; 0 (the default) builds in the caller's thread without any worker. */
-  workers?: number;
+  /**
+   * Worker threads: a number to start for this rebuild (0, the default,
+   * builds in the caller's thread without any worker), or workers from
+   * {@linkcode startRebuildWorkers} to use and keep.
+   */
+  workers?: number | RebuildWorkers;
   /** uid_validity of the new index (default: seconds since the epoch). */
   uidValidity?: number;
   /** Called with the number of names read so far and the phase that starts. */
@@ -167,7 +171,11 @@ export async function rebuild(
   const io = options.io ?? nodeFileIO;
   const sep = separatorByte(options.separator ?? "/");
   const workers = options.workers ?? 0;
-  if (!Number.isInteger(workers) || workers < 0) {
+  const given = typeof workers === "object" ? workers : undefined;
+  if (given !== undefined && !(given instanceof RebuildThreads)) {
+    throw new TypeError("Invalid workers: give a number or what startRebuildWorkers returned");
+  }
+  if (given === undefined && (!Number.isInteger(workers) || (workers as number) < 0)) {
     throw new RangeError(`Invalid number of workers ${workers}: give a whole number ≥ 0`);
   }
   const uidValidity = options.uidValidity ?? Math.floor(Date.now() / 1000);
@@ -178,8 +186,8 @@ export async function rebuild(
   const durable = options.durable ?? true;
   const onWarning = options.onWarning ?? ((m: string) => console.warn(m));
   const progress = options.onProgress;
-  // The workers start while the names are read.
-  const pool = workers > 0 ? await RebuildThreads.start(workers) : undefined;
+  // Workers of our own start while the names are read.
+  const pool = given ?? ((workers as number) > 0 ? await RebuildThreads.start(workers as number) : undefined);
   let closing: Promise<void> | undefined;
   try {
     const table = await readNames(names, pool !== undefined, (n) => progress?.(n, "read"), onWarning);
@@ -189,7 +197,7 @@ export async function rebuild(
       if (phase === "build") progress?.(table.count, "build");
     };
     const images = pool !== undefined ? await rebuildImages(table, params, pool) : rebuildImagesHere(table, params);
-    closing = pool?.close();
+    if (given === undefined) closing = pool?.close();
     progress?.(table.count, "write");
     const usedSpace = images.list.length;
     const cap = Math.max(usedSpace, Math.floor(limits.maxFileSize / GROWTH_BLOCK) * GROWTH_BLOCK);
@@ -206,8 +214,50 @@ export async function rebuild(
       lock.release();
     }
   } finally {
-    await (closing ?? pool?.close());
+    // Our own workers always stop; given ones only when one of them died.
+    if (given === undefined || given.failure !== undefined) await (closing ?? pool?.close());
   }
+}
+
+/**
+ * Worker threads for several rebuilds, from {@linkcode startRebuildWorkers}.
+ *
+ * @example
+ * ```ts ignore
+ * const workers: RebuildWorkers = await startRebuildWorkers(2);
+ * await workers.close();
+ * ```
+ */
+export interface RebuildWorkers {
+  /** Number of workers. */
+  readonly size: number;
+  /** Terminate them. */
+  close(): Promise<void>;
+}
+
+/**
+ * Start worker threads to use for many rebuilds (`{ workers }` of
+ * {@linkcode rebuild}), so that a bulk rebuild of many indexes starts them
+ * once. When one of them dies, the rebuild that used them closes them all;
+ * close them when done.
+ *
+ * @param size How many workers (a whole number ≥ 1).
+ * @returns The workers.
+ * @throws RangeError for a bad size.
+ *
+ * @example Rebuild many users' indexes with the same two workers
+ * ```ts ignore
+ * import { rebuild, startRebuildWorkers } from "./rebuild.ts";
+ * const workers = await startRebuildWorkers(2);
+ * try {
+ *   for (const user of users) await rebuild(`/var/mail/${user}/mailboxes.mlist`, await scan(user), { workers });
+ * } finally {
+ *   await workers.close();
+ * }
+ * ```
+ */
+export function startRebuildWorkers(size: number): Promise<RebuildWorkers> {
+  return RebuildThreads.start(size);
 }
 
 /**

@@ -154,6 +154,11 @@ export class RebuildThreads implements RebuildExecutor {
         .run(task, request));
   }
 
+  /** The first failure of a worker (one died or could not start), if any. */
+  get failure(): Error | undefined {
+    return this.#pool.failure;
+  }
+
   /**
    * Terminate the workers.
    *

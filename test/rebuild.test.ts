@@ -15,7 +15,7 @@ import { MailboxFlags } from "../src/constants.ts";
 import { grownSize } from "../src/growth.ts";
 import { IndexLimitError, InvalidNameError } from "../src/errors.ts";
 import { MailboxListIndex } from "../src/index.ts";
-import { rebuild, type RebuildInput, type RebuildOptions, type RebuildResult } from "../src/rebuild.ts";
+import { rebuild, type RebuildInput, type RebuildOptions, type RebuildResult, startRebuildWorkers } from "../src/rebuild.ts";
 import { readNames } from "../src/rebuild_names.ts";
 import { LocalRebuildExecutor, limitsOf, paramsOf, rebuildImages, rebuildImagesHere } from "../src/rebuild_parallel.ts";
 import { PLAN_SAMPLE, planSplit, routeNames } from "../src/rebuild_plan.ts";
@@ -106,7 +106,7 @@ async function rebuildEach(
   for (const workers of counts) {
     const path = freshPath(`${label}-w${workers}`);
     const names = shuffle([...input], 7919 * (workers + 1));
-    const result = await rebuild(path, names, { uidValidity: 4242, durable: false, ...quiet, ...options, workers });
+    const result = await rebuild(path, names, { uidValidity: 4242, durable: false, ...quiet, workers, ...options });
     const list = new Uint8Array(readFileSync(path)), attr = new Uint8Array(readFileSync(`${path}.attr`));
     out.push({ workers, path, result, list, attr });
   }
@@ -540,7 +540,7 @@ describe("rebuild: worker failures leave the previous index alone", () => {
     ["throw", "write", 1],
   ] as const;
   for (const [how, phase, worker] of cases) {
-    it(`worker ${worker} that ${how}s during ${phase}: the rebuild rejects with the cause`, SLOW, async () => {
+    it(`worker ${worker} that ${how === "crash" ? "crashe" : how}s during ${phase}: the rebuild rejects with the cause`, SLOW, async () => {
       const path = freshPath(`fault-${how}-${phase}`);
       await rebuild(path, oldNames, { ...quiet, uidValidity: 100 });
       const dir = dirname(path);
@@ -571,6 +571,29 @@ describe("rebuild: worker failures leave the previous index alone", () => {
       assert.deepEqual(readdirSync(dir).sort(), ["index.mlist", "index.mlist.attr", "index.mlist.journal"]);
     });
   }
+
+  it("workers kept for several rebuilds give the same bytes; one that dies closes them", SLOW, async () => {
+    const workers = await startRebuildWorkers(2);
+    try {
+      const names = generateTree("realistic", 6_000, 23);
+      const [own] = await rebuildEach("kept-own", names, {}, [2]);
+      for (let k = 0; k < 2; k++) {
+        const [kept] = await rebuildEach(`kept-${k}`, names, { workers }, [0]);
+        assertSameBytes(kept.list, own.list, `list, rebuild #${k + 1} on kept workers`);
+        assertSameBytes(kept.attr, own.attr, `attr, rebuild #${k + 1} on kept workers`);
+      }
+      // A bad name is not the workers' fault: they stay usable.
+      await assert.rejects(rebuild(freshPath("kept-bad"), [...names, "a/\0"], { ...quiet, workers }), InvalidNameError);
+      await rebuild(freshPath("kept-after-bad"), names, { ...quiet, workers });
+      const fault = { worker: 1, phase: "build", how: "exit" } as const;
+      await assert.rejects(rebuild(freshPath("kept-dies"), names, { ...quiet, workers, __faultInjection: fault }), {
+        name: "WorkerExitError",
+      });
+      await assert.rejects(rebuild(freshPath("kept-closed"), names, { ...quiet, workers }), { name: "WorkerExitError" });
+    } finally {
+      await workers.close();
+    }
+  });
 
   it("the same failure in one thread (no workers) rejects too", async () => {
     const names = await readNames(newNames, false);
