@@ -82,13 +82,14 @@ const LEAF = 1;
 /** A name reported the node as not selectable. */
 const NOSELECT = 2;
 
+/** Multipliers mixing (node above, hash) into a table slot. */
+const MIX_PARENT = 0x9e3779b1 | 0;
+const MIX_OUT = 0x85ebca6b | 0;
+
 /** Entry flag: this component is the last of its name. */
 const LAST = 1;
 /** Entry flag: the name ends with a separator (declares a parent only). */
 const PARENT_ONLY = 2;
-
-/** Entries whose name bytes are brought into cache at once before being compared. */
-const TOUCH_BLOCK = 256;
 
 
 /** A growable Int32Array. */
@@ -165,12 +166,9 @@ class NodeArrays {
   }
 }
 
-/** One level's entries (one per active name), sized for the first level and reused. */
+/** One level's entries (one per active name) and distinct pairs, sized for the first level and reused. */
 class LevelEntries {
   // In input order (entry j).
-  hash: Int32Array;
-  start: Int32Array;
-  len: Int32Array;
   flags: Uint8Array;
   next: Int32Array;
   made: Int32Array;
@@ -179,6 +177,15 @@ class LevelEntries {
   ss: Int32Array;
   sl: Int32Array;
   sj: Int32Array;
+  // The distinct (node above, name) pairs of the level (pair d): node above, hash, place in the arena, length.
+  dp: Int32Array;
+  dh: Int32Array;
+  da: Int32Array;
+  dl: Int32Array;
+  /** Node of each distinct pair. */
+  nodeOf: Int32Array;
+  /** Open addressing over the distinct pairs: d + 1, or 0 for an empty slot. */
+  table: Int32Array = new Int32Array(1024);
   // Sorting scratch.
   th: Int32Array;
   ts: Int32Array;
@@ -188,9 +195,6 @@ class LevelEntries {
 
   constructor(m: number) {
     const n = Math.max(1, m);
-    this.hash = new Int32Array(n);
-    this.start = new Int32Array(n);
-    this.len = new Int32Array(n);
     this.flags = new Uint8Array(n);
     this.next = new Int32Array(n);
     this.made = new Int32Array(n);
@@ -198,6 +202,11 @@ class LevelEntries {
     this.ss = new Int32Array(n);
     this.sl = new Int32Array(n);
     this.sj = new Int32Array(n);
+    this.dp = new Int32Array(n);
+    this.dh = new Int32Array(n);
+    this.da = new Int32Array(n);
+    this.dl = new Int32Array(n);
+    this.nodeOf = new Int32Array(n);
     this.th = new Int32Array(n);
     this.ts = new Int32Array(n);
     this.tl = new Int32Array(n);
@@ -211,8 +220,39 @@ const INSERTION_MAX = 24;
 /** Groups up to this size are sorted natively as (hash, position) numbers; larger ones by radix. */
 const NATIVE_SORT_MAX = 1 << 16;
 
-/** Hash this level's component of every active name, in input order, checking it. */
-function tokenizeLevel(
+/**
+ * The bytes of every distinct name of a unit, each copied once when its
+ * node is made: names are compared and written from here rather than from
+ * scattered places in the input.
+ */
+class NameArena {
+  bytes: Uint8Array;
+  used = 0;
+
+  constructor(size: number) {
+    this.bytes = new Uint8Array(Math.max(256, size));
+  }
+
+  /** Copy `len` bytes of `src` from `at`; returns where they are. */
+  add(src: Uint8Array, at: number, len: number): number {
+    const pos = this.used;
+    if (pos + len > this.bytes.length) this.bytes = ensureUint8(this.bytes, pos + len + (this.bytes.length >>> 1));
+    const dst = this.bytes;
+    for (let r = 0; r < len; r++) dst[pos + r] = src[at + r];
+    this.used = pos + len;
+    return pos;
+  }
+}
+
+/**
+ * One level, in input order: hash (CRC-32) and check each active name's
+ * component, and find its distinct (node above, name) pair with a small
+ * hash table, compared against the pair's copy in the arena while the
+ * name's bytes are still in cache. `made[j]` becomes the entry's pair.
+ *
+ * @returns The number of distinct pairs.
+ */
+function scanLevel(
   b: Uint8Array,
   starts: Uint32Array,
   sep: number,
@@ -220,31 +260,37 @@ function tokenizeLevel(
   lastAllowed: boolean,
   act: Int32Array,
   pos: Int32Array,
+  up: Int32Array,
   m: number,
   E: LevelEntries,
+  arena: NameArena,
   bad: InvalidName[],
-): void {
+): number {
   const T = CRC32_TABLE;
-  const { hash, start, len, flags, next } = E;
+  const { flags, next, made, dp, dh, da, dl } = E;
+  let table = E.table;
+  table.fill(0);
+  let bits = 31 - Math.clz32(table.length);
+  let mask = table.length - 1;
+  let d = 0;
+  let ph = 0, pp = -1, ps = 0, pl = -1, pd = -1;
   for (let j = 0; j < m; j++) {
     const i = act[j];
     const e = starts[i + 1] - 1;
-    let p = pos[j], h = -1;
-    const c0 = p;
-    while (p < e) {
-      const c = b[p];
+    let q = pos[j], h = -1;
+    const s = q;
+    while (q < e) {
+      const c = b[q];
       if (c === sep) break;
       if (c === 0) reject(bad, i, INVALID_NUL, 0);
       h = T[(h ^ c) & 0xff] ^ (h >>> 8);
-      p++;
+      q++;
     }
-    if (p - c0 > maxLen) reject(bad, i, INVALID_COMPONENT, p - c0);
-    hash[j] = h;
-    start[j] = c0;
-    len[j] = p - c0;
-    while (p < e && b[p] === sep) p++;
-    next[j] = p;
-    if (p >= e) {
+    const l = q - s;
+    if (l > maxLen) reject(bad, i, INVALID_COMPONENT, l);
+    while (q < e && b[q] === sep) q++;
+    next[j] = q;
+    if (q >= e) {
       flags[j] = b[e - 1] === sep ? LAST | PARENT_ONLY : LAST;
     } else if (lastAllowed) {
       // One level too many: the name is rejected; its deeper levels are not needed.
@@ -253,35 +299,78 @@ function tokenizeLevel(
     } else {
       flags[j] = 0;
     }
+    const p = up[j];
+    // The same pair as the entry before (names often come grouped): no probe.
+    if (h === ph && p === pp && l === pl && sameBytes(b, s, ps, l)) {
+      made[j] = pd;
+      continue;
+    }
+    let slot = Math.imul(h ^ Math.imul(p, MIX_PARENT), MIX_OUT) >>> (32 - bits);
+    let found = -1;
+    const ab = arena.bytes;
+    for (;;) {
+      const t = table[slot];
+      if (t === 0) break;
+      const c = t - 1;
+      if (dh[c] === h && dp[c] === p && dl[c] === l) {
+        const a0 = da[c];
+        let r = 0;
+        while (r < l && ab[a0 + r] === b[s + r]) r++;
+        if (r === l) {
+          found = c;
+          break;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+    if (found < 0) {
+      found = d++;
+      dp[found] = p;
+      dh[found] = h;
+      dl[found] = l;
+      da[found] = arena.add(b, s, l);
+      table[slot] = d;
+      if (d * 2 > mask) {
+        // Keep the table at most half full.
+        bits++;
+        table = new Int32Array(1 << bits);
+        mask = table.length - 1;
+        for (let c = 0; c < d; c++) {
+          let u = Math.imul(dh[c] ^ Math.imul(dp[c], MIX_PARENT), MIX_OUT) >>> (32 - bits);
+          while (table[u] !== 0) u = (u + 1) & mask;
+          table[u] = c + 1;
+        }
+        E.table = table;
+      }
+    }
+    made[j] = found;
+    ph = h;
+    pp = p;
+    ps = s;
+    pl = l;
+    pd = found;
   }
+  return d;
 }
 
 /**
- * Order the entries by the node above them (a stable counting pass that
- * carries the hash, start, length and entry along).
+ * Order a level's distinct pairs by the node above them (a counting pass
+ * that carries the hash, start, length and pair along).
  *
  * @returns Where each group starts (`span + 1` entries).
  */
-function groupByParent(up: Int32Array, m: number, base: number, span: number, E: LevelEntries): Int32Array {
-  const { hash, start, len, sh, ss, sl, sj } = E;
+function groupByParent(count: number, base: number, span: number, E: LevelEntries): Int32Array {
+  const { dp, dh, da, dl, sh, ss, sl, sj } = E;
   const groups = new Int32Array(span + 1);
-  if (span === 1) {
-    sh.set(hash.subarray(0, m));
-    ss.set(start.subarray(0, m));
-    sl.set(len.subarray(0, m));
-    for (let j = 0; j < m; j++) sj[j] = j;
-    groups[1] = m;
-    return groups;
-  }
-  for (let j = 0; j < m; j++) groups[up[j] - base + 1]++;
+  for (let d = 0; d < count; d++) groups[dp[d] - base + 1]++;
   for (let g = 1; g <= span; g++) groups[g] += groups[g - 1];
   const at = groups.slice(0, span);
-  for (let j = 0; j < m; j++) {
-    const r = at[up[j] - base]++;
-    sh[r] = hash[j];
-    ss[r] = start[j];
-    sl[r] = len[j];
-    sj[r] = j;
+  for (let d = 0; d < count; d++) {
+    const r = at[dp[d] - base]++;
+    sh[r] = dh[d];
+    ss[r] = da[d];
+    sl[r] = dl[d];
+    sj[r] = d;
   }
   return groups;
 }
@@ -359,76 +448,56 @@ function sortGroups(groups: Int32Array, span: number, E: LevelEntries): void {
   }
 }
 
-/** Runs of equal (node above, hash) become one node per distinct name, in byte order (shorter first). */
-function makeNodes(
-  b: Uint8Array,
-  groups: Int32Array,
-  base: number,
-  span: number,
+/** Each distinct pair becomes a node, in record order: by node above, hash, then bytes (shorter first). */
+function makeNodes(b: Uint8Array, groups: Int32Array, base: number, span: number, E: LevelEntries, nodes: NodeArrays): void {
+  const { sh, ss, sl, sj, nodeOf } = E;
+  const count = groups[span];
+  nodes.reserve(count);
+  const { parent, hash, nameStart, nameLen } = nodes;
+  const first = nodes.count;
+  for (let g = 0; g < span; g++) {
+    const end = groups[g + 1];
+    for (let r0 = groups[g]; r0 < end;) {
+      // Distinct names with the same hash (rare): order them by bytes.
+      let r1 = r0 + 1;
+      while (r1 < end && sh[r1] === sh[r0]) r1++;
+      if (r1 - r0 > 1) sortRunByBytes(b, r0, r1, E);
+      for (let r = r0; r < r1; r++) {
+        const id = first + r;
+        parent[id] = base + g;
+        hash[id] = sh[r];
+        nameStart[id] = ss[r];
+        nameLen[id] = sl[r];
+        nodeOf[sj[r]] = id;
+      }
+      r0 = r1;
+    }
+  }
+  nodes.count = first + count;
+}
+
+/** Each entry learns its node; the last component of a name marks it as a mailbox with its extras. */
+function markEntries(
+  m: number,
   E: LevelEntries,
   nodes: NodeArrays,
   act: Int32Array,
   extras: Uint8Array | undefined,
 ): void {
-  const { sh, ss, sl, sj, flags, made } = E;
-  nodes.reserve(groups[span]);
-  const { parent, hash, nameStart, nameLen, state, statusOf } = nodes;
-  let count = nodes.count;
-  let touched = 0, ahead = 0;
-  for (let g = 0; g < span; g++) {
-    const pu = base + g, end = groups[g + 1];
-    for (let r0 = groups[g]; r0 < end;) {
-      const h0 = sh[r0];
-      let r1 = r0 + 1;
-      while (r1 < end && sh[r1] === h0) r1++;
-      let same = true;
-      if (r1 - r0 > 1) {
-        if (r1 > ahead) {
-          // Bring the bytes of the repeated names into cache, many loads at once, before comparing them.
-          const to = Math.max(r1, Math.min(groups[span], r0 + TOUCH_BLOCK));
-          for (let r = Math.max(ahead, r0); r < to; r++) touched += b[ss[r]];
-          ahead = to;
-        }
-        // Usually one name, repeated; else order the run by bytes.
-        const s0 = ss[r0], l0 = sl[r0];
-        for (let r = r0 + 1; r < r1; r++) {
-          if (sl[r] !== l0 || !sameBytes(b, ss[r], s0, l0)) {
-            same = false;
-            break;
-          }
-        }
-        if (!same) sortRunByBytes(b, r0, r1, E);
-      }
-      let id = -1;
-      for (let r = r0; r < r1; r++) {
-        const s = ss[r], l = sl[r];
-        if (id < 0 || (!same && !(l === nameLen[id] && sameBytes(b, s, nameStart[id], l)))) {
-          id = count++;
-          parent[id] = pu;
-          hash[id] = h0;
-          nameStart[id] = s;
-          nameLen[id] = l;
-        }
-        const j = sj[r];
-        made[j] = id;
-        if ((flags[j] & (LAST | PARENT_ONLY)) === LAST) {
-          state[id] |= LEAF;
-          if (extras !== undefined) {
-            const i = act[j], x = extras[i];
-            if ((x & EXTRA_NOSELECT) !== 0) state[id] |= NOSELECT;
-            if ((x & EXTRA_STATUS) !== 0 && i > statusOf![id]) statusOf![id] = i;
-          }
-        }
-      }
-      r0 = r1;
+  const { made, flags, nodeOf } = E;
+  const { state, statusOf } = nodes;
+  for (let j = 0; j < m; j++) {
+    const id = nodeOf[made[j]];
+    made[j] = id;
+    if ((flags[j] & (LAST | PARENT_ONLY)) !== LAST) continue;
+    state[id] |= LEAF;
+    if (extras !== undefined) {
+      const i = act[j], x = extras[i];
+      if ((x & EXTRA_NOSELECT) !== 0) state[id] |= NOSELECT;
+      if ((x & EXTRA_STATUS) !== 0 && i > statusOf![id]) statusOf![id] = i;
     }
   }
-  nodes.count = count;
-  TOUCH_SINK[0] += touched;
 }
-
-/** Bytes read only to bring them into cache land here, so that the reads are kept. */
-const TOUCH_SINK = new Int32Array(1);
 
 /** Order a run of equal hashes by the names' bytes (insertion; such runs are rare and short). */
 function sortRunByBytes(b: Uint8Array, r0: number, r1: number, E: LevelEntries): void {
@@ -473,6 +542,8 @@ export class TreeUnit {
   #state: Uint8Array = new Uint8Array(0);
   #statusOf: Int32Array | undefined;
   #parent: Int32Array = new Int32Array(0);
+  /** The nodes' names (`#nameStart` points here). */
+  #arena: Uint8Array = new Uint8Array(0);
   // Children of node p are the nodes #childStart[p] .. #childStart[p + 1] - 1.
   #childStart: Int32Array = new Int32Array(0);
   // Pre-order rank of each node (its UID minus the unit's first UID), and each directory's offset in the region.
@@ -539,13 +610,17 @@ export class TreeUnit {
     }
     const E = new LevelEntries(m);
     const nodes = new NodeArrays(m + (m >>> 2) + 16, status !== undefined);
+    const arena = new NameArena(m * 16);
     let levelFirst = 0, levelEnd = 1; // the nodes of the level above
     for (let level = 0; m > 0; level++) {
-      tokenizeLevel(b, starts, sep, this.#limits.maxComponentLength, level + 1 >= levelsLeft, act, pos, m, E, bad);
-      const groups = groupByParent(up, m, levelFirst, levelEnd - levelFirst, E);
-      sortGroups(groups, levelEnd - levelFirst, E);
+      const span = levelEnd - levelFirst;
+      const maxLen = this.#limits.maxComponentLength;
+      const distinct = scanLevel(b, starts, sep, maxLen, level + 1 >= levelsLeft, act, pos, up, m, E, arena, bad);
+      const groups = groupByParent(distinct, levelFirst, span, E);
+      sortGroups(groups, span, E);
       const first = nodes.count;
-      makeNodes(b, groups, levelFirst, levelEnd - levelFirst, E, nodes, act, extras);
+      makeNodes(arena.bytes, groups, levelFirst, span, E, nodes);
+      markEntries(m, E, nodes, act, extras);
       // Names with more components go on to the next level, in input order.
       const { flags, next, made } = E;
       let m2 = 0;
@@ -569,6 +644,7 @@ export class TreeUnit {
     this.#state = nodes.state;
     this.#statusOf = nodes.statusOf;
     this.#parent = nodes.parent;
+    this.#arena = arena.bytes;
     // Children are contiguous and numbered in parent order: node p's are start[p] .. start[p + 1] - 1.
     const parent = nodes.parent;
     const start = new Int32Array(n + 1);
@@ -642,7 +718,7 @@ export class TreeUnit {
       throw new Error("Cannot write a rebuild unit that was not built");
     }
     const n = this.#nodes;
-    const src = this.#names.bytes;
+    const src = this.#arena;
     const start = this.#childStart, rank = this.#rank, dirOff = this.#dirOff;
     const hash = this.#hash, nameStart = this.#nameStart, nameLen = this.#nameLen;
     const dv = new DataView(list.buffer, list.byteOffset, list.byteLength);
