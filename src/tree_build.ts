@@ -254,7 +254,7 @@ class NameArena {
  */
 function scanLevel(
   b: Uint8Array,
-  starts: Uint32Array,
+  ends: Int32Array,
   sep: number,
   maxLen: number,
   lastAllowed: boolean,
@@ -276,7 +276,7 @@ function scanLevel(
   let ph = 0, pp = -1, ps = 0, pl = -1, pd = -1;
   for (let j = 0; j < m; j++) {
     const i = act[j];
-    const e = starts[i + 1] - 1;
+    const e = ends[j];
     let q = pos[j], h = -1;
     const s = q;
     while (q < e) {
@@ -582,15 +582,17 @@ export class TreeUnit {
 
   /** Make the nodes, one level at a time; the first invalid name (lowest index), if any. */
   #buildLevels(ids: Int32Array | null, count: number, skip: number): InvalidName | undefined {
-    const { bytes: b, starts, extras, status } = this.#names;
+    const { starts, extras, status } = this.#names;
+    let b = this.#names.bytes;
     const sep = this.#sep;
     const levelsLeft = this.#limits.maxDepth - skip;
     const bad: InvalidName[] = [];
-    // The names still active, in input order: index, next component, node of the level above.
+    // The names still active, in input order: index, next component, end, node of the level above.
     const act = new Int32Array(count);
     const pos = new Int32Array(count);
+    const ends = new Int32Array(count);
     const up = new Int32Array(count);
-    let m = 0;
+    let m = 0, bytes = 0;
     for (let k = 0; k < count; k++) {
       const i = ids === null ? k : ids[k];
       const e = starts[i + 1] - 1;
@@ -606,7 +608,22 @@ export class TreeUnit {
       }
       act[m] = i;
       pos[m] = p;
+      ends[m] = e;
+      bytes += e - p;
       m++;
+    }
+    if (ids !== null) {
+      // A share of names lies scattered over the input: copy it together once, so
+      // that every level reads it in order instead of missing the cache per name.
+      const own = new Uint8Array(bytes);
+      let at = 0;
+      for (let j = 0; j < m; j++) {
+        const p = pos[j], e = ends[j];
+        pos[j] = at;
+        for (let q = p; q < e; q++) own[at++] = b[q];
+        ends[j] = at;
+      }
+      b = own;
     }
     const E = new LevelEntries(m);
     const nodes = new NodeArrays(m + (m >>> 2) + 16, status !== undefined);
@@ -615,7 +632,7 @@ export class TreeUnit {
     for (let level = 0; m > 0; level++) {
       const span = levelEnd - levelFirst;
       const maxLen = this.#limits.maxComponentLength;
-      const distinct = scanLevel(b, starts, sep, maxLen, level + 1 >= levelsLeft, act, pos, up, m, E, arena, bad);
+      const distinct = scanLevel(b, ends, sep, maxLen, level + 1 >= levelsLeft, act, pos, up, m, E, arena, bad);
       const groups = groupByParent(distinct, levelFirst, span, E);
       sortGroups(groups, span, E);
       const first = nodes.count;
@@ -628,6 +645,7 @@ export class TreeUnit {
         if ((flags[j] & LAST) !== 0) continue;
         act[m2] = act[j];
         pos[m2] = next[j];
+        ends[m2] = ends[j];
         up[m2] = made[j];
         m2++;
       }
