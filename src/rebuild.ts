@@ -32,7 +32,6 @@ import { DEFAULT_LIMITS, type NameLimits } from "./sync.ts";
 import { recoverJournal } from "./writer.ts";
 
 export type { RebuildImages, RebuildInput, RebuildSource };
-export { parallelRebuildImages } from "./rebuild_parallel.ts";
 
 /**
  * Options of {@linkcode rebuild}.
@@ -77,7 +76,7 @@ export interface RebuildOptions {
 /**
  * What a rebuild wrote.
  *
- * @example
+ * @example Reporting a rebuild
  * ```ts ignore
  * const r: RebuildResult = await rebuild(path, names);
  * console.log(`${r.count} mailboxes, ${r.usedSpace} bytes in ${r.ms.toFixed(0)} ms`);
@@ -222,7 +221,7 @@ export async function rebuild(
 /**
  * Worker threads for several rebuilds, from {@linkcode startRebuildWorkers}.
  *
- * @example
+ * @example Start and stop them
  * ```ts ignore
  * const workers: RebuildWorkers = await startRebuildWorkers(2);
  * await workers.close();
@@ -263,6 +262,13 @@ export function startRebuildWorkers(size: number): Promise<RebuildWorkers> {
 /**
  * Names read by {@linkcode gatherInput}: a {@linkcode NameTable} in shared
  * memory, with the number of names also as `names.length`.
+ *
+ * @example Counting what was read
+ * ```ts
+ * import { type GatheredInput, gatherInput } from "./rebuild.ts";
+ * const input: GatheredInput = await gatherInput(["a", "b/c"]);
+ * console.log(input.names.length === input.count); // true
+ * ```
  */
 export type GatheredInput = NameTable & { readonly names: { readonly length: number } };
 
@@ -274,7 +280,7 @@ export type GatheredInput = NameTable & { readonly names: { readonly length: num
  * @param onProgress Called with the number of names read so far.
  * @returns The names.
  *
- * @example
+ * @example Names and a scanner record
  * ```ts
  * import { gatherInput } from "./rebuild.ts";
  * const input = await gatherInput(["INBOX", { name: "Shared", selectable: false }]);
@@ -301,7 +307,7 @@ export async function gatherInput(
  * @returns The images (list file bytes `[0, used_space)`, attribute file).
  * @throws InvalidNameError, IndexLimitError; nothing is written.
  *
- * @example
+ * @example The images of two mailboxes
  * ```ts
  * import { buildImages, gatherInput } from "./rebuild.ts";
  * const img = buildImages(await gatherInput(["a/b"]), 0x2f, 7, 1);

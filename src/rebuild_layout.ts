@@ -18,7 +18,16 @@ import { type NameTable, STATUS_FIELDS } from "./rebuild_names.ts";
 import type { RouteResult, SplitPlan } from "./rebuild_plan.ts";
 import type { UnitMeasure, UnitPlacement } from "./tree_build.ts";
 
-/** Where everything of a rebuilt list file goes. */
+/** Where everything of a rebuilt list file goes. *
+ * @example Where the one unit of two names goes
+ * ```ts
+ * import { layoutRebuild } from "./rebuild_layout.ts";
+ * import { singleUnitPlan } from "./rebuild_plan.ts";
+ * const m = { records: 2, sliceCount: 2, sliceNameBytes: 6, regionSize: 0, invalid: undefined };
+ * const layout = layoutRebuild(singleUnitPlan(), [m]);
+ * console.log(layout.units[0].sliceRecordPos, layout.units[0].sliceNamePos); // 40 72
+ * ```
+ */
 export interface Layout {
   /** Bytes in use: the end of the last directory. */
   usedSpace: number;
@@ -128,7 +137,14 @@ export function layoutRebuild(plan: SplitPlan, measures: readonly UnitMeasure[])
   return out;
 }
 
-/** What the coordinator knows of the split directories' own mailboxes, merged from routing. */
+/** What the coordinator knows of the split directories' own mailboxes, merged from routing. *
+ * @example No name reports a split directory
+ * ```ts
+ * import { mergeSplitFacts } from "./rebuild_layout.ts";
+ * import { singleUnitPlan } from "./rebuild_plan.ts";
+ * console.log(mergeSplitFacts(singleUnitPlan(), []).status[0]); // -1
+ * ```
+ */
 export interface SplitFacts {
   /** Per split directory: a name reports it as a mailbox. */
   leaf: Uint8Array;
@@ -145,7 +161,7 @@ export interface SplitFacts {
  * @param results Routing results of disjoint name ranges.
  * @returns The merged facts.
  *
- * @example
+ * @example After routing
  * ```ts ignore
  * const facts = mergeSplitFacts(plan, routed);
  * ```
@@ -163,7 +179,13 @@ export function mergeSplitFacts(plan: SplitPlan, results: readonly RouteResult[]
   return facts;
 }
 
-/** Identity of the new files, for their headers. */
+/** Identity of the new files, for their headers. *
+ * @example The header fields of a first rebuild
+ * ```ts
+ * import type { RebuildHeader } from "./rebuild_layout.ts";
+ * const header: RebuildHeader = { uidValidity: 1700000000, fileSeq: 1, separator: 0x2f };
+ * ```
+ */
 export interface RebuildHeader {
   /** uid_validity of the new index. */
   uidValidity: number;
@@ -186,7 +208,7 @@ export interface RebuildHeader {
  * @param header uid_validity, file_seq and separator.
  * @returns Nothing.
  *
- * @example
+ * @example The coordinator's last step
  * ```ts ignore
  * writeCoordinatorParts(list, attr, names, plan, layout, facts, { uidValidity, fileSeq, separator: 0x2f });
  * ```

@@ -29,13 +29,31 @@ export const STATUS_FIELDS = 5;
  */
 export type RebuildInput = string | { name: string; selectable?: boolean; status?: MailboxStatus };
 
-/** Where a rebuild's names come from: strings or scanner records, sync or async, or a name-list file. */
+/** Where a rebuild's names come from: strings or scanner records, sync or async, or a name-list file. *
+ * @example The three kinds of source
+ * ```ts
+ * import type { RebuildSource } from "./rebuild_names.ts";
+ * const list: RebuildSource = ["INBOX", { name: "Shared", selectable: false }];
+ * const file: RebuildSource = { file: "/tmp/names.txt" };
+ * async function* scan() {
+ *   yield "INBOX";
+ * }
+ * const stream: RebuildSource = scan();
+ * ```
+ */
 export type RebuildSource = Iterable<RebuildInput> | AsyncIterable<RebuildInput> | { file: string };
 
 /**
  * Every name of a rebuild in typed arrays. Name `i` is
  * `bytes[starts[i], starts[i + 1] - 1)`; the byte after each name is not
  * part of it.
+ *
+ * @example The bytes of the second name
+ * ```ts
+ * import { readNames } from "./rebuild_names.ts";
+ * const t = await readNames(["INBOX", "Sent"], false);
+ * console.log(new TextDecoder().decode(t.bytes.subarray(t.starts[1], t.starts[2] - 1))); // "Sent"
+ * ```
  */
 export interface NameTable {
   /** The names' UTF-8 bytes. */
@@ -48,25 +66,6 @@ export interface NameTable {
   extras: Uint8Array | undefined;
   /** {@linkcode STATUS_FIELDS} figures per name (messages, unseen, recent, uidValidity, uidNext), where `extras` says so. */
   status: Uint32Array | undefined;
-}
-
-/**
- * A {@linkcode NameTable} whose buffers are SharedArrayBuffers, in the form
- * that crosses to a worker.
- */
-export interface SharedNameTable {
-  /** Buffer of {@linkcode NameTable.bytes}. */
-  bytes: SharedArrayBuffer;
-  /** Bytes used in `bytes`. */
-  byteLength: number;
-  /** Buffer of {@linkcode NameTable.starts}. */
-  starts: SharedArrayBuffer;
-  /** Number of names. */
-  count: number;
-  /** Buffer of {@linkcode NameTable.extras}, when present. */
-  extras: SharedArrayBuffer | undefined;
-  /** Buffer of {@linkcode NameTable.status}, when present. */
-  status: SharedArrayBuffer | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -377,7 +376,7 @@ function isUtf8(bytes: Uint8Array, s: number, e: number): boolean {
  * @returns The table.
  * @throws Error naming the file when it cannot be read.
  *
- * @example
+ * @example A list with CRLF and a blank line
  * ```ts
  * import { readNameFile } from "./rebuild_names.ts";
  * import { mkdtempSync, writeFileSync } from "node:fs";
@@ -442,57 +441,4 @@ export function readNameFile(path: string, shared: boolean, onWarning?: (message
   starts[n] = w;
   if (n + 1 < starts.length / 2) starts = starts.slice(0, n + 1);
   return { bytes, starts, count: n, extras: undefined, status: undefined };
-}
-
-/**
- * The form of a shared table that crosses to a worker.
- *
- * @param t A table whose buffers are SharedArrayBuffers.
- * @returns Its buffers and sizes.
- * @throws TypeError when the table is not in shared memory.
- *
- * @example
- * ```ts
- * import { readNames, shareNameTable } from "./rebuild_names.ts";
- * const wire = shareNameTable(await readNames(["a"], true));
- * console.log(wire.count); // 1
- * ```
- */
-export function shareNameTable(t: NameTable): SharedNameTable {
-  const sab = (a: ArrayBufferView | undefined): SharedArrayBuffer | undefined => {
-    if (a === undefined) return undefined;
-    if (!(a.buffer instanceof SharedArrayBuffer)) throw new TypeError("The name table is not in shared memory");
-    return a.buffer;
-  };
-  return {
-    bytes: sab(t.bytes)!,
-    byteLength: t.starts[t.count],
-    starts: sab(t.starts)!,
-    count: t.count,
-    extras: sab(t.extras),
-    status: sab(t.status),
-  };
-}
-
-/**
- * The table a worker reads from a shared one.
- *
- * @param s The shared form.
- * @returns Views over the same memory.
- *
- * @example
- * ```ts
- * import { openNameTable, readNames, shareNameTable } from "./rebuild_names.ts";
- * const t = openNameTable(shareNameTable(await readNames(["a/b"], true)));
- * console.log(t.starts[1] - 1); // 3
- * ```
- */
-export function openNameTable(s: SharedNameTable): NameTable {
-  return {
-    bytes: new Uint8Array(s.bytes),
-    starts: new Uint32Array(s.starts),
-    count: s.count,
-    extras: s.extras === undefined ? undefined : new Uint8Array(s.extras),
-    status: s.status === undefined ? undefined : new Uint32Array(s.status),
-  };
 }

@@ -35,6 +35,12 @@ import type { FaultKind, MeasuredUnit, PlacedUnit, RebuildTasks, RebuildWorkerAp
 /**
  * Runs rebuild tasks on a number of workers: threads ({@linkcode WorkerPool})
  * or, without threads, {@linkcode LocalRebuildExecutor}.
+ *
+ * @example Either kind of workers
+ * ```ts ignore
+ * const exec: RebuildExecutor = workers > 0 ? await RebuildThreads.start(workers) : new LocalRebuildExecutor(1);
+ * const images = await rebuildImages(names, params, exec);
+ * ```
  */
 export interface RebuildExecutor {
   /** Number of workers. */
@@ -108,7 +114,7 @@ export class LocalRebuildExecutor implements RebuildExecutor {
  * Rebuild workers in threads: a {@linkcode WorkerPool} of the entry
  * `workers/rebuild_worker`, as an executor.
  *
- * @example
+ * @example Two workers for one rebuild
  * ```ts ignore
  * const pool = await RebuildThreads.start(2);
  * try { await rebuildImages(names, params, pool); } finally { await pool.close(); }
@@ -169,7 +175,13 @@ export class RebuildThreads implements RebuildExecutor {
   }
 }
 
-/** A failure to inject into one worker, for tests of failure handling. */
+/** A failure to inject into one worker, for tests of failure handling. *
+ * @example Worker 1 exits while it builds
+ * ```ts
+ * import type { RebuildFault } from "./rebuild_parallel.ts";
+ * const fault: RebuildFault = { worker: 1, phase: "build", how: "exit" };
+ * ```
+ */
 export interface RebuildFault {
   /** Which worker. */
   worker: number;
@@ -179,7 +191,13 @@ export interface RebuildFault {
   how: FaultKind;
 }
 
-/** What a rebuild builds from, besides its names. */
+/** What a rebuild builds from, besides its names. *
+ * @example Parameters with a test hook
+ * ```ts
+ * import { limitsOf, paramsOf, type RebuildParams } from "./rebuild_parallel.ts";
+ * const params: RebuildParams = { ...paramsOf(0x2f, 7, 1, limitsOf({}), "u.mlist"), units: 64 };
+ * ```
+ */
 export interface RebuildParams {
   /** Separator byte. */
   separator: number;
@@ -201,7 +219,15 @@ export interface RebuildParams {
   onPhase?: (phase: "route" | "build" | "write") => void;
 }
 
-/** The new images of a rebuild, before they are written. */
+/** The new images of a rebuild, before they are written. *
+ * @example Sizes of the images
+ * ```ts
+ * import { limitsOf, paramsOf, rebuildImagesHere } from "./rebuild_parallel.ts";
+ * import { readNames } from "./rebuild_names.ts";
+ * const img = rebuildImagesHere(await readNames(["a"], false), paramsOf(0x2f, 7, 1, limitsOf({}), "u.mlist"));
+ * console.log(img.list.length, img.attr.length); // 58 80
+ * ```
+ */
 export interface RebuildImages {
   /** List file bytes `[0, used_space)`. */
   list: Uint8Array;
@@ -376,7 +402,7 @@ export async function rebuildImages(
  * @returns The images.
  * @throws InvalidNameError, IndexLimitError as {@linkcode rebuildImages}.
  *
- * @example
+ * @example One unit, no workers
  * ```ts
  * import { rebuildImagesHere } from "./rebuild_parallel.ts";
  * import { readNames } from "./rebuild_names.ts";
@@ -414,7 +440,7 @@ export function rebuildImagesHere(names: NameTable, params: RebuildParams): Rebu
  * @param options Limits, any of them missing.
  * @returns Complete limits; the file size at most the format's 1 GiB.
  *
- * @example
+ * @example The defaults
  * ```ts
  * import { limitsOf } from "./rebuild_parallel.ts";
  * console.log(limitsOf({ maxDepth: 300 }).maxComponentLength); // 255
@@ -438,7 +464,7 @@ export function limitsOf(options: { maxComponentLength?: number; maxDepth?: numb
  * @param file Path of the index, for errors.
  * @returns The parameters.
  *
- * @example
+ * @example The parameters of a rebuild
  * ```ts
  * import { limitsOf, paramsOf } from "./rebuild_parallel.ts";
  * console.log(paramsOf(0x2f, 7, 1, limitsOf({}), "u.mlist").limits.maxDepth); // 128
@@ -476,7 +502,7 @@ export function paramsOf(
  * @returns The images.
  * @throws InvalidNameError, IndexLimitError, or the error of a failed worker.
  *
- * @example
+ * @example Two worker threads for one set of images
  * ```ts ignore
  * const img = await parallelRebuildImages(names, 0x2f, 7, 1, limitsOf({}), 2, "/tmp/u.mlist");
  * ```

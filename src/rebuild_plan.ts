@@ -28,6 +28,13 @@ export const MAX_SPLIT_DEPTH = 8;
 /**
  * A split of the hierarchy into units, in typed arrays (it crosses to the
  * workers as it is).
+ *
+ * @example The ranges of the root
+ * ```ts
+ * import { singleUnitPlan } from "./rebuild_plan.ts";
+ * const plan = singleUnitPlan();
+ * console.log(plan.rangeFirst[1] - plan.rangeFirst[0], plan.rangeTarget[0]); // 1 0
+ * ```
  */
 export interface SplitPlan {
   /** Number of split directories; 0 is the root. */
@@ -57,7 +64,7 @@ export interface SplitPlan {
  *
  * @returns A plan with the root as its only split directory and one unit.
  *
- * @example
+ * @example One unit
  * ```ts
  * import { singleUnitPlan } from "./rebuild_plan.ts";
  * console.log(singleUnitPlan().unitCount); // 1
@@ -245,7 +252,7 @@ export function planSplit(
  * @param s A split directory (≥ 1).
  * @returns Its path.
  *
- * @example
+ * @example A split that must not be made again
  * ```ts ignore
  * noSplit.add(splitPath(plan, names, 0x2f, 1));
  * ```
@@ -267,7 +274,16 @@ function parentSplit(plan: SplitPlan, s: number): number {
   return 0;
 }
 
-/** What routing found out besides each name's unit. */
+/** What routing found out besides each name's unit. *
+ * @example Names per unit, and an empty one
+ * ```ts
+ * import { readNames } from "./rebuild_names.ts";
+ * import { routeNames, singleUnitPlan } from "./rebuild_plan.ts";
+ * const names = await readNames(["a", "/"], false);
+ * const r = routeNames(names, 0x2f, singleUnitPlan(), 0, 2, new Uint16Array(2));
+ * console.log(r.counts[0], r.firstEmpty); // 1 1 (the empty name "/" designates the root)
+ * ```
+ */
 export interface RouteResult {
   /** Names per target: units `0 .. unitCount-1`, then split directories (names that designate one). */
   counts: Int32Array;
@@ -295,7 +311,7 @@ export interface RouteResult {
  * @param unitOf Target per name (written for `[from, to)`).
  * @returns Counts and what the coordinator must know of split directories.
  *
- * @example
+ * @example Routing with the one-unit plan
  * ```ts
  * import { readNames } from "./rebuild_names.ts";
  * import { routeNames, singleUnitPlan } from "./rebuild_plan.ts";

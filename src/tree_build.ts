@@ -4,17 +4,19 @@
  * (a slice of it, or all of it) and every directory below them, in
  * depth-first pre-order, with UIDs in the same pre-order.
  *
- * The tree is built one level at a time, in typed arrays and without a
- * hash table: the names' components of one level are hashed (CRC-32) in
- * input order, radix-sorted by (parent, hash), and runs of equal keys
- * whose bytes match become one node. Nodes are thus numbered level by
- * level with every node's children contiguous and already in record order
- * (hash, then bytes), so that the pre-order layout (UIDs, directory
- * offsets) is computed from subtree sizes in two linear passes, and the
- * records are written reading memory in order. A unit is built in two
- * steps: {@linkcode TreeUnit.build} measures it and, once the coordinator
- * has placed every unit, {@linkcode TreeUnit.write} writes it straight into
- * the output images.
+ * The tree is built one level at a time, in typed arrays, with no object
+ * per name: each level's component of every name is hashed (CRC-32) in
+ * input order and looked up, by (node above, hash) and then bytes, in a
+ * small table of the level's distinct pairs, whose names are kept in a
+ * compact arena; the distinct pairs are then grouped by the node above in
+ * one counting pass and sorted by hash (then bytes) within each group. Nodes
+ * are thus numbered level by level with every node's children contiguous
+ * and in record order, so that the pre-order layout (UIDs, directory
+ * offsets) follows from subtree sizes in two linear passes and the records
+ * are written reading memory in order. A unit is built in two steps:
+ * {@linkcode TreeUnit.build} measures it and, once the coordinator has
+ * placed every unit, {@linkcode TreeUnit.write} writes it straight into the
+ * output images.
  *
  * @module
  */
@@ -24,7 +26,13 @@ import { compareBytes, CRC32_TABLE } from "./name_hash.ts";
 import { alignUp, encodeOffset, OFFSET_MARKER } from "./offset.ts";
 import { EXTRA_NOSELECT, EXTRA_STATUS, type NameTable, STATUS_FIELDS } from "./rebuild_names.ts";
 
-/** Limits a name must keep (SPEC §9). */
+/** Limits a name must keep (SPEC §9). *
+ * @example The default limits
+ * ```ts
+ * import type { TreeLimits } from "./tree_build.ts";
+ * const limits: TreeLimits = { maxComponentLength: 255, maxDepth: 128 };
+ * ```
+ */
 export interface TreeLimits {
   /** Longest component in bytes. */
   maxComponentLength: number;
@@ -41,7 +49,16 @@ export const INVALID_COMPONENT = 3;
 /** Why a name was rejected: it has more levels than the limit. */
 export const INVALID_DEPTH = 4;
 
-/** The first name of a unit the index cannot hold. */
+/** The first name of a unit the index cannot hold. *
+ * @example A name with a NUL byte
+ * ```ts
+ * import { readNames } from "./rebuild_names.ts";
+ * import { INVALID_NUL, TreeUnit } from "./tree_build.ts";
+ * const names = await readNames(["ok", "b\0d"], false);
+ * const m = new TreeUnit(names, 0x2f, { maxComponentLength: 255, maxDepth: 128 }).build(null, 2, 0);
+ * console.log(m.invalid?.index, m.invalid?.reason === INVALID_NUL); // 1 true
+ * ```
+ */
 export interface InvalidName {
   /** Index of the name in the table. */
   index: number;
@@ -51,7 +68,16 @@ export interface InvalidName {
   detail: number;
 }
 
-/** What a built unit needs in the output. */
+/** What a built unit needs in the output. *
+ * @example Two records at the top, one directory below
+ * ```ts
+ * import { readNames } from "./rebuild_names.ts";
+ * import { TreeUnit } from "./tree_build.ts";
+ * const names = await readNames(["a/x", "b"], false);
+ * const m = new TreeUnit(names, 0x2f, { maxComponentLength: 255, maxDepth: 128 }).build(null, 2, 0);
+ * console.log(m.records, m.sliceCount, m.sliceNameBytes, m.regionSize); // 3 2 4 30
+ * ```
+ */
 export interface UnitMeasure {
   /** Mailboxes in the unit: the UIDs it takes. */
   records: number;
@@ -65,7 +91,13 @@ export interface UnitMeasure {
   invalid: InvalidName | undefined;
 }
 
-/** Where the coordinator put a unit. */
+/** Where the coordinator put a unit. *
+ * @example The only unit, right after the root directory header
+ * ```ts
+ * import type { UnitPlacement } from "./tree_build.ts";
+ * const place: UnitPlacement = { sliceRecordPos: 40, sliceNamePos: 72, regionBase: 76, firstUid: 1 };
+ * ```
+ */
 export interface UnitPlacement {
   /** File offset of the unit's first record in its top directory. */
   sliceRecordPos: number;

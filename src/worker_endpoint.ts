@@ -7,7 +7,16 @@
  */
 import type { Endpoint } from "comlink";
 
-/** The part of a worker_threads port that the adapter needs. */
+/**
+ * The part of a `node:worker_threads` port (a `Worker`, or `parentPort`)
+ * that the adapter needs.
+ *
+ * @example A Worker is a NodePort
+ * ```ts ignore
+ * import { Worker } from "node:worker_threads";
+ * const port: NodePort = new Worker(url);
+ * ```
+ */
 export interface NodePort {
   /** Send a message. */
   postMessage(message: unknown, transfer?: readonly unknown[]): void;
@@ -27,10 +36,14 @@ export interface NodePort {
  * @param port A `Worker` or `parentPort`.
  * @returns The endpoint.
  *
- * @example
+ * @example Both ends of a worker
  * ```ts ignore
  * import * as Comlink from "comlink";
+ * import { parentPort, Worker } from "node:worker_threads";
+ * // In the coordinator:
  * const api = Comlink.wrap<Api>(nodeEndpoint(new Worker(url)));
+ * // In the worker:
+ * Comlink.expose(handlers, nodeEndpoint(parentPort!));
  * ```
  */
 export function nodeEndpoint(port: NodePort): Endpoint {

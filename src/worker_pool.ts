@@ -42,7 +42,7 @@ export interface WorkerEntry {
 /**
  * A worker died, failed to start, or its pool was closed while a call ran.
  *
- * @example
+ * @example Naming a dead worker
  * ```ts
  * import { WorkerExitError } from "./worker_pool.ts";
  * const e = new WorkerExitError("Worker 1 exited with code 3 before its work was done");

@@ -43,10 +43,21 @@ export interface TaskWorkerApi<M extends TaskMap> {
 /**
  * A failure a test makes a worker suffer partway through a task: throw
  * from the task, exit the worker thread, or crash it with an uncaught error.
+ *
+ * @example Every kind
+ * ```ts
+ * import type { FaultKind } from "./worker_protocol.ts";
+ * const kinds: FaultKind[] = ["throw", "exit", "crash"];
+ * ```
  */
 export type FaultKind = "throw" | "exit" | "crash";
 
-/** `load`: the names every later task reads (shared memory). */
+/** `load`: the names every later task reads (shared memory). *
+ * @example Giving every worker the names
+ * ```ts ignore
+ * await Promise.all(workers.map((w) => exec.run(w, "load", { names, separator: 0x2f, limits })));
+ * ```
+ */
 export interface LoadRequest {
   /** The names. */
   names: NameTable;
@@ -56,7 +67,12 @@ export interface LoadRequest {
   limits: TreeLimits;
 }
 
-/** `route`: route names `[from, to)` to their units. */
+/** `route`: route names `[from, to)` to their units. *
+ * @example The first half of the names
+ * ```ts ignore
+ * await exec.run(0, "route", { plan, from: 0, to: names.count >>> 1, unitOf });
+ * ```
+ */
 export interface RouteRequest {
   /** The plan. */
   plan: SplitPlan;
@@ -70,7 +86,13 @@ export interface RouteRequest {
   fault?: FaultKind;
 }
 
-/** One unit to build. */
+/** One unit to build. *
+ * @example A unit under INBOX
+ * ```ts
+ * import type { UnitJob } from "./worker_protocol.ts";
+ * const job: UnitJob = { unit: 3, skip: 1, count: 41250 };
+ * ```
+ */
 export interface UnitJob {
   /** Unit id. */
   unit: number;
@@ -80,7 +102,12 @@ export interface UnitJob {
   count: number;
 }
 
-/** `build`: build some units and measure them. */
+/** `build`: build some units and measure them. *
+ * @example Two units on one worker
+ * ```ts ignore
+ * const built = await exec.run(1, "build", { unitOf, units: [{ unit: 0, skip: 0, count: 900 }, { unit: 5, skip: 1, count: 1200 }] });
+ * ```
+ */
 export interface BuildRequest {
   /** Target per name, or undefined when the one unit takes every name. */
   unitOf: Uint16Array | undefined;
@@ -90,19 +117,34 @@ export interface BuildRequest {
   fault?: FaultKind;
 }
 
-/** The size of one built unit. */
+/** The size of one built unit. *
+ * @example Where the sizes go
+ * ```ts ignore
+ * for (const m of built.units) measures[m.unit] = m;
+ * ```
+ */
 export interface MeasuredUnit extends UnitMeasure {
   /** Unit id. */
   unit: number;
 }
 
-/** Where one unit goes. */
+/** Where one unit goes. *
+ * @example Where a unit goes
+ * ```ts ignore
+ * const placements: PlacedUnit[] = mine.map((unit) => ({ unit, ...layout.units[unit] }));
+ * ```
+ */
 export interface PlacedUnit extends UnitPlacement {
   /** Unit id. */
   unit: number;
 }
 
-/** `write`: write built units into the output images (shared). */
+/** `write`: write built units into the output images (shared). *
+ * @example Writing into the shared images
+ * ```ts ignore
+ * await exec.run(1, "write", { list, attr, placements });
+ * ```
+ */
 export interface WriteRequest {
   /** The list file image. */
   list: Uint8Array;
@@ -139,17 +181,28 @@ export type RebuildTasks = {
 /**
  * What a rebuild worker offers through comlink.
  *
- * @example
+ * @example A call on a rebuild worker
  * ```ts ignore
  * const built = await pool.run(0, (api) => api.run("build", { unitOf, units }));
  * ```
  */
 export type RebuildWorkerApi = TaskWorkerApi<RebuildTasks>;
 
-/** Store layouts the scanners read. */
+/** Store layouts the scanners read. *
+ * @example A Maildir++ store
+ * ```ts
+ * import type { StoreLayout } from "./worker_protocol.ts";
+ * const layout: StoreLayout = "maildir";
+ * ```
+ */
 export type StoreLayout = "maildir" | "fs";
 
-/** A scan worker's answer: one share of a store. */
+/** A scan worker's answer: one share of a store. *
+ * @example Collecting a share
+ * ```ts ignore
+ * const share: ScanShardResult = await pool.run(0, (api) => api.scan("maildir", root, "/", ["Archive"]));
+ * ```
+ */
 export interface ScanShardResult {
   readonly kind: "scan-shard";
   /** Mailboxes found, in scan order. */
@@ -158,7 +211,12 @@ export interface ScanShardResult {
   warnings: import("./scan_types.ts").ScanWarning[];
 }
 
-/** What a scan worker offers through comlink. */
+/** What a scan worker offers through comlink. *
+ * @example Serving scans in a worker
+ * ```ts ignore
+ * Comlink.expose({ scan: scanShard } satisfies ScanWorkerApi, nodeEndpoint(parentPort!));
+ * ```
+ */
 export interface ScanWorkerApi {
   /** Scan the given top-level folders of a store. */
   scan(layout: StoreLayout, root: string, separator: string, topLevel: string[]): Promise<ScanShardResult>;
