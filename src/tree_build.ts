@@ -198,52 +198,63 @@ class NodeArrays {
   }
 }
 
-/** One level's entries (one per active name) and distinct pairs, sized for the first level and reused. */
+/**
+ * One level's entries (one per active name) and its distinct pairs. Entry
+ * flags are sized for the first level; the arrays of distinct pairs grow
+ * with the largest level's count, and the sorting scratch with the largest
+ * group sorted out of place.
+ */
 class LevelEntries {
-  // In input order (entry j).
+  /** Per entry, in input order: {@linkcode LAST} and {@linkcode PARENT_ONLY}. */
   flags: Uint8Array;
-  next: Int32Array;
-  made: Int32Array;
-  // Grouped by the node above, then by hash (position r): hash, start, length, entry.
-  sh: Int32Array;
-  ss: Int32Array;
-  sl: Int32Array;
-  sj: Int32Array;
   // The distinct (node above, name) pairs of the level (pair d): node above, hash, place in the arena, length.
-  dp: Int32Array;
-  dh: Int32Array;
-  da: Int32Array;
-  dl: Int32Array;
+  dp: Int32Array = new Int32Array(0);
+  dh: Int32Array = new Int32Array(0);
+  da: Int32Array = new Int32Array(0);
+  dl: Int32Array = new Int32Array(0);
   /** Node of each distinct pair. */
-  nodeOf: Int32Array;
+  nodeOf: Int32Array = new Int32Array(0);
+  // The pairs grouped by the node above, then by hash (position r): hash, place in the arena, length, pair.
+  sh: Int32Array = new Int32Array(0);
+  ss: Int32Array = new Int32Array(0);
+  sl: Int32Array = new Int32Array(0);
+  sj: Int32Array = new Int32Array(0);
   /** Open addressing over the distinct pairs: d + 1, or 0 for an empty slot. */
   table: Int32Array = new Int32Array(1024);
   // Sorting scratch.
-  th: Int32Array;
-  ts: Int32Array;
-  tl: Int32Array;
-  tj: Int32Array;
-  keys: Float64Array;
+  th: Int32Array = new Int32Array(0);
+  ts: Int32Array = new Int32Array(0);
+  tl: Int32Array = new Int32Array(0);
+  tj: Int32Array = new Int32Array(0);
+  keys: Float64Array = new Float64Array(0);
 
   constructor(m: number) {
-    const n = Math.max(1, m);
-    this.flags = new Uint8Array(n);
-    this.next = new Int32Array(n);
-    this.made = new Int32Array(n);
-    this.sh = new Int32Array(n);
-    this.ss = new Int32Array(n);
-    this.sl = new Int32Array(n);
-    this.sj = new Int32Array(n);
-    this.dp = new Int32Array(n);
-    this.dh = new Int32Array(n);
-    this.da = new Int32Array(n);
-    this.dl = new Int32Array(n);
-    this.nodeOf = new Int32Array(n);
+    this.flags = new Uint8Array(Math.max(1, m));
+    this.growPairs(Math.min(Math.max(1, m), 4096));
+  }
+
+  /** Room for at least `n` distinct pairs. */
+  growPairs(n: number): void {
+    const size = Math.max(n, this.dp.length * 2);
+    this.dp = ensureInt32(this.dp, size);
+    this.dh = ensureInt32(this.dh, size);
+    this.da = ensureInt32(this.da, size);
+    this.dl = ensureInt32(this.dl, size);
+    this.nodeOf = new Int32Array(size);
+    this.sh = new Int32Array(size);
+    this.ss = new Int32Array(size);
+    this.sl = new Int32Array(size);
+    this.sj = new Int32Array(size);
+  }
+
+  /** Room for sorting a group of `n` pairs out of place. */
+  growScratch(n: number): void {
+    if (this.th.length >= n) return;
     this.th = new Int32Array(n);
     this.ts = new Int32Array(n);
     this.tl = new Int32Array(n);
     this.tj = new Int32Array(n);
-    this.keys = new Float64Array(Math.min(n, NATIVE_SORT_MAX));
+    if (n <= NATIVE_SORT_MAX) this.keys = new Float64Array(Math.max(n, this.keys.length));
   }
 }
 
@@ -280,7 +291,8 @@ class NameArena {
  * One level, in input order: hash (CRC-32) and check each active name's
  * component, and find its distinct (node above, name) pair with a small
  * hash table, compared against the pair's copy in the arena while the
- * name's bytes are still in cache. `made[j]` becomes the entry's pair.
+ * name's bytes are still in cache. `up[j]` becomes the entry's pair and
+ * `pos[j]` the start of its next component.
  *
  * @returns The number of distinct pairs.
  */
@@ -299,7 +311,8 @@ function scanLevel(
   bad: InvalidName[],
 ): number {
   const T = CRC32_TABLE;
-  const { flags, next, made, dp, dh, da, dl } = E;
+  const flags = E.flags;
+  let { dp, dh, da, dl } = E;
   let table = E.table;
   table.fill(0);
   let bits = 31 - Math.clz32(table.length);
@@ -321,7 +334,7 @@ function scanLevel(
     const l = q - s;
     if (l > maxLen) reject(bad, i, INVALID_COMPONENT, l);
     while (q < e && b[q] === sep) q++;
-    next[j] = q;
+    pos[j] = q; // where the next level starts
     if (q >= e) {
       flags[j] = b[e - 1] === sep ? LAST | PARENT_ONLY : LAST;
     } else if (lastAllowed) {
@@ -334,7 +347,7 @@ function scanLevel(
     const p = up[j];
     // The same pair as the entry before (names often come grouped): no probe.
     if (h === ph && p === pp && l === pl && sameBytes(b, s, ps, l)) {
-      made[j] = pd;
+      up[j] = pd;
       continue;
     }
     let slot = Math.imul(h ^ Math.imul(p, MIX_PARENT), MIX_OUT) >>> (32 - bits);
@@ -356,6 +369,10 @@ function scanLevel(
       slot = (slot + 1) & mask;
     }
     if (found < 0) {
+      if (d >= dp.length) {
+        E.growPairs(d + 1);
+        ({ dp, dh, da, dl } = E);
+      }
       found = d++;
       dp[found] = p;
       dh[found] = h;
@@ -375,7 +392,7 @@ function scanLevel(
         E.table = table;
       }
     }
-    made[j] = found;
+    up[j] = found; // the entry's pair, until markEntries makes it its node
     ph = h;
     pp = p;
     ps = s;
@@ -409,7 +426,8 @@ function groupByParent(count: number, base: number, span: number, E: LevelEntrie
 
 /** Sort each group by hash: insertion for small groups, native for middle ones, radix for big ones. */
 function sortGroups(groups: Int32Array, span: number, E: LevelEntries): void {
-  const { sh, ss, sl, sj, th, ts, tl, tj, keys } = E;
+  const { sh, ss, sl, sj } = E;
+  let { th, ts, tl, tj, keys } = E;
   for (let g = 0; g < span; g++) {
     const g0 = groups[g], g1 = groups[g + 1], n = g1 - g0;
     if (n <= 1) continue;
@@ -433,6 +451,8 @@ function sortGroups(groups: Int32Array, span: number, E: LevelEntries): void {
       continue;
     }
     if (n <= NATIVE_SORT_MAX) {
+      E.growScratch(n);
+      ({ th, ts, tl, tj, keys } = E);
       for (let k = 0; k < n; k++) keys[k] = (sh[g0 + k] >>> 0) * NATIVE_SORT_MAX + k;
       keys.subarray(0, n).sort();
       for (let k = 0; k < n; k++) {
@@ -449,6 +469,8 @@ function sortGroups(groups: Int32Array, span: number, E: LevelEntries): void {
       continue;
     }
     // Two 16-bit radix passes, there and back.
+    E.growScratch(n);
+    ({ th, ts, tl, tj, keys } = E);
     const cnt = new Int32Array(65536);
     for (let r = g0; r < g1; r++) cnt[sh[r] & 0xffff]++;
     for (let d = 0, sum = 0; d < 65536; d++) {
@@ -514,13 +536,14 @@ function markEntries(
   E: LevelEntries,
   nodes: NodeArrays,
   act: Int32Array,
+  up: Int32Array,
   extras: Uint8Array | undefined,
 ): void {
-  const { made, flags, nodeOf } = E;
+  const { flags, nodeOf } = E;
   const { state, statusOf } = nodes;
   for (let j = 0; j < m; j++) {
-    const id = nodeOf[made[j]];
-    made[j] = id;
+    const id = nodeOf[up[j]];
+    up[j] = id;
     if ((flags[j] & (LAST | PARENT_ONLY)) !== LAST) continue;
     state[id] |= LEAF;
     if (extras !== undefined) {
@@ -669,16 +692,16 @@ export class TreeUnit {
       sortGroups(groups, span, E);
       const first = nodes.count;
       makeNodes(arena.bytes, groups, levelFirst, span, E, nodes);
-      markEntries(m, E, nodes, act, extras);
+      markEntries(m, E, nodes, act, up, extras);
       // Names with more components go on to the next level, in input order.
-      const { flags, next, made } = E;
+      const flags = E.flags;
       let m2 = 0;
       for (let j = 0; j < m; j++) {
         if ((flags[j] & LAST) !== 0) continue;
         act[m2] = act[j];
-        pos[m2] = next[j];
+        pos[m2] = pos[j];
         ends[m2] = ends[j];
-        up[m2] = made[j];
+        up[m2] = up[j];
         m2++;
       }
       m = m2;
