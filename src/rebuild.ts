@@ -18,7 +18,8 @@ import { indexPaths, replaceIndexFiles } from "./index_files.ts";
 import { type FileIO, nodeFileIO, readFully } from "./io.ts";
 import { acquireLock, type LockOptions } from "./lock.ts";
 import { separatorByte } from "./name_codec.ts";
-import { type NameTable, readNames, type RebuildInput, type RebuildSource } from "./rebuild_names.ts";
+import { readNames } from "./rebuild_input.ts";
+import type { NameTable, RebuildInput, RebuildSource } from "./rebuild_names.ts";
 import {
   limitsOf,
   paramsOf,

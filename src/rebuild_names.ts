@@ -2,11 +2,11 @@
  * The names of a rebuild, encoded once: every name's UTF-8 bytes back to
  * back in one buffer (shared memory when workers read it), an offsets table,
  * and optional per-name columns for what a store scanner knows (not
- * selectable, STATUS figures). No object per name is kept.
+ * selectable, STATUS figures). No object per name is kept. Reading the
+ * names from their source is src/rebuild_input.ts.
  *
  * @module
  */
-import * as fs from "node:fs";
 import type { MailboxStatus } from "./types.ts";
 
 /** Bit of {@linkcode NameTable.extras}: the name was reported not selectable. */
@@ -50,7 +50,7 @@ export type RebuildSource = Iterable<RebuildInput> | AsyncIterable<RebuildInput>
  *
  * @example The bytes of the second name
  * ```ts
- * import { readNames } from "./rebuild_names.ts";
+ * import { readNames } from "./rebuild_input.ts";
  * const t = await readNames(["INBOX", "Sent"], false);
  * console.log(new TextDecoder().decode(t.bytes.subarray(t.starts[1], t.starts[2] - 1))); // "Sent"
  * ```
@@ -69,9 +69,21 @@ export interface NameTable {
 }
 
 const encoder = new TextEncoder();
-const fatalDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-function allocate(bytes: number, shared: boolean): ArrayBuffer | SharedArrayBuffer {
+/**
+ * A buffer in shared memory (for workers) or not.
+ *
+ * @param bytes Its size.
+ * @param shared Whether workers will read it.
+ * @returns The buffer.
+ *
+ * @example A shared buffer
+ * ```ts
+ * import { allocate } from "./rebuild_names.ts";
+ * console.log(allocate(8, true) instanceof SharedArrayBuffer); // true
+ * ```
+ */
+export function allocate(bytes: number, shared: boolean): ArrayBuffer | SharedArrayBuffer {
   return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
 }
 
@@ -249,196 +261,4 @@ export class NameTableBuilder {
       status: this.#status,
     };
   }
-}
-
-function isFileSource(source: RebuildSource): source is { file: string } {
-  return typeof source === "object" && source !== null && !(Symbol.iterator in source) &&
-    !(Symbol.asyncIterator in source) && typeof (source as { file?: unknown }).file === "string";
-}
-
-function describeItem(item: unknown): string {
-  try {
-    return JSON.stringify(item) ?? String(item);
-  } catch {
-    return String(item);
-  }
-}
-
-/** Names per batch handed to {@linkcode NameTableBuilder.addBatch}. */
-const BATCH = 2048;
-
-/** Collects items into batches: plain names joined, records' extras kept. */
-class ItemBatcher {
-  readonly #b: NameTableBuilder;
-  readonly #names: string[] = [];
-  readonly #records: { at: number; noSelect: boolean; status: MailboxStatus | undefined }[] = [];
-
-  constructor(b: NameTableBuilder) {
-    this.#b = b;
-  }
-
-  push(item: RebuildInput): void {
-    if (typeof item === "string") {
-      this.#names.push(item);
-    } else {
-      if (typeof item !== "object" || item === null || typeof item.name !== "string") {
-        throw new TypeError(`Cannot rebuild from ${describeItem(item)}: expected a name or { name, selectable?, status? }`);
-      }
-      if (item.selectable === false || item.status !== undefined) {
-        this.#records.push({ at: this.#names.length, noSelect: item.selectable === false, status: item.status });
-      }
-      this.#names.push(item.name);
-    }
-    if (this.#names.length >= BATCH) this.flush();
-  }
-
-  flush(): void {
-    const first = this.#b.addBatch(this.#names);
-    for (const r of this.#records) this.#b.setExtras(first + r.at, r.noSelect, r.status);
-    this.#names.length = 0;
-    this.#records.length = 0;
-  }
-}
-
-/**
- * Read every name of a source into a {@linkcode NameTable}.
- *
- * @param source Names (strings or scanner records), sync or async, or `{ file }` for a name-list file.
- * @param shared Keep the table in shared memory (for workers).
- * @param onRead Called now and then with the number of names read so far.
- * @param onWarning Receives a message for each skipped line of a name-list file.
- * @returns The table.
- * @throws TypeError for an item that is neither a name nor a scanner record; an Error naming the file when it cannot be read.
- *
- * @example Reading scanner records
- * ```ts
- * import { readNames } from "./rebuild_names.ts";
- * const t = await readNames(["INBOX", { name: "Shared", selectable: false }], false);
- * console.log(t.count, t.extras?.[1]); // 2 1
- * ```
- */
-export async function readNames(
-  source: RebuildSource,
-  shared: boolean,
-  onRead?: (count: number) => void,
-  onWarning?: (message: string) => void,
-): Promise<NameTable> {
-  if (isFileSource(source)) return readNameFile(source.file, shared, onWarning);
-  let b: NameTableBuilder;
-  if (Array.isArray(source)) {
-    // Exact for ASCII names: one allocation, no growth.
-    let bytes = 0;
-    for (let i = 0; i < source.length; i++) {
-      const item = source[i] as RebuildInput;
-      bytes += (typeof item === "string" ? item.length : (item?.name?.length ?? 0)) + 1;
-    }
-    b = new NameTableBuilder(shared, bytes, source.length);
-  } else {
-    b = new NameTableBuilder(shared);
-  }
-  const batch = new ItemBatcher(b);
-  let k = 0;
-  if (Symbol.asyncIterator in (source as object)) {
-    for await (const item of source as AsyncIterable<RebuildInput>) {
-      batch.push(item);
-      if ((++k & 0xffff) === 0) onRead?.(k);
-    }
-  } else {
-    for (const item of source as Iterable<RebuildInput>) {
-      batch.push(item);
-      if ((++k & 0xffff) === 0) onRead?.(k);
-    }
-  }
-  batch.flush();
-  onRead?.(b.count);
-  return b.finish();
-}
-
-/** Whether bytes `[s, e)` are valid UTF-8 (checked only when not ASCII). */
-function isUtf8(bytes: Uint8Array, s: number, e: number): boolean {
-  try {
-    fatalDecoder.decode(bytes.slice(s, e));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Read a name-list file (one name per line) straight into a table, without
- * making a string per name. A trailing "\r" is removed, blank lines are
- * skipped, a UTF-8 byte order mark at the start is dropped, and lines that
- * are not valid UTF-8 are skipped with a warning, as `readNameList` does.
- *
- * @param path The file.
- * @param shared Keep the table in shared memory (for workers).
- * @param onWarning Receives a message for each skipped line.
- * @returns The table.
- * @throws Error naming the file when it cannot be read.
- *
- * @example A list with CRLF and a blank line
- * ```ts
- * import { readNameFile } from "./rebuild_names.ts";
- * import { mkdtempSync, writeFileSync } from "node:fs";
- * const p = mkdtempSync("/tmp/mli-") + "/names.txt";
- * writeFileSync(p, "INBOX\r\n\nArchive/2009\n");
- * console.log(readNameFile(p, false).count); // 2
- * ```
- */
-export function readNameFile(path: string, shared: boolean, onWarning?: (message: string) => void): NameTable {
-  let bytes: Uint8Array;
-  let size: number;
-  try {
-    const fd = fs.openSync(path, "r");
-    try {
-      size = fs.fstatSync(fd).size;
-      // One spare byte: the last line may lack its newline.
-      bytes = new Uint8Array(allocate(size + 1, shared));
-      let done = 0;
-      while (done < size) {
-        const n = fs.readSync(fd, bytes, done, size - done, done);
-        if (n <= 0) break;
-        done += n;
-      }
-      size = done;
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new Error(`Cannot read name list "${path}": ${code ?? (e as Error).message}`, { cause: e });
-  }
-  let count = 0;
-  for (let i = 0; i < size; i++) if (bytes[i] === 0x0a) count++;
-  let starts = new Uint32Array(allocate(4 * (count + 2), shared));
-  let n = 0, w = 0, line = 0;
-  let from = size >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  while (from < size) {
-    let nl = bytes.indexOf(0x0a, from);
-    if (nl < 0) nl = size;
-    line++;
-    let end = nl;
-    if (end > from && bytes[end - 1] === 0x0d) end--;
-    if (end > from) {
-      let ascii = true;
-      for (let i = from; i < end; i++) {
-        if (bytes[i] >= 0x80) {
-          ascii = false;
-          break;
-        }
-      }
-      if (ascii || isUtf8(bytes, from, end)) {
-        if (w !== from) bytes.copyWithin(w, from, end);
-        starts[n++] = w;
-        w += end - from;
-        bytes[w++] = 0;
-      } else {
-        onWarning?.(`Skipping line ${line} of name list "${path}": not valid UTF-8`);
-      }
-    }
-    from = nl + 1;
-  }
-  starts[n] = w;
-  if (n + 1 < starts.length / 2) starts = starts.slice(0, n + 1);
-  return { bytes, starts, count: n, extras: undefined, status: undefined };
 }

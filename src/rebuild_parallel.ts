@@ -223,7 +223,7 @@ export interface RebuildParams {
  * @example Sizes of the images
  * ```ts
  * import { limitsOf, paramsOf, rebuildImagesHere } from "./rebuild_parallel.ts";
- * import { readNames } from "./rebuild_names.ts";
+ * import { readNames } from "./rebuild_input.ts";
  * const img = rebuildImagesHere(await readNames(["a"], false), paramsOf(0x2f, 7, 1, limitsOf({}), "u.mlist"));
  * console.log(img.list.length, img.attr.length); // 58 80
  * ```
@@ -327,7 +327,7 @@ async function route(
  * @example In this thread
  * ```ts
  * import { LocalRebuildExecutor, rebuildImages } from "./rebuild_parallel.ts";
- * import { readNames } from "./rebuild_names.ts";
+ * import { readNames } from "./rebuild_input.ts";
  * const names = await readNames(["INBOX", "Archive/2009"], false);
  * const img = await rebuildImages(names, {
  *   separator: 0x2f, limits: { maxComponentLength: 255, maxDepth: 128 }, maxFileSize: 1 << 30,
@@ -405,7 +405,7 @@ export async function rebuildImages(
  * @example One unit, no workers
  * ```ts
  * import { rebuildImagesHere } from "./rebuild_parallel.ts";
- * import { readNames } from "./rebuild_names.ts";
+ * import { readNames } from "./rebuild_input.ts";
  * const names = await readNames(["a/b/c"], false);
  * const img = rebuildImagesHere(names, {
  *   separator: 0x2f, limits: { maxComponentLength: 255, maxDepth: 128 }, maxFileSize: 1 << 30,

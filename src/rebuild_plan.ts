@@ -164,7 +164,7 @@ function sampleTree(names: NameTable, sep: number, limits: TreeLimits, sample: n
  *
  * @example A skewed tree gets INBOX split
  * ```ts
- * import { readNames } from "./rebuild_names.ts";
+ * import { readNames } from "./rebuild_input.ts";
  * import { planSplit } from "./rebuild_plan.ts";
  * const list = ["Sent", ...Array.from({ length: 100 }, (_, i) => `INBOX/f${i}`)];
  * const plan = planSplit(await readNames(list, false), 0x2f, { maxComponentLength: 255, maxDepth: 128 }, 8);
@@ -277,7 +277,7 @@ function parentSplit(plan: SplitPlan, s: number): number {
 /** What routing found out besides each name's unit. *
  * @example Names per unit, and an empty one
  * ```ts
- * import { readNames } from "./rebuild_names.ts";
+ * import { readNames } from "./rebuild_input.ts";
  * import { routeNames, singleUnitPlan } from "./rebuild_plan.ts";
  * const names = await readNames(["a", "/"], false);
  * const r = routeNames(names, 0x2f, singleUnitPlan(), 0, 2, new Uint16Array(2));
@@ -313,7 +313,7 @@ export interface RouteResult {
  *
  * @example Routing with the one-unit plan
  * ```ts
- * import { readNames } from "./rebuild_names.ts";
+ * import { readNames } from "./rebuild_input.ts";
  * import { routeNames, singleUnitPlan } from "./rebuild_plan.ts";
  * const names = await readNames(["a", "b/c"], false);
  * const unitOf = new Uint16Array(2);

@@ -16,7 +16,7 @@ import type { FaultKind, MeasuredUnit, RebuildTasks, TaskWorkerApi } from "./wor
  *
  * @example Building one unit in this thread
  * ```ts
- * import { readNames } from "./rebuild_names.ts";
+ * import { readNames } from "./rebuild_input.ts";
  * import { RebuildWorkerState } from "./rebuild_tasks.ts";
  * const names = await readNames(["a/b", "c"], false);
  * const w = new RebuildWorkerState((kind) => { throw new Error(kind); });

@@ -52,7 +52,7 @@ export const INVALID_DEPTH = 4;
 /** The first name of a unit the index cannot hold. *
  * @example A name with a NUL byte
  * ```ts
- * import { readNames } from "./rebuild_names.ts";
+ * import { readNames } from "./rebuild_input.ts";
  * import { INVALID_NUL, TreeUnit } from "./tree_build.ts";
  * const names = await readNames(["ok", "b\0d"], false);
  * const m = new TreeUnit(names, 0x2f, { maxComponentLength: 255, maxDepth: 128 }).build(null, 2, 0);
@@ -71,7 +71,7 @@ export interface InvalidName {
 /** What a built unit needs in the output. *
  * @example Two records at the top, one directory below
  * ```ts
- * import { readNames } from "./rebuild_names.ts";
+ * import { readNames } from "./rebuild_input.ts";
  * import { TreeUnit } from "./tree_build.ts";
  * const names = await readNames(["a/x", "b"], false);
  * const m = new TreeUnit(names, 0x2f, { maxComponentLength: 255, maxDepth: 128 }).build(null, 2, 0);
@@ -577,7 +577,7 @@ function sortRunByBytes(b: Uint8Array, r0: number, r1: number, E: LevelEntries):
  *
  * @example Build the whole tree of three names as one unit
  * ```ts
- * import { readNames } from "./rebuild_names.ts";
+ * import { readNames } from "./rebuild_input.ts";
  * import { TreeUnit } from "./tree_build.ts";
  * const names = await readNames(["INBOX", "Archive/2009", "Archive/2010"], false);
  * const unit = new TreeUnit(names, 0x2f, { maxComponentLength: 255, maxDepth: 128 });

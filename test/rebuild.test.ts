@@ -16,7 +16,7 @@ import { grownSize } from "../src/growth.ts";
 import { IndexLimitError, InvalidNameError } from "../src/errors.ts";
 import { MailboxListIndex } from "../src/index.ts";
 import { rebuild, type RebuildInput, type RebuildOptions, type RebuildResult, startRebuildWorkers } from "../src/rebuild.ts";
-import { readNames } from "../src/rebuild_names.ts";
+import { readNames } from "../src/rebuild_input.ts";
 import { LocalRebuildExecutor, limitsOf, paramsOf, rebuildImages, rebuildImagesHere } from "../src/rebuild_parallel.ts";
 import { PLAN_SAMPLE, planSplit, routeNames } from "../src/rebuild_plan.ts";
 import type { MailboxStatus } from "../src/types.ts";
