@@ -21,7 +21,7 @@ import { EXTRA_NOSELECT, EXTRA_STATUS, type NameTable } from "./rebuild_names.ts
 import type { TreeLimits } from "./tree_build.ts";
 
 /** Largest number of names looked at to make a plan. */
-export const PLAN_SAMPLE = 16384;
+export const PLAN_SAMPLE = 8192;
 /** Split directories are at most this deep. */
 export const MAX_SPLIT_DEPTH = 8;
 
@@ -92,9 +92,10 @@ interface SampleNode {
   hash: number;
   /** Sampled names at or below this node. */
   weight: number;
-  /** Full path bytes as a latin1 string (identifies the node across plans). */
-  path: string;
-  children: Map<string, SampleNode>;
+  parent: SampleNode | undefined;
+  /** Children by name hash; names with the same hash are chained through `twin`. */
+  children: Map<number, SampleNode>;
+  twin: SampleNode | undefined;
 }
 
 function latin1(b: Uint8Array, s: number, e: number): string {
@@ -103,19 +104,36 @@ function latin1(b: Uint8Array, s: number, e: number): string {
   return out;
 }
 
+/** The full path of a sample node as a latin1 string of its bytes. */
+function samplePath(b: Uint8Array, node: SampleNode, sep: number): string {
+  const parts: string[] = [];
+  for (let x: SampleNode | undefined = node; x !== undefined && x.parent !== undefined; x = x.parent) {
+    parts.push(latin1(b, x.start, x.start + x.len));
+  }
+  return parts.reverse().join(String.fromCharCode(sep));
+}
+
 /** Sample names into a small tree; names the index cannot hold are left out. */
 function sampleTree(names: NameTable, sep: number, limits: TreeLimits, sample: number): SampleNode {
-  const root: SampleNode = { start: 0, len: 0, hash: 0, weight: 0, path: "", children: new Map() };
+  const root: SampleNode = {
+    start: 0,
+    len: 0,
+    hash: 0,
+    weight: 0,
+    parent: undefined,
+    children: new Map(),
+    twin: undefined,
+  };
   const { bytes: b, starts } = names;
   const n = names.count;
   const take = Math.min(n, sample);
   const T = CRC32_TABLE;
-  const cs: number[] = [], ce: number[] = [], ch: number[] = [];
+  const cs = new Int32Array(limits.maxDepth + 1), ce = new Int32Array(limits.maxDepth + 1);
+  const ch = new Uint32Array(limits.maxDepth + 1);
   for (let k = 0; k < take; k++) {
     const i = take === n ? k : Math.floor((k * n) / take);
     const s = starts[i], e = starts[i + 1] - 1;
-    cs.length = ce.length = ch.length = 0;
-    let ok = true;
+    let levels = 0, ok = true;
     for (let p = s; p < e && ok;) {
       while (p < e && b[p] === sep) p++;
       if (p >= e) break;
@@ -125,22 +143,29 @@ function sampleTree(names: NameTable, sep: number, limits: TreeLimits, sample: n
         h = T[(h ^ b[q]) & 0xff] ^ (h >>> 8);
         q++;
       }
-      if (q - p > limits.maxComponentLength || cs.length >= limits.maxDepth) ok = false;
-      cs.push(p);
-      ce.push(q);
-      ch.push(h >>> 0);
+      if (q - p > limits.maxComponentLength || levels >= limits.maxDepth) {
+        ok = false;
+        break;
+      }
+      cs[levels] = p;
+      ce[levels] = q;
+      ch[levels] = h >>> 0;
+      levels++;
       p = q;
     }
-    if (!ok || cs.length === 0) continue;
+    if (!ok || levels === 0) continue;
     let node = root;
     root.weight++;
-    for (let c = 0; c < cs.length; c++) {
-      const key = latin1(b, cs[c], ce[c]);
-      let child = node.children.get(key);
+    for (let c = 0; c < levels; c++) {
+      const h = ch[c], p = cs[c], len = ce[c] - p;
+      let child = node.children.get(h);
+      while (child !== undefined && compareBytes(b, child.start, child.start + child.len, b, p, p + len) !== 0) {
+        child = child.twin;
+      }
       if (child === undefined) {
-        const path = node.path === "" ? key : node.path + String.fromCharCode(sep) + key;
-        child = { start: cs[c], len: ce[c] - cs[c], hash: ch[c], weight: 0, path, children: new Map() };
-        node.children.set(key, child);
+        const first = node.children.get(h);
+        child = { start: p, len, hash: h, weight: 0, parent: node, children: new Map(), twin: first };
+        node.children.set(h, child);
       }
       child.weight++;
       node = child;
@@ -192,9 +217,11 @@ export function planSplit(
   // Breadth-first: each split directory's ranges are contiguous.
   for (let s = 0; s < splits.length; s++) {
     rangeFirst.push(rangeLow.length);
-    const kids = [...splits[s].children.values()].sort((x, y) =>
-      x.hash - y.hash || compareBytes(b, x.start, x.start + x.len, b, y.start, y.start + y.len)
-    );
+    const kids: SampleNode[] = [];
+    for (const first of splits[s].children.values()) {
+      for (let x: SampleNode | undefined = first; x !== undefined; x = x.twin) kids.push(x);
+    }
+    kids.sort((x, y) => x.hash - y.hash || compareBytes(b, x.start, x.start + x.len, b, y.start, y.start + y.len));
     const unit = (low: number) => {
       rangeLow.push(low);
       rangeTarget.push(unitSplit.length);
@@ -206,7 +233,7 @@ export function planSplit(
       const shared = (k > 0 && kids[k - 1].hash === c.hash) || (k + 1 < kids.length && kids[k + 1].hash === c.hash);
       if (
         c.weight > share && c.weight >= 2 && c.children.size > 0 && depth[s] + 1 <= MAX_SPLIT_DEPTH &&
-        !shared && !noSplit.has(c.path)
+        !shared && (noSplit.size === 0 || !noSplit.has(samplePath(b, c, separator)))
       ) {
         if (c.hash > low) unit(low);
         rangeLow.push(c.hash);
