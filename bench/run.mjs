@@ -64,7 +64,8 @@ for (const rt of runtimes.length ? runtimes : ["deno", "bun", "node"]) {
   const json = join(work, `${rt}.json`);
   const [cmd, args] = commands[rt];
   const t0 = Date.now();
-  console.log(`\n# ${rt}: ${[relative(root, cmd) || cmd, ...args, ...passThrough].join(" ")}\n`);
+  const shown = cmd === process.execPath ? "node" : relative(root, cmd);
+  console.log(`\n# ${rt}: ${[shown, ...args, ...passThrough].join(" ")}\n`);
   const status = await run(cmd, [...args, ...passThrough, "--json", json]);
   const seconds = (Date.now() - t0) / 1000;
   summary.push({ rt, status, seconds, data: existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : undefined });
