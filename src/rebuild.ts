@@ -16,6 +16,7 @@ import { decodeHeader } from "./header.ts";
 import { grownSize } from "./growth.ts";
 import { indexPaths, replaceIndexFiles } from "./index_files.ts";
 import { type FileIO, nodeFileIO, readFully } from "./io.ts";
+import { IndexStateError } from "./errors.ts";
 import { acquireLock, type LockOptions } from "./lock.ts";
 import { separatorByte } from "./name_codec.ts";
 import { readNames } from "./rebuild_input.ts";
@@ -186,8 +187,12 @@ export async function rebuild(
   const durable = options.durable ?? true;
   const onWarning = options.onWarning ?? ((m: string) => console.warn(m));
   const progress = options.onProgress;
+  if (given?.inUse) {
+    throw new IndexStateError(`Cannot rebuild "${indexPath}": its workers are serving another rebuild`);
+  }
   // Workers of our own start while the names are read.
   const pool = given ?? ((workers as number) > 0 ? await RebuildThreads.start(workers as number) : undefined);
+  if (given !== undefined) given.inUse = true;
   let closing: Promise<void> | undefined;
   try {
     const table = await readNames(names, pool !== undefined, (n) => progress?.(n, "read"), onWarning);
@@ -214,6 +219,7 @@ export async function rebuild(
       lock.release();
     }
   } finally {
+    if (given !== undefined) given.inUse = false;
     // Our own workers always stop; given ones only when one of them died.
     if (given === undefined || given.failure !== undefined) await (closing ?? pool?.close());
   }
@@ -238,8 +244,8 @@ export interface RebuildWorkers {
 /**
  * Start worker threads to use for many rebuilds (`{ workers }` of
  * {@linkcode rebuild}), so that a bulk rebuild of many indexes starts them
- * once. When one of them dies, the rebuild that used them closes them all;
- * close them when done.
+ * once. They serve one rebuild at a time; when one of them dies, the
+ * rebuild that used them closes them all; close them when done.
  *
  * @param size How many workers (a whole number ≥ 1).
  * @returns The workers.

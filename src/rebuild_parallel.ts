@@ -160,6 +160,9 @@ export class RebuildThreads implements RebuildExecutor {
         .run(task, request));
   }
 
+  /** Whether a rebuild is using the workers now (they serve one rebuild at a time). */
+  inUse = false;
+
   /** The first failure of a worker (one died or could not start), if any. */
   get failure(): Error | undefined {
     return this.#pool.failure;

@@ -588,6 +588,10 @@ describe("rebuild: worker failures leave the previous index alone", () => {
         assertSameBytes(kept.list, own.list, `list, rebuild #${k + 1} on kept workers`);
         assertSameBytes(kept.attr, own.attr, `attr, rebuild #${k + 1} on kept workers`);
       }
+      // One rebuild at a time.
+      const first = rebuild(freshPath("kept-busy-1"), names, { ...quiet, workers });
+      await assert.rejects(rebuild(freshPath("kept-busy-2"), names, { ...quiet, workers }), /serving another rebuild/);
+      await first;
       // A bad name is not the workers' fault: they stay usable.
       await assert.rejects(rebuild(freshPath("kept-bad"), [...names, "a/\0"], { ...quiet, workers }), InvalidNameError);
       await rebuild(freshPath("kept-after-bad"), names, { ...quiet, workers });
