@@ -83,7 +83,17 @@ interface NodeDatabase {
   close(): void;
 }
 
-/** The runtime this process runs on. */
+/**
+ * The runtime this process runs on.
+ *
+ * @returns "deno", "bun" or "node".
+ *
+ * @example
+ * ```ts
+ * import { runtimeName } from "./sqlite.ts";
+ * console.log(runtimeName()); // "deno" under Deno
+ * ```
+ */
 export function runtimeName(): "deno" | "bun" | "node" {
   if ((globalThis as { Deno?: unknown }).Deno !== undefined) return "deno";
   if (process.versions.bun !== undefined) return "bun";
@@ -100,7 +110,14 @@ const BETTER_SQLITE3 = "better-sqlite3";
  * Open (creating) a SQLite database with the runtime's driver.
  *
  * @param path Database file.
- * @returns The database, or undefined with a reason when this runtime has no usable driver.
+ * @returns The database, or `{ unavailable }` with the reason when this runtime has no usable driver.
+ *
+ * @example
+ * ```ts ignore
+ * import { openSqlite } from "./sqlite.ts";
+ * const db = await openSqlite("/tmp/m.db");
+ * if (!("unavailable" in db)) console.log(db.driver, db.version);
+ * ```
  */
 export async function openSqlite(path: string): Promise<SqlDatabase | { unavailable: string }> {
   const rt = runtimeName();
@@ -184,9 +201,6 @@ export interface SqliteMailboxesOptions {
   /** Page cache in MiB (default 256: the whole table and its indexes stay in memory up to about 2M rows). */
   cacheMb?: number;
 }
-
-/** One row of a listing: name, uid, flags. */
-export type MailboxRow = [string, number, number];
 
 /**
  * The mailbox hierarchy in one SQLite table, with the same operations the
