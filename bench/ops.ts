@@ -475,7 +475,8 @@ async function attempt(
   fn: () => Promise<Measure>,
 ): Promise<Measure | string | undefined> {
   const last = lastTimes.get(name);
-  if (last !== undefined) {
+  // Below 100k, fixed costs (worker start-up) dominate and would project far too high.
+  if (last !== undefined && last.n >= 100_000) {
     // Linear growth plus a margin for n·log n (about 1.3 per 10× step).
     const projected = last.ms * (n / last.n) * (n > last.n ? 1.3 : 1) * reps;
     if (projected > PROJECTED_BUDGET_MS) {
