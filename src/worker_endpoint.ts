@@ -1,11 +1,13 @@
 /**
- * A typed comlink endpoint over `node:worker_threads` (a `Worker` on the
- * coordinator side, `parentPort` in the worker), the same on Deno, Bun and
- * Node.
+ * Typed comlink endpoints: over `node:worker_threads` (a `Worker` on the
+ * coordinator side, `parentPort` in the worker) on Node and Bun, and the
+ * worker's own scope when it runs as a web Worker (Deno).
  *
  * @module
  */
 import type { Endpoint } from "comlink";
+import process from "node:process";
+import { parentPort } from "node:worker_threads";
 
 /**
  * The part of a `node:worker_threads` port (a `Worker`, or `parentPort`)
@@ -69,4 +71,39 @@ export function nodeEndpoint(port: NodePort): Endpoint {
     },
     start: () => {},
   };
+}
+
+/** What a web Worker tells its pool just before it exits (web Workers have no exit event). */
+export interface WorkerExitNotice {
+  /** The exit code. */
+  workerExit: number;
+}
+
+/**
+ * The endpoint of the coordinator, as seen from inside a worker: its
+ * `parentPort` under `node:worker_threads`, else the worker's own scope
+ * (a web Worker). In a web Worker, an exit first sends a
+ * {@linkcode WorkerExitNotice}, so that the pool does not wait on a worker
+ * that is gone.
+ *
+ * @returns The endpoint to expose the worker's API on.
+ *
+ * @example A worker entry
+ * ```ts ignore
+ * import * as Comlink from "comlink";
+ * import { hostEndpoint } from "../src/worker_endpoint.ts";
+ * Comlink.expose({ run: (task: string) => task }, hostEndpoint());
+ * ```
+ */
+export function hostEndpoint(): Endpoint {
+  if (parentPort !== null) return nodeEndpoint(parentPort);
+  const scope = globalThis as unknown as Endpoint & { postMessage(message: unknown): void };
+  if (typeof scope.postMessage !== "function") throw new Error("Not running as a worker");
+  const exit = process.exit.bind(process);
+  process.exit = ((code?: number) => {
+    const notice: WorkerExitNotice = { workerExit: code ?? 0 };
+    scope.postMessage(notice);
+    return exit(code);
+  }) as typeof process.exit;
+  return scope;
 }

@@ -1,6 +1,9 @@
 /**
- * A pool of worker threads driven through comlink, started the same way on
- * Deno, Bun and Node (`node:worker_threads` on all three):
+ * A pool of worker threads driven through comlink, on Deno, Bun and Node:
+ * `node:worker_threads` on Node and Bun, web Workers (`type: "module"`) on
+ * Deno, whose `node:worker_threads` copies a SharedArrayBuffer through a
+ * slow path (seconds for tens of megabytes) where its web Workers share it
+ * at once.
  *
  * - from the `.ts` sources on Deno and Bun, a worker is its `.ts` entry
  *   itself (both runtimes start TypeScript workers);
@@ -23,7 +26,7 @@
 import type * as ComlinkTypes from "comlink";
 import process from "node:process";
 import { Worker } from "node:worker_threads";
-import { nodeEndpoint } from "./worker_endpoint.ts";
+import { nodeEndpoint, type WorkerExitNotice } from "./worker_endpoint.ts";
 
 /**
  * A worker entry module, as `.ts` sources or compiled `.js`.
@@ -63,6 +66,36 @@ export class WorkerExitError extends Error {
 /** Whether this runtime is Node (Deno and Bun also offer `process`). */
 function isNode(): boolean {
   return !("Deno" in globalThis) && typeof (process.versions as { bun?: string }).bun !== "string";
+}
+
+/** One started worker: its endpoint and how to stop it. */
+interface StartedWorker {
+  endpoint: ComlinkTypes.Endpoint;
+  terminate(): Promise<unknown>;
+}
+
+/** Start a worker on this runtime; `fail` hears of its death. */
+function startWorker(start: { url: URL; workerData: { entry?: string } }, i: number, fail: (e: Error) => void, closed: () => boolean): StartedWorker {
+  const died = (code: number) => {
+    if (!closed()) fail(new WorkerExitError(`Worker ${i} exited with code ${code} before its work was done`));
+  };
+  if ("Deno" in globalThis) {
+    const w = new globalThis.Worker(start.url, { type: "module" });
+    w.addEventListener("error", (e: ErrorEvent) => {
+      e.preventDefault();
+      fail(new WorkerExitError(`Worker ${i} failed: ${e.message}`));
+    });
+    w.addEventListener("messageerror", () => fail(new WorkerExitError(`Worker ${i} sent a message that cannot be read`)));
+    w.addEventListener("message", (e: MessageEvent) => {
+      const notice = e.data as Partial<WorkerExitNotice> | null;
+      if (typeof notice === "object" && notice !== null && typeof notice.workerExit === "number") died(notice.workerExit);
+    });
+    return { endpoint: w as unknown as ComlinkTypes.Endpoint, terminate: () => Promise.resolve(w.terminate()) };
+  }
+  const w = new Worker(start.url, { workerData: start.workerData });
+  w.on("error", (e: Error) => fail(e));
+  w.on("exit", died);
+  return { endpoint: nodeEndpoint(w), terminate: () => w.terminate() };
 }
 
 /**
@@ -109,7 +142,7 @@ export class WorkerPool<Api> {
   /** Number of workers. */
   readonly size: number;
   readonly #comlink: typeof ComlinkTypes;
-  readonly #workers: Worker[] = [];
+  readonly #workers: StartedWorker[] = [];
   readonly #remotes: ComlinkTypes.Remote<Api>[] = [];
   readonly #failed: Promise<never>;
   #reject!: (e: Error) => void;
@@ -123,13 +156,9 @@ export class WorkerPool<Api> {
     this.#failed.catch(() => {});
     const start = workerStart(entry);
     for (let i = 0; i < size; i++) {
-      const w = new Worker(start.url, { workerData: start.workerData });
-      w.on("error", (e: Error) => this.#fail(e));
-      w.on("exit", (code: number) => {
-        if (!this.#closed) this.#fail(new WorkerExitError(`Worker ${i} exited with code ${code} before its work was done`));
-      });
+      const w = startWorker(start, i, (e) => this.#fail(e), () => this.#closed);
       this.#workers.push(w);
-      this.#remotes.push(comlink.wrap<Api>(nodeEndpoint(w)));
+      this.#remotes.push(comlink.wrap<Api>(w.endpoint));
     }
   }
 

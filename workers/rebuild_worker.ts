@@ -6,9 +6,8 @@
  */
 import * as Comlink from "comlink";
 import process from "node:process";
-import { parentPort } from "node:worker_threads";
 import { RebuildWorkerState } from "../src/rebuild_tasks.ts";
-import { nodeEndpoint } from "../src/worker_endpoint.ts";
+import { hostEndpoint } from "../src/worker_endpoint.ts";
 import type { RebuildTasks, TaskWorkerApi } from "../src/worker_protocol.ts";
 
 /** Thrown by an injected crash; the worker then dies of an uncaught error. */
@@ -34,5 +33,4 @@ const api: TaskWorkerApi<RebuildTasks> = {
   },
 };
 
-if (parentPort === null) throw new Error("workers/rebuild_worker.ts must run as a worker thread");
-Comlink.expose(api, nodeEndpoint(parentPort));
+Comlink.expose(api, hostEndpoint());
