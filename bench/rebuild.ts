@@ -4,7 +4,8 @@
  * workers, on the runtime running this file. For each run: the time to a
  * committed index (names read, built, both files written, flushed and
  * renamed), where that time went, the speedup, the output size, and the
- * peak resident memory above the idle process. The generated names are
+ * peak resident memory above the idle process (sampled every 3 ms from a
+ * thread of its own, bench/rss_sampler.mjs). The generated names are
  * flattened before they are timed, as names read from a directory or a file
  * are flat strings already.
  *
@@ -29,6 +30,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { Worker } from "node:worker_threads";
 import { rebuild, type RebuildWorkers, startRebuildWorkers } from "../src/rebuild.ts";
 import { generateTree, shuffle, type TreeShape } from "./trees.ts";
 
@@ -104,44 +106,53 @@ function rss(): number {
   return process.memoryUsage().rss;
 }
 
+/** Resident memory sampled from a thread of its own (bench/rss_sampler.mjs). */
+class RssSampler {
+  readonly #worker = new Worker(new URL("./rss_sampler.mjs", import.meta.url));
+
+  start(): void {
+    this.#worker.postMessage("start");
+  }
+
+  stop(): Promise<number> {
+    return new Promise((resolve) => {
+      this.#worker.once("message", (peak: number) => resolve(peak));
+      this.#worker.postMessage("stop");
+    });
+  }
+
+  close(): Promise<number> {
+    return this.#worker.terminate();
+  }
+}
+
 /** Run one rebuild, sampling resident memory; returns the row's measures. */
-async function measure(path: string, names: string[], workers: number | RebuildWorkers) {
+async function measure(sampler: RssSampler, path: string, names: string[], workers: number | RebuildWorkers) {
   collect();
   await new Promise((r) => setTimeout(r, 20));
   const idle = rss();
-  let peak = idle;
-  const sample = () => {
-    const now = rss();
-    if (now > peak) peak = now;
-  };
-  const timer = setInterval(sample, 2);
+  sampler.start();
   const marks: Record<string, number> = {};
   const t0 = performance.now();
-  try {
-    const r = await rebuild(path, names, {
-      workers,
-      uidValidity: 1_700_000_000,
-      onWarning: () => {},
-      onProgress: (_done, phase) => {
-        sample();
-        marks[phase] ??= performance.now() - t0;
-      },
-    });
-    sample();
-    const attrBytes = 48 + 32 * r.count;
-    return {
-      ms: r.ms,
-      readMs: marks.build ?? 0,
-      buildMs: (marks.write ?? 0) - (marks.build ?? 0),
-      writeMs: r.ms - (marks.write ?? 0),
-      count: r.count,
-      listBytes: r.usedSpace,
-      attrBytes,
-      peakBytes: peak - idle,
-    };
-  } finally {
-    clearInterval(timer);
-  }
+  const r = await rebuild(path, names, {
+    workers,
+    uidValidity: 1_700_000_000,
+    onWarning: () => {},
+    onProgress: (_done, phase) => {
+      marks[phase] ??= performance.now() - t0;
+    },
+  });
+  const peak = await sampler.stop();
+  return {
+    ms: r.ms,
+    readMs: marks.build ?? 0,
+    buildMs: (marks.write ?? 0) - (marks.build ?? 0),
+    writeMs: r.ms - (marks.write ?? 0),
+    count: r.count,
+    listBytes: r.usedSpace,
+    attrBytes: 48 + 32 * r.count,
+    peakBytes: Math.max(0, peak - idle),
+  };
 }
 
 const mb = (b: number) => (b / 1048576).toFixed(1);
@@ -177,6 +188,7 @@ async function main(): Promise<void> {
   const runtime = runtimeName();
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "mli-bench-rebuild-"));
   const all: Row[] = [];
+  const sampler = new RssSampler();
   console.log(`# Rebuild benchmark on ${runtime}`);
   console.log(`Time to a committed index (read = encoding the names, build, write = both files written, flushed, renamed);`);
   console.log(`the fastest of the runs; peak = highest resident memory above the idle process.\n`);
@@ -201,7 +213,7 @@ async function main(): Promise<void> {
             // Kept workers get one run first that is not counted: they are warm afterwards.
             for (let k = kept ? -1 : 0; k < reps; k++) {
               const path = join(dir, `${shape}-${size}-${workers}.mlist`);
-              const m = await measure(path, names, pool ?? workers);
+              const m = await measure(sampler, path, names, pool ?? workers);
               for (const f of ["", ".attr", ".journal"]) rmSync(path + f, { force: true });
               if (k < 0) continue;
               const row: Row = { runtime, shape, size, workers, kept, ...m };
@@ -220,6 +232,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await sampler.close();
     if (opts.dir === undefined) rmSync(dir, { recursive: true, force: true });
   }
   if (opts.json !== undefined) writeFileSync(opts.json, JSON.stringify(all, null, 2));
