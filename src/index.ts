@@ -223,6 +223,8 @@ export class SyncContext {
     try {
       let plan: CommitPlan;
       try {
+        // A full sync that reported exactly what the index holds ends here: nothing to plan or write.
+        if (this.#engine.unchanged()) return { added: 0, deleted: 0, changed: false, compressed: false };
         plan = this.#engine.plan();
       } catch (e) {
         if (!(e instanceof CorruptIndexError)) throw e;
