@@ -37,6 +37,11 @@ export const NAME_NOT_PLAIN = -2;
 /** Per-number bit of {@linkcode FullNameTable.info}: the record has a live child. */
 export const HAS_CHILDREN = 1;
 
+/** Mark of a sync: the record was reported, as a leaf or as a parent. */
+export const MARK_SEEN = 1;
+/** Mark of a sync: the record was reported as a leaf. */
+export const MARK_LEAF = 2;
+
 const tables = new WeakMap<ListView, FullNameTable | null>();
 
 /**
@@ -294,24 +299,56 @@ export class FullNameTable {
   }
 
   /**
-   * Find a full name given as UTF-8 bytes (already checked by the caller).
+   * Turn a sync's marks per slot into marks per record number, with
+   * {@linkcode MARK_SEEN} spread to every ancestor of a marked record.
+   *
+   * @param bySlot Marks per slot ({@linkcode MARK_SEEN}, {@linkcode MARK_LEAF}).
+   * @returns Marks per record number.
+   *
+   * @example
+   * ```ts ignore
+   * const marks = new Uint8Array(table.slotCount);
+   * marks[table.findString("a/b", 255, 128)] = MARK_SEEN | MARK_LEAF;
+   * console.log(table.marksByNumber(marks)); // "a" is seen too
+   * ```
+   */
+  marksByNumber(bySlot: Uint8Array): Uint8Array {
+    const numbers = this.numbers, parent = this.parent;
+    const marks = new Uint8Array(this.count);
+    for (let s = 0; s < bySlot.length; s++) {
+      if (bySlot[s] !== 0) marks[numbers[s]] |= bySlot[s];
+    }
+    // Numbers give parents before children: one backward pass reaches every ancestor.
+    for (let k = this.count - 1; k >= 0; k--) {
+      if (marks[k] !== 0) {
+        const p = parent[k];
+        if (p >= 0) marks[p] |= MARK_SEEN;
+      }
+    }
+    return marks;
+  }
+
+  /**
+   * Find a full name given as UTF-8 bytes (checked by the caller).
    *
    * @param b Buffer holding the name.
-   * @param len Bytes of the name.
+   * @param start First byte of the name.
+   * @param end One past the last byte.
    * @returns The name's slot, or {@linkcode NAME_MISSING}.
    *
    * @example
    * ```ts ignore
    * const bytes = new TextEncoder().encode("INBOX");
-   * const slot = table.findBytes(bytes, bytes.length);
+   * const slot = table.findBytes(bytes, 0, bytes.length);
    * ```
    */
-  findBytes(b: Uint8Array, len: number): number {
+  findBytes(b: Uint8Array, start: number, end: number): number {
     const sep = this.separator;
     const t = CRC32_TABLE;
+    const len = end;
     let c = -1, f = FNV_OFFSET | 0, g = MIX_SEED;
     let first = true;
-    for (let i = 0; i < len;) {
+    for (let i = start; i < len;) {
       while (i < len && b[i] === sep) i++;
       if (i >= len) break;
       let j = i;

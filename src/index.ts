@@ -21,7 +21,7 @@ import { type CommitPlan, DEFAULT_LIMITS, type NameLimits, SyncEngine, type Sync
 import type { IterateOptions, MailboxInfo, MailboxStatus } from "./types.ts";
 import { type ListEntry, listMailboxes, type ListOptions } from "./list.ts";
 import { commitPlan, recoverJournal, replaceFiles } from "./writer.ts";
-import { PathIndex } from "./path_index.ts";
+import { FullNameTable } from "./full_names.ts";
 import type { ListView } from "./view.ts";
 
 /** Options of {@linkcode MailboxListIndex.open}. */
@@ -576,7 +576,8 @@ export class MailboxListIndex {
       try {
         this.refresh();
         snap = this.#snap!;
-        PathIndex.build(snap.list, this.#sep);
+        // Every structure is checked here (the table is kept for the work's own lookups).
+        FullNameTable.of(snap.list, this.#sep);
       } catch (e) {
         if (!(e instanceof CorruptIndexError)) throw e;
         snap = this.#recoverCorrupt(e, {});

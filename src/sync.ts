@@ -36,7 +36,7 @@ import { alignUp, encodeOffset } from "./offset.ts";
 import { sortIdsByKey } from "./sort.ts";
 import type { MailboxStatus } from "./types.ts";
 import type { ListView } from "./view.ts";
-import { FullNameTable, HAS_CHILDREN, NAME_NOT_PLAIN } from "./full_names.ts";
+import { FullNameTable, HAS_CHILDREN, MARK_LEAF, MARK_SEEN, NAME_NOT_PLAIN } from "./full_names.ts";
 
 /** Options of a sync (SPEC §4). */
 export interface SyncOptions {
@@ -102,9 +102,8 @@ const N_DIRTY = 4;
 
 const NO_NODE = -1;
 
-// Marks per number of the full-name table.
-const F_SEEN = 1;
-const F_LEAF = 2;
+const F_SEEN = MARK_SEEN;
+const F_LEAF = MARK_LEAF;
 
 /**
  * One sync in progress over a list image: collects the names with
@@ -290,27 +289,10 @@ export class SyncEngine {
     return this.lastSlot >= 0 ? -this.fast!.rec[this.fast!.numberAt(this.lastSlot)] : this.lastPos;
   }
 
-  /** The table's marks per record number, spread to the parents of what was marked. */
-  private marksByNumber(): Uint8Array {
-    const fast = this.fast!, bySlot = this.fastMarks!, parent = fast.parent;
-    const marks = new Uint8Array(fast.count);
-    for (let s = 0; s < bySlot.length; s++) {
-      if (bySlot[s] !== 0) marks[fast.numberAt(s)] |= bySlot[s];
-    }
-    // Numbers give parents before children: one backward pass reaches every ancestor.
-    for (let k = fast.count - 1; k >= 0; k--) {
-      if (marks[k] !== 0) {
-        const p = parent[k];
-        if (p >= 0) marks[p] |= F_SEEN;
-      }
-    }
-    return marks;
-  }
-
   /** Hand the table's marks to the per-record state that plan reads. */
   private flushMarks(): void {
     if (this.fast === undefined || this.fastFlushed) return;
-    const fast = this.fast, marks = this.marksByNumber();
+    const fast = this.fast, marks = fast.marksByNumber(this.fastMarks!);
     for (let k = 0; k < fast.count; k++) {
       const m = marks[k];
       if (m === 0) continue;
@@ -339,7 +321,7 @@ export class SyncEngine {
           this.statusByName.size + this.statusByPos.size + this.extrasByPos.size !== 0
     ) return false;
     if (attr.header.nextUid !== this.view.header.nextUid) return false;
-    const marks = this.marksByNumber(), uid = fast.uid, info = fast.info;
+    const marks = fast.marksByNumber(this.fastMarks!), uid = fast.uid, info = fast.info;
     const NE = MailboxFlags.NonExistent, CH = MailboxFlags.Children, NC = MailboxFlags.NoChildren;
     for (let k = 0; k < fast.count; k++) {
       const m = marks[k];
@@ -414,7 +396,7 @@ export class SyncEngine {
     // A name already in the index: one probe of the full-name table.
     const fast = this.fast;
     if (fast !== undefined) {
-      const slot = fast.findBytes(b, len);
+      const slot = fast.findBytes(b, 0, len);
       if (slot >= 0) return this.markFound(slot, parentOnly);
     }
     this.lastSlot = -1;

@@ -7,7 +7,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { InvalidNameError, MailboxFlags, MailboxListIndex } from "../mod.ts";
+import { InvalidNameError, MailboxFlags, MailboxListIndex, syncAll } from "../mod.ts";
 import { generateTree, shuffle } from "../bench/trees.ts";
 import { makeTempDir } from "./helpers/tmp.ts";
 import { ListView } from "../src/view.ts";
@@ -241,5 +241,88 @@ describe("full sync over a damaged index", () => {
     const check = await MailboxListIndex.open(path, { readonly: true });
     assert.equal([...check.iterate()].length, names.length);
     await check.close();
+  });
+});
+
+describe("syncAll that changes nothing", () => {
+  it("writes nothing for the same names in another order, from an array or a name-list file", async () => {
+    const names = generateTree("realistic", 4000, 12);
+    const { index, path } = await fresh(names);
+    // Cached STATUS and a caller's NOSELECT stay as they are.
+    const ctx = await index.syncBegin({ recursive: true });
+    for (const n of names) ctx.add(n);
+    ctx.setStatus(names[0], { messages: 5, unseen: 2, recent: 1, uidValidity: 7, uidNext: 6 });
+    ctx.addFlags(names[1], MailboxFlags.NoSelect);
+    await ctx.commit();
+    const before = stamp(path);
+    const byName = listing(index);
+    for (const workers of [0, 2]) {
+      const r = await syncAll(index, shuffle([...names], workers + 1), { workers });
+      assert.deepEqual(r, { added: 0, deleted: 0, changed: false, compressed: false });
+      assert.equal(stamp(path), before);
+    }
+    const list = join(tmp.dir, `names${seq++}.txt`);
+    writeFileSync(list, shuffle([...names], 8).join("\n") + "\n");
+    assert.equal((await syncAll(index, { file: list })).changed, false);
+    assert.equal(stamp(path), before);
+    assert.deepEqual(listing(index), byName);
+    assert.equal(index.status(names[0])?.messages, 5);
+    await index.close();
+  });
+
+  it("finds a dropped name, a new one and changed flags, like a sync does", async () => {
+    const names = ["a", "a/b", "c", "ü/x"];
+    for (const [label, next, expect] of [
+      ["dropped", ["a", "a/b", "ü/x"], { added: 0, deleted: 1 }],
+      ["dropped, not ASCII", ["a", "a/b", "c"], { added: 0, deleted: 2 }],
+      ["new", [...names, "d"], { added: 1, deleted: 0 }],
+      ["new, not ASCII", [...names, "ü/y"], { added: 1, deleted: 0 }],
+      ["parent no longer a leaf", ["a/b", "c", "ü/x"], { added: 0, deleted: 0 }],
+      ["parent no longer a leaf, not ASCII", ["a", "a/b", "c", "ü/x", "ü"], { added: 0, deleted: 0 }],
+      ["parent only", ["a/", "a/b", "c", "ü/x"], { added: 0, deleted: 0 }],
+    ] as const) {
+      const { index, path } = await fresh(names);
+      const before = stamp(path);
+      const r = await syncAll(index, [...next]);
+      assert.equal(r.changed, true, label);
+      assert.equal(r.added, expect.added, label);
+      assert.equal(r.deleted, expect.deleted, label);
+      assert.notEqual(stamp(path), before, label);
+      // The same names through a sync now change nothing.
+      assert.equal((await sync(index, [...next])).result.changed, false, label);
+      await index.close();
+    }
+  });
+
+  it("clears NONEXISTENT that a caller set on a reported leaf", async () => {
+    const { index } = await fresh(["a", "b"]);
+    const ctx = await index.syncBegin({ recursive: true });
+    ctx.add("a");
+    ctx.setFlags(ctx.add("b"), MailboxFlags.NonExistent);
+    await ctx.commit();
+    const r = await syncAll(index, ["a", "b"]);
+    assert.equal(r.changed, true);
+    assert.equal(index.flags("b"), 0);
+    await index.close();
+  });
+
+  it("deletes an unreported name whose flags would not change", async () => {
+    const { index } = await fresh(["a", "b"]);
+    const ctx = await index.syncBegin({ recursive: true });
+    ctx.add("a");
+    ctx.setFlags(ctx.add("b"), MailboxFlags.NonExistent);
+    await ctx.commit();
+    const r = await syncAll(index, ["a"]);
+    assert.equal(r.deleted, 1);
+    assert.equal(index.lookup("b"), undefined);
+    await index.close();
+  });
+
+  it("still rejects a bad name among unchanged ones", async () => {
+    const { index, path } = await fresh(["a", "a/b"]);
+    const before = stamp(path);
+    await assert.rejects(syncAll(index, ["a", "a/b", "x\0y"]), InvalidNameError);
+    assert.equal(stamp(path), before);
+    await index.close();
   });
 });
