@@ -7,8 +7,8 @@
  * that changes nothing touches no per-record object and walks no directory.
  *
  * The key of a name is 96 bits over its canonical form (the components
- * joined by one separator): CRC-32, FNV-1a and a multiply-xorshift hash,
- * three independent chains over the same bytes. A lookup compares keys
+ * joined by one separator): FNV-1a, a multiply-xorshift hash and an
+ * add-multiply hash, three independent chains over the same bytes. A lookup compares keys
  * only, so it reads the name once and never the image; an image in which
  * two names share a key is not indexed at all (the caller takes its general
  * path), so the names of one image can never be mistaken for each other.
@@ -17,13 +17,14 @@
  */
 import { DELETED_BIT, DIR_HEADER_SIZE, RECORD_SIZE } from "./constants.ts";
 import { CorruptIndexError } from "./errors.ts";
-import { CRC32_TABLE } from "./name_hash.ts";
 import type { ListView } from "./view.ts";
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const MIX_SEED = 0x2545f491;
 const MIX_PRIME = 0x9e3779b1;
+const ADD_SEED = -1;
+const ADD_PRIME = 0x85ebca77;
 
 /** {@linkcode FullNameTable.findString}: the name is valid and not in the image. */
 export const NAME_MISSING = -1;
@@ -102,19 +103,20 @@ export class FullNameTable {
    *
    * @param view The list image (never changed after it was read).
    * @param sep Separator byte.
+   * @param expected How many live records the image probably has (sizes the arrays; 0 = unknown).
    * @returns The table, or undefined when two names of the image share a key.
    * @throws CorruptIndexError when the image is damaged (every structure is checked).
    *
    * @example
    * ```ts ignore
-   * const table = FullNameTable.of(snapshot.list, 0x2f);
+   * const table = FullNameTable.of(snapshot.list, 0x2f, snapshot.attr?.header.live);
    * ```
    */
-  static of(view: ListView, sep: number): FullNameTable | undefined {
+  static of(view: ListView, sep: number, expected = 0): FullNameTable | undefined {
     const known = tables.get(view);
     if (known === null) return undefined;
     if (known !== undefined && known.separator === sep) return known;
-    const table = FullNameTable.build(view, sep);
+    const table = FullNameTable.build(view, sep, expected);
     tables.set(view, table ?? null);
     return table;
   }
@@ -124,6 +126,7 @@ export class FullNameTable {
    *
    * @param view The list image.
    * @param sep Separator byte.
+   * @param expected How many live records the image probably has (sizes the arrays; 0 = unknown).
    * @returns The table, or undefined when two names of the image share a key.
    * @throws CorruptIndexError when the image is damaged.
    *
@@ -133,13 +136,13 @@ export class FullNameTable {
    * console.log(table?.count);
    * ```
    */
-  static build(view: ListView, sep: number): FullNameTable | undefined {
+  static build(view: ListView, sep: number, expected = 0): FullNameTable | undefined {
     const bound = Math.max(1, Math.floor(view.end / RECORD_SIZE));
-    let cap = Math.min(bound, 1024);
+    let cap = Math.min(bound, Math.max(1024, Math.floor(expected) + 16));
     let rec = new Int32Array(cap), parent = new Int32Array(cap), uid = new Int32Array(cap);
     let key = new Int32Array(cap * 3);
     let level = new Uint8Array(cap), info = new Uint8Array(cap);
-    const dv = view.dv, bytes = view.bytes, t = CRC32_TABLE;
+    const dv = view.dv, bytes = view.bytes;
     let n = 0;
     let budget = bound + 16;
     // Breadth-first: the numbers given so far are the queue of records whose children come next.
@@ -148,12 +151,12 @@ export class FullNameTable {
     for (let q = 0;;) {
       if (dir !== 0) {
         const count = view.dirCount(dir);
-        let pc = -1, pf = FNV_OFFSET | 0, pg = MIX_SEED, lvl = 1;
+        let pc = ADD_SEED, pf = FNV_OFFSET | 0, pg = MIX_SEED, lvl = 1;
         if (p >= 0) {
           pc = key[p * 3];
           pf = key[p * 3 + 1];
           pg = key[p * 3 + 2];
-          pc = t[(pc ^ sep) & 0xff] ^ (pc >>> 8);
+          pc = Math.imul(pc + sep, ADD_PRIME);
           pf = Math.imul(pf ^ sep, FNV_PRIME);
           pg = Math.imul(pg ^ sep, MIX_PRIME);
           pg ^= pg >>> 15;
@@ -167,7 +170,7 @@ export class FullNameTable {
           let c = pc, f = pf, g = pg;
           for (let k = ns; k < ne; k++) {
             const x = bytes[k];
-            c = t[(c ^ x) & 0xff] ^ (c >>> 8);
+            c = Math.imul(c + x, ADD_PRIME);
             f = Math.imul(f ^ x, FNV_PRIME);
             g = Math.imul(g ^ x, MIX_PRIME);
             g ^= g >>> 15;
@@ -262,9 +265,8 @@ export class FullNameTable {
    */
   findString(name: string, maxComponent: number, maxDepth: number): number {
     const sep = this.separator;
-    const t = CRC32_TABLE;
     const len = name.length;
-    let c = -1, f = FNV_OFFSET | 0, g = MIX_SEED;
+    let c = ADD_SEED, f = FNV_OFFSET | 0, g = MIX_SEED;
     let depth = 0, compStart = 0, inComp = false;
     for (let i = 0; i < len; i++) {
       const x = name.charCodeAt(i);
@@ -279,7 +281,7 @@ export class FullNameTable {
       if (((x - 1) >>> 0) >= 0x7f) return NAME_NOT_PLAIN;
       if (!inComp) {
         if (depth > 0) {
-          c = t[(c ^ sep) & 0xff] ^ (c >>> 8);
+          c = Math.imul(c + sep, ADD_PRIME);
           f = Math.imul(f ^ sep, FNV_PRIME);
           g = Math.imul(g ^ sep, MIX_PRIME);
           g ^= g >>> 15;
@@ -288,7 +290,7 @@ export class FullNameTable {
         inComp = true;
         compStart = i;
       }
-      c = t[(c ^ x) & 0xff] ^ (c >>> 8);
+      c = Math.imul(c + x, ADD_PRIME);
       f = Math.imul(f ^ x, FNV_PRIME);
       g = Math.imul(g ^ x, MIX_PRIME);
       g ^= g >>> 15;
@@ -344,9 +346,8 @@ export class FullNameTable {
    */
   findBytes(b: Uint8Array, start: number, end: number): number {
     const sep = this.separator;
-    const t = CRC32_TABLE;
     const len = end;
-    let c = -1, f = FNV_OFFSET | 0, g = MIX_SEED;
+    let c = ADD_SEED, f = FNV_OFFSET | 0, g = MIX_SEED;
     let first = true;
     for (let i = start; i < len;) {
       while (i < len && b[i] === sep) i++;
@@ -354,14 +355,14 @@ export class FullNameTable {
       let j = i;
       while (j < len && b[j] !== sep) j++;
       if (!first) {
-        c = t[(c ^ sep) & 0xff] ^ (c >>> 8);
+        c = Math.imul(c + sep, ADD_PRIME);
         f = Math.imul(f ^ sep, FNV_PRIME);
         g = Math.imul(g ^ sep, MIX_PRIME);
         g ^= g >>> 15;
       }
       for (let k = i; k < j; k++) {
         const x = b[k];
-        c = t[(c ^ x) & 0xff] ^ (c >>> 8);
+        c = Math.imul(c + x, ADD_PRIME);
         f = Math.imul(f ^ x, FNV_PRIME);
         g = Math.imul(g ^ x, MIX_PRIME);
         g ^= g >>> 15;

@@ -218,7 +218,7 @@ export class SyncEngine {
     this.recStateArr = wide ? new Uint8Array((view.header.usedSpace >>> 2) + 1) : undefined;
     // A full sync meets mostly names the index already has: look them up whole. Building the
     // table also checks every structure of the image, so a damaged one is found here.
-    this.fast = wide ? FullNameTable.of(view, separator) : undefined;
+    this.fast = wide ? FullNameTable.of(view, separator, attr?.header.live ?? 0) : undefined;
     this.fastMarks = this.fast === undefined ? undefined : new Uint8Array(this.fast.slotCount);
     const path = options.path ?? "";
     const n = this.encoder.encode(path);

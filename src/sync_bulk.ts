@@ -221,20 +221,26 @@ export function unchangedByNames(
 ): boolean {
   if (attr === undefined) return false;
   const sep = table.separator;
+  const count = Array.isArray(names) ? names.length : (names as NameTable).count;
+  // Every mailbox that is not NONEXISTENT must be among the names.
+  if (attrLeaves(attr) > count) return false;
   const bySlot = new Uint8Array(table.slotCount);
   if (Array.isArray(names)) {
     const encoder = new NameEncoder();
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i];
-      if (typeof name !== "string") return false;
-      let slot = table.findString(name, limits.maxComponentLength, limits.maxDepth);
-      if (slot === NAME_NOT_PLAIN) {
-        // Not ASCII (or not valid, which the build reports): look its UTF-8 bytes up.
-        const n = encoder.encode(name);
-        slot = plainBytes(encoder.bytes, 0, n, sep, limits) ? table.findBytes(encoder.bytes, 0, n) : NAME_MISSING;
+    // A few names from all over the list first: a list with new names usually fails here.
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0, step = pass === 0 ? SAMPLE_STEP : 1; i < names.length; i += step) {
+        const name = names[i];
+        if (typeof name !== "string") return false;
+        let slot = table.findString(name, limits.maxComponentLength, limits.maxDepth);
+        if (slot === NAME_NOT_PLAIN) {
+          // Not ASCII (or not valid, which the build reports): look its UTF-8 bytes up.
+          const n = encoder.encode(name);
+          slot = plainBytes(encoder.bytes, 0, n, sep, limits) ? table.findBytes(encoder.bytes, 0, n) : NAME_MISSING;
+        }
+        if (slot < 0) return false;
+        bySlot[slot] |= name.charCodeAt(name.length - 1) === sep ? MARK_SEEN : MARK_SEEN | MARK_LEAF;
       }
-      if (slot < 0) return false;
-      bySlot[slot] |= name.charCodeAt(name.length - 1) === sep ? MARK_SEEN : MARK_SEEN | MARK_LEAF;
     }
   } else {
     const t = names as NameTable;
@@ -268,6 +274,22 @@ export function unchangedByNames(
     }
   }
   return true;
+}
+
+/** Every how many names the first pass of {@linkcode unchangedByNames} looks one up. */
+const SAMPLE_STEP = 61;
+
+/** Live attribute entries without NONEXISTENT: mailboxes a full list must name. */
+function attrLeaves(attr: AttrView): number {
+  const { count } = attr.header;
+  const dv = attr.dv;
+  let n = 0;
+  for (let i = 0, pos = ATTR_HEADER_SIZE; i < count; i++, pos += ATTR_ENTRY_SIZE) {
+    if (
+      (dv.getUint32(pos, true) & DELETED_BIT) === 0 && (dv.getUint32(pos + 4, true) & MailboxFlags.NonExistent) === 0
+    ) n++;
+  }
+  return n;
 }
 
 /** Whether bytes `[s, e)` are a name the build would take: not empty, no NUL, within the limits. */
@@ -338,7 +360,7 @@ export async function syncAll(
   await index._replaceExclusive(async (snap) => {
     const sep = index._separatorByte;
     // Nothing changed: one lookup per name settles it, without building anything.
-    const table = FullNameTable.of(snap.list, sep);
+    const table = FullNameTable.of(snap.list, sep, snap.attr?.header.live ?? 0);
     if (table !== undefined && unchangedByNames(table, snap.attr, plain ?? input!, index._limits)) {
       options.onProgress?.(plain?.length ?? input!.count, "read");
       return undefined;
