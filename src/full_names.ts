@@ -107,7 +107,7 @@ export class FullNameTable {
    * @returns The table, or undefined when two names of the image share a key.
    * @throws CorruptIndexError when the image is damaged (every structure is checked).
    *
-   * @example
+   * @example The table of a snapshot's list image
    * ```ts ignore
    * const table = FullNameTable.of(snapshot.list, 0x2f, snapshot.attr?.header.live);
    * ```
@@ -130,7 +130,7 @@ export class FullNameTable {
    * @returns The table, or undefined when two names of the image share a key.
    * @throws CorruptIndexError when the image is damaged.
    *
-   * @example
+   * @example Build a table and count its records
    * ```ts ignore
    * const table = FullNameTable.build(view, 0x2f);
    * console.log(table?.count);
@@ -234,6 +234,12 @@ export class FullNameTable {
    *
    * @param slot A slot a lookup returned.
    * @returns The UID.
+   *
+   * @example The UID of a name
+   * ```ts ignore
+   * const slot = table.findString("INBOX", 255, 128);
+   * if (slot >= 0) console.log(table.uidAt(slot));
+   * ```
    */
   uidAt(slot: number): number {
     return this.slots[slot * 4 + 3];
@@ -244,6 +250,12 @@ export class FullNameTable {
    *
    * @param slot A slot a lookup returned.
    * @returns The number.
+   *
+   * @example The record offset of a name
+   * ```ts ignore
+   * const slot = table.findString("INBOX", 255, 128);
+   * if (slot >= 0) console.log(table.rec[table.numberAt(slot)]);
+   * ```
    */
   numberAt(slot: number): number {
     return this.numbers[slot];
@@ -258,7 +270,7 @@ export class FullNameTable {
    * @param maxDepth Most levels.
    * @returns The name's slot, {@linkcode NAME_MISSING}, or {@linkcode NAME_NOT_PLAIN}.
    *
-   * @example
+   * @example Look up a name given as a string
    * ```ts ignore
    * const slot = table.findString("Archive/2009", 255, 128);
    * ```
@@ -307,7 +319,7 @@ export class FullNameTable {
    * @param bySlot Marks per slot ({@linkcode MARK_SEEN}, {@linkcode MARK_LEAF}).
    * @returns Marks per record number.
    *
-   * @example
+   * @example Marks of one reported leaf
    * ```ts ignore
    * const marks = new Uint8Array(table.slotCount);
    * marks[table.findString("a/b", 255, 128)] = MARK_SEEN | MARK_LEAF;
@@ -338,7 +350,7 @@ export class FullNameTable {
    * @param end One past the last byte.
    * @returns The name's slot, or {@linkcode NAME_MISSING}.
    *
-   * @example
+   * @example Look up a name given as bytes
    * ```ts ignore
    * const bytes = new TextEncoder().encode("INBOX");
    * const slot = table.findBytes(bytes, 0, bytes.length);

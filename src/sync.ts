@@ -310,6 +310,11 @@ export class SyncEngine {
    * or STATUS call.
    *
    * @returns True when the commit can end without writing.
+   *
+   * @example End a full sync early
+   * ```ts ignore
+   * if (engine.unchanged()) return { added: 0, deleted: 0, changed: false, compressed: false };
+   * ```
    */
   unchanged(): boolean {
     const fast = this.fast, attr = this.attr;

@@ -208,7 +208,7 @@ export function matchToCurrent(
  * @param limits Name limits (a name over them is never "unchanged": the build reports it).
  * @returns True when nothing would change.
  *
- * @example
+ * @example Check a list before building anything
  * ```ts ignore
  * const same = unchangedByNames(FullNameTable.of(snap.list, 0x2f)!, snap.attr, ["INBOX"], limits);
  * ```
