@@ -21,7 +21,7 @@ import { type CommitPlan, DEFAULT_LIMITS, type NameLimits, SyncEngine, type Sync
 import type { IterateOptions, MailboxInfo, MailboxStatus } from "./types.ts";
 import { type ListEntry, listMailboxes, type ListOptions } from "./list.ts";
 import { commitPlan, recoverJournal, replaceFiles } from "./writer.ts";
-import { PathIndex } from "./path_index.ts";
+import { FullNameTable } from "./full_names.ts";
 import type { ListView } from "./view.ts";
 
 /** Options of {@linkcode MailboxListIndex.open}. */
@@ -223,6 +223,8 @@ export class SyncContext {
     try {
       let plan: CommitPlan;
       try {
+        // A full sync that reported exactly what the index holds ends here: nothing to plan or write.
+        if (this.#engine.unchanged()) return { added: 0, deleted: 0, changed: false, compressed: false };
         plan = this.#engine.plan();
       } catch (e) {
         if (!(e instanceof CorruptIndexError)) throw e;
@@ -574,7 +576,8 @@ export class MailboxListIndex {
       try {
         this.refresh();
         snap = this.#snap!;
-        PathIndex.build(snap.list, this.#sep);
+        // Every structure is checked here (the table is kept for the work's own lookups).
+        FullNameTable.of(snap.list, this.#sep, snap.attr?.header.live ?? 0);
       } catch (e) {
         if (!(e instanceof CorruptIndexError)) throw e;
         snap = this.#recoverCorrupt(e, {});

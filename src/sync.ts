@@ -36,7 +36,7 @@ import { alignUp, encodeOffset } from "./offset.ts";
 import { sortIdsByKey } from "./sort.ts";
 import type { MailboxStatus } from "./types.ts";
 import type { ListView } from "./view.ts";
-import { PathIndex } from "./path_index.ts";
+import { FullNameTable, HAS_CHILDREN, MARK_LEAF, MARK_SEEN, NAME_NOT_PLAIN } from "./full_names.ts";
 
 /** Options of a sync (SPEC §4). */
 export interface SyncOptions {
@@ -102,6 +102,9 @@ const N_DIRTY = 4;
 
 const NO_NODE = -1;
 
+const F_SEEN = MARK_SEEN;
+const F_LEAF = MARK_LEAF;
+
 /**
  * One sync in progress over a list image: collects the names with
  * {@linkcode SyncEngine.add}, then computes the commit with
@@ -136,7 +139,11 @@ export class SyncEngine {
   /** Per-record state for syncs that touch most records; a map for the others. */
   private readonly recStateArr: Uint8Array | undefined;
   private readonly recStateMap = new Map<number, number>();
-  private readonly fast: PathIndex | undefined;
+  /** Full sync over everything: the image's full names, and this sync's marks per slot of that table. */
+  private readonly fast: FullNameTable | undefined;
+  private readonly fastMarks: Uint8Array | undefined;
+  /** The marks were handed to the per-record state (from then on the state is marked directly). */
+  private fastFlushed = false;
 
   private rs(rec: number): number {
     return this.recStateArr !== undefined ? this.recStateArr[rec >>> 2] : this.recStateMap.get(rec) ?? 0;
@@ -211,7 +218,8 @@ export class SyncEngine {
     this.recStateArr = wide ? new Uint8Array((view.header.usedSpace >>> 2) + 1) : undefined;
     // A full sync meets mostly names the index already has: look them up whole. Building the
     // table also checks every structure of the image, so a damaged one is found here.
-    this.fast = wide ? PathIndex.build(view, separator) : undefined;
+    this.fast = wide ? FullNameTable.of(view, separator, attr?.header.live ?? 0) : undefined;
+    this.fastMarks = this.fast === undefined ? undefined : new Uint8Array(this.fast.slotCount);
     const path = options.path ?? "";
     const n = this.encoder.encode(path);
     this.pathBytes = this.encoder.bytes.slice(0, n);
@@ -239,8 +247,98 @@ export class SyncEngine {
    * @throws InvalidNameError for a name the index cannot hold or outside the sync path.
    */
   add(name: string): number {
+    const fast = this.fast;
+    if (fast !== undefined) {
+      // A name the image has, in ASCII: one hash pass over the string, one probe, one mark.
+      const slot = fast.findString(name, this.limits.maxComponentLength, this.limits.maxDepth);
+      if (slot >= 0) return this.markFound(slot, name.charCodeAt(name.length - 1) === this.sep);
+      if (slot !== NAME_NOT_PLAIN) this.fastMisses++;
+    }
     // Encode into the buffer not holding the previous name; the two swap roles after each add.
     return this.addEncoded(this.encCur.encode(name), name);
+  }
+
+  /** Names the full-name table did not have (each went the general way). */
+  private fastMisses = 0;
+
+  /** Mark the record in a slot of the full-name table as reported (a leaf unless `parentOnly`). */
+  private markFound(slot: number, parentOnly: boolean): number {
+    const fast = this.fast!;
+    if (this.fastFlushed) {
+      const k = fast.numberAt(slot);
+      for (let t = k; t >= 0; t = fast.parent[t]) {
+        const r = fast.rec[t];
+        if ((this.rs(r) & R_SEEN) !== 0) break;
+        this.markSeen(r, fast.level[t]);
+      }
+      if (!parentOnly) this.rsSet(fast.rec[k], R_LEAF);
+    } else {
+      this.fastMarks![slot] |= parentOnly ? F_SEEN : F_SEEN | F_LEAF;
+    }
+    this.lastSlot = slot;
+    this.prevCompCount = 0;
+    this.prevLen = 0;
+    return fast.uidAt(slot);
+  }
+
+  /** Slot in the full-name table of the name added last (-1: see lastPos). */
+  private lastSlot = -1;
+
+  /** Walk position of the name added last (node id, or -(record offset)). */
+  private lastPosition(): number {
+    return this.lastSlot >= 0 ? -this.fast!.rec[this.fast!.numberAt(this.lastSlot)] : this.lastPos;
+  }
+
+  /** Hand the table's marks to the per-record state that plan reads. */
+  private flushMarks(): void {
+    if (this.fast === undefined || this.fastFlushed) return;
+    const fast = this.fast, marks = fast.marksByNumber(this.fastMarks!);
+    for (let k = 0; k < fast.count; k++) {
+      const m = marks[k];
+      if (m === 0) continue;
+      const rec = fast.rec[k];
+      this.markSeen(rec, fast.level[k]);
+      if ((m & F_LEAF) !== 0) this.rsSet(rec, R_LEAF);
+    }
+    this.fastFlushed = true;
+  }
+
+  /**
+   * Whether committing would change nothing, decided without a plan: a
+   * recursive full sync that reported every record of the image and no new
+   * one, whose flag rules give every record the flags it has, with no flag
+   * or STATUS call.
+   *
+   * @returns True when the commit can end without writing.
+   *
+   * @example End a full sync early
+   * ```ts ignore
+   * if (engine.unchanged()) return { added: 0, deleted: 0, changed: false, compressed: false };
+   * ```
+   */
+  unchanged(): boolean {
+    const fast = this.fast, attr = this.attr;
+    if (fast === undefined || this.fastFlushed || !this.recursive || attr === undefined) return false;
+    if (this.newCount !== 0 || this.seenCount !== 0 || this.fastMisses !== 0) return false;
+    if (this.rebasedUsed !== undefined || this.external.size !== 0) return false;
+    if (
+      this.flagOverrides.size + this.flagExtras.size + this.flagExtrasByName.size + this.statusUpdates.size +
+          this.statusByName.size + this.statusByPos.size + this.extrasByPos.size !== 0
+    ) return false;
+    if (attr.header.nextUid !== this.view.header.nextUid) return false;
+    const marks = fast.marksByNumber(this.fastMarks!), uid = fast.uid, info = fast.info;
+    const NE = MailboxFlags.NonExistent, CH = MailboxFlags.Children, NC = MailboxFlags.NoChildren;
+    for (let k = 0; k < fast.count; k++) {
+      const m = marks[k];
+      // Not seen: deleted (rule 6).
+      if (m === 0) return false;
+      const old = attr.flagsOf(uid[k]);
+      // Rules 3, 4 (every level is checked), 8.
+      let f = (m & F_LEAF) !== 0 ? old & ~NE : old | NE;
+      f = (info[k] & HAS_CHILDREN) !== 0 ? (f | CH) & ~NC : f & ~CH;
+      if (f !== old) return false;
+    }
+    return true;
   }
 
   /**
@@ -303,21 +401,10 @@ export class SyncEngine {
     // A name already in the index: one probe of the full-name table.
     const fast = this.fast;
     if (fast !== undefined) {
-      const slot = fast.findSlot(b, len);
-      if (slot >= 0) {
-        const rec = fast.recordAt(slot);
-        for (let t = slot; t >= 0; t = fast.parentOf(t)) {
-          const r = fast.recordAt(t);
-          if ((this.rs(r) & R_SEEN) !== 0) break;
-          this.markSeen(r, fast.level[t]);
-        }
-        if (!parentOnly) this.rsSet(rec, R_LEAF);
-        this.lastPos = -rec;
-        this.prevCompCount = 0;
-        this.prevLen = 0;
-        return this.dv.getUint32(rec + 4, true) & UID_MASK;
-      }
+      const slot = fast.findBytes(b, 0, len);
+      if (slot >= 0) return this.markFound(slot, parentOnly);
     }
+    this.lastSlot = -1;
     // Reuse the previous name's walk for the shared leading components.
     const pb = this.encPrev.bytes, pl = this.prevLen;
     let diff = 0;
@@ -365,7 +452,7 @@ export class SyncEngine {
    * @param status The figures.
    */
   setStatusOfLast(status: MailboxStatus): void {
-    this.statusByPos.set(this.lastPos, status);
+    this.statusByPos.set(this.lastPosition(), status);
   }
 
   /**
@@ -374,7 +461,8 @@ export class SyncEngine {
    * @param bits Flag bits.
    */
   orFlagsOfLast(bits: number): void {
-    this.extrasByPos.set(this.lastPos, (this.extrasByPos.get(this.lastPos) ?? 0) | bits);
+    const pos = this.lastPosition();
+    this.extrasByPos.set(pos, (this.extrasByPos.get(pos) ?? 0) | bits);
   }
 
   /**
@@ -781,6 +869,7 @@ export class SyncEngine {
    * @throws IndexLimitError when the file would pass 1 GiB.
    */
   plan(): CommitPlan {
+    this.flushMarks();
     const view = this.view;
     const dv = this.dv;
     const header = this.rebasedUsed === undefined ? view.header : { ...view.header, usedSpace: this.rebasedUsed };

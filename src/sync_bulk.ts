@@ -19,8 +19,13 @@ import { sortIdsByKey } from "./sort.ts";
 import { ListView } from "./view.ts";
 import { grownSize } from "./growth.ts";
 import type { MailboxListIndex, SyncResult } from "./index.ts";
-import { buildImages, gatherInput, type RebuildInput } from "./rebuild.ts";
+import { buildImages, type GatheredInput, gatherInput, type RebuildInput } from "./rebuild.ts";
 import { parallelRebuildImages } from "./rebuild_parallel.ts";
+import { FullNameTable, HAS_CHILDREN, MARK_LEAF, MARK_SEEN, NAME_MISSING, NAME_NOT_PLAIN } from "./full_names.ts";
+import { NameEncoder } from "./name_codec.ts";
+import type { NameTable } from "./rebuild_names.ts";
+import type { NameLimits } from "./sync.ts";
+import { STATUS_SET_BIT as STATUS_BIT } from "./attr_codec.ts";
 
 /** The outcome of matching a freshly built index against the current one. */
 export interface MatchedImages {
@@ -191,6 +196,133 @@ export function matchToCurrent(
   return { list: built, attr, added, deleted, changed: added > 0 || deleted > 0 || flagsChanged };
 }
 
+/**
+ * Whether a recursive full sync of the whole index from these names would
+ * leave it exactly as it is — every record reported (as a leaf or as a
+ * parent), no new name, and every attribute entry as {@linkcode matchToCurrent}
+ * would write it — decided with one lookup per name and no tree built.
+ *
+ * @param table The full names of the current list image.
+ * @param attr The current attribute image.
+ * @param names Plain names (an array of strings) or names already read into a table.
+ * @param limits Name limits (a name over them is never "unchanged": the build reports it).
+ * @returns True when nothing would change.
+ *
+ * @example Check a list before building anything
+ * ```ts ignore
+ * const same = unchangedByNames(FullNameTable.of(snap.list, 0x2f)!, snap.attr, ["INBOX"], limits);
+ * ```
+ */
+export function unchangedByNames(
+  table: FullNameTable,
+  attr: AttrView | undefined,
+  names: readonly RebuildInput[] | NameTable,
+  limits: NameLimits,
+): boolean {
+  if (attr === undefined) return false;
+  const sep = table.separator;
+  const count = Array.isArray(names) ? names.length : (names as NameTable).count;
+  // Every mailbox that is not NONEXISTENT must be among the names.
+  if (attrLeaves(attr) > count) return false;
+  const bySlot = new Uint8Array(table.slotCount);
+  if (Array.isArray(names)) {
+    const encoder = new NameEncoder();
+    // A few names from all over the list first: a list with new names usually fails here.
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0, step = pass === 0 ? SAMPLE_STEP : 1; i < names.length; i += step) {
+        const name = names[i];
+        if (typeof name !== "string") return false;
+        let slot = table.findString(name, limits.maxComponentLength, limits.maxDepth);
+        if (slot === NAME_NOT_PLAIN) {
+          // Not ASCII (or not valid, which the build reports): look its UTF-8 bytes up.
+          const n = encoder.encode(name);
+          slot = plainBytes(encoder.bytes, 0, n, sep, limits) ? table.findBytes(encoder.bytes, 0, n) : NAME_MISSING;
+        }
+        if (slot < 0) return false;
+        bySlot[slot] |= name.charCodeAt(name.length - 1) === sep ? MARK_SEEN : MARK_SEEN | MARK_LEAF;
+      }
+    }
+  } else {
+    const t = names as NameTable;
+    if (t.extras !== undefined) return false;
+    const b = t.bytes, starts = t.starts;
+    for (let i = 0; i < t.count; i++) {
+      const s = starts[i], e = starts[i + 1] - 1;
+      if (!plainBytes(b, s, e, sep, limits)) return false;
+      const slot = table.findBytes(b, s, e);
+      if (slot === NAME_MISSING) return false;
+      bySlot[slot] |= b[e - 1] === sep ? MARK_SEEN : MARK_SEEN | MARK_LEAF;
+    }
+  }
+  const marks = table.marksByNumber(bySlot);
+  const uid = table.uid, info = table.info, dv = attr.dv;
+  const positions = attrPositions(attr);
+  const NE = MailboxFlags.NonExistent, CH = MailboxFlags.Children, NC = MailboxFlags.NoChildren;
+  for (let k = 0; k < table.count; k++) {
+    const m = marks[k];
+    // Not reported: deleted.
+    if (m === 0) return false;
+    const u = uid[k];
+    const pos = positions !== undefined ? (u < positions.length ? positions[u] : 0) : Math.max(0, attr.positionOf(u));
+    if (pos === 0) return false;
+    const oldWord = dv.getUint32(pos + 4, true);
+    let f = ((m & MARK_LEAF) !== 0 ? 0 : NE) | ((info[k] & HAS_CHILDREN) !== 0 ? CH : 0) | (oldWord & CALLER_BITS);
+    if ((f & CH) !== 0) f &= ~NC;
+    if (((f | (oldWord & STATUS_BIT)) >>> 0) !== oldWord) return false;
+    if ((oldWord & STATUS_BIT) === 0) {
+      for (let w = 8; w < 28; w += 4) if (dv.getUint32(pos + w, true) !== 0) return false;
+    }
+  }
+  return true;
+}
+
+/** Every how many names the first pass of {@linkcode unchangedByNames} looks one up. */
+const SAMPLE_STEP = 61;
+
+/** Live attribute entries without NONEXISTENT: mailboxes a full list must name. */
+function attrLeaves(attr: AttrView): number {
+  const { count } = attr.header;
+  const dv = attr.dv;
+  let n = 0;
+  for (let i = 0, pos = ATTR_HEADER_SIZE; i < count; i++, pos += ATTR_ENTRY_SIZE) {
+    if (
+      (dv.getUint32(pos, true) & DELETED_BIT) === 0 && (dv.getUint32(pos + 4, true) & MailboxFlags.NonExistent) === 0
+    ) n++;
+  }
+  return n;
+}
+
+/** Whether bytes `[s, e)` are a name the build would take: not empty, no NUL, within the limits. */
+function plainBytes(b: Uint8Array, s: number, e: number, sep: number, limits: NameLimits): boolean {
+  let depth = 0;
+  for (let i = s; i < e;) {
+    while (i < e && b[i] === sep) i++;
+    if (i >= e) break;
+    let j = i;
+    while (j < e && b[j] !== sep) {
+      if (b[j] === 0) return false;
+      j++;
+    }
+    if (j - i > limits.maxComponentLength || ++depth > limits.maxDepth) return false;
+    i = j;
+  }
+  return depth > 0;
+}
+
+/** Position of each live UID's entry, indexed by UID (undefined when the UIDs are too sparse). */
+function attrPositions(attr: AttrView): Int32Array | undefined {
+  const { count, nextUid } = attr.header;
+  if (nextUid > 4 * count + (1 << 20)) return undefined;
+  const positions = new Int32Array(nextUid + 1);
+  const dv = attr.dv;
+  for (let i = 0, pos = ATTR_HEADER_SIZE; i < count; i++, pos += ATTR_ENTRY_SIZE) {
+    const word = dv.getUint32(pos, true);
+    if ((word & DELETED_BIT) !== 0 || word > nextUid) continue;
+    positions[word] = pos;
+  }
+  return positions;
+}
+
 /** Options of {@linkcode syncAll}. */
 export interface SyncAllOptions {
   /** Worker threads to build the new tree with (0 = this thread). */
@@ -221,10 +353,19 @@ export async function syncAll(
   names: Iterable<RebuildInput> | AsyncIterable<RebuildInput> | { file: string },
   options: SyncAllOptions = {},
 ): Promise<SyncResult> {
-  const input = await gatherInput(names, options.onProgress);
+  // A plain array is checked as it is; any other source is read first.
+  const plain = Array.isArray(names) ? names as readonly RebuildInput[] : undefined;
+  let input: GatheredInput | undefined = plain === undefined ? await gatherInput(names, options.onProgress) : undefined;
   let result: SyncResult = { added: 0, deleted: 0, changed: false, compressed: false };
   await index._replaceExclusive(async (snap) => {
     const sep = index._separatorByte;
+    // Nothing changed: one lookup per name settles it, without building anything.
+    const table = FullNameTable.of(snap.list, sep, snap.attr?.header.live ?? 0);
+    if (table !== undefined && unchangedByNames(table, snap.attr, plain ?? input!, index._limits)) {
+      options.onProgress?.(plain?.length ?? input!.count, "read");
+      return undefined;
+    }
+    input ??= await gatherInput(plain!, options.onProgress);
     const uidValidity = snap.list.header.uidValidity;
     const fileSeq = ((snap.list.header.fileSeq + 1) >>> 0) || 1;
     const workers = Math.max(0, Math.floor(options.workers ?? 0));
