@@ -9,9 +9,16 @@
  * The key of a name is 96 bits over its canonical form (the components
  * joined by one separator): FNV-1a, a multiply-xorshift hash and an
  * add-multiply hash, three independent chains over the same bytes. A lookup compares keys
- * only, so it reads the name once and never the image; an image in which
- * two names share a key is not indexed at all (the caller takes its general
- * path), so the names of one image can never be mistaken for each other.
+ * only, so it reads the name once and never the image (confirming each hit
+ * in the image costs a cache miss per name, which doubled a full sync of 1M
+ * names). An image in which two names share a key is not indexed at all (the
+ * caller takes its general path), so the names of one image can never be
+ * mistaken for each other. A name outside the image could share a key with
+ * one inside by chance with probability about n·m/2⁹⁶; and since these hashes
+ * are fast rather than collision-resistant and mailbox names can be chosen by
+ * a hostile user, the lanes start from random states drawn once per process
+ * (the table is never stored or shown), so such a name cannot be computed
+ * offline.
  *
  * @module
  */
@@ -19,11 +26,17 @@ import { DELETED_BIT, DIR_HEADER_SIZE, RECORD_SIZE } from "./constants.ts";
 import { CorruptIndexError } from "./errors.ts";
 import type { ListView } from "./view.ts";
 
-const FNV_OFFSET = 0x811c9dc5;
+/**
+ * Starting states of the three lanes, drawn once per process: the table
+ * lives in memory only, so nobody outside the process can know them, and a
+ * name chosen to share its key with another cannot be computed offline.
+ */
+const SEEDS = crypto.getRandomValues(new Int32Array(3));
+const FNV_OFFSET = 0x811c9dc5 ^ SEEDS[0];
 const FNV_PRIME = 0x01000193;
-const MIX_SEED = 0x2545f491;
+const MIX_SEED = 0x2545f491 ^ SEEDS[1];
 const MIX_PRIME = 0x9e3779b1;
-const ADD_SEED = -1;
+const ADD_SEED = -1 ^ SEEDS[2];
 const ADD_PRIME = 0x85ebca77;
 
 /** {@linkcode FullNameTable.findString}: the name is valid and not in the image. */
