@@ -676,6 +676,37 @@ describe("rebuild: progress and inputs", () => {
     }
   });
 
+  it("an array is read a batch at a time into the same table as a generator, past a short size estimate", async () => {
+    // Every 64th name (where the size estimate samples, at 65,536 names) is short; the others are long and
+    // partly non-ASCII, so that the buffer sized from the sample must grow, and some
+    // batches hold scanner records.
+    const inputs: RebuildInput[] = [];
+    for (let i = 0; i < 65_536; i++) {
+      if (i % 64 === 0) inputs.push("a");
+      else if (i % 997 === 0) inputs.push({ name: `Rec/${i}`, selectable: false });
+      else if (i % 13 === 0) inputs.push(`Überweisungen/${"ä".repeat(i % 40)}/日本語${i}`);
+      else inputs.push(`INBOX/${"x".repeat(20 + (i % 50))}/${i}`);
+    }
+    function* gen(): Generator<RebuildInput> {
+      yield* inputs;
+    }
+    for (const shared of [false, true]) {
+      const a = await readNames(inputs, shared);
+      const g = await readNames(gen(), shared);
+      assert.equal(a.count, inputs.length);
+      assert.equal(a.count, g.count);
+      assert.deepEqual(a.starts.subarray(0, a.count + 1), g.starts.subarray(0, g.count + 1));
+      assertSameBytes(a.bytes.subarray(0, a.starts[a.count]), g.bytes.subarray(0, g.starts[g.count]), "array vs generator");
+      assert.deepEqual(a.extras?.subarray(0, a.count), g.extras?.subarray(0, g.count));
+      const dec = new TextDecoder();
+      for (const i of [1, 13, 997, 65_535]) {
+        const item = inputs[i];
+        const name = typeof item === "string" ? item : item.name;
+        assert.equal(dec.decode(a.bytes.subarray(a.starts[i], a.starts[i + 1] - 1)), name);
+      }
+    }
+  });
+
   it("a name-list file, an async iterable and a generator give the array's bytes", SLOW, async () => {
     const inputs = edgeInputs(4_000, 42, "/");
     const strings = inputs.map((x) => typeof x === "string" ? x : x.name);
