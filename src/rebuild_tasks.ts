@@ -8,7 +8,7 @@
  */
 import type { NameTable } from "./rebuild_names.ts";
 import { routeNames } from "./rebuild_plan.ts";
-import { type TreeLimits, TreeUnit } from "./tree_build.ts";
+import { BuildScratch, type TreeLimits, TreeUnit } from "./tree_build.ts";
 import type { FaultKind, MeasuredUnit, RebuildTasks, TaskWorkerApi } from "./worker_protocol.ts";
 
 /**
@@ -30,6 +30,8 @@ export class RebuildWorkerState implements TaskWorkerApi<RebuildTasks> {
   #separator = 0;
   #limits: TreeLimits = { maxComponentLength: 0, maxDepth: 0 };
   #units = new Map<number, TreeUnit>();
+  /** Working memory of this rebuild's builds, shared by its units (built one after another). */
+  #scratch: BuildScratch | undefined;
   readonly #onFault: (kind: FaultKind) => void;
 
   /**
@@ -67,6 +69,7 @@ export class RebuildWorkerState implements TaskWorkerApi<RebuildTasks> {
         this.#separator = r.separator;
         this.#limits = r.limits;
         this.#units.clear();
+        this.#scratch = undefined;
         return { loaded: r.names.count } as Res;
       }
       case "route": {
@@ -107,6 +110,7 @@ export class RebuildWorkerState implements TaskWorkerApi<RebuildTasks> {
       case "reset": {
         this.#names = undefined;
         this.#units.clear();
+        this.#scratch = undefined;
         return { reset: true } as Res;
       }
     }
@@ -135,7 +139,8 @@ export class RebuildWorkerState implements TaskWorkerApi<RebuildTasks> {
     const out: MeasuredUnit[] = [];
     for (const job of r.units) {
       if (out.length === 1) this.#fault(r.fault, "build");
-      const unit = new TreeUnit(names, this.#separator, this.#limits);
+      this.#scratch ??= new BuildScratch();
+      const unit = new TreeUnit(names, this.#separator, this.#limits, this.#scratch);
       const ids = lists.get(job.unit) ?? null;
       const m = unit.build(ids, ids === null ? names.count : ids.length, job.skip);
       this.#units.set(job.unit, unit);

@@ -19,6 +19,7 @@ import { rebuild, type RebuildInput, type RebuildOptions, type RebuildResult, st
 import { readNames } from "../src/rebuild_input.ts";
 import { LocalRebuildExecutor, limitsOf, paramsOf, rebuildImages, rebuildImagesHere } from "../src/rebuild_parallel.ts";
 import { PLAN_SAMPLE, planSplit, routeNames } from "../src/rebuild_plan.ts";
+import { BuildScratch, TreeUnit } from "../src/tree_build.ts";
 import type { MailboxStatus } from "../src/types.ts";
 import { generateTree, prng, shuffle } from "../bench/trees.ts";
 import { makeTempDir } from "./helpers/tmp.ts";
@@ -389,6 +390,35 @@ describe("rebuild: many-unit plans in one thread", () => {
       const img = await imagesOf(shuffle([...names], workers), workers, units);
       assertSameBytes(img.list, ref.list, `list with ${workers} workers, ${units ?? "default"} units`);
       assertSameBytes(img.attr, ref.attr, `attr with ${workers} workers, ${units ?? "default"} units`);
+    }
+  });
+
+  it("units built one after another with one scratch match units built each with its own", async () => {
+    const names = await readNames(shuffle(edgeInputs(6_000, 53, "/"), 3), false);
+    const plan = planSplit(names, 0x2f, LIMITS, 24);
+    const unitOf = new Uint16Array(names.count);
+    routeNames(names, 0x2f, plan, 0, names.count, unitOf);
+    assert.ok(plan.unitCount > 8, "a plan with many units");
+    const scratch = new BuildScratch();
+    // Biggest first, then smaller ones, so that later units find arrays longer than they need.
+    const order = Array.from({ length: plan.unitCount }, (_, u) => u);
+    const idsOf = (u: number) => Int32Array.from(unitOf.keys()).filter((i) => unitOf[i] === u);
+    order.sort((a, b) => idsOf(b).length - idsOf(a).length);
+    for (const u of [...order, ...order]) {
+      const ids = idsOf(u);
+      const skip = plan.splitDepth[plan.unitSplit[u]];
+      const own = new TreeUnit(names, 0x2f, LIMITS);
+      const shared = new TreeUnit(names, 0x2f, LIMITS, scratch);
+      const m = own.build(ids, ids.length, skip);
+      assert.deepEqual(shared.build(ids, ids.length, skip), m, `unit ${u}: measure`);
+      const place = { sliceRecordPos: 40, sliceNamePos: 40 + 16 * m.sliceCount, regionBase: 0, firstUid: 1 };
+      place.regionBase = (place.sliceNamePos + m.sliceNameBytes + 3) & ~3;
+      const size = place.regionBase + m.regionSize;
+      const images = [0, 1].map(() => ({ list: new Uint8Array(size), attr: new Uint8Array(ATTR_HEADER_SIZE + 32 * m.records) }));
+      own.write(images[0].list, images[0].attr, place);
+      shared.write(images[1].list, images[1].attr, place);
+      assertSameBytes(images[1].list, images[0].list, `unit ${u}: list bytes`);
+      assertSameBytes(images[1].attr, images[0].attr, `unit ${u}: attribute bytes`);
     }
   });
 
