@@ -73,6 +73,7 @@ class ItemBatcher {
  * @param shared Keep the table in shared memory (for workers).
  * @param onRead Called now and then with the number of names read so far.
  * @param onWarning Receives a message for each skipped line of a name-list file.
+ * @param onChunk For an array: called after each {@linkcode READ_CHUNK} names (and after the last) with the names read so far and the range just read, so that work on them can start.
  * @returns The table.
  * @throws TypeError for an item that is neither a name nor a scanner record; an Error naming the file when it cannot be read.
  *
@@ -88,9 +89,10 @@ export async function readNames(
   shared: boolean,
   onRead?: (count: number) => void,
   onWarning?: (message: string) => void,
+  onChunk?: (names: NameTable, from: number, to: number) => void,
 ): Promise<NameTable> {
   if (isFileSource(source)) return readNameFile(source.file, shared, onWarning);
-  if (Array.isArray(source)) return readNameArray(source as readonly RebuildInput[], shared, onRead);
+  if (Array.isArray(source)) return readNameArray(source as readonly RebuildInput[], shared, onRead, onChunk);
   const b = new NameTableBuilder(shared);
   const batch = new ItemBatcher(b);
   let k = 0;
@@ -113,6 +115,9 @@ export async function readNames(
 /** Names per batch of an array source: small enough that a batch's strings are still in cache when they are joined. */
 const ARRAY_BATCH = 256;
 
+/** Names per chunk handed to `onChunk` of {@linkcode readNames} (a multiple of the batch). */
+export const READ_CHUNK = 1 << 16;
+
 /**
  * Read an array of names: a batch of plain strings at a time straight into
  * the table (see {@linkcode NameTableBuilder.addBatch}), without touching
@@ -124,6 +129,7 @@ function readNameArray(
   source: readonly RebuildInput[],
   shared: boolean,
   onRead?: (count: number) => void,
+  onChunk?: (names: NameTable, from: number, to: number) => void,
 ): NameTable {
   const n = source.length;
   const step = Math.max(1, Math.floor(n / 1024));
@@ -152,7 +158,10 @@ function readNameArray(
       for (let k = 0; k < part.length; k++) batch.push(part[k]);
       batch.flush();
     }
-    if (((i0 / ARRAY_BATCH) & 0xff) === 0xff) onRead?.(i1);
+    if (i1 % READ_CHUNK === 0 || i1 === n) {
+      onRead?.(i1);
+      onChunk?.(b.view(), i1 - (i1 % READ_CHUNK === 0 ? READ_CHUNK : i1 % READ_CHUNK), i1);
+    }
   }
   onRead?.(b.count);
   return b.finish();

@@ -16,8 +16,8 @@ import { grownSize } from "../src/growth.ts";
 import { IndexLimitError, InvalidNameError } from "../src/errors.ts";
 import { MailboxListIndex } from "../src/index.ts";
 import { rebuild, type RebuildInput, type RebuildOptions, type RebuildResult, startRebuildWorkers } from "../src/rebuild.ts";
-import { readNames } from "../src/rebuild_input.ts";
-import { LocalRebuildExecutor, limitsOf, paramsOf, rebuildImages, rebuildImagesHere } from "../src/rebuild_parallel.ts";
+import { READ_CHUNK, readNames } from "../src/rebuild_input.ts";
+import { LocalRebuildExecutor, limitsOf, paramsOf, readRouted, rebuildImages, rebuildImagesHere } from "../src/rebuild_parallel.ts";
 import { PLAN_SAMPLE, planSplit, routeNames } from "../src/rebuild_plan.ts";
 import { BuildScratch, TreeUnit } from "../src/tree_build.ts";
 import type { MailboxStatus } from "../src/types.ts";
@@ -372,6 +372,71 @@ describe("rebuild: byte-identical for 0, 1, 2, 3, 4 and 8 workers", () => {
       for (const b of built) await assertHolds(b.path, e, separator, `edge "${separator}", ${b.workers} workers`);
     });
   }
+});
+
+describe("rebuild: names routed while they are read", () => {
+  it("about 150,000 careless names with scanner records, routed chunk by chunk: identical for 0, 1, 2, 3, 4 and 8 workers", SLOW, async () => {
+    // At this size some names come twice with different STATUS, so that the last one
+    // given wins: every worker count gets the same order.
+    const input = shuffle(edgeInputs(180_000, 61, "/"), 17);
+    assert.ok(input.length > 2 * READ_CHUNK, "several chunks");
+    const built: Built[] = [];
+    for (const workers of WORKER_COUNTS) {
+      const path = freshPath(`chunks-w${workers}`);
+      const result = await rebuild(path, input, { uidValidity: 4242, durable: false, ...quiet, workers });
+      built.push({ workers, path, result, list: new Uint8Array(readFileSync(path)), attr: new Uint8Array(readFileSync(`${path}.attr`)) });
+    }
+    assertIdentical(built, "chunks");
+    await assertHolds(built[0].path, expectedOf(input, "/"), "/", "chunks");
+  });
+
+  it("a split name whose hash an unsampled name shares: routing is done again from all the names", async () => {
+    // "epdnndzu" and "ecylwtxz" have the same name hash (the crc32-collisions vector);
+    // the twin lies where the plan's sample of the strings does not look.
+    const total = 2 * READ_CHUNK + 3;
+    const sampled = new Set(Array.from({ length: PLAN_SAMPLE }, (_, k) => Math.floor((k * total) / PLAN_SAMPLE)));
+    const twins = ["ecylwtxz/child", "ecylwtxz", "Other/x"];
+    const at = Array.from({ length: 100 }, (_, i) => i).filter((i) => !sampled.has(i)).slice(0, twins.length);
+    let k = 0;
+    const input = Array.from({ length: total }, (_, i) => {
+      const t = at.indexOf(i);
+      if (t >= 0) return twins[t];
+      k++;
+      return `epdnndzu/f${k % 300}/m${k}`;
+    });
+    const params = paramsOf(0x2f, 99, 1, limitsOf({}), "twins.mlist");
+    const ref = rebuildImagesHere(await readNames(input, false), params);
+    const exec = new LocalRebuildExecutor(3);
+    const { names, routing } = await readRouted(input, exec, { ...params, units: 32 });
+    assert.equal(routing, undefined, "the early routing is dropped");
+    const img = await rebuildImages(names, { ...params, units: 32 }, exec, routing);
+    assertSameBytes(img.list, ref.list, "list");
+    assertSameBytes(img.attr, ref.attr, "attr");
+    // Without the twins, the routing done while reading is kept and gives the same bytes.
+    const plain = input.map((x) => x.startsWith("ecylwtxz") || x === "Other/x" ? `epdnndzu/${x}` : x);
+    const early = await readRouted(plain, exec, { ...params, units: 32 });
+    assert.ok(early.routing !== undefined, "routed while read");
+    const refPlain = rebuildImagesHere(await readNames(plain, false), params);
+    const imgPlain = await rebuildImages(early.names, { ...params, units: 32 }, exec, early.routing);
+    assertSameBytes(imgPlain.list, refPlain.list, "list, routed while read");
+    assertSameBytes(imgPlain.attr, refPlain.attr, "attr, routed while read");
+  });
+
+  it("a worker that fails while routing a chunk: the rebuild rejects with the cause, the old index stays", SLOW, async () => {
+    const path = freshPath("chunk-fault");
+    await rebuild(path, ["INBOX", "Old"], { ...quiet, uidValidity: 100 });
+    const before = new Uint8Array(readFileSync(path));
+    const input = generateTree("realistic", 2 * READ_CHUNK, 62);
+    await assert.rejects(
+      rebuild(path, input, { ...quiet, workers: 2, uidValidity: 200, __faultInjection: { worker: 1, phase: "route", how: "throw" } }),
+      (e: Error) => {
+        assert.equal(e.name, "RangeError");
+        assert.equal(e.message, `Injected failure of a rebuild worker during "routeChunk"`);
+        return true;
+      },
+    );
+    assertSameBytes(new Uint8Array(readFileSync(path)), before, "the old list file");
+  });
 });
 
 describe("rebuild: many-unit plans in one thread", () => {
