@@ -723,7 +723,16 @@ export class TreeUnit {
     E.prepare(count);
     // The names still active, in input order: index, next component, end, node of the level above.
     const { act, pos, ends, up } = E;
-    let m = 0, bytes = 0;
+    // A share of names lies scattered over the input: it is copied together (each name
+    // while its bytes are in cache from finding where its components start), so that
+    // every level reads it in order instead of missing the cache per name.
+    let own: Uint8Array | undefined;
+    if (ids !== null) {
+      let most = 0; // the names' whole lengths: room enough for what is copied
+      for (let k = 0; k < count; k++) most += starts[ids[k] + 1] - starts[ids[k]];
+      own = E.ownBytes(most);
+    }
+    let m = 0, at = 0;
     for (let k = 0; k < count; k++) {
       const i = ids === null ? k : ids[k];
       const e = starts[i + 1] - 1;
@@ -738,25 +747,18 @@ export class TreeUnit {
         continue;
       }
       act[m] = i;
-      pos[m] = p;
-      ends[m] = e;
-      bytes += e - p;
+      if (own === undefined) {
+        pos[m] = p;
+        ends[m] = e;
+      } else {
+        pos[m] = at;
+        for (let q = p; q < e; q++) own[at++] = b[q];
+        ends[m] = at;
+      }
       m++;
     }
     up.fill(0, 0, m); // every name starts below the unit's top, node 0
-    if (ids !== null) {
-      // A share of names lies scattered over the input: copy it together once, so
-      // that every level reads it in order instead of missing the cache per name.
-      const own = E.ownBytes(bytes);
-      let at = 0;
-      for (let j = 0; j < m; j++) {
-        const p = pos[j], e = ends[j];
-        pos[j] = at;
-        for (let q = p; q < e; q++) own[at++] = b[q];
-        ends[j] = at;
-      }
-      b = own;
-    }
+    if (own !== undefined) b = own;
     const nodes = new NodeArrays(m + (m >>> 2) + 16, status !== undefined);
     const arena = new NameArena(m * 16);
     let levelFirst = 0, levelEnd = 1; // the nodes of the level above
