@@ -27,6 +27,7 @@ import {
   type RebuildFault,
   type RebuildImages,
   rebuildImages,
+  readRouted,
   rebuildImagesHere,
   RebuildThreads,
 } from "./rebuild_parallel.ts";
@@ -195,13 +196,17 @@ export async function rebuild(
   if (given !== undefined) given.inUse = true;
   let closing: Promise<void> | undefined;
   try {
-    const table = await readNames(names, pool !== undefined, (n) => progress?.(n, "read"), onWarning);
     const params = paramsOf(sep, uidValidity, 1, limits, indexPath);
     params.fault = options.__faultInjection;
+    const onRead = (n: number) => progress?.(n, "read");
+    // With workers, an array of names is routed to the units while it is read.
+    const { names: table, routing } = pool !== undefined && Array.isArray(names)
+      ? await readRouted(names as readonly RebuildInput[], pool, params, onRead)
+      : { names: await readNames(names, pool !== undefined, onRead, onWarning), routing: undefined };
     params.onPhase = (phase) => {
       if (phase === "build") progress?.(table.count, "build");
     };
-    const images = pool !== undefined ? await rebuildImages(table, params, pool) : rebuildImagesHere(table, params);
+    const images = pool !== undefined ? await rebuildImages(table, params, pool, routing) : rebuildImagesHere(table, params);
     if (given === undefined) closing = pool?.close();
     progress?.(table.count, "write");
     const usedSpace = images.list.length;

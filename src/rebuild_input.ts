@@ -73,6 +73,7 @@ class ItemBatcher {
  * @param shared Keep the table in shared memory (for workers).
  * @param onRead Called now and then with the number of names read so far.
  * @param onWarning Receives a message for each skipped line of a name-list file.
+ * @param onChunk For an array: called after each {@linkcode READ_CHUNK} names (and after the last) with the names read so far and the range just read, so that work on them can start.
  * @returns The table.
  * @throws TypeError for an item that is neither a name nor a scanner record; an Error naming the file when it cannot be read.
  *
@@ -88,20 +89,11 @@ export async function readNames(
   shared: boolean,
   onRead?: (count: number) => void,
   onWarning?: (message: string) => void,
+  onChunk?: (names: NameTable, from: number, to: number) => void,
 ): Promise<NameTable> {
   if (isFileSource(source)) return readNameFile(source.file, shared, onWarning);
-  let b: NameTableBuilder;
-  if (Array.isArray(source)) {
-    // Exact for ASCII names: one allocation, no growth.
-    let bytes = 0;
-    for (let i = 0; i < source.length; i++) {
-      const item = source[i] as RebuildInput;
-      bytes += (typeof item === "string" ? item.length : (item?.name?.length ?? 0)) + 1;
-    }
-    b = new NameTableBuilder(shared, bytes, source.length);
-  } else {
-    b = new NameTableBuilder(shared);
-  }
+  if (Array.isArray(source)) return readNameArray(source as readonly RebuildInput[], shared, onRead, onChunk);
+  const b = new NameTableBuilder(shared);
   const batch = new ItemBatcher(b);
   let k = 0;
   if (Symbol.asyncIterator in (source as object)) {
@@ -116,6 +108,61 @@ export async function readNames(
     }
   }
   batch.flush();
+  onRead?.(b.count);
+  return b.finish();
+}
+
+/** Names per batch of an array source: small enough that a batch's strings are still in cache when they are joined. */
+const ARRAY_BATCH = 256;
+
+/** Names per chunk handed to `onChunk` of {@linkcode readNames} (a multiple of the batch). */
+export const READ_CHUNK = 1 << 16;
+
+/**
+ * Read an array of names: a batch of plain strings at a time straight into
+ * the table (see {@linkcode NameTableBuilder.addBatch}), without touching
+ * every string once more beforehand to size the buffer — the size is
+ * estimated from a sample and the buffer grows in the rare case the
+ * estimate is short. Batches holding scanner records go item by item.
+ */
+function readNameArray(
+  source: readonly RebuildInput[],
+  shared: boolean,
+  onRead?: (count: number) => void,
+  onChunk?: (names: NameTable, from: number, to: number) => void,
+): NameTable {
+  const n = source.length;
+  const step = Math.max(1, Math.floor(n / 1024));
+  let sampled = 0, units = 0;
+  for (let i = 0; i < n; i += step) {
+    const item = source[i];
+    units += (typeof item === "string" ? item.length : (item?.name?.length ?? 0)) + 1;
+    sampled++;
+  }
+  const estimate = sampled === 0 ? 0 : Math.ceil((units / sampled) * n * 1.05) + 4096;
+  const b = new NameTableBuilder(shared, estimate, n);
+  const batch = new ItemBatcher(b);
+  for (let i0 = 0; i0 < n; i0 += ARRAY_BATCH) {
+    const i1 = Math.min(n, i0 + ARRAY_BATCH);
+    const part = source.slice(i0, i1);
+    let plain = true;
+    for (let k = 0; k < part.length; k++) {
+      if (typeof part[k] !== "string") {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) {
+      b.addBatch(part as string[]);
+    } else {
+      for (let k = 0; k < part.length; k++) batch.push(part[k]);
+      batch.flush();
+    }
+    if (i1 % READ_CHUNK === 0 || i1 === n) {
+      onRead?.(i1);
+      onChunk?.(b.view(), i1 - (i1 % READ_CHUNK === 0 ? READ_CHUNK : i1 % READ_CHUNK), i1);
+    }
+  }
   onRead?.(b.count);
   return b.finish();
 }

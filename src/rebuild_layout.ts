@@ -201,7 +201,7 @@ export interface RebuildHeader {
  *
  * @param list The list image, `usedSpace` bytes (zeroed where not written by units).
  * @param attr The attribute image, header plus one entry per record.
- * @param names The names (split directory names are read from them).
+ * @param names The names (STATUS figures of split directories are read from them).
  * @param plan The plan.
  * @param layout Its layout.
  * @param facts What routing learnt of the split directories.
@@ -224,7 +224,7 @@ export function writeCoordinatorParts(
 ): void {
   const dv = new DataView(list.buffer, list.byteOffset, list.byteLength);
   const adv = new DataView(attr.buffer, attr.byteOffset, attr.byteLength);
-  const src = names.bytes;
+  const src = plan.splitNames;
   for (let s = 0; s < plan.splitCount; s++) {
     const dir = layout.splitDir[s];
     const hasDir = layout.splitCount[s] > 0;

@@ -247,6 +247,23 @@ export class NameTableBuilder {
   }
 
   /**
+   * The names added so far, while more may come: the same buffers (until
+   * they grow, when later names go to new ones and these keep what they had).
+   *
+   * @returns The names so far.
+   */
+  view(): NameTable {
+    this.#starts[this.#count] = this.#used;
+    return {
+      bytes: this.#bytes,
+      starts: this.#starts,
+      count: this.#count,
+      extras: this.#extras,
+      status: this.#status,
+    };
+  }
+
+  /**
    * The table of every name added.
    *
    * @returns The names (the builder must not be used afterwards).

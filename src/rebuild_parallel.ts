@@ -16,8 +16,9 @@ import { DEFAULT_MAX_COMPONENT_LENGTH, DEFAULT_MAX_DEPTH, MAX_FILE_SIZE, MAX_UID
 import { IndexLimitError, InvalidNameError } from "./errors.ts";
 import { type Layout, layoutRebuild, mergeSplitFacts, type SplitFacts, writeCoordinatorParts } from "./rebuild_layout.ts";
 import { decodeName } from "./name_codec.ts";
-import type { NameTable } from "./rebuild_names.ts";
-import { planSplit, type RouteResult, singleUnitPlan, type SplitPlan, splitPath } from "./rebuild_plan.ts";
+import { READ_CHUNK, readNames } from "./rebuild_input.ts";
+import type { NameTable, RebuildInput } from "./rebuild_names.ts";
+import { PLAN_SAMPLE, planSplit, type RouteResult, singleUnitPlan, type SplitPlan, splitPath } from "./rebuild_plan.ts";
 import { RebuildWorkerState } from "./rebuild_tasks.ts";
 import {
   INVALID_COMPONENT,
@@ -285,6 +286,90 @@ function assignUnits(counts: ArrayLike<number>, units: number, workers: number):
   return mine;
 }
 
+/** Units to aim for with `workers` workers. */
+function unitsFor(params: RebuildParams, workers: number): number {
+  return params.units ?? (workers <= 1 ? 1 : 8 * workers);
+}
+
+/** Every name routed to its unit, with what routing found out. *
+ * @example Routing that came with the names
+ * ```ts ignore
+ * const { names, routing } = await readRouted(list, pool, params);
+ * const images = await rebuildImages(names, params, pool, routing);
+ * ```
+ */
+export interface Routing {
+  /** The plan. */
+  plan: SplitPlan;
+  /** Target per name (shared). */
+  unitOf: Uint16Array;
+  /** What each routing task found out. */
+  routed: RouteResult[];
+}
+
+/**
+ * Read an array of names into shared memory while the workers route them:
+ * the plan is made first from a sample of the strings, and each chunk of
+ * names is routed by a worker as soon as it is read, so that routing costs
+ * no time of its own when a core is free while the coordinator encodes.
+ * Small inputs, one-unit plans, and plans whose split names turn out to
+ * share a hash with another name are left to {@linkcode rebuildImages}
+ * (routing undefined).
+ *
+ * @param source The names (strings or scanner records).
+ * @param exec Where the workers run.
+ * @param params Separator, limits, units, and test hooks.
+ * @param onRead Called now and then with the number of names read so far.
+ * @returns The names, and their routing when it was done.
+ * @throws TypeError for an item that is neither a name nor a scanner record; the error of a failed worker.
+ *
+ * @example Read and route on two workers in this thread
+ * ```ts
+ * import { LocalRebuildExecutor, limitsOf, paramsOf, readRouted, rebuildImages } from "./rebuild_parallel.ts";
+ * const list = Array.from({ length: 70000 }, (_, i) => `INBOX/f${i % 700}/m${i}`);
+ * const exec = new LocalRebuildExecutor(2);
+ * const params = paramsOf(0x2f, 7, 1, limitsOf({}), "x.mlist");
+ * const { names, routing } = await readRouted(list, exec, params);
+ * console.log(routing !== undefined, (await rebuildImages(names, params, exec, routing)).count); // true 70701
+ * ```
+ */
+export async function readRouted(
+  source: readonly RebuildInput[],
+  exec: RebuildExecutor,
+  params: RebuildParams,
+  onRead?: (count: number) => void,
+): Promise<{ names: NameTable; routing: Routing | undefined }> {
+  const workers = exec.size, n = source.length;
+  let plan: SplitPlan | undefined;
+  if (unitsFor(params, workers) > 1 && n > READ_CHUNK) {
+    const take = Math.min(n, PLAN_SAMPLE);
+    const sample = Array.from({ length: take }, (_, k) => source[Math.floor((k * n) / take)]);
+    try {
+      plan = planSplit(await readNames(sample, false), params.separator, params.limits, unitsFor(params, workers));
+    } catch {
+      plan = undefined; // an item that is not a name: reading them all reports the first one
+    }
+    if (plan !== undefined && plan.unitCount === 1 && plan.splitCount === 1) plan = undefined;
+  }
+  if (plan === undefined) return { names: await readNames(source, exec.shared, onRead), routing: undefined };
+  const unitOf = new Uint16Array(allocate(2 * n, exec.shared));
+  const pending: Promise<RouteResult>[] = [];
+  const chunkPlan = plan;
+  params.onPhase?.("route");
+  const names = await readNames(source, exec.shared, onRead, undefined, (soFar, from, to) => {
+    const w = pending.length % workers;
+    const fault = params.fault?.worker === w && params.fault.phase === "route" && pending.length < workers
+      ? params.fault.how
+      : undefined;
+    const task = exec.run(w, "routeChunk", { names: soFar, separator: params.separator, plan: chunkPlan, from, to, unitOf, fault });
+    task.catch(() => {}); // awaited below; not unhandled meanwhile
+    pending.push(task);
+  });
+  const routed = await Promise.all(pending);
+  if (routed.some((r) => r.collisions.length > 0)) return { names, routing: undefined };
+  return { names, routing: { plan, unitOf, routed } };
+}
+
 /** Route every name, re-planning without the splits whose hash turned out to collide. */
 async function route(
   names: NameTable,
@@ -292,7 +377,7 @@ async function route(
   exec: RebuildExecutor,
   workers: number,
 ): Promise<{ plan: SplitPlan; unitOf: Uint16Array | undefined; routed: RouteResult[] }> {
-  const units = params.units ?? (workers <= 1 ? 1 : 8 * workers);
+  const units = unitsFor(params, workers);
   const noSplit = new Set<string>();
   for (;;) {
     const plan = planSplit(names, params.separator, params.limits, units, noSplit);
@@ -314,7 +399,7 @@ async function route(
     const collided = new Set<number>();
     for (const r of routed) for (const c of r.collisions) collided.add(c);
     if (collided.size === 0) return { plan, unitOf, routed };
-    for (const c of collided) noSplit.add(splitPath(plan, names, params.separator, c));
+    for (const c of collided) noSplit.add(splitPath(plan, params.separator, c));
   }
 }
 
@@ -324,6 +409,7 @@ async function route(
  * @param names The names (in shared memory when `exec` is a thread pool).
  * @param params Separator, limits, header fields, and test hooks.
  * @param exec Where the workers run.
+ * @param routing The names' routing, when {@linkcode readRouted} did it while reading them.
  * @returns The images; byte-identical for any executor and any number of workers.
  * @throws InvalidNameError naming the first name (in input order) the index cannot hold; IndexLimitError when the file would pass its size limit or the UIDs run out; the error of a failed worker.
  *
@@ -343,6 +429,7 @@ export async function rebuildImages(
   names: NameTable,
   params: RebuildParams,
   exec: RebuildExecutor,
+  routing?: Routing,
 ): Promise<RebuildImages> {
   const workers = exec.size;
   const faultFor = (w: number, phase: RebuildFault["phase"]): FaultKind | undefined =>
@@ -351,7 +438,7 @@ export async function rebuildImages(
     Array.from({ length: workers }, (_, w) =>
       exec.run(w, "load", { names, separator: params.separator, limits: params.limits })),
   );
-  const { plan, unitOf, routed } = await route(names, params, exec, workers);
+  const { plan, unitOf, routed } = routing ?? await route(names, params, exec, workers);
 
   // Build: units shared among the workers by their number of names.
   params.onPhase?.("build");

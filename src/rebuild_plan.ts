@@ -43,7 +43,9 @@ export interface SplitPlan {
   splitDepth: Int32Array;
   /** Name hash of each split directory's record (root: 0). */
   splitHash: Uint32Array;
-  /** Start of each split directory's own name (its last component) in the names' bytes. */
+  /** The split directories' own names (their last components), back to back, so that the plan stands on its own. */
+  splitNames: Uint8Array;
+  /** Start of each split directory's own name in `splitNames`. */
   splitNameStart: Uint32Array;
   /** Length of that name. */
   splitNameLen: Uint32Array;
@@ -75,6 +77,7 @@ export function singleUnitPlan(): SplitPlan {
     splitCount: 1,
     splitDepth: new Int32Array(1),
     splitHash: new Uint32Array(1),
+    splitNames: new Uint8Array(0),
     splitNameStart: new Uint32Array(1),
     splitNameLen: new Uint32Array(1),
     rangeFirst: Int32Array.of(0, 1),
@@ -255,11 +258,20 @@ export function planSplit(
     if (low <= 0xffffffff) unit(low);
   }
   rangeFirst.push(rangeLow.length);
+  const splitNameStart = new Uint32Array(splits.length);
+  const splitNames = new Uint8Array(splits.reduce((sum, x) => sum + x.len, 0));
+  let at = 0;
+  splits.forEach((x, s) => {
+    splitNameStart[s] = at;
+    splitNames.set(b.subarray(x.start, x.start + x.len), at);
+    at += x.len;
+  });
   return {
     splitCount: splits.length,
     splitDepth: Int32Array.from(depth),
     splitHash: Uint32Array.from(splits, (x) => x.hash),
-    splitNameStart: Uint32Array.from(splits, (x) => x.start),
+    splitNames,
+    splitNameStart,
     splitNameLen: Uint32Array.from(splits, (x) => x.len),
     rangeFirst: Int32Array.from(rangeFirst),
     rangeLow: Uint32Array.from(rangeLow),
@@ -274,21 +286,20 @@ export function planSplit(
  * (what {@linkcode planSplit}'s `noSplit` takes).
  *
  * @param plan The plan.
- * @param names The names the plan was made from.
  * @param separator The separator byte.
  * @param s A split directory (≥ 1).
  * @returns Its path.
  *
  * @example A split that must not be made again
  * ```ts ignore
- * noSplit.add(splitPath(plan, names, 0x2f, 1));
+ * noSplit.add(splitPath(plan, 0x2f, 1));
  * ```
  */
-export function splitPath(plan: SplitPlan, names: NameTable, separator: number, s: number): string {
+export function splitPath(plan: SplitPlan, separator: number, s: number): string {
   const parts: string[] = [];
   for (let x = s; x > 0; x = parentSplit(plan, x)) {
     const st = plan.splitNameStart[x];
-    parts.push(latin1(names.bytes, st, st + plan.splitNameLen[x]));
+    parts.push(latin1(plan.splitNames, st, st + plan.splitNameLen[x]));
   }
   return parts.reverse().join(String.fromCharCode(separator));
 }
@@ -358,7 +369,7 @@ export function routeNames(
   const { bytes: b, starts, extras } = names;
   const sep = separator;
   const T = CRC32_TABLE;
-  const { rangeFirst, rangeLow, rangeTarget, splitNameStart, splitNameLen, unitCount } = plan;
+  const { rangeFirst, rangeLow, rangeTarget, splitNames, splitNameStart, splitNameLen, unitCount } = plan;
   const counts = new Int32Array(unitCount + plan.splitCount);
   const collided = new Set<number>();
   const splitLeaf = new Uint8Array(plan.splitCount);
@@ -403,7 +414,7 @@ export function routeNames(
         break;
       }
       const c = -t, cs = splitNameStart[c];
-      if (compareBytes(b, p, q, b, cs, cs + splitNameLen[c]) !== 0) {
+      if (compareBytes(b, p, q, splitNames, cs, cs + splitNameLen[c]) !== 0) {
         collided.add(c);
         target = unitCount + s;
         break;

@@ -7,8 +7,8 @@
  * @module
  */
 import type { NameTable } from "./rebuild_names.ts";
-import { routeNames } from "./rebuild_plan.ts";
-import { type TreeLimits, TreeUnit } from "./tree_build.ts";
+import { type RouteResult, routeNames, type SplitPlan } from "./rebuild_plan.ts";
+import { BuildScratch, type TreeLimits, TreeUnit } from "./tree_build.ts";
 import type { FaultKind, MeasuredUnit, RebuildTasks, TaskWorkerApi } from "./worker_protocol.ts";
 
 /**
@@ -30,6 +30,8 @@ export class RebuildWorkerState implements TaskWorkerApi<RebuildTasks> {
   #separator = 0;
   #limits: TreeLimits = { maxComponentLength: 0, maxDepth: 0 };
   #units = new Map<number, TreeUnit>();
+  /** Working memory of this rebuild's builds, shared by its units (built one after another). */
+  #scratch: BuildScratch | undefined;
   readonly #onFault: (kind: FaultKind) => void;
 
   /**
@@ -67,24 +69,16 @@ export class RebuildWorkerState implements TaskWorkerApi<RebuildTasks> {
         this.#separator = r.separator;
         this.#limits = r.limits;
         this.#units.clear();
+        this.#scratch = undefined;
         return { loaded: r.names.count } as Res;
       }
       case "route": {
         const r = request as RebuildTasks["route"]["request"];
-        const names = this.#loaded();
-        const mid = r.from + ((r.to - r.from) >>> 1);
-        const first = routeNames(names, this.#separator, r.plan, r.from, mid, r.unitOf);
-        this.#fault(r.fault, task);
-        const second = routeNames(names, this.#separator, r.plan, mid, r.to, r.unitOf);
-        for (let k = 0; k < first.counts.length; k++) first.counts[k] += second.counts[k];
-        for (const c of second.collisions) if (!first.collisions.includes(c)) first.collisions.push(c);
-        for (let s = 0; s < first.splitLeaf.length; s++) {
-          first.splitLeaf[s] |= second.splitLeaf[s];
-          first.splitNoSelect[s] |= second.splitNoSelect[s];
-          if (second.splitStatus[s] > first.splitStatus[s]) first.splitStatus[s] = second.splitStatus[s];
-        }
-        if (first.firstEmpty < 0) first.firstEmpty = second.firstEmpty;
-        return first as Res;
+        return this.#route(this.#loaded(), this.#separator, r, task) as Res;
+      }
+      case "routeChunk": {
+        const r = request as RebuildTasks["routeChunk"]["request"];
+        return this.#route(r.names, r.separator, r, task) as Res;
       }
       case "build": {
         const r = request as RebuildTasks["build"]["request"];
@@ -107,10 +101,33 @@ export class RebuildWorkerState implements TaskWorkerApi<RebuildTasks> {
       case "reset": {
         this.#names = undefined;
         this.#units.clear();
+        this.#scratch = undefined;
         return { reset: true } as Res;
       }
     }
     throw new Error(`Unknown rebuild task ${JSON.stringify(task)}`);
+  }
+
+  /** Route names `[from, to)` in two halves (an injected fault strikes between them). */
+  #route(
+    names: NameTable,
+    separator: number,
+    r: { plan: SplitPlan; from: number; to: number; unitOf: Uint16Array; fault?: FaultKind },
+    task: string,
+  ): RouteResult {
+    const mid = r.from + ((r.to - r.from) >>> 1);
+    const first = routeNames(names, separator, r.plan, r.from, mid, r.unitOf);
+    this.#fault(r.fault, task);
+    const second = routeNames(names, separator, r.plan, mid, r.to, r.unitOf);
+    for (let k = 0; k < first.counts.length; k++) first.counts[k] += second.counts[k];
+    for (const c of second.collisions) if (!first.collisions.includes(c)) first.collisions.push(c);
+    for (let s = 0; s < first.splitLeaf.length; s++) {
+      first.splitLeaf[s] |= second.splitLeaf[s];
+      first.splitNoSelect[s] |= second.splitNoSelect[s];
+      if (second.splitStatus[s] > first.splitStatus[s]) first.splitStatus[s] = second.splitStatus[s];
+    }
+    if (first.firstEmpty < 0) first.firstEmpty = second.firstEmpty;
+    return first;
   }
 
   #build(r: RebuildTasks["build"]["request"]): MeasuredUnit[] {
@@ -135,7 +152,8 @@ export class RebuildWorkerState implements TaskWorkerApi<RebuildTasks> {
     const out: MeasuredUnit[] = [];
     for (const job of r.units) {
       if (out.length === 1) this.#fault(r.fault, "build");
-      const unit = new TreeUnit(names, this.#separator, this.#limits);
+      this.#scratch ??= new BuildScratch();
+      const unit = new TreeUnit(names, this.#separator, this.#limits, this.#scratch);
       const ids = lists.get(job.unit) ?? null;
       const m = unit.build(ids, ids === null ? names.count : ids.length, job.skip);
       this.#units.set(job.unit, unit);

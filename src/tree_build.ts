@@ -199,14 +199,29 @@ class NodeArrays {
 }
 
 /**
- * One level's entries (one per active name) and its distinct pairs. Entry
- * flags are sized for the first level; the arrays of distinct pairs grow
- * with the largest level's count, and the sorting scratch with the largest
- * group sorted out of place.
+ * One level's entries (one per active name) and its distinct pairs, with
+ * the rest of the working memory of a build. Everything here grows to the
+ * largest need and is kept for the next level and the next unit built with
+ * the same {@linkcode BuildScratch}, so that a worker building unit after
+ * unit allocates (and the system zeroes) its working arrays once.
  */
 class LevelEntries {
   /** Per entry, in input order: {@linkcode LAST} and {@linkcode PARENT_ONLY}. */
-  flags: Uint8Array;
+  flags: Uint8Array = new Uint8Array(0);
+  // The names still active, in input order: index, next component, end, node of the level above.
+  act: Int32Array = new Int32Array(0);
+  pos: Int32Array = new Int32Array(0);
+  ends: Int32Array = new Int32Array(0);
+  up: Int32Array = new Int32Array(0);
+  /** A unit's share of the names, copied together. */
+  own: Uint8Array = new Uint8Array(0);
+  /** Where each group of a level starts, and the counting pass's cursors. */
+  groups: Int32Array = new Int32Array(0);
+  at: Int32Array = new Int32Array(0);
+  /** Radix counts. */
+  counts: Int32Array = new Int32Array(0);
+  /** Layout: directory bytes per node, and the bytes of each subtree's directories. */
+  sub: Float64Array = new Float64Array(0);
   // The distinct (node above, name) pairs of the level (pair d): node above, hash, place in the arena, length.
   dp: Int32Array = new Int32Array(0);
   dh: Int32Array = new Int32Array(0);
@@ -219,8 +234,9 @@ class LevelEntries {
   ss: Int32Array = new Int32Array(0);
   sl: Int32Array = new Int32Array(0);
   sj: Int32Array = new Int32Array(0);
-  /** Open addressing over the distinct pairs: d + 1, or 0 for an empty slot. */
-  table: Int32Array = new Int32Array(1024);
+  /** Open addressing over the distinct pairs: d + 1, or 0 for an empty slot (a view of `tableSpace`). */
+  table: Int32Array = new Int32Array(0);
+  tableSpace: Int32Array = new Int32Array(0);
   // Sorting scratch.
   th: Int32Array = new Int32Array(0);
   ts: Int32Array = new Int32Array(0);
@@ -228,9 +244,42 @@ class LevelEntries {
   tj: Int32Array = new Int32Array(0);
   keys: Float64Array = new Float64Array(0);
 
-  constructor(m: number) {
-    this.flags = new Uint8Array(Math.max(1, m));
-    this.growPairs(Math.min(Math.max(1, m), 4096));
+  /** Ready for a unit of `m` names: entry arrays for `m`, a small table. */
+  prepare(m: number): void {
+    const n = Math.max(1, m);
+    if (this.act.length < n) {
+      this.flags = new Uint8Array(n);
+      this.act = new Int32Array(n);
+      this.pos = new Int32Array(n);
+      this.ends = new Int32Array(n);
+      this.up = new Int32Array(n);
+    }
+    if (this.dp.length === 0) this.growPairs(Math.min(n, 4096));
+    this.sizeTable(10);
+  }
+
+  /** Make the table `2^bits` slots, empty, in the space kept for it. */
+  sizeTable(bits: number): Int32Array {
+    if (this.tableSpace.length < 1 << bits) this.tableSpace = new Int32Array(1 << bits);
+    this.table = this.tableSpace.subarray(0, 1 << bits);
+    this.table.fill(0);
+    return this.table;
+  }
+
+  /** The unit's names copied together: room for `n` bytes. */
+  ownBytes(n: number): Uint8Array {
+    if (this.own.length < n) this.own = new Uint8Array(Math.max(n, this.own.length + (this.own.length >>> 1)));
+    return this.own;
+  }
+
+  /** Group starts and cursors for `span` groups, zeroed. */
+  groupSpace(span: number): Int32Array {
+    if (this.groups.length < span + 1) {
+      this.groups = new Int32Array(Math.max(span + 1, this.groups.length * 2));
+      this.at = new Int32Array(this.groups.length);
+    }
+    this.groups.fill(0, 0, span + 1);
+    return this.groups;
   }
 
   /** Room for at least `n` distinct pairs. */
@@ -382,14 +431,13 @@ function scanLevel(
       if (d * 2 > mask) {
         // Keep the table at most half full.
         bits++;
-        table = new Int32Array(1 << bits);
+        table = E.sizeTable(bits);
         mask = table.length - 1;
         for (let c = 0; c < d; c++) {
           let u = Math.imul(dh[c] ^ Math.imul(dp[c], MIX_PARENT), MIX_OUT) >>> (32 - bits);
           while (table[u] !== 0) u = (u + 1) & mask;
           table[u] = c + 1;
         }
-        E.table = table;
       }
     }
     up[j] = found; // the entry's pair, until markEntries makes it its node
@@ -410,10 +458,11 @@ function scanLevel(
  */
 function groupByParent(count: number, base: number, span: number, E: LevelEntries): Int32Array {
   const { dp, dh, da, dl, sh, ss, sl, sj } = E;
-  const groups = new Int32Array(span + 1);
+  const groups = E.groupSpace(span);
   for (let d = 0; d < count; d++) groups[dp[d] - base + 1]++;
   for (let g = 1; g <= span; g++) groups[g] += groups[g - 1];
-  const at = groups.slice(0, span);
+  const at = E.at;
+  at.set(groups.subarray(0, span));
   for (let d = 0; d < count; d++) {
     const r = at[dp[d] - base]++;
     sh[r] = dh[d];
@@ -471,7 +520,9 @@ function sortGroups(groups: Int32Array, span: number, E: LevelEntries): void {
     // Two 16-bit radix passes, there and back.
     E.growScratch(n);
     ({ th, ts, tl, tj, keys } = E);
-    const cnt = new Int32Array(65536);
+    if (E.counts.length === 0) E.counts = new Int32Array(65536);
+    const cnt = E.counts;
+    cnt.fill(0);
     for (let r = g0; r < g1; r++) cnt[sh[r] & 0xffff]++;
     for (let d = 0, sum = 0; d < 65536; d++) {
       const c = cnt[d];
@@ -573,6 +624,29 @@ function sortRunByBytes(b: Uint8Array, r0: number, r1: number, E: LevelEntries):
 }
 
 /**
+ * Working memory for building units one after another in one thread: the
+ * arrays a build needs only while it runs, kept at the largest size needed
+ * so far. Units built with the same scratch must be built one at a time
+ * (what they keep for writing is their own).
+ *
+ * @example Two units, one scratch
+ * ```ts
+ * import { readNames } from "./rebuild_input.ts";
+ * import { BuildScratch, TreeUnit } from "./tree_build.ts";
+ * const names = await readNames(["a/b", "c"], false);
+ * const scratch = new BuildScratch();
+ * const limits = { maxComponentLength: 255, maxDepth: 128 };
+ * const one = new TreeUnit(names, 0x2f, limits, scratch).build(Int32Array.of(0), 1, 0);
+ * const two = new TreeUnit(names, 0x2f, limits, scratch).build(Int32Array.of(1), 1, 0);
+ * console.log(one.records, two.records); // 2 1
+ * ```
+ */
+export class BuildScratch {
+  /** The level arrays and the rest. */
+  readonly levels: LevelEntries = new LevelEntries();
+}
+
+/**
  * One unit: built from some names, measured, then written.
  *
  * @example Build the whole tree of three names as one unit
@@ -589,6 +663,7 @@ export class TreeUnit {
   readonly #names: NameTable;
   readonly #sep: number;
   readonly #limits: TreeLimits;
+  readonly #scratch: BuildScratch;
   // Per node, numbered level by level (node 0 is the unit's top: the directory the slice belongs to).
   #nodes = 0;
   #hash: Uint32Array = new Uint32Array(0);
@@ -610,11 +685,13 @@ export class TreeUnit {
    * @param names The names (shared or not).
    * @param separator The separator byte.
    * @param limits Name limits.
+   * @param scratch Working memory to use, shared with units built before and after this one in the same thread (not at the same time).
    */
-  constructor(names: NameTable, separator: number, limits: TreeLimits) {
+  constructor(names: NameTable, separator: number, limits: TreeLimits, scratch: BuildScratch = new BuildScratch()) {
     this.#names = names;
     this.#sep = separator;
     this.#limits = limits;
+    this.#scratch = scratch;
   }
 
   /**
@@ -642,12 +719,20 @@ export class TreeUnit {
     const sep = this.#sep;
     const levelsLeft = this.#limits.maxDepth - skip;
     const bad: InvalidName[] = [];
+    const E = this.#scratch.levels;
+    E.prepare(count);
     // The names still active, in input order: index, next component, end, node of the level above.
-    const act = new Int32Array(count);
-    const pos = new Int32Array(count);
-    const ends = new Int32Array(count);
-    const up = new Int32Array(count);
-    let m = 0, bytes = 0;
+    const { act, pos, ends, up } = E;
+    // A share of names lies scattered over the input: it is copied together (each name
+    // while its bytes are in cache from finding where its components start), so that
+    // every level reads it in order instead of missing the cache per name.
+    let own: Uint8Array | undefined;
+    if (ids !== null) {
+      let most = 0; // the names' whole lengths: room enough for what is copied
+      for (let k = 0; k < count; k++) most += starts[ids[k] + 1] - starts[ids[k]];
+      own = E.ownBytes(most);
+    }
+    let m = 0, at = 0;
     for (let k = 0; k < count; k++) {
       const i = ids === null ? k : ids[k];
       const e = starts[i + 1] - 1;
@@ -662,25 +747,18 @@ export class TreeUnit {
         continue;
       }
       act[m] = i;
-      pos[m] = p;
-      ends[m] = e;
-      bytes += e - p;
+      if (own === undefined) {
+        pos[m] = p;
+        ends[m] = e;
+      } else {
+        pos[m] = at;
+        for (let q = p; q < e; q++) own[at++] = b[q];
+        ends[m] = at;
+      }
       m++;
     }
-    if (ids !== null) {
-      // A share of names lies scattered over the input: copy it together once, so
-      // that every level reads it in order instead of missing the cache per name.
-      const own = new Uint8Array(bytes);
-      let at = 0;
-      for (let j = 0; j < m; j++) {
-        const p = pos[j], e = ends[j];
-        pos[j] = at;
-        for (let q = p; q < e; q++) own[at++] = b[q];
-        ends[j] = at;
-      }
-      b = own;
-    }
-    const E = new LevelEntries(m);
+    up.fill(0, 0, m); // every name starts below the unit's top, node 0
+    if (own !== undefined) b = own;
     const nodes = new NodeArrays(m + (m >>> 2) + 16, status !== undefined);
     const arena = new NameArena(m * 16);
     let levelFirst = 0, levelEnd = 1; // the nodes of the level above
@@ -733,9 +811,13 @@ export class TreeUnit {
     const n = this.#nodes;
     const start = this.#childStart, nameLen = this.#nameLen;
     // Bottom-up (children have higher numbers than their parent): subtree records and directory bytes.
-    const size = new Int32Array(n).fill(1);
-    const dirBytes = new Int32Array(n);
-    const sub = new Float64Array(n);
+    // Working arrays from the scratch (the levels are done with them).
+    const E = this.#scratch.levels;
+    E.prepare(n);
+    const size = E.act.fill(1, 0, n);
+    const dirBytes = E.pos.fill(0, 0, n);
+    if (E.sub.length < n) E.sub = new Float64Array(Math.max(n, E.sub.length + (E.sub.length >>> 1)));
+    const sub = E.sub.fill(0, 0, n);
     for (let id = n - 1; id >= 1; id--) {
       const s = start[id], e = start[id + 1];
       if (e > s) {

@@ -67,6 +67,29 @@ export interface LoadRequest {
   limits: TreeLimits;
 }
 
+/** `routeChunk`: route names `[from, to)` of a table still being read, which comes with the request. *
+ * @example The first 65,536 names, while the rest are read
+ * ```ts ignore
+ * await exec.run(0, "routeChunk", { names: soFar, separator: 0x2f, plan, from: 0, to: 65536, unitOf });
+ * ```
+ */
+export interface RouteChunkRequest {
+  /** The names read so far (at least `[0, to)`), in shared memory. */
+  names: NameTable;
+  /** Separator byte. */
+  separator: number;
+  /** The plan. */
+  plan: SplitPlan;
+  /** First name. */
+  from: number;
+  /** One past the last name. */
+  to: number;
+  /** Target per name, written for `[from, to)` (shared). */
+  unitOf: Uint16Array;
+  /** Test hook: fail partway. */
+  fault?: FaultKind;
+}
+
 /** `route`: route names `[from, to)` to their units. *
  * @example The first half of the names
  * ```ts ignore
@@ -170,6 +193,8 @@ export type RebuildTasks = {
   load: { request: LoadRequest; response: { loaded: number } };
   /** Route names to units. */
   route: { request: RouteRequest; response: RouteResult };
+  /** Route names to units while the rest are still being read. */
+  routeChunk: { request: RouteChunkRequest; response: RouteResult };
   /** Build and measure units. */
   build: { request: BuildRequest; response: { units: MeasuredUnit[] } };
   /** Write built units. */

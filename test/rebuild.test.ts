@@ -16,9 +16,10 @@ import { grownSize } from "../src/growth.ts";
 import { IndexLimitError, InvalidNameError } from "../src/errors.ts";
 import { MailboxListIndex } from "../src/index.ts";
 import { rebuild, type RebuildInput, type RebuildOptions, type RebuildResult, startRebuildWorkers } from "../src/rebuild.ts";
-import { readNames } from "../src/rebuild_input.ts";
-import { LocalRebuildExecutor, limitsOf, paramsOf, rebuildImages, rebuildImagesHere } from "../src/rebuild_parallel.ts";
+import { READ_CHUNK, readNames } from "../src/rebuild_input.ts";
+import { LocalRebuildExecutor, limitsOf, paramsOf, readRouted, rebuildImages, rebuildImagesHere } from "../src/rebuild_parallel.ts";
 import { PLAN_SAMPLE, planSplit, routeNames } from "../src/rebuild_plan.ts";
+import { BuildScratch, TreeUnit } from "../src/tree_build.ts";
 import type { MailboxStatus } from "../src/types.ts";
 import { generateTree, prng, shuffle } from "../bench/trees.ts";
 import { makeTempDir } from "./helpers/tmp.ts";
@@ -373,6 +374,71 @@ describe("rebuild: byte-identical for 0, 1, 2, 3, 4 and 8 workers", () => {
   }
 });
 
+describe("rebuild: names routed while they are read", () => {
+  it("about 150,000 careless names with scanner records, routed chunk by chunk: identical for 0, 1, 2, 3, 4 and 8 workers", SLOW, async () => {
+    // At this size some names come twice with different STATUS, so that the last one
+    // given wins: every worker count gets the same order.
+    const input = shuffle(edgeInputs(180_000, 61, "/"), 17);
+    assert.ok(input.length > 2 * READ_CHUNK, "several chunks");
+    const built: Built[] = [];
+    for (const workers of WORKER_COUNTS) {
+      const path = freshPath(`chunks-w${workers}`);
+      const result = await rebuild(path, input, { uidValidity: 4242, durable: false, ...quiet, workers });
+      built.push({ workers, path, result, list: new Uint8Array(readFileSync(path)), attr: new Uint8Array(readFileSync(`${path}.attr`)) });
+    }
+    assertIdentical(built, "chunks");
+    await assertHolds(built[0].path, expectedOf(input, "/"), "/", "chunks");
+  });
+
+  it("a split name whose hash an unsampled name shares: routing is done again from all the names", async () => {
+    // "epdnndzu" and "ecylwtxz" have the same name hash (the crc32-collisions vector);
+    // the twin lies where the plan's sample of the strings does not look.
+    const total = 2 * READ_CHUNK + 3;
+    const sampled = new Set(Array.from({ length: PLAN_SAMPLE }, (_, k) => Math.floor((k * total) / PLAN_SAMPLE)));
+    const twins = ["ecylwtxz/child", "ecylwtxz", "Other/x"];
+    const at = Array.from({ length: 100 }, (_, i) => i).filter((i) => !sampled.has(i)).slice(0, twins.length);
+    let k = 0;
+    const input = Array.from({ length: total }, (_, i) => {
+      const t = at.indexOf(i);
+      if (t >= 0) return twins[t];
+      k++;
+      return `epdnndzu/f${k % 300}/m${k}`;
+    });
+    const params = paramsOf(0x2f, 99, 1, limitsOf({}), "twins.mlist");
+    const ref = rebuildImagesHere(await readNames(input, false), params);
+    const exec = new LocalRebuildExecutor(3);
+    const { names, routing } = await readRouted(input, exec, { ...params, units: 32 });
+    assert.equal(routing, undefined, "the early routing is dropped");
+    const img = await rebuildImages(names, { ...params, units: 32 }, exec, routing);
+    assertSameBytes(img.list, ref.list, "list");
+    assertSameBytes(img.attr, ref.attr, "attr");
+    // Without the twins, the routing done while reading is kept and gives the same bytes.
+    const plain = input.map((x) => x.startsWith("ecylwtxz") || x === "Other/x" ? `epdnndzu/${x}` : x);
+    const early = await readRouted(plain, exec, { ...params, units: 32 });
+    assert.ok(early.routing !== undefined, "routed while read");
+    const refPlain = rebuildImagesHere(await readNames(plain, false), params);
+    const imgPlain = await rebuildImages(early.names, { ...params, units: 32 }, exec, early.routing);
+    assertSameBytes(imgPlain.list, refPlain.list, "list, routed while read");
+    assertSameBytes(imgPlain.attr, refPlain.attr, "attr, routed while read");
+  });
+
+  it("a worker that fails while routing a chunk: the rebuild rejects with the cause, the old index stays", SLOW, async () => {
+    const path = freshPath("chunk-fault");
+    await rebuild(path, ["INBOX", "Old"], { ...quiet, uidValidity: 100 });
+    const before = new Uint8Array(readFileSync(path));
+    const input = generateTree("realistic", 2 * READ_CHUNK, 62);
+    await assert.rejects(
+      rebuild(path, input, { ...quiet, workers: 2, uidValidity: 200, __faultInjection: { worker: 1, phase: "route", how: "throw" } }),
+      (e: Error) => {
+        assert.equal(e.name, "RangeError");
+        assert.equal(e.message, `Injected failure of a rebuild worker during "routeChunk"`);
+        return true;
+      },
+    );
+    assertSameBytes(new Uint8Array(readFileSync(path)), before, "the old list file");
+  });
+});
+
 describe("rebuild: many-unit plans in one thread", () => {
   const params = paramsOf(0x2f, 99, 1, limitsOf({}), "plan.mlist");
 
@@ -389,6 +455,35 @@ describe("rebuild: many-unit plans in one thread", () => {
       const img = await imagesOf(shuffle([...names], workers), workers, units);
       assertSameBytes(img.list, ref.list, `list with ${workers} workers, ${units ?? "default"} units`);
       assertSameBytes(img.attr, ref.attr, `attr with ${workers} workers, ${units ?? "default"} units`);
+    }
+  });
+
+  it("units built one after another with one scratch match units built each with its own", async () => {
+    const names = await readNames(shuffle(edgeInputs(6_000, 53, "/"), 3), false);
+    const plan = planSplit(names, 0x2f, LIMITS, 24);
+    const unitOf = new Uint16Array(names.count);
+    routeNames(names, 0x2f, plan, 0, names.count, unitOf);
+    assert.ok(plan.unitCount > 8, "a plan with many units");
+    const scratch = new BuildScratch();
+    // Biggest first, then smaller ones, so that later units find arrays longer than they need.
+    const order = Array.from({ length: plan.unitCount }, (_, u) => u);
+    const idsOf = (u: number) => Int32Array.from(unitOf.keys()).filter((i) => unitOf[i] === u);
+    order.sort((a, b) => idsOf(b).length - idsOf(a).length);
+    for (const u of [...order, ...order]) {
+      const ids = idsOf(u);
+      const skip = plan.splitDepth[plan.unitSplit[u]];
+      const own = new TreeUnit(names, 0x2f, LIMITS);
+      const shared = new TreeUnit(names, 0x2f, LIMITS, scratch);
+      const m = own.build(ids, ids.length, skip);
+      assert.deepEqual(shared.build(ids, ids.length, skip), m, `unit ${u}: measure`);
+      const place = { sliceRecordPos: 40, sliceNamePos: 40 + 16 * m.sliceCount, regionBase: 0, firstUid: 1 };
+      place.regionBase = (place.sliceNamePos + m.sliceNameBytes + 3) & ~3;
+      const size = place.regionBase + m.regionSize;
+      const images = [0, 1].map(() => ({ list: new Uint8Array(size), attr: new Uint8Array(ATTR_HEADER_SIZE + 32 * m.records) }));
+      own.write(images[0].list, images[0].attr, place);
+      shared.write(images[1].list, images[1].attr, place);
+      assertSameBytes(images[1].list, images[0].list, `unit ${u}: list bytes`);
+      assertSameBytes(images[1].attr, images[0].attr, `unit ${u}: attribute bytes`);
     }
   });
 
@@ -673,6 +768,37 @@ describe("rebuild: progress and inputs", () => {
       const phases = calls.map((c) => c[1]).filter((p, i, a) => i === 0 || a[i - 1] !== p);
       assert.deepEqual(phases, ["read", "build", "write"]);
       assert.equal(calls.at(-1)![0], names.length);
+    }
+  });
+
+  it("an array is read a batch at a time into the same table as a generator, past a short size estimate", async () => {
+    // Every 64th name (where the size estimate samples, at 65,536 names) is short; the others are long and
+    // partly non-ASCII, so that the buffer sized from the sample must grow, and some
+    // batches hold scanner records.
+    const inputs: RebuildInput[] = [];
+    for (let i = 0; i < 65_536; i++) {
+      if (i % 64 === 0) inputs.push("a");
+      else if (i % 997 === 0) inputs.push({ name: `Rec/${i}`, selectable: false });
+      else if (i % 13 === 0) inputs.push(`Überweisungen/${"ä".repeat(i % 40)}/日本語${i}`);
+      else inputs.push(`INBOX/${"x".repeat(20 + (i % 50))}/${i}`);
+    }
+    function* gen(): Generator<RebuildInput> {
+      yield* inputs;
+    }
+    for (const shared of [false, true]) {
+      const a = await readNames(inputs, shared);
+      const g = await readNames(gen(), shared);
+      assert.equal(a.count, inputs.length);
+      assert.equal(a.count, g.count);
+      assert.deepEqual(a.starts.subarray(0, a.count + 1), g.starts.subarray(0, g.count + 1));
+      assertSameBytes(a.bytes.subarray(0, a.starts[a.count]), g.bytes.subarray(0, g.starts[g.count]), "array vs generator");
+      assert.deepEqual(a.extras?.subarray(0, a.count), g.extras?.subarray(0, g.count));
+      const dec = new TextDecoder();
+      for (const i of [1, 13, 997, 65_535]) {
+        const item = inputs[i];
+        const name = typeof item === "string" ? item : item.name;
+        assert.equal(dec.decode(a.bytes.subarray(a.starts[i], a.starts[i + 1] - 1)), name);
+      }
     }
   });
 
