@@ -427,10 +427,12 @@ export class MailboxListIndex {
    * @returns Its UID, or undefined when it is not in the index.
    */
   lookup(name: string): number | undefined {
-    const snap = this.#current();
+    const list = this.#current().list;
     const n = this.#encode(name);
-    const rec = snap.list.findRecord(this.#encoder.bytes, n, this.#sep);
-    return rec === 0 ? undefined : snap.list.uidOf(rec);
+    const uid = list.uidOfWords(this.#encoder.bytes, this.#encoder.words, n, this.#sep);
+    if (uid >= 0) return uid === 0 ? undefined : uid;
+    const rec = list.findRecord(this.#encoder.bytes, n, this.#sep);
+    return rec === 0 ? undefined : list.uidOf(rec);
   }
 
   /**

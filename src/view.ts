@@ -249,6 +249,25 @@ export class ListView {
   }
 
   /**
+   * UID of a full name from the hash table of full names, hashing the name
+   * a word at a time, once the table exists.
+   *
+   * @param name Buffer holding the name at `[0, length)`.
+   * @param words The same memory as 32-bit words.
+   * @param length Bytes of the name.
+   * @param sep Separator byte.
+   * @returns The UID, 0 when the name is not in the image, or -1 when the
+   *   answer needs {@linkcode ListView.findRecord} (no table yet, or an
+   *   empty component in the name).
+   */
+  uidOfWords(name: Uint8Array, words: Int32Array, length: number, sep: number): number {
+    const idx = this.pathIndex;
+    if (idx === undefined || idx === null || this.pathIndexSep !== sep) return -1;
+    const slot = idx.findWords(name, words, length);
+    return slot >= 0 ? idx.uidAt(slot) : slot === -1 ? 0 : -1;
+  }
+
+  /**
    * The hash table of full names for this image, built on first use.
    *
    * @param sep Separator byte.

@@ -44,6 +44,48 @@ describe("lookups through the full-name table", () => {
   });
 });
 
+describe("lookups hashed a word at a time", () => {
+  it("find non-ASCII names and every name length, and miss near misses", async () => {
+    // Lengths 1..70 bytes (tails of 0..3 bytes, last components around the 32 bytes kept in a slot),
+    // multi-byte UTF-8, and separators in every position of a word.
+    const names: string[] = [];
+    const leaves = ["ü", "Entwürfe", "日本語のフォルダ", "😀", "a", "ab", "abc", "abcd"];
+    for (let len = 1; len <= 70; len++) {
+      const leaf = "x".repeat(len);
+      names.push(leaf, `p/${leaf}`, `pq/${leaf}`, `pqr/${leaf}`, `Übersicht/${leaf}`, `${leaf}/z`);
+    }
+    for (const l of leaves) names.push(l, `Archiv/${l}`, `${l}/${l}`, `Ä/ö/${l}/ü`);
+    for (let i = 0; i < 3000; i++) names.push(`bulk/${i}/${"y".repeat(1 + (i % 40))}`);
+    const path = join(tmp.dir, "words.mlist");
+    const index = await MailboxListIndex.open(path, quiet);
+    await syncAll(index, names);
+    const byName = listing(index);
+    const unique = [...new Set(names)];
+    // Before the table exists (per-level walk) and after (table), the same answers.
+    const before = unique.map((n) => index.lookup(n));
+    for (let i = 0; i < 3; i++) for (const n of unique) index.lookup(n);
+    for (let i = 0; i < unique.length; i++) {
+      const n = unique[i];
+      assert.equal(index.lookup(n), byName.get(n), n);
+      assert.equal(index.lookup(n), before[i], n);
+      // A different last byte, one byte more or less, a different parent: not found.
+      const last = n.charCodeAt(n.length - 1);
+      const other = n.slice(0, -1) + String.fromCharCode(last === 0x7a ? 0x79 : 0x7a);
+      if (!byName.has(other)) assert.equal(index.lookup(other), undefined, other);
+      if (!byName.has(n + "x")) assert.equal(index.lookup(n + "x"), undefined, n + "x");
+      const shorter = n.slice(0, -1);
+      if (shorter !== "" && !shorter.endsWith("/") && !byName.has(shorter)) {
+        assert.equal(index.lookup(shorter), undefined, shorter);
+      }
+      const moved = "q" + n;
+      if (!byName.has(moved)) assert.equal(index.lookup(moved), undefined, moved);
+      // Empty components are dropped.
+      assert.equal(index.lookup(`/${n.split("/").join("//")}/`), byName.get(n), n);
+    }
+    await index.close();
+  });
+});
+
 describe("full syncs of a big index", () => {
   it("a full sync with the same names changes nothing and keeps every UID", async () => {
     const names = generateTree("realistic", 30000, 11);
