@@ -4,6 +4,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MailboxListIndex } from "../mod.ts";
+import { ImageNames } from "../src/image_names.ts";
 import { generateTree, shuffle } from "../bench/trees.ts";
 import { makeTempDir } from "./helpers/tmp.ts";
 
@@ -82,6 +83,44 @@ describe("lookups hashed a word at a time", () => {
       // Empty components are dropped.
       assert.equal(index.lookup(`/${n.split("/").join("//")}/`), byName.get(n), n);
     }
+    await index.close();
+  });
+});
+
+describe("names decoded by iterate", () => {
+  it("ASCII names are cut from decoded chunks, across chunk boundaries too", () => {
+    const bytes = new Uint8Array(3 * 65536);
+    const enc = new TextEncoder();
+    const put = (at: number, s: string) => {
+      bytes.set(enc.encode(s), at);
+      return at + enc.encode(s).length;
+    };
+    for (const at of [0, 100, 65530, 65533, 65535, 65536, 131070]) {
+      const end = put(at, "Archive-2009");
+      // A fresh decoder each time: decoded chunks are kept, images never change.
+      const names = new ImageNames(bytes, bytes.length);
+      assert.equal(names.ascii(at - 1 < 0 ? at : at - 1, end).slice(at === 0 ? 0 : 1), "Archive-2009", `at ${at}`);
+      assert.equal(names.ascii(at, end), "Archive-2009", `at ${at}`);
+      bytes.fill(0, at, end);
+    }
+    const end = put(65534, "Entwürfe");
+    assert.equal(new ImageNames(bytes, bytes.length).utf8(65534, end), "Entwürfe");
+  });
+
+  it("iterate gives back every synced name, ASCII or not, in a file of many chunks", async () => {
+    const names: string[] = [];
+    for (let i = 0; i < 12000; i++) {
+      const leaf = i % 3 === 0 ? `Entwürfe-${i}` : i % 3 === 1 ? `日本-${i}` : `plain-folder-${i}`;
+      names.push(i % 5 === 0 ? leaf : `top-${i % 50}/${leaf}`);
+    }
+    const path = join(tmp.dir, "decode.mlist");
+    const index = await MailboxListIndex.open(path, quiet);
+    const { uids } = await syncAll(index, names);
+    assert.ok(index.header.usedSpace > 4 * 65536);
+    const seen = listing(index);
+    for (let i = 0; i < names.length; i++) assert.equal(seen.get(names[i]), uids[i], names[i]);
+    const parents = new Set(names.filter((n) => n.includes("/")).map((n) => n.split("/")[0]));
+    assert.equal(seen.size, names.length + parents.size);
     await index.close();
   });
 });
