@@ -16,7 +16,8 @@ import { type FileIO, nodeFileIO } from "./io.ts";
 import { JOURNAL_PENDING } from "./journal.ts";
 import { acquireLock, type WriterLock } from "./lock.ts";
 import { NameEncoder, separatorByte } from "./name_codec.ts";
-import { isCurrent, loadSnapshot, readJournalStamp, type Snapshot, snapshotAfterCommit } from "./snapshot.ts";
+import { loadSnapshot, readJournalStamp, type Snapshot, snapshotAfterCommit } from "./snapshot.ts";
+import { FreshnessProbe } from "./freshness.ts";
 import { type CommitPlan, DEFAULT_LIMITS, type NameLimits, SyncEngine, type SyncOptions } from "./sync.ts";
 import type { IterateOptions, MailboxInfo, MailboxStatus } from "./types.ts";
 import { type ListEntry, listMailboxes, type ListOptions, type ListVisitor } from "./list.ts";
@@ -286,6 +287,7 @@ export class MailboxListIndex {
   #closed = false;
   #encoder = new NameEncoder();
   #warn: (message: string) => void;
+  #probe: FreshnessProbe;
 
   private constructor(path: string, options: OpenOptions, sep: number) {
     this.path = path;
@@ -296,6 +298,7 @@ export class MailboxListIndex {
     this.#sep = sep;
     this.#sepChar = String.fromCharCode(sep);
     this.#warn = options.onWarning ?? ((m) => console.warn(m));
+    this.#probe = new FreshnessProbe(this.#io, this.paths);
     this.#limits = {
       maxComponentLength: options.maxComponentLength ?? DEFAULT_LIMITS.maxComponentLength,
       maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth,
@@ -384,7 +387,7 @@ export class MailboxListIndex {
   refresh(): void {
     this.#ensureOpen();
     const snap = this.#snap;
-    if (snap === undefined || !isCurrent(this.#io, this.paths, snap.stamp)) {
+    if (snap === undefined || !this.#probe.isCurrent(snap.stamp)) {
       this.#snap = loadSnapshot(this.#io, this.paths);
       this.#corruption = undefined;
       if (this.#snap.attrProblem !== undefined) this.#warn(`Index "${this.path}": ${this.#snap.attrProblem}`);
@@ -678,7 +681,7 @@ export class MailboxListIndex {
   }
 
   /**
-   * Close the index. Reads after this throw.
+   * Close the index and the journal it keeps open. Reads after this throw.
    *
    * @returns Nothing.
    */
@@ -686,6 +689,7 @@ export class MailboxListIndex {
   async close(): Promise<void> {
     this.#closed = true;
     this.#snap = undefined;
+    this.#probe.close();
   }
 }
 
