@@ -96,6 +96,9 @@ describe("a default-mode reader", () => {
   });
 
   it("notices a journal renamed away, removed or replaced", async () => {
+    // A journal written afresh takes its first sequence number from the clock in
+    // milliseconds: let the clock move, or two of them could carry the same number.
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 3));
     const path = join(tmp.dir, "journal.mlist");
     const writer = await MailboxListIndex.open(path, quiet);
     await add(writer, ["INBOX"]);
@@ -103,10 +106,12 @@ describe("a default-mode reader", () => {
     assert.ok(reader.lookup("INBOX") !== undefined);
     // Renamed away: the open descriptor still reads the old journal, whose header does not change.
     renameSync(`${path}.journal`, `${path}.journal.old`);
+    await tick();
     await add(writer, ["A"]);
     assert.ok(reader.lookup("A") !== undefined);
     // Removed.
     unlinkSync(`${path}.journal`);
+    await tick();
     await add(writer, ["B"]);
     assert.ok(reader.lookup("B") !== undefined);
     // Replaced by a copy (a new inode) written by the next commit.
@@ -120,6 +125,7 @@ describe("a default-mode reader", () => {
     copyFileSync(path, `${path}.copy`);
     renameSync(`${path}.copy`, path);
     assert.ok(reader.lookup("C") !== undefined);
+    await tick();
     await add(writer, ["D"]);
     assert.ok(reader.lookup("D") !== undefined);
     await reader.close();
