@@ -48,6 +48,7 @@ export class DirWalk {
   readonly #sep: string;
   #dirs = new Int32Array(64);
   #next = new Int32Array(64);
+  /** Per open directory, its owner's full name and the separator ("" at the root). */
   readonly #prefixes: string[] = [];
   #top = -1;
   #budget: number;
@@ -78,7 +79,7 @@ export class DirWalk {
       this.#top = 0;
       this.#dirs[0] = startDir;
       this.#next[0] = 0;
-      this.#prefixes.push(prefix);
+      this.#prefixes.push(prefix === "" ? "" : prefix + separator);
     }
   }
 
@@ -126,8 +127,9 @@ export class DirWalk {
       if (p === start) this.#corrupt(start, "name is empty");
       budget -= (p - start) >> 4;
       const component = any < 0x80 ? text.ascii(start, p) : text.utf8(start, p);
+      // The owner's name with the separator already appended: one concatenation per name.
       const base = prefixes[top];
-      const name = base === "" ? component : base + sep + component;
+      const name = base === "" ? component : base + component;
       const child = view.childDir(rec);
       let hasChildren = false;
       if (child !== 0) {
@@ -156,7 +158,7 @@ export class DirWalk {
         }
         dirs[top] = child;
         next[top] = 0;
-        prefixes.push(name);
+        prefixes.push(name + sep);
       }
     }
     this.#top = top;
