@@ -43,7 +43,7 @@ export {
   mailboxAttributes,
   resolveListPattern,
 } from "./src/list.ts";
-export type { ListEntry, ListOptions, ListSource } from "./src/list.ts";
+export type { ListEntry, ListOptions, ListSource, ListVisitor } from "./src/list.ts";
 export { imapQuote, utf8Length } from "./src/imap_quote.ts";
 export type { QuoteOptions } from "./src/imap_quote.ts";
 export { listMaildirTopLevel, scanMaildir } from "./src/scan_maildir.ts";

@@ -16,10 +16,11 @@ import { type FileIO, nodeFileIO } from "./io.ts";
 import { JOURNAL_PENDING } from "./journal.ts";
 import { acquireLock, type WriterLock } from "./lock.ts";
 import { NameEncoder, separatorByte } from "./name_codec.ts";
-import { isCurrent, loadSnapshot, readJournalStamp, type Snapshot, snapshotAfterCommit } from "./snapshot.ts";
+import { loadSnapshot, readJournalStamp, type Snapshot, snapshotAfterCommit } from "./snapshot.ts";
+import { FreshnessProbe } from "./freshness.ts";
 import { type CommitPlan, DEFAULT_LIMITS, type NameLimits, SyncEngine, type SyncOptions } from "./sync.ts";
 import type { IterateOptions, MailboxInfo, MailboxStatus } from "./types.ts";
-import { type ListEntry, listMailboxes, type ListOptions } from "./list.ts";
+import { type ListEntry, listMailboxes, type ListOptions, type ListVisitor } from "./list.ts";
 import { commitPlan, recoverJournal, replaceFiles } from "./writer.ts";
 import { FullNameTable } from "./full_names.ts";
 import type { ListView } from "./view.ts";
@@ -288,6 +289,7 @@ export class MailboxListIndex {
   #closed = false;
   #encoder = new NameEncoder();
   #warn: (message: string) => void;
+  #probe: FreshnessProbe;
 
   private constructor(path: string, options: OpenOptions, sep: number) {
     this.path = path;
@@ -298,6 +300,7 @@ export class MailboxListIndex {
     this.#sep = sep;
     this.#sepChar = String.fromCharCode(sep);
     this.#warn = options.onWarning ?? ((m) => console.warn(m));
+    this.#probe = new FreshnessProbe(this.#io, this.paths);
     this.#limits = {
       maxComponentLength: options.maxComponentLength ?? DEFAULT_LIMITS.maxComponentLength,
       maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth,
@@ -386,7 +389,7 @@ export class MailboxListIndex {
   refresh(): void {
     this.#ensureOpen();
     const snap = this.#snap;
-    if (snap === undefined || !isCurrent(this.#io, this.paths, snap.stamp)) {
+    if (snap === undefined || !this.#probe.isCurrent(snap.stamp)) {
       this.#snap = loadSnapshot(this.#io, this.paths);
       this.#corruption = undefined;
       if (this.#snap.attrProblem !== undefined) this.#warn(`Index "${this.path}": ${this.#snap.attrProblem}`);
@@ -429,10 +432,12 @@ export class MailboxListIndex {
    * @returns Its UID, or undefined when it is not in the index.
    */
   lookup(name: string): number | undefined {
-    const snap = this.#current();
+    const list = this.#current().list;
     const n = this.#encode(name);
-    const rec = snap.list.findRecord(this.#encoder.bytes, n, this.#sep);
-    return rec === 0 ? undefined : snap.list.uidOf(rec);
+    const uid = list.uidOfWords(this.#encoder.bytes, this.#encoder.words, n, this.#sep);
+    if (uid >= 0) return uid === 0 ? undefined : uid;
+    const rec = list.findRecord(this.#encoder.bytes, n, this.#sep);
+    return rec === 0 ? undefined : list.uidOf(rec);
   }
 
   /**
@@ -452,6 +457,37 @@ export class MailboxListIndex {
       length: n,
       sep: this.#sep,
     });
+  }
+
+  /**
+   * The mailboxes under `path`, as {@linkcode MailboxListIndex.iterate}
+   * gives them, handed to `visit` one by one without an object each.
+   *
+   * @param path Parent mailbox ("" = all).
+   * @param depth 0 = direct children only; undefined = unlimited.
+   * @param visit Called with each mailbox's name, UID, whether it has
+   *   children, flags and level under `path` (0 = a direct child).
+   * @returns Nothing.
+   *
+   * @example Counting the mailboxes
+   * ```ts ignore
+   * let total = 0;
+   * index.walk("", undefined, () => total++);
+   * ```
+   */
+  walk(path: string, depth: number | undefined, visit: ListVisitor): void {
+    const snap = this.#current();
+    const n = path === "" ? 0 : this.#encode(path);
+    const flags = snap.attr ?? NO_FLAGS;
+    const walk = snap.list.walk(path, depth ?? Infinity, flags, this.#sepChar, {
+      bytes: this.#encoder.bytes,
+      length: n,
+      sep: this.#sep,
+    });
+    const names = walk.names, uids = walk.uids, kids = walk.children, fl = walk.flags, levels = walk.levels;
+    for (let count = walk.fill(); count > 0; count = walk.fill()) {
+      for (let k = 0; k < count; k++) visit(names[k], uids[k], kids[k] === 1, fl[k], levels[k]);
+    }
   }
 
   /**
@@ -648,7 +684,7 @@ export class MailboxListIndex {
   }
 
   /**
-   * Close the index. Reads after this throw.
+   * Close the index and the journal it keeps open. Reads after this throw.
    *
    * @returns Nothing.
    */
@@ -656,8 +692,11 @@ export class MailboxListIndex {
   async close(): Promise<void> {
     this.#closed = true;
     this.#snap = undefined;
+    this.#probe.close();
   }
 }
+
+const NO_FLAGS = { flagsOf: () => 0 };
 
 function lockOptions(options: OpenOptions) {
   return {

@@ -54,6 +54,11 @@ function isErrno(e: unknown, code: string): boolean {
   return typeof e === "object" && e !== null && (e as { code?: string }).code === code;
 }
 
+/** `Deno.statSync` when running on Deno. */
+const denoStatSync = (globalThis as {
+  Deno?: { statSync(path: string): { size: number; ino: number | null; dev: number | null } };
+}).Deno?.statSync;
+
 const OPEN_FLAGS: Record<OpenMode, string> = {
   read: "r",
   readwrite: "r+",
@@ -109,8 +114,9 @@ export const nodeFileIO: FileIO = {
   },
   stat(path) {
     try {
-      const s = fs.statSync(path);
-      return { size: s.size, ino: s.ino, dev: s.dev };
+      // Deno's own call is about three times faster than its node:fs one.
+      const s = denoStatSync !== undefined ? denoStatSync(path) : fs.statSync(path);
+      return { size: s.size, ino: s.ino ?? 0, dev: s.dev ?? 0 };
     } catch (e) {
       if (isErrno(e, "ENOENT") || isErrno(e, "ENOTDIR")) return undefined;
       throw e;

@@ -22,7 +22,17 @@ export interface ListSource {
   iterate(path?: string, options?: { depth?: number }): Iterable<MailboxInfo>;
   /** Cached STATUS figures of a mailbox, by its full name as iterated. */
   status?(name: string): MailboxStatus | undefined;
+  /**
+   * Optional: the same mailboxes as `iterate(path, { depth })`, in the same
+   * order, handed to `visit` one by one without an object each, with their
+   * level under `path` (0 = a direct child). {@linkcode listMailboxes} uses
+   * it when present.
+   */
+  walk?(path: string, depth: number | undefined, visit: ListVisitor): void;
 }
+
+/** What {@linkcode ListSource.walk} calls for each mailbox. */
+export type ListVisitor = (name: string, uid: number, hasChildren: boolean, flags: number, level: number) => void;
 
 /** One mailbox that a LIST pattern matched. */
 export interface ListEntry {
@@ -118,6 +128,12 @@ export class ListPattern {
    * children), or undefined when unlimited (`*`).
    */
   readonly depth: number | undefined;
+  /**
+   * True when the pattern is {@linkcode ListPattern.base}, a separator and
+   * one wildcard (or just one wildcard): every mailbox under the base, as
+   * deep as {@linkcode ListPattern.depth} allows, matches.
+   */
+  readonly tailMatchesAll: boolean;
 
   readonly #sep: number;
   readonly #kinds: Uint8Array;
@@ -185,6 +201,15 @@ export class ListPattern {
       ? pattern.lastIndexOf(separator, firstWild - 1)
       : -1;
     this.base = cut > 0 ? pattern.slice(0, cut) : "";
+    let tailTokens = 0, tailWild = true;
+    for (let i = cut + 1, prev = -1; i < pattern.length; i++) {
+      const c = pattern.charCodeAt(i);
+      const wild = c === STAR || c === PERCENT;
+      if (!wild) tailWild = false;
+      if (!(wild && (prev === STAR || prev === PERCENT))) tailTokens++;
+      prev = c;
+    }
+    this.tailMatchesAll = tailWild && tailTokens === 1 && (cut > 0 || cut === -1);
     if (this.hasStar) this.depth = undefined;
     else {
       let seps = 0;
@@ -394,27 +419,116 @@ export function mailboxAttributes(
   flags: number,
   hasChildren: boolean,
 ): string[] {
-  const out: string[] = [];
   const nonExistent = (flags & MailboxFlags.NonExistent) !== 0;
-  if (nonExistent) out.push("\\NonExistent");
-  if ((flags & MailboxFlags.Children) !== 0) out.push("\\HasChildren");
-  else if ((flags & MailboxFlags.NoChildren) !== 0) out.push("\\HasNoChildren");
-  else out.push(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
-  if (nonExistent || (flags & MailboxFlags.NoSelect) !== 0) {
-    out.push("\\Noselect");
-  }
-  return out;
+  const children = (flags & MailboxFlags.Children) !== 0
+    ? "\\HasChildren"
+    : (flags & MailboxFlags.NoChildren) !== 0
+    ? "\\HasNoChildren"
+    : hasChildren
+    ? "\\HasChildren"
+    : "\\HasNoChildren";
+  // Array literals of the exact size: one small allocation per mailbox.
+  if (nonExistent) return ["\\NonExistent", children, "\\Noselect"];
+  if ((flags & MailboxFlags.NoSelect) !== 0) return [children, "\\Noselect"];
+  return [children];
 }
 
 /** Every spelling of `INBOX` among the top-level mailboxes, in source order. */
 function inboxSpellings(source: ListSource, sepCode: number): string[] {
   const out: string[] = [];
-  for (const info of source.iterate("", { depth: 0 })) {
-    if (info.name.length === 5 && inboxLength(info.name, sepCode) === 5) {
-      out.push(info.name);
+  const take = (name: string) => {
+    if (name.length === 5 && inboxLength(name, sepCode) === 5) out.push(name);
+  };
+  if (source.walk !== undefined) source.walk("", 0, take);
+  else for (const info of source.iterate("", { depth: 0 })) take(info.name);
+  return out;
+}
+
+/** A LIST command resolved against a source: which subtrees to walk, and how to filter what they hold. */
+interface ListPlan {
+  matcher: ListPattern;
+  /** Every walked mailbox matches the pattern. */
+  all: boolean;
+  roots: string[];
+  depth: number | undefined;
+  seen: Set<string> | undefined;
+  wantStatus: boolean;
+  sepCode: number;
+}
+
+/** Resolve a LIST command: its plan, the single entry of an empty pattern, or undefined when nothing can match. */
+function planList(source: ListSource, pattern: string, options: ListOptions): ListPlan | ListEntry | undefined {
+  const sep = source.separator;
+  const sepCode = sep.length > 0 ? sep.charCodeAt(0) : -1;
+  const reference = options.reference ?? "";
+  if (pattern === "") {
+    return {
+      name: listRootName(reference, sep),
+      attributes: ["\\Noselect"],
+      uid: 0,
+      flags: MailboxFlags.NoSelect,
+    };
+  }
+  const full = resolveListPattern(reference, pattern, sep);
+  // Names never start with the separator (empty components are skipped) and
+  // never contain NUL: such a prefix cannot match and is not a valid path.
+  if (sep !== "" && full.startsWith(sep)) return undefined;
+  const matcher = new ListPattern(full, sep);
+  const base = matcher.base;
+  const depth = matcher.depth;
+  if (base.includes("\0")) return undefined;
+
+  // The base node itself never matches: the pattern continues with a literal
+  // separator after it. So only its subtree is walked.
+  let roots: string[];
+  let seen: Set<string> | undefined;
+  const firstEnd = sep === "" ? -1 : base.indexOf(sep);
+  const baseFirst = firstEnd < 0 ? base.length : firstEnd;
+  if (baseFirst === 5 && inboxLength(base, sepCode) === 5) {
+    // The subtree is under INBOX: find how the source spells it.
+    const spellings = inboxSpellings(source, sepCode);
+    roots = spellings.map((s) => s + base.slice(5));
+    if (spellings.length > 1) seen = new Set();
+  } else {
+    roots = [base];
+    if (base === "" && matcher.reachesInbox()) {
+      // With depth 0 only top-level names come back, so the set stays tiny;
+      // otherwise look first whether INBOX is spelled more than one way.
+      if (depth === 0 || inboxSpellings(source, sepCode).length > 1) {
+        seen = new Set();
+      }
     }
   }
-  return out;
+  const wantStatus = options.status === true && typeof source.status === "function";
+  return { matcher, all: matcher.tailMatchesAll, roots, depth, seen, wantStatus, sepCode };
+}
+
+/**
+ * The entry of one walked mailbox, or undefined when the pattern does not
+ * take it. `inbox` is {@linkcode inboxLength} of its name.
+ */
+function entryOf(
+  plan: ListPlan,
+  source: ListSource,
+  name: string,
+  uid: number,
+  hasChildren: boolean,
+  flags: number,
+  inbox: number,
+): ListEntry | undefined {
+  if (!plan.all && !plan.matcher.matches(name)) return undefined;
+  if ((flags & MailboxFlags.NonExistent) !== 0 && plan.matcher.hasStar) return undefined;
+  const listed = inbox > 0 && !name.startsWith("INBOX") ? "INBOX" + name.slice(5) : name;
+  if (inbox > 0 && plan.seen !== undefined) {
+    if (plan.seen.has(listed)) return undefined;
+    plan.seen.add(listed);
+  }
+  const entry: ListEntry = { name: listed, attributes: mailboxAttributes(flags, hasChildren), uid, flags };
+  if (plan.wantStatus && (flags & (MailboxFlags.NoSelect | MailboxFlags.NonExistent)) === 0) {
+    const status = source.status!(name);
+    if (status !== undefined) entry.status = status;
+  }
+  return entry;
 }
 
 /**
@@ -463,83 +577,18 @@ export function* iterateList(
   pattern: string,
   options: ListOptions = {},
 ): Generator<ListEntry> {
-  const sep = source.separator;
-  const sepCode = sep.length > 0 ? sep.charCodeAt(0) : -1;
-  const reference = options.reference ?? "";
-  if (pattern === "") {
-    yield {
-      name: listRootName(reference, sep),
-      attributes: ["\\Noselect"],
-      uid: 0,
-      flags: MailboxFlags.NoSelect,
-    };
+  const plan = planList(source, pattern, options);
+  if (plan === undefined) return;
+  if (!("matcher" in plan)) {
+    yield plan;
     return;
   }
-  const full = resolveListPattern(reference, pattern, sep);
-  // Names never start with the separator (empty components are skipped) and
-  // never contain NUL: such a prefix cannot match and is not a valid path.
-  if (sep !== "" && full.startsWith(sep)) return;
-  const matcher = new ListPattern(full, sep);
-  const base = matcher.base;
-  const depth = matcher.depth;
-  if (base.includes("\0")) return;
-
-  // The base node itself never matches: the pattern continues with a literal
-  // separator after it. So only its subtree is walked.
-  let roots: string[];
-  let seen: Set<string> | undefined;
-  const firstEnd = sep === "" ? -1 : base.indexOf(sep);
-  const baseFirst = firstEnd < 0 ? base.length : firstEnd;
-  if (baseFirst === 5 && inboxLength(base, sepCode) === 5) {
-    // The subtree is under INBOX: find how the source spells it.
-    const spellings = inboxSpellings(source, sepCode);
-    roots = spellings.map((s) => s + base.slice(5));
-    if (spellings.length > 1) seen = new Set();
-  } else {
-    roots = [base];
-    if (base === "" && matcher.reachesInbox()) {
-      // With depth 0 only top-level names come back, so the set stays tiny;
-      // otherwise look first whether INBOX is spelled more than one way.
-      if (depth === 0 || inboxSpellings(source, sepCode).length > 1) {
-        seen = new Set();
-      }
-    }
-  }
-
-  const iterOptions = depth === undefined ? undefined : { depth };
-  const wantStatus = options.status === true &&
-    typeof source.status === "function";
-  for (const root of roots) {
-    const it = iterOptions === undefined
-      ? source.iterate(root)
-      : source.iterate(root, iterOptions);
+  const iterOptions = plan.depth === undefined ? undefined : { depth: plan.depth };
+  for (const root of plan.roots) {
+    const it = iterOptions === undefined ? source.iterate(root) : source.iterate(root, iterOptions);
     for (const info of it) {
-      if (!matcher.matches(info.name)) continue;
-      const flags = info.flags;
-      if ((flags & MailboxFlags.NonExistent) !== 0 && matcher.hasStar) continue;
-      let name = info.name;
-      const inbox = inboxLength(name, sepCode);
-      if (inbox > 0) {
-        if (!name.startsWith("INBOX")) name = "INBOX" + name.slice(5);
-        if (seen !== undefined) {
-          if (seen.has(name)) continue;
-          seen.add(name);
-        }
-      }
-      const entry: ListEntry = {
-        name,
-        attributes: mailboxAttributes(flags, info.hasChildren),
-        uid: info.uid,
-        flags,
-      };
-      if (
-        wantStatus &&
-        (flags & (MailboxFlags.NoSelect | MailboxFlags.NonExistent)) === 0
-      ) {
-        const status = source.status!(info.name);
-        if (status !== undefined) entry.status = status;
-      }
-      yield entry;
+      const entry = entryOf(plan, source, info.name, info.uid, info.hasChildren, info.flags, inboxLength(info.name, plan.sepCode));
+      if (entry !== undefined) yield entry;
     }
   }
 }
@@ -577,7 +626,22 @@ export function listMailboxes(
   pattern: string,
   options: ListOptions = {},
 ): ListEntry[] {
-  return Array.from(iterateList(source, pattern, options));
+  if (source.walk === undefined) return Array.from(iterateList(source, pattern, options));
+  const plan = planList(source, pattern, options);
+  if (plan === undefined) return [];
+  if (!("matcher" in plan)) return [plan];
+  const out: ListEntry[] = [];
+  for (const root of plan.roots) {
+    // Under a non-empty root every name has the root's first component; from
+    // the root, a top-level mailbox's answer holds for its whole subtree.
+    let inbox = root === "" ? 0 : inboxLength(root, plan.sepCode);
+    source.walk(root, plan.depth, (name, uid, hasChildren, flags, level) => {
+      if (root === "" && level === 0) inbox = inboxLength(name, plan.sepCode);
+      const entry = entryOf(plan, source, name, uid, hasChildren, flags, inbox);
+      if (entry !== undefined) out.push(entry);
+    });
+  }
+  return out;
 }
 
 /**

@@ -33,10 +33,33 @@ export const CRC32_TABLE: Uint32Array = (() => {
  */
 export function hashBytes(bytes: Uint8Array, start: number, end: number): number {
   let c = -1;
-  const t = CRC32_TABLE;
-  for (let i = start; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  const t = CRC32_SLICES;
+  let i = start;
+  // Four bytes per step (slicing-by-4), then the tail byte by byte.
+  for (const stop = end - 3; i < stop; i += 4) {
+    c ^= bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
+    c = t[768 + (c & 0xff)] ^ t[512 + ((c >>> 8) & 0xff)] ^ t[256 + ((c >>> 16) & 0xff)] ^ t[c >>> 24];
+  }
+  for (; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return c >>> 0;
 }
+
+/**
+ * The CRC-32 tables for four bytes per step (slicing-by-4): entries
+ * `[256·k, 256·k + 256)` advance a byte followed by `k` zero bytes. The first
+ * 256 entries are {@linkcode CRC32_TABLE}.
+ */
+export const CRC32_SLICES: Int32Array = (() => {
+  const t = new Int32Array(1024);
+  for (let i = 0; i < 256; i++) t[i] = CRC32_TABLE[i] | 0;
+  for (let k = 1; k < 4; k++) {
+    for (let i = 0; i < 256; i++) {
+      const prev = t[256 * (k - 1) + i];
+      t[256 * k + i] = (prev >>> 8) ^ t[prev & 0xff];
+    }
+  }
+  return t;
+})();
 
 const encoder = new TextEncoder();
 

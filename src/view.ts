@@ -11,7 +11,8 @@ import { CorruptIndexError } from "./errors.ts";
 import { decodeHeader, type ListHeader } from "./header.ts";
 import { hashBytes } from "./name_hash.ts";
 import { decodeOffset } from "./offset.ts";
-import { decodeName } from "./name_codec.ts";
+import { DirWalk } from "./dir_walk.ts";
+import { ImageNames } from "./image_names.ts";
 import type { MailboxInfo } from "./types.ts";
 import { PathIndex } from "./path_index.ts";
 
@@ -54,6 +55,7 @@ export class ListView {
   private checkedDirs: Uint32Array | undefined;
   private pathIndex: PathIndex | null | undefined;
   private pathIndexSep = -1;
+  #names: ImageNames | undefined;
 
   /**
    * @param bytes The whole file image.
@@ -249,6 +251,25 @@ export class ListView {
   }
 
   /**
+   * UID of a full name from the hash table of full names, hashing the name
+   * a word at a time, once the table exists.
+   *
+   * @param name Buffer holding the name at `[0, length)`.
+   * @param words The same memory as 32-bit words.
+   * @param length Bytes of the name.
+   * @param sep Separator byte.
+   * @returns The UID, 0 when the name is not in the image, or -1 when the
+   *   answer needs {@linkcode ListView.findRecord} (no table yet, or an
+   *   empty component in the name).
+   */
+  uidOfWords(name: Uint8Array, words: Int32Array, length: number, sep: number): number {
+    const idx = this.pathIndex;
+    if (idx === undefined || idx === null || this.pathIndexSep !== sep) return -1;
+    const slot = idx.findWords(name, words, length);
+    return slot >= 0 ? idx.uidAt(slot) : slot === -1 ? 0 : -1;
+  }
+
+  /**
    * The hash table of full names for this image, built on first use.
    *
    * @param sep Separator byte.
@@ -296,6 +317,15 @@ export class ListView {
   }
 
   /**
+   * The names of this image as strings, decoded on demand.
+   *
+   * @returns The decoder, made on first use.
+   */
+  get names(): ImageNames {
+    return this.#names ??= new ImageNames(this.bytes, this.end);
+  }
+
+  /**
    * Iterate live records under a directory depth-first in on-disk order.
    *
    * @param startDir Directory to start in (0 = nothing).
@@ -312,45 +342,45 @@ export class ListView {
     flags: FlagSource,
     separator: string,
   ): Generator<MailboxInfo> {
-    if (startDir === 0) return;
-    // Explicit stack: (dir, next index, prefix). Bounded by a budget of record
-    // visits so that shared or cyclic links in a hostile file cannot loop.
-    const budget = { n: 2 * Math.floor(this.end / RECORD_SIZE) + 1024 };
-    const dirs: number[] = [startDir];
-    const idx: number[] = [0];
-    const prefixes: string[] = [prefix];
-    while (dirs.length > 0) {
-      const top = dirs.length - 1;
-      const dir = dirs[top];
-      const i = idx[top];
-      const count = this.dirCount(dir);
-      if (i >= count) {
-        dirs.pop();
-        idx.pop();
-        prefixes.pop();
-        continue;
-      }
-      idx[top] = i + 1;
-      const rec = dir + DIR_HEADER_SIZE + i * RECORD_SIZE;
-      if (--budget.n < 0) this.corrupt(rec, "directory links form a cycle or are shared");
-      const word = this.dv.getUint32(rec + 4, true);
-      if ((word & DELETED_BIT) !== 0) continue;
-      const uid = this.uidAt(rec);
-      const nEnd = this.nameEnd(rec);
-      const nStart = this.dv.getUint32(rec + 8, true);
-      const base = prefixes[top];
-      budget.n -= (nEnd - nStart) >> 4;
-      const component = decodeName(this.bytes, nStart, nEnd);
-      const name = base === "" ? component : base + separator + component;
-      const child = this.childDir(rec);
-      const hasChildren = this.hasLive(child, budget);
-      yield { name, uid, hasChildren, flags: flags.flagsOf(uid) };
-      if (hasChildren && top < depth) {
-        dirs.push(child);
-        idx.push(0);
-        prefixes.push(name);
-      }
+    const walk = new DirWalk(this, startDir, prefix, depth, flags, separator);
+    for (let n = walk.fill(); n > 0; n = walk.fill()) {
+      const names = walk.names, uids = walk.uids, kids = walk.children, fl = walk.flags;
+      for (let k = 0; k < n; k++) yield { name: names[k], uid: uids[k], hasChildren: kids[k] === 1, flags: fl[k] };
     }
+  }
+
+  /**
+   * A batched walk of the mailboxes under `path`.
+   *
+   * @param path Full name of the parent ("" = root).
+   * @param depth 0 = direct children only; Infinity = all.
+   * @param flags Where flags come from.
+   * @param separator The index's separator.
+   * @param encoded Bytes of `path`, their length and the separator byte.
+   * @returns The walk (empty when `path` is not in the image).
+   */
+  walk(
+    path: string,
+    depth: number,
+    flags: FlagSource,
+    separator: string,
+    encoded?: { bytes: Uint8Array; length: number; sep: number },
+  ): DirWalk {
+    const [dir, prefix] = this.#start(path, separator, encoded);
+    return new DirWalk(this, dir, prefix, depth, flags, separator);
+  }
+
+  /** The directory under `path` and its canonical name ([0, ""] when there is none). */
+  #start(
+    path: string,
+    separator: string,
+    encoded?: { bytes: Uint8Array; length: number; sep: number },
+  ): [number, string] {
+    if (path === "" || encoded === undefined || encoded.length === 0) return [this.rootDir(), ""];
+    const rec = this.findRecord(encoded.bytes, encoded.length, encoded.sep);
+    if (rec === 0) return [0, ""];
+    const normalized = path.split(separator).filter((c) => c !== "").join(separator);
+    return [this.childDir(rec), normalized];
   }
 
   /**
@@ -370,12 +400,7 @@ export class ListView {
     separator: string,
     encoded?: { bytes: Uint8Array; length: number; sep: number },
   ): Generator<MailboxInfo> {
-    if (path === "" || encoded === undefined || encoded.length === 0) {
-      return this.iterateDir(this.rootDir(), "", depth, flags, separator);
-    }
-    const rec = this.findRecord(encoded.bytes, encoded.length, encoded.sep);
-    if (rec === 0) return this.iterateDir(0, "", depth, flags, separator);
-    const normalized = path.split(separator).filter((c) => c !== "").join(separator);
-    return this.iterateDir(this.childDir(rec), normalized, depth, flags, separator);
+    const [dir, prefix] = this.#start(path, separator, encoded);
+    return this.iterateDir(dir, prefix, depth, flags, separator);
   }
 }

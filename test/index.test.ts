@@ -4,6 +4,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MailboxListIndex } from "../mod.ts";
+import { ImageNames } from "../src/image_names.ts";
 import { generateTree, shuffle } from "../bench/trees.ts";
 import { makeTempDir } from "./helpers/tmp.ts";
 
@@ -40,6 +41,86 @@ describe("lookups through the full-name table", () => {
     }
     assert.equal(index.lookup(""), undefined);
     assert.equal(index.lookup("///"), undefined);
+    await index.close();
+  });
+});
+
+describe("lookups hashed a word at a time", () => {
+  it("find non-ASCII names and every name length, and miss near misses", async () => {
+    // Lengths 1..70 bytes (tails of 0..3 bytes, last components around the 32 bytes kept in a slot),
+    // multi-byte UTF-8, and separators in every position of a word.
+    const names: string[] = [];
+    const leaves = ["ü", "Entwürfe", "日本語のフォルダ", "😀", "a", "ab", "abc", "abcd"];
+    for (let len = 1; len <= 70; len++) {
+      const leaf = "x".repeat(len);
+      names.push(leaf, `p/${leaf}`, `pq/${leaf}`, `pqr/${leaf}`, `Übersicht/${leaf}`, `${leaf}/z`);
+    }
+    for (const l of leaves) names.push(l, `Archiv/${l}`, `${l}/${l}`, `Ä/ö/${l}/ü`);
+    for (let i = 0; i < 3000; i++) names.push(`bulk/${i}/${"y".repeat(1 + (i % 40))}`);
+    const path = join(tmp.dir, "words.mlist");
+    const index = await MailboxListIndex.open(path, quiet);
+    await syncAll(index, names);
+    const byName = listing(index);
+    const unique = [...new Set(names)];
+    // Before the table exists (per-level walk) and after (table), the same answers.
+    const before = unique.map((n) => index.lookup(n));
+    for (let i = 0; i < 3; i++) for (const n of unique) index.lookup(n);
+    for (let i = 0; i < unique.length; i++) {
+      const n = unique[i];
+      assert.equal(index.lookup(n), byName.get(n), n);
+      assert.equal(index.lookup(n), before[i], n);
+      // A different last byte, one byte more or less, a different parent: not found.
+      const last = n.charCodeAt(n.length - 1);
+      const other = n.slice(0, -1) + String.fromCharCode(last === 0x7a ? 0x79 : 0x7a);
+      if (!byName.has(other)) assert.equal(index.lookup(other), undefined, other);
+      if (!byName.has(n + "x")) assert.equal(index.lookup(n + "x"), undefined, n + "x");
+      const shorter = n.slice(0, -1);
+      if (shorter !== "" && !shorter.endsWith("/") && !byName.has(shorter)) {
+        assert.equal(index.lookup(shorter), undefined, shorter);
+      }
+      const moved = "q" + n;
+      if (!byName.has(moved)) assert.equal(index.lookup(moved), undefined, moved);
+      // Empty components are dropped.
+      assert.equal(index.lookup(`/${n.split("/").join("//")}/`), byName.get(n), n);
+    }
+    await index.close();
+  });
+});
+
+describe("names decoded by iterate", () => {
+  it("ASCII names are cut from decoded chunks, across chunk boundaries too", () => {
+    const bytes = new Uint8Array(3 * 65536);
+    const enc = new TextEncoder();
+    const put = (at: number, s: string) => {
+      bytes.set(enc.encode(s), at);
+      return at + enc.encode(s).length;
+    };
+    for (const at of [0, 100, 65530, 65533, 65535, 65536, 131070]) {
+      const end = put(at, "Archive-2009");
+      // A fresh decoder each time: decoded chunks are kept, images never change.
+      const names = new ImageNames(bytes, bytes.length);
+      assert.equal(names.ascii(at - 1 < 0 ? at : at - 1, end).slice(at === 0 ? 0 : 1), "Archive-2009", `at ${at}`);
+      assert.equal(names.ascii(at, end), "Archive-2009", `at ${at}`);
+      bytes.fill(0, at, end);
+    }
+    const end = put(65534, "Entwürfe");
+    assert.equal(new ImageNames(bytes, bytes.length).utf8(65534, end), "Entwürfe");
+  });
+
+  it("iterate gives back every synced name, ASCII or not, in a file of many chunks", async () => {
+    const names: string[] = [];
+    for (let i = 0; i < 12000; i++) {
+      const leaf = i % 3 === 0 ? `Entwürfe-${i}` : i % 3 === 1 ? `日本-${i}` : `plain-folder-${i}`;
+      names.push(i % 5 === 0 ? leaf : `top-${i % 50}/${leaf}`);
+    }
+    const path = join(tmp.dir, "decode.mlist");
+    const index = await MailboxListIndex.open(path, quiet);
+    const { uids } = await syncAll(index, names);
+    assert.ok(index.header.usedSpace > 4 * 65536);
+    const seen = listing(index);
+    for (let i = 0; i < names.length; i++) assert.equal(seen.get(names[i]), uids[i], names[i]);
+    const parents = new Set(names.filter((n) => n.includes("/")).map((n) => n.split("/")[0]));
+    assert.equal(seen.size, names.length + parents.size);
     await index.close();
   });
 });

@@ -1206,3 +1206,31 @@ describe("LIST on a memory source", () => {
     );
   });
 });
+
+describe("LIST on an index: the batched walk", () => {
+  it("answers exactly like iterateList over iterate, for many patterns", async () => {
+    const names: string[] = ["INBOX", "inbox/Sub", "Inbox/Other/deep", "INBOXES/x", "inbo"];
+    for (let i = 0; i < 600; i++) {
+      const top = ["Archive", "Work", "INBOX", "inbox", "Lists", "Ünïcode"][i % 6];
+      names.push(`${top}/${i % 7 === 0 ? "" : `s${i % 13}/`}leaf-${i}${i % 5 === 0 ? "/x" : ""}`);
+    }
+    const built = await build("/", names, (ctx) => {
+      ctx.addFlags("Work/s1/leaf-1", MailboxFlags.NoSelect);
+      ctx.setStatus("inbox/Sub", { messages: 3, unseen: 1, recent: 0, uidValidity: 9, uidNext: 4 });
+    });
+    const { index } = built;
+    const patterns = [
+      "*", "%", "INBOX/%", "inbox/*", "%/%", "%/%/%", "a*", "*b", "Archive/%", "Archive/*", "%/s1/%",
+      "INBOX", "inbox", "I*", "*/leaf-5", "Ünïcode/%", "Missing/*", "", "%/x", "Work/%",
+    ];
+    for (const pattern of patterns) {
+      for (const options of [{}, { status: true }, { reference: "Archive/" }, { reference: "INBOX/" }]) {
+        const walked = listMailboxes(index, pattern, options);
+        const iterated = Array.from(iterateList(index, pattern, options));
+        assert.deepEqual(walked, iterated, `${JSON.stringify(pattern)} ${JSON.stringify(options)}`);
+      }
+    }
+    assert.ok(listMailboxes(index, "*").length > 600);
+    await built.close();
+  });
+});
