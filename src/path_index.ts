@@ -241,16 +241,6 @@ export class PathIndex {
   }
 
   /**
-   * Record offset stored in a slot.
-   *
-   * @param slot A slot returned by {@linkcode PathIndex.findSlot}.
-   * @returns The record offset.
-   */
-  recordAt(slot: number): number {
-    return this.slots[slot * STRIDE + 2];
-  }
-
-  /**
    * UID of the record in a slot.
    *
    * @param slot A slot returned by a find.
@@ -258,16 +248,6 @@ export class PathIndex {
    */
   uidAt(slot: number): number {
     return this.slots[slot * STRIDE + 4];
-  }
-
-  /**
-   * Slot of the parent of the entry in a slot.
-   *
-   * @param slot A slot.
-   * @returns The parent's slot, or -1 at the top level.
-   */
-  parentOf(slot: number): number {
-    return this.slots[slot * STRIDE + 3];
   }
 
   /**

@@ -269,25 +269,6 @@ export class ListView {
     return slot >= 0 ? idx.uidAt(slot) : slot === -1 ? 0 : -1;
   }
 
-  /**
-   * The hash table of full names for this image, built on first use.
-   *
-   * @param sep Separator byte.
-   * @returns The table, or undefined when the image cannot be indexed (damaged).
-   */
-  pathIndexFor(sep: number): PathIndex | undefined {
-    if (this.pathIndex === undefined || (this.pathIndex !== null && this.pathIndexSep !== sep)) {
-      try {
-        this.pathIndex = PathIndex.build(this, sep);
-        this.pathIndexSep = sep;
-      } catch (e) {
-        if (!(e instanceof CorruptIndexError)) throw e;
-        this.pathIndex = null;
-      }
-    }
-    return this.pathIndex ?? undefined;
-  }
-
   private findRecordByLevels(name: Uint8Array, length: number, sep: number): number {
     let dir = this.rootDir();
     let rec = 0;
