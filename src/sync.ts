@@ -101,6 +101,10 @@ const N_LEAF = 2;
 const N_DIRTY = 4;
 
 const NO_NODE = -1;
+/** Past any record offset. */
+const NO_REC = 0x7fffffff;
+/** Past any 32-bit name hash. */
+const HASH_AFTER_ALL = 0x100000000;
 
 /**
  * One sync in progress over a list image: collects the names with
@@ -880,6 +884,9 @@ export class SyncEngine {
         this.nNameStart[b] + this.nNameLen[b],
       );
     const rewrittenOwners = new Set<number>(); // node ids whose directory is written
+    const anyDeleted = deletedRecs.length > 0;
+    const subPos: number[] = []; // order positions of existing records that have a node
+    const subNode: number[] = []; // and that node
     const visit: number[] = [0];
     while (visit.length > 0) {
       const node = visit.pop()!;
@@ -910,41 +917,49 @@ export class SyncEngine {
           order = o;
         }
         const start = orderUsed;
-        let i = 0, j = 0, namesBytes = 0;
+        // Existing children of this node that the sync touched, in record order: the
+        // dirty ones are visited, and any of them may need its first child directory linked.
+        const subs: number[] = [];
+        for (let c = this.nFirstSub[node]; c !== NO_NODE; c = this.nNextSub[c]) subs.push(c);
+        if (subs.length > 1) subs.sort((a, b) => this.nRec[a] - this.nRec[b]);
+        let si = 0;
+        let nextSubRec = subs.length > 0 ? this.nRec[subs[0]] : NO_REC;
+        let j = 0, namesBytes = 0;
         let oldRec = oldDir + DIR_HEADER_SIZE;
-        while (i < oldCount || j < n) {
-          if (i < oldCount && !this.isLiveRec(oldRec)) {
-            i++;
-            oldRec += RECORD_SIZE;
-            continue;
-          }
-          let takeOld: boolean;
-          if (i >= oldCount) takeOld = false;
-          else if (j >= n) takeOld = true;
-          else {
-            const ho = dv.getUint32(oldRec, true), hn = this.nHash[newIds[j]];
-            if (ho !== hn) takeOld = ho < hn;
-            else {
-              const id = newIds[j];
-              const ne = view.nameEnd(oldRec);
-              takeOld = compareBytes(
-                this.bytes,
-                dv.getUint32(oldRec + 8, true),
-                ne,
-                this.pool,
-                this.nNameStart[id],
-                this.nNameStart[id] + this.nNameLen[id],
-              ) < 0;
+        const oldEnd = oldRec + oldCount * RECORD_SIZE;
+        while (oldRec < oldEnd || j < n) {
+          // The run of existing records that sort before the next new one.
+          const id = j < n ? newIds[j] : NO_NODE;
+          const hn = id === NO_NODE ? HASH_AFTER_ALL : this.nHash[id];
+          for (; oldRec < oldEnd; oldRec += RECORD_SIZE) {
+            const ho = dv.getUint32(oldRec, true);
+            if (ho > hn) break;
+            if (
+              ho === hn && compareBytes(
+                  this.bytes,
+                  dv.getUint32(oldRec + 8, true),
+                  view.nameEnd(oldRec),
+                  this.pool,
+                  this.nNameStart[id],
+                  this.nNameStart[id] + this.nNameLen[id],
+                ) > 0
+            ) break;
+            if ((dv.getUint32(oldRec + 4, true) & DELETED_BIT) !== 0) continue;
+            if (anyDeleted && (this.rs(oldRec) & R_DELETE) !== 0) continue;
+            order[orderUsed++] = -oldRec;
+            if (oldRec >= nextSubRec) {
+              while (si < subs.length && this.nRec[subs[si]] < oldRec) si++;
+              if (si < subs.length && this.nRec[subs[si]] === oldRec) {
+                const sub = subs[si++];
+                if ((this.nState[sub] & N_DIRTY) !== 0) toVisit.push(sub);
+                subPos.push(orderUsed - 1);
+                subNode.push(sub);
+              }
+              nextSubRec = si < subs.length ? this.nRec[subs[si]] : NO_REC;
             }
           }
-          if (takeOld) {
-            order[orderUsed++] = -oldRec;
-            const sub = this.recNode.get(oldRec);
-            if (sub !== undefined && (this.nState[sub] & N_DIRTY) !== 0) toVisit.push(sub);
-            i++;
-            oldRec += RECORD_SIZE;
-          } else {
-            const id = newIds[j++];
+          if (id !== NO_NODE) {
+            j++;
             order[orderUsed++] = id;
             namesBytes += this.nNameLen[id] + 1;
             if ((this.nState[id] & N_DIRTY) !== 0) toVisit.push(id);
@@ -980,6 +995,7 @@ export class SyncEngine {
     const appendOffset = oldUsed;
     const append = new Uint8Array(used > appendOffset ? used - appendOffset : 0);
     const adv = new DataView(append.buffer);
+    let sp = 0;
     for (let w = 0; w < written.length; w++) {
       const node = written[w];
       const off = this.nDirOff[node];
@@ -989,16 +1005,16 @@ export class SyncEngine {
       adv.setUint32(p, 0, true);
       adv.setUint32(p + 8, count, true);
       p += DIR_HEADER_SIZE;
-      for (let k = 0; k < count; k++, p += RECORD_SIZE) {
+      for (let k = 0; k < count;) {
         const e = order[start + k];
         if (e < 0) {
+          // A run of live existing records, consecutive in the old copy: copied as they are.
           const rec = -e;
-          append.set(this.bytes.subarray(rec, rec + RECORD_SIZE), p);
-          adv.setUint32(p + 4, dv.getUint32(rec + 4, true) & UID_MASK, true);
-          const sub = this.recNode.get(rec);
-          if (sub !== undefined && this.nDirOff[sub] !== 0 && view.childDir(rec) === 0) {
-            adv.setUint32(p + 12, encodeOffset(this.nDirOff[sub]), true);
-          }
+          let r = 1;
+          while (k + r < count && order[start + k + r] === e - r * RECORD_SIZE) r++;
+          append.set(this.bytes.subarray(rec, rec + r * RECORD_SIZE), p);
+          k += r;
+          p += r * RECORD_SIZE;
         } else {
           adv.setUint32(p, this.nHash[e], true);
           adv.setUint32(p + 4, this.nUid[e], true);
@@ -1008,6 +1024,17 @@ export class SyncEngine {
           append.set(this.pool.subarray(ns, ns + nl), namePos - appendOffset);
           append[namePos - appendOffset + nl] = 0;
           namePos += nl + 1;
+          k++;
+          p += RECORD_SIZE;
+        }
+      }
+      // Existing records that got their first child directory.
+      for (; sp < subPos.length && subPos[sp] < start + count; sp++) {
+        const sub = subNode[sp];
+        const rec = -order[subPos[sp]];
+        if (this.nDirOff[sub] !== 0 && view.childDir(rec) === 0) {
+          const at = off - appendOffset + DIR_HEADER_SIZE + RECORD_SIZE * (subPos[sp] - start);
+          adv.setUint32(at + 12, encodeOffset(this.nDirOff[sub]), true);
         }
       }
       adv.setUint32(off - appendOffset + 4, namePos - off, true);
