@@ -101,10 +101,14 @@ const N_LEAF = 2;
 const N_DIRTY = 4;
 
 const NO_NODE = -1;
-/** Past any record offset. */
-const NO_REC = 0x7fffffff;
-/** Past any 32-bit name hash. */
-const HASH_AFTER_ALL = 0x100000000;
+
+/** Offset of the first record in [from, to) with the deleted bit, or `to`. */
+function firstDeleted(dv: DataView, from: number, to: number): number {
+  for (let r = from; r < to; r += RECORD_SIZE) {
+    if ((dv.getUint32(r + 4, true) & DELETED_BIT) !== 0) return r;
+  }
+  return to;
+}
 
 /**
  * One sync in progress over a list image: collects the names with
@@ -864,6 +868,7 @@ export class SyncEngine {
     const written: number[] = []; // node ids in allocation order
     const orderStart: number[] = [];
     const orderLen: number[] = [];
+    const recCount: number[] = [];
     let order = new Int32Array(1024);
     let orderUsed = 0;
     const listPatches: { offset: number; bytes: Uint8Array }[] = [];
@@ -885,8 +890,10 @@ export class SyncEngine {
       );
     const rewrittenOwners = new Set<number>(); // node ids whose directory is written
     const anyDeleted = deletedRecs.length > 0;
-    const subPos: number[] = []; // order positions of existing records that have a node
-    const subNode: number[] = []; // and that node
+    // Existing records with a node, kept in a written directory: position, node, directory.
+    const subPos: number[] = [];
+    const subNode: number[] = [];
+    const subDir: number[] = [];
     const visit: number[] = [0];
     while (visit.length > 0) {
       const node = visit.pop()!;
@@ -910,7 +917,8 @@ export class SyncEngine {
         for (let c = this.nFirstNew[node]; c !== NO_NODE; c = this.nNextNew[c]) newIds[n++] = c;
         sortIdsByKey(newIds, n, this.nHash, tieNew);
         const oldCount = oldDir === 0 ? 0 : view.dirCount(oldDir);
-        const need = oldCount + n;
+        // At most one run (two entries) per live existing record, plus the new ones.
+        const need = 2 * oldCount + n + 2;
         if (orderUsed + need > order.length) {
           const o = new Int32Array(Math.max(order.length * 2, orderUsed + need));
           o.set(order.subarray(0, orderUsed));
@@ -923,49 +931,65 @@ export class SyncEngine {
         for (let c = this.nFirstSub[node]; c !== NO_NODE; c = this.nNextSub[c]) subs.push(c);
         if (subs.length > 1) subs.sort((a, b) => this.nRec[a] - this.nRec[b]);
         let si = 0;
-        let nextSubRec = subs.length > 0 ? this.nRec[subs[0]] : NO_REC;
-        let j = 0, namesBytes = 0;
-        let oldRec = oldDir + DIR_HEADER_SIZE;
-        const oldEnd = oldRec + oldCount * RECORD_SIZE;
-        while (oldRec < oldEnd || j < n) {
-          // The run of existing records that sort before the next new one.
+        let count = 0, namesBytes = 0;
+        const first = oldDir + DIR_HEADER_SIZE;
+        const oldEnd = first + oldCount * RECORD_SIZE;
+        let cur = first;
+        for (let j = 0; j <= n; j++) {
+          // The existing records in [cur, to) sort before the next new one (binary search).
           const id = j < n ? newIds[j] : NO_NODE;
-          const hn = id === NO_NODE ? HASH_AFTER_ALL : this.nHash[id];
-          for (; oldRec < oldEnd; oldRec += RECORD_SIZE) {
-            const ho = dv.getUint32(oldRec, true);
-            if (ho > hn) break;
-            if (
-              ho === hn && compareBytes(
-                  this.bytes,
-                  dv.getUint32(oldRec + 8, true),
-                  view.nameEnd(oldRec),
-                  this.pool,
-                  this.nNameStart[id],
-                  this.nNameStart[id] + this.nNameLen[id],
-                ) > 0
-            ) break;
-            if ((dv.getUint32(oldRec + 4, true) & DELETED_BIT) !== 0) continue;
-            if (anyDeleted && (this.rs(oldRec) & R_DELETE) !== 0) continue;
-            order[orderUsed++] = -oldRec;
-            if (oldRec >= nextSubRec) {
-              while (si < subs.length && this.nRec[subs[si]] < oldRec) si++;
-              if (si < subs.length && this.nRec[subs[si]] === oldRec) {
-                const sub = subs[si++];
-                if ((this.nState[sub] & N_DIRTY) !== 0) toVisit.push(sub);
-                subPos.push(orderUsed - 1);
-                subNode.push(sub);
-              }
-              nextSubRec = si < subs.length ? this.nRec[subs[si]] : NO_REC;
+          let to = oldEnd;
+          if (id !== NO_NODE && cur < oldEnd) {
+            const hn = this.nHash[id];
+            const ns = this.nNameStart[id], ne = ns + this.nNameLen[id];
+            let lo = (cur - first) / RECORD_SIZE, hi = oldCount;
+            while (lo < hi) {
+              const mid = (lo + hi) >>> 1;
+              const r = first + mid * RECORD_SIZE;
+              const ho = dv.getUint32(r, true);
+              const before = ho !== hn
+                ? ho < hn
+                : compareBytes(this.bytes, dv.getUint32(r + 8, true), view.nameEnd(r), this.pool, ns, ne) < 0;
+              if (before) lo = mid + 1;
+              else hi = mid;
             }
+            to = first + lo * RECORD_SIZE;
           }
+          // Their live ones, as runs of consecutive records.
+          for (let runStart = cur; runStart < to;) {
+            let r = firstDeleted(dv, runStart, to);
+            if (anyDeleted) {
+              for (let q = runStart; q < r; q += RECORD_SIZE) {
+                if ((this.rs(q) & R_DELETE) !== 0) {
+                  r = q;
+                  break;
+                }
+              }
+            }
+            if (r > runStart) {
+              order[orderUsed++] = -runStart;
+              order[orderUsed++] = (r - runStart) / RECORD_SIZE;
+              while (si < subs.length && this.nRec[subs[si]] < r) {
+                const sub = subs[si++];
+                const srec = this.nRec[sub];
+                if (srec < runStart) continue; // a record not kept
+                if ((this.nState[sub] & N_DIRTY) !== 0) toVisit.push(sub);
+                subPos.push(count + (srec - runStart) / RECORD_SIZE);
+                subNode.push(sub);
+                subDir.push(written.length);
+              }
+              count += (r - runStart) / RECORD_SIZE;
+            }
+            runStart = r + RECORD_SIZE;
+          }
+          cur = to;
           if (id !== NO_NODE) {
-            j++;
             order[orderUsed++] = id;
+            count++;
             namesBytes += this.nNameLen[id] + 1;
             if ((this.nState[id] & N_DIRTY) !== 0) toVisit.push(id);
           }
         }
-        const count = orderUsed - start;
         const off = alignUp(used);
         const size = DIR_HEADER_SIZE + RECORD_SIZE * count + namesBytes;
         used = off + size;
@@ -975,7 +999,8 @@ export class SyncEngine {
         this.nDirOff[node] = off;
         written.push(node);
         orderStart.push(start);
-        orderLen.push(count);
+        orderLen.push(orderUsed - start);
+        recCount.push(count);
         rewrittenOwners.add(node);
         if (oldDir !== 0) {
           patchU32(oldDir, encodeOffset(off));
@@ -999,22 +1024,20 @@ export class SyncEngine {
     for (let w = 0; w < written.length; w++) {
       const node = written[w];
       const off = this.nDirOff[node];
-      const start = orderStart[w], count = orderLen[w];
+      const start = orderStart[w], end = start + orderLen[w], count = recCount[w];
       let p = off - appendOffset;
       let namePos = off + DIR_HEADER_SIZE + RECORD_SIZE * count;
       adv.setUint32(p, 0, true);
       adv.setUint32(p + 8, count, true);
       p += DIR_HEADER_SIZE;
-      for (let k = 0; k < count;) {
-        const e = order[start + k];
+      for (let k = start; k < end;) {
+        const e = order[k];
         if (e < 0) {
-          // A run of live existing records, consecutive in the old copy: copied as they are.
-          const rec = -e;
-          let r = 1;
-          while (k + r < count && order[start + k + r] === e - r * RECORD_SIZE) r++;
-          append.set(this.bytes.subarray(rec, rec + r * RECORD_SIZE), p);
-          k += r;
-          p += r * RECORD_SIZE;
+          // A run of live existing records, copied as they are.
+          const rec = -e, len = order[k + 1] * RECORD_SIZE;
+          append.set(this.bytes.subarray(rec, rec + len), p);
+          k += 2;
+          p += len;
         } else {
           adv.setUint32(p, this.nHash[e], true);
           adv.setUint32(p + 4, this.nUid[e], true);
@@ -1029,11 +1052,10 @@ export class SyncEngine {
         }
       }
       // Existing records that got their first child directory.
-      for (; sp < subPos.length && subPos[sp] < start + count; sp++) {
+      for (; sp < subPos.length && subDir[sp] === w; sp++) {
         const sub = subNode[sp];
-        const rec = -order[subPos[sp]];
-        if (this.nDirOff[sub] !== 0 && view.childDir(rec) === 0) {
-          const at = off - appendOffset + DIR_HEADER_SIZE + RECORD_SIZE * (subPos[sp] - start);
+        if (this.nDirOff[sub] !== 0 && view.childDir(this.nRec[sub]) === 0) {
+          const at = off - appendOffset + DIR_HEADER_SIZE + RECORD_SIZE * subPos[sp];
           adv.setUint32(at + 12, encodeOffset(this.nDirOff[sub]), true);
         }
       }
