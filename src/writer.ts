@@ -39,6 +39,13 @@ export interface CommitTarget {
   uidValidity: number;
 }
 
+/**
+ * New attribute entries up to this many bytes are carried in the journal
+ * record (and written with the in-place changes) instead of being written
+ * and flushed before it.
+ */
+const JOURNALED_APPEND_MAX = 64 * 1024;
+
 function withFile<T>(io: FileIO, path: string, fn: (fd: number) => T): T {
   const fd = io.open(path, "readwrite");
   try {
@@ -201,8 +208,11 @@ export function commitPlan(
   } catch (e) {
     throw ioError(e, paths.list, "write new directories to");
   }
+  // Few new attribute entries travel in the journal record, which saves flushing them on their own.
+  const attrAppendJournaled = attr.kind === "patch" && attr.append.length > 0 &&
+    attr.append.length <= JOURNALED_APPEND_MAX;
   try {
-    if (attr.kind === "patch" && attr.append.length > 0) {
+    if (attr.kind === "patch" && attr.append.length > 0 && !attrAppendJournaled) {
       withFile(io, paths.attr, (fd) => {
         writeFully(io, fd, attr.append, 0, attr.append.length, attr.appendOffset);
         if (options.durable) io.flush(fd);
@@ -216,6 +226,7 @@ export function commitPlan(
   // 2. The journal record of every in-place change.
   const patches: JournalPatch[] = plan.listPatches.map((p) => ({ file: FILE_LIST, offset: p.offset, bytes: p.bytes }));
   if (attr.kind === "patch") {
+    if (attrAppendJournaled) patches.push({ file: FILE_ATTR, offset: attr.appendOffset, bytes: attr.append });
     for (const p of attr.patches) patches.push({ file: FILE_ATTR, offset: p.offset, bytes: p.bytes });
   }
   const seq = nextJournalSeq(io, paths);
