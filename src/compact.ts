@@ -12,7 +12,7 @@ import { CorruptIndexError } from "./errors.ts";
 import { grownSize } from "./growth.ts";
 import { encodeHeader, type ListHeader } from "./header.ts";
 import { alignUp, encodeOffset } from "./offset.ts";
-import type { ListView } from "./view.ts";
+import { type ListView, MAX_NAME_SCAN } from "./view.ts";
 
 /** A compressed index, ready to replace the old files. */
 export interface CompactImages {
@@ -51,23 +51,36 @@ export function compactImages(view: ListView, attr: AttrView | undefined, separa
     dv = new DataView(out.buffer);
   };
   let used = HEADER_SIZE;
-  const uids: number[] = [];
+  let uids = new Uint32Array(Math.max(16, view.end >>> 5));
+  let uidCount = 0;
+  let ends = new Int32Array(256); // name ends of the directory being copied
   let budget = (view.end >>> 4) + 16;
 
   /** Copy the live records of `dir` as a fresh directory; returns its offset (0 when empty). */
   const writeDir = (dir: number): number => {
     const count = view.dirCount(dir);
+    if (count > ends.length) ends = new Int32Array(Math.max(count, ends.length * 2));
     let live = 0, names = 0;
     for (let i = 0, r = dir + DIR_HEADER_SIZE; i < count; i++, r += RECORD_SIZE) {
       if ((sdv.getUint32(r + 4, true) & DELETED_BIT) !== 0) continue;
       live++;
-      names += view.nameEnd(r) - sdv.getUint32(r + 8, true) + 1;
+      const ns = sdv.getUint32(r + 8, true);
+      // The NUL found natively; anything unusual goes through the checked reader (which throws).
+      let ne = ns >= view.header.headerSize && ns < view.end ? src.indexOf(0, ns) : -1;
+      if (ne <= ns || ne >= view.end || ne - ns >= MAX_NAME_SCAN) ne = view.nameEnd(r);
+      ends[i] = ne;
+      names += ne - ns + 1;
     }
     if (live === 0) return 0;
     if (--budget < 0) throw new CorruptIndexError(view.file, dir, "directory links form a cycle");
     const off = alignUp(used);
     const size = DIR_HEADER_SIZE + RECORD_SIZE * live + names;
     ensure(off + size);
+    if (uidCount + live > uids.length) {
+      const u = new Uint32Array(Math.max(uids.length * 2, uidCount + live));
+      u.set(uids.subarray(0, uidCount));
+      uids = u;
+    }
     used = off + size;
     dv.setUint32(off, 0, true);
     dv.setUint32(off + 4, size, true);
@@ -77,15 +90,19 @@ export function compactImages(view: ListView, attr: AttrView | undefined, separa
       const word = sdv.getUint32(r + 4, true);
       if ((word & DELETED_BIT) !== 0) continue;
       const uid = word & UID_MASK;
-      uids.push(uid);
-      const ns = sdv.getUint32(r + 8, true), ne = view.nameEnd(r);
+      uids[uidCount++] = uid;
+      const ns = sdv.getUint32(r + 8, true), ne = ends[i];
       dv.setUint32(p, sdv.getUint32(r, true), true);
       dv.setUint32(p + 4, uid, true);
       dv.setUint32(p + 8, np, true);
       dv.setUint32(p + 12, encodeOffset(0), true);
-      out.set(src.subarray(ns, ne), np);
-      out[np + ne - ns] = 0;
-      np += ne - ns + 1;
+      if (ne - ns <= 32) {
+        for (let q = ns; q < ne; q++) out[np++] = src[q];
+      } else {
+        out.set(src.subarray(ns, ne), np);
+        np += ne - ns;
+      }
+      out[np++] = 0;
       p += RECORD_SIZE;
     }
     return off;
@@ -147,28 +164,79 @@ export function compactImages(view: ListView, attr: AttrView | undefined, separa
     usedSpace: used,
     deletedSpace: 0,
   };
-  const list = out.slice(0, used);
+  const list = out.subarray(0, used);
   encodeHeader(list, header);
-  uids.sort((a, b) => a - b);
-  const attrImage = new Uint8Array(ATTR_HEADER_SIZE + uids.length * ATTR_ENTRY_SIZE);
+  const sorted = uids.subarray(0, uidCount).sort();
+  const attrImage = new Uint8Array(ATTR_HEADER_SIZE + uidCount * ATTR_ENTRY_SIZE);
   encodeAttrHeader(attrImage, {
     uidValidity: header.uidValidity,
     listFileSeq: header.fileSeq,
     nextUid: header.nextUid,
-    count: uids.length,
-    live: uids.length,
+    count: uidCount,
+    live: uidCount,
     separator,
   });
-  if (attr !== undefined) {
-    for (let i = 0; i < uids.length; i++) {
-      const pos = attr.positionOf(uids[i]);
-      const dst = ATTR_HEADER_SIZE + i * ATTR_ENTRY_SIZE;
-      if (pos >= 0) attrImage.set(attr.bytes.subarray(pos, pos + ATTR_ENTRY_SIZE), dst);
-      else new DataView(attrImage.buffer).setUint32(dst, uids[i], true);
-    }
-  } else {
-    const adv = new DataView(attrImage.buffer);
-    for (let i = 0; i < uids.length; i++) adv.setUint32(ATTR_HEADER_SIZE + i * ATTR_ENTRY_SIZE, uids[i], true);
-  }
+  copyAttrEntries(attrImage, sorted, attr);
   return { list, listSize: grownSize(used), header, attr: attrImage };
+}
+
+/**
+ * Fill the attribute entries of `uids` (ascending) into `image`: each old
+ * entry carried over, a bare entry where there is none. The old entries are
+ * in UID order too, so they are walked once and copied in runs.
+ */
+function copyAttrEntries(image: Uint8Array, uids: Uint32Array, attr: AttrView | undefined): void {
+  const idv = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  const n = uids.length;
+  if (attr === undefined) {
+    for (let i = 0; i < n; i++) idv.setUint32(ATTR_HEADER_SIZE + i * ATTR_ENTRY_SIZE, uids[i], true);
+    return;
+  }
+  const adv = attr.dv, count = attr.header.count, bytes = attr.bytes;
+  let e = 0; // next old entry
+  let prev = -1; // uid of the old entry before e
+  for (let i = 0; i < n;) {
+    const uid = uids[i];
+    // Walk the old entries up to this UID, as long as they keep ascending.
+    while (e < count) {
+      const euid = adv.getUint32(ATTR_HEADER_SIZE + e * ATTR_ENTRY_SIZE, true) & UID_MASK;
+      if (euid <= prev) {
+        e = count; // not in order: look each UID up instead
+        break;
+      }
+      if (euid >= uid) break;
+      prev = euid;
+      e++;
+    }
+    let pos = -1;
+    if (e < count) {
+      const at = ATTR_HEADER_SIZE + e * ATTR_ENTRY_SIZE;
+      const word = adv.getUint32(at, true);
+      if ((word & UID_MASK) === uid) pos = (word & DELETED_BIT) !== 0 ? -1 : at;
+    } else {
+      pos = attr.positionOf(uid);
+    }
+    const dst = ATTR_HEADER_SIZE + i * ATTR_ENTRY_SIZE;
+    if (pos < 0) {
+      idv.setUint32(dst, uid, true);
+      i++;
+      continue;
+    }
+    if (e >= count) {
+      image.set(bytes.subarray(pos, pos + ATTR_ENTRY_SIZE), dst);
+      i++;
+      continue;
+    }
+    // A run of consecutive live old entries for consecutive UIDs: one copy.
+    let run = 1;
+    while (i + run < n && e + run < count) {
+      const w = adv.getUint32(pos + run * ATTR_ENTRY_SIZE, true);
+      if (w !== uids[i + run]) break; // a different UID, or deleted
+      run++;
+    }
+    image.set(bytes.subarray(pos, pos + run * ATTR_ENTRY_SIZE), dst);
+    prev = uids[i + run - 1];
+    e += run;
+    i += run;
+  }
 }
