@@ -347,3 +347,37 @@ export function snapshotAfterCommit(
     stamp: { listIno: snap.stamp.listIno, journalSeq: seq, journalState: JOURNAL_APPLIED },
   };
 }
+
+/**
+ * The snapshot of files this process has just written whole (a compression):
+ * built from the images it wrote, without reading the files again.
+ *
+ * @param list The list file's bytes `[0, used_space)`; its buffer is reused when it has room.
+ * @param listSize The list file's size (the bytes past `list` read as zeros).
+ * @param attr The attribute file's bytes.
+ * @param stamp Identity of the files as written.
+ * @param paths The index's files.
+ * @returns The snapshot.
+ * @throws CorruptIndexError when an image does not decode (it never should).
+ *
+ * @example
+ * ```ts ignore
+ * snap = snapshotOfImages(images.list, images.listSize, images.attr, stamp, paths);
+ * ```
+ */
+export function snapshotOfImages(
+  list: Uint8Array,
+  listSize: number,
+  attr: Uint8Array,
+  stamp: SnapshotStamp,
+  paths: IndexPaths,
+): Snapshot {
+  const bytes = withRoom(list, Math.max(listSize, list.length));
+  if (bytes.length > list.length) bytes.fill(0, list.length);
+  return {
+    list: new ListView(bytes, paths.list),
+    attr: new AttrView(attr, paths.attr),
+    attrProblem: undefined,
+    stamp,
+  };
+}

@@ -274,7 +274,7 @@ export interface CommitOutcome {
  * @param listSize New list file size.
  * @param attrImage New attribute file bytes.
  * @param options Writer options.
- * @returns Nothing.
+ * @returns The sequence number of the journal record of the replacement (now applied).
  *
  * @example
  * ```ts ignore
@@ -289,7 +289,7 @@ export function replaceFiles(
   listSize: number,
   attrImage: Uint8Array,
   options: WriterOptions,
-): void {
+): number {
   try {
     writeNewFile(io, `${paths.list}.new`, listImage, listSize, options);
     writeNewFile(io, `${paths.attr}.new`, attrImage, attrImage.length, options);
@@ -322,4 +322,5 @@ export function replaceFiles(
   } catch (e) {
     throw ioError(e, paths.list, "rename the replacement of");
   }
+  return seq;
 }
