@@ -41,7 +41,9 @@ export interface CompactImages {
  */
 export function compactImages(view: ListView, attr: AttrView | undefined, separator: number): CompactImages {
   const src = view.bytes, sdv = view.dv;
-  let out = new Uint8Array(Math.max(view.end + 64, HEADER_SIZE + 64));
+  // Room past the image for the file's growth, so that the writer keeping these
+  // images as its state can append to them in place (see withHeadroom).
+  let out = withHeadroom(grownSize(Math.max(view.end + 64, HEADER_SIZE + 64)));
   let dv = new DataView(out.buffer);
   const ensure = (n: number) => {
     if (n <= out.length) return;
@@ -167,7 +169,7 @@ export function compactImages(view: ListView, attr: AttrView | undefined, separa
   const list = out.subarray(0, used);
   encodeHeader(list, header);
   const sorted = uids.subarray(0, uidCount).sort();
-  const attrImage = new Uint8Array(ATTR_HEADER_SIZE + uidCount * ATTR_ENTRY_SIZE);
+  const attrImage = withHeadroom(ATTR_HEADER_SIZE + uidCount * ATTR_ENTRY_SIZE);
   encodeAttrHeader(attrImage, {
     uidValidity: header.uidValidity,
     listFileSeq: header.fileSeq,
@@ -178,6 +180,14 @@ export function compactImages(view: ListView, attr: AttrView | undefined, separa
   });
   copyAttrEntries(attrImage, sorted, attr);
   return { list, listSize: grownSize(used), header, attr: attrImage };
+}
+
+/**
+ * A zeroed array of `length` bytes whose buffer has a quarter more room
+ * behind it: pages never touched cost no memory.
+ */
+function withHeadroom(length: number): Uint8Array {
+  return new Uint8Array(new ArrayBuffer(length + (length >>> 2)), 0, length);
 }
 
 /**
