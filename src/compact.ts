@@ -62,15 +62,16 @@ export function compactImages(view: ListView, attr: AttrView | undefined, separa
   const writeDir = (dir: number): number => {
     const count = view.dirCount(dir);
     if (count > ends.length) ends = new Int32Array(Math.max(count, ends.length * 2));
+    const e = ends, first = view.header.headerSize, end = view.end;
     let live = 0, names = 0;
     for (let i = 0, r = dir + DIR_HEADER_SIZE; i < count; i++, r += RECORD_SIZE) {
       if ((sdv.getUint32(r + 4, true) & DELETED_BIT) !== 0) continue;
       live++;
       const ns = sdv.getUint32(r + 8, true);
       // The NUL found natively; anything unusual goes through the checked reader (which throws).
-      let ne = ns >= view.header.headerSize && ns < view.end ? src.indexOf(0, ns) : -1;
-      if (ne <= ns || ne >= view.end || ne - ns >= MAX_NAME_SCAN) ne = view.nameEnd(r);
-      ends[i] = ne;
+      let ne = ns >= first && ns < end ? src.indexOf(0, ns) : -1;
+      if (ne <= ns || ne >= end || ne - ns >= MAX_NAME_SCAN) ne = view.nameEnd(r);
+      e[i] = ne;
       names += ne - ns + 1;
     }
     if (live === 0) return 0;
@@ -84,29 +85,33 @@ export function compactImages(view: ListView, attr: AttrView | undefined, separa
       uids = u;
     }
     used = off + size;
-    dv.setUint32(off, 0, true);
-    dv.setUint32(off + 4, size, true);
-    dv.setUint32(off + 8, live, true);
+    // Locals from here on: the hot loop touches no variable another closure may change.
+    const o = out, d = dv, u = uids;
+    let n = uidCount;
+    d.setUint32(off, 0, true);
+    d.setUint32(off + 4, size, true);
+    d.setUint32(off + 8, live, true);
     let p = off + DIR_HEADER_SIZE, np = off + DIR_HEADER_SIZE + RECORD_SIZE * live;
     for (let i = 0, r = dir + DIR_HEADER_SIZE; i < count; i++, r += RECORD_SIZE) {
       const word = sdv.getUint32(r + 4, true);
       if ((word & DELETED_BIT) !== 0) continue;
       const uid = word & UID_MASK;
-      uids[uidCount++] = uid;
-      const ns = sdv.getUint32(r + 8, true), ne = ends[i];
-      dv.setUint32(p, sdv.getUint32(r, true), true);
-      dv.setUint32(p + 4, uid, true);
-      dv.setUint32(p + 8, np, true);
-      dv.setUint32(p + 12, encodeOffset(0), true);
+      u[n++] = uid;
+      const ns = sdv.getUint32(r + 8, true), ne = e[i];
+      d.setUint32(p, sdv.getUint32(r, true), true);
+      d.setUint32(p + 4, uid, true);
+      d.setUint32(p + 8, np, true);
+      d.setUint32(p + 12, NO_DIR, true);
       if (ne - ns <= 32) {
-        for (let q = ns; q < ne; q++) out[np++] = src[q];
+        for (let q = ns; q < ne; q++) o[np++] = src[q];
       } else {
-        out.set(src.subarray(ns, ne), np);
+        o.set(src.subarray(ns, ne), np);
         np += ne - ns;
       }
-      out[np++] = 0;
+      o[np++] = 0;
       p += RECORD_SIZE;
     }
+    uidCount = n;
     return off;
   };
 
@@ -135,7 +140,9 @@ export function compactImages(view: ListView, attr: AttrView | undefined, separa
       for (; i < count; i++) {
         const r = oldDir + DIR_HEADER_SIZE + i * RECORD_SIZE;
         if ((sdv.getUint32(r + 4, true) & DELETED_BIT) !== 0) continue;
-        const cd = view.childDir(r);
+        // Most records have no child directory: tell from the raw link before resolving it.
+        const link = sdv.getUint32(r + 12, true);
+        const cd = link === NO_DIR || ((link & NO_DIR) >>> 0) !== NO_DIR ? 0 : view.childDir(r);
         const slot = newDir + DIR_HEADER_SIZE + k * RECORD_SIZE;
         k++;
         if (cd === 0) continue;
@@ -168,7 +175,7 @@ export function compactImages(view: ListView, attr: AttrView | undefined, separa
   };
   const list = out.subarray(0, used);
   encodeHeader(list, header);
-  const sorted = uids.subarray(0, uidCount).sort();
+  const sorted = sortUids(uids.subarray(0, uidCount));
   const attrImage = withHeadroom(ATTR_HEADER_SIZE + uidCount * ATTR_ENTRY_SIZE);
   encodeAttrHeader(attrImage, {
     uidValidity: header.uidValidity,
@@ -182,12 +189,40 @@ export function compactImages(view: ListView, attr: AttrView | undefined, separa
   return { list, listSize: grownSize(used), header, attr: attrImage };
 }
 
+/** The encoded "no child directory" link (offset 0, SPEC §2.4). */
+const NO_DIR = 0x80808080;
+
 /**
  * A zeroed array of `length` bytes whose buffer has a quarter more room
  * behind it: pages never touched cost no memory.
  */
 function withHeadroom(length: number): Uint8Array {
   return new Uint8Array(new ArrayBuffer(length + (length >>> 2)), 0, length);
+}
+
+/** Sort UIDs ascending in place (LSD radix, two 16-bit passes); sorted input is left as it is. */
+function sortUids(a: Uint32Array): Uint32Array {
+  const n = a.length;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) if (a[i - 1] > a[i]) sorted = false;
+  if (sorted) return a;
+  const tmp = new Uint32Array(n);
+  const count = new Uint32Array(65536);
+  for (const [from, to, shift] of [[a, tmp, 0], [tmp, a, 16]] as const) {
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(from[i] >>> shift) & 0xffff]++;
+    let sum = 0;
+    for (let b = 0; b < 65536; b++) {
+      const c = count[b];
+      count[b] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const v = from[i];
+      to[count[(v >>> shift) & 0xffff]++] = v;
+    }
+  }
+  return a;
 }
 
 /**
