@@ -635,16 +635,20 @@ export class MailboxListIndex {
       const now = this.#snap!;
       const images = compactImages(now.list, now.attr, this.#sep);
       this.#snap = undefined;
+      // The growth room is written as zeros (not left a hole), so that the next commits'
+      // appends overwrite allocated blocks, which are cheaper to flush.
+      const room = images.list.byteOffset + images.listSize <= images.list.buffer.byteLength;
+      const list = room ? new Uint8Array(images.list.buffer, images.list.byteOffset, images.listSize) : images.list;
       const seq = replaceFiles(this.#io, this.paths, {
         fileSeq: now.list.header.fileSeq,
         uidValidity: now.list.header.uidValidity,
-      }, images.list, images.listSize, images.attr, { durable });
+      }, list, images.listSize, images.attr, { durable });
       compressed = true;
       // What was just written is what a reader would read back.
       const ino = this.#io.stat(this.paths.list)?.ino;
       if (ino !== undefined) {
         const stamp = { listIno: ino, journalSeq: seq, journalState: JOURNAL_APPLIED };
-        this.#snap = snapshotOfImages(images.list, images.listSize, images.attr, stamp, this.paths);
+        this.#snap = snapshotOfImages(list, images.listSize, images.attr, stamp, this.paths);
       } else this.refresh();
     }
     this.#lastCheck = Date.now();

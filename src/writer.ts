@@ -48,6 +48,21 @@ export interface CommitTarget {
  */
 const JOURNALED_APPEND_MAX = 64 * 1024;
 
+const ZEROS = new Uint8Array(1 << 20);
+
+/**
+ * Grow a file over `[from, to)` by writing zeros rather than by setting its
+ * size: the blocks are then allocated, and the later writes into them are
+ * overwrites, whose flush is cheaper than a flush of writes into a hole.
+ */
+function writeZeros(io: FileIO, fd: number, from: number, to: number): void {
+  for (let pos = from; pos < to;) {
+    const n = Math.min(ZEROS.length, to - pos);
+    writeFully(io, fd, ZEROS, 0, n, pos);
+    pos += n;
+  }
+}
+
 function withFile<T>(io: FileIO, path: string, fn: (fd: number) => T): T {
   const fd = io.open(path, "readwrite");
   try {
@@ -230,8 +245,9 @@ export function commitPlan(
         const need = plan.header.usedSpace;
         if (need > listSize) {
           const cap = Math.min(plan.maxFileSize, MAX_FILE_SIZE);
-          listSize = Math.min(grownSize(need), Math.max(need, Math.floor(cap / GROWTH_BLOCK) * GROWTH_BLOCK));
-          io.truncate(listFd, listSize);
+          const grown = Math.min(grownSize(need), Math.max(need, Math.floor(cap / GROWTH_BLOCK) * GROWTH_BLOCK));
+          writeZeros(io, listFd, listSize, grown);
+          listSize = grown;
         }
         writeFully(io, listFd, plan.append, 0, plan.append.length, plan.appendOffset);
         if (options.durable) io.flush(listFd);
