@@ -197,7 +197,9 @@ export function recordFits(record: JournalRecord, listSize: number, attrSize: nu
  */
 export function withPatchRoom(image: Uint8Array, record: Pick<JournalRecord, "patches">, file: number): Uint8Array {
   let need = image.length;
-  for (const p of record.patches) if (p.file === file && p.offset + p.bytes.length > need) need = p.offset + p.bytes.length;
+  for (const p of record.patches) {
+    if (p.file === file && p.offset + p.bytes.length > need) need = p.offset + p.bytes.length;
+  }
   if (need === image.length) return image;
   const grown = new Uint8Array(need);
   grown.set(image);

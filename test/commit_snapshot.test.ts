@@ -52,7 +52,9 @@ async function freshState(path: string) {
 }
 
 describe("the state a writer keeps after its own commit", () => {
-  it("equals a fresh read after partial commits, growth and compression, without reading the list file again", { timeout: 60_000 }, async () => {
+  it("equals a fresh read after partial commits, growth and compression, without reading the list file again", {
+    timeout: 60_000,
+  }, async () => {
     const path = join(tmp.dir, "after-commit.mlist");
     const { io, reads } = countingIO();
     const index = await MailboxListIndex.open(path, { io, onWarning: () => {}, durable: false });
