@@ -648,7 +648,7 @@ export class MailboxListIndex {
       const ino = this.#io.stat(this.paths.list)?.ino;
       if (ino !== undefined) {
         const stamp = { listIno: ino, journalSeq: seq, journalState: JOURNAL_APPLIED };
-        this.#snap = snapshotOfImages(list, images.listSize, images.attr, stamp, this.paths);
+        this.#snap = snapshotOfImages(images.list, images.listSize, images.attr, stamp, this.paths);
       } else this.refresh();
     }
     this.#lastCheck = Date.now();

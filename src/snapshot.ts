@@ -355,7 +355,8 @@ export function snapshotAfterCommit(
  * built from the images it wrote, without reading the files again.
  *
  * @param list The list file's bytes `[0, used_space)`; its buffer is reused when it has room.
- * @param listSize The list file's size (the bytes past `list` read as zeros).
+ * @param listSize The list file's size (the bytes past `list` read as zeros; they are written
+ *   here, so that the memory of the commits' appends is touched once, now, not at each commit).
  * @param attr The attribute file's bytes.
  * @param stamp Identity of the files as written.
  * @param paths The index's files.
