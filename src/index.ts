@@ -13,10 +13,16 @@ import { needsCompression } from "./growth.ts";
 import { encodeHeader, type ListHeader } from "./header.ts";
 import { indexPaths, type IndexPaths, replaceIndexFiles } from "./index_files.ts";
 import { type FileIO, nodeFileIO } from "./io.ts";
-import { JOURNAL_PENDING } from "./journal.ts";
+import { JOURNAL_APPLIED, JOURNAL_PENDING } from "./journal.ts";
 import { acquireLock, type WriterLock } from "./lock.ts";
 import { NameEncoder, separatorByte } from "./name_codec.ts";
-import { loadSnapshot, readJournalStamp, type Snapshot, snapshotAfterCommit } from "./snapshot.ts";
+import {
+  loadSnapshot,
+  readJournalStamp,
+  type Snapshot,
+  snapshotAfterCommit,
+  snapshotOfImages,
+} from "./snapshot.ts";
 import { FreshnessProbe } from "./freshness.ts";
 import { type CommitPlan, DEFAULT_LIMITS, type NameLimits, SyncEngine, type SyncOptions } from "./sync.ts";
 import type { IterateOptions, MailboxInfo, MailboxStatus } from "./types.ts";
@@ -666,13 +672,22 @@ export class MailboxListIndex {
       this.refresh();
       const now = this.#snap!;
       const images = compactImages(now.list, now.attr, this.#sep);
-      replaceFiles(this.#io, this.paths, {
+      this.#snap = undefined;
+      // The growth room is written as zeros (not left a hole), so that the next commits'
+      // appends overwrite allocated blocks, which are cheaper to flush.
+      const room = images.list.byteOffset + images.listSize <= images.list.buffer.byteLength;
+      const list = room ? new Uint8Array(images.list.buffer, images.list.byteOffset, images.listSize) : images.list;
+      const seq = replaceFiles(this.#io, this.paths, {
         fileSeq: now.list.header.fileSeq,
         uidValidity: now.list.header.uidValidity,
-      }, images.list, images.listSize, images.attr, { durable });
-      this.#snap = undefined;
+      }, list, images.listSize, images.attr, { durable });
       compressed = true;
-      this.refresh();
+      // What was just written is what a reader would read back.
+      const ino = this.#io.stat(this.paths.list)?.ino;
+      if (ino !== undefined) {
+        const stamp = { listIno: ino, journalSeq: seq, journalState: JOURNAL_APPLIED };
+        this.#snap = snapshotOfImages(images.list, images.listSize, images.attr, stamp, this.paths);
+      } else this.refresh();
     }
     this.#lastCheck = Date.now();
     return { added: plan.added, deleted: plan.deleted, changed: plan.changed, compressed };

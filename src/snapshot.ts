@@ -153,7 +153,9 @@ export function isCurrent(io: FileIO, paths: IndexPaths, stamp: SnapshotStamp): 
 }
 
 /**
- * Whether every change of a journal record lies inside the files.
+ * Whether every change of a journal record lies inside the files. A change
+ * of the attribute file may also start right at its end: new entries that
+ * the record carries itself, appended when it is applied.
  *
  * @param record The record.
  * @param listSize Size of the list file.
@@ -167,10 +169,41 @@ export function isCurrent(io: FileIO, paths: IndexPaths, stamp: SnapshotStamp): 
  */
 export function recordFits(record: JournalRecord, listSize: number, attrSize: number): boolean {
   for (const p of record.patches) {
-    const size = p.file === FILE_LIST ? listSize : attrSize;
-    if (p.offset + p.bytes.length > size) return false;
+    if (p.file === FILE_LIST) {
+      if (p.offset + p.bytes.length > listSize) return false;
+    } else if (p.offset + p.bytes.length > attrSize && (attrSize === 0 || p.offset > attrSize)) {
+      return false;
+    }
   }
   return true;
+}
+
+/**
+ * An image long enough for every patch a record makes to one file: the
+ * image itself, or a longer copy when the record appends to the file.
+ *
+ * @param image The file's bytes.
+ * @param record The journal record.
+ * @param file Which file the image is.
+ * @returns The image, or a longer copy of it.
+ *
+ * @example
+ * ```ts
+ * import { withPatchRoom } from "./snapshot.ts";
+ * import { FILE_ATTR } from "./journal.ts";
+ * const rec = { patches: [{ file: FILE_ATTR, offset: 4, bytes: new Uint8Array(4) }] };
+ * console.log(withPatchRoom(new Uint8Array(4), rec, FILE_ATTR).length); // 8
+ * ```
+ */
+export function withPatchRoom(image: Uint8Array, record: Pick<JournalRecord, "patches">, file: number): Uint8Array {
+  let need = image.length;
+  for (const p of record.patches) {
+    if (p.file === file && p.offset + p.bytes.length > need) need = p.offset + p.bytes.length;
+  }
+  if (need === image.length) return image;
+  const grown = new Uint8Array(need);
+  grown.set(image);
+  return grown;
 }
 
 /**
@@ -218,6 +251,7 @@ export function loadSnapshot(io: FileIO, paths: IndexPaths, maxWaitMs = 5000): S
       if (pending !== undefined && pending.patches.length > 0) {
         const h = new ListView(listRead.bytes, paths.list).header;
         if (h.fileSeq === pending.listFileSeq && h.uidValidity === pending.uidValidity) {
+          if (attrRead !== undefined) attrRead.bytes = withPatchRoom(attrRead.bytes, pending, FILE_ATTR);
           ok = applyPatches(listRead.bytes, pending, FILE_LIST) &&
             (attrRead === undefined || applyPatches(attrRead.bytes, pending, FILE_ATTR));
         }
@@ -313,5 +347,40 @@ export function snapshotAfterCommit(
     attr: new AttrView(attrBytes, paths.attr),
     attrProblem: undefined,
     stamp: { listIno: snap.stamp.listIno, journalSeq: seq, journalState: JOURNAL_APPLIED },
+  };
+}
+
+/**
+ * The snapshot of files this process has just written whole (a compression):
+ * built from the images it wrote, without reading the files again.
+ *
+ * @param list The list file's bytes `[0, used_space)`; its buffer is reused when it has room.
+ * @param listSize The list file's size (the bytes past `list` read as zeros; they are written
+ *   here, so that the memory of the commits' appends is touched once, now, not at each commit).
+ * @param attr The attribute file's bytes.
+ * @param stamp Identity of the files as written.
+ * @param paths The index's files.
+ * @returns The snapshot.
+ * @throws CorruptIndexError when an image does not decode (it never should).
+ *
+ * @example
+ * ```ts ignore
+ * snap = snapshotOfImages(images.list, images.listSize, images.attr, stamp, paths);
+ * ```
+ */
+export function snapshotOfImages(
+  list: Uint8Array,
+  listSize: number,
+  attr: Uint8Array,
+  stamp: SnapshotStamp,
+  paths: IndexPaths,
+): Snapshot {
+  const bytes = withRoom(list, Math.max(listSize, list.length));
+  if (bytes.length > list.length) bytes.fill(0, list.length);
+  return {
+    list: new ListView(bytes, paths.list),
+    attr: new AttrView(attr, paths.attr),
+    attrProblem: undefined,
+    stamp,
   };
 }

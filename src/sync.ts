@@ -105,6 +105,14 @@ const NO_NODE = -1;
 const F_SEEN = MARK_SEEN;
 const F_LEAF = MARK_LEAF;
 
+/** Offset of the first record in [from, to) with the deleted bit, or `to`. */
+function firstDeleted(dv: DataView, from: number, to: number): number {
+  for (let r = from; r < to; r += RECORD_SIZE) {
+    if ((dv.getUint32(r + 4, true) & DELETED_BIT) !== 0) return r;
+  }
+  return to;
+}
+
 /**
  * One sync in progress over a list image: collects the names with
  * {@linkcode SyncEngine.add}, then computes the commit with
@@ -949,6 +957,7 @@ export class SyncEngine {
     const written: number[] = []; // node ids in allocation order
     const orderStart: number[] = [];
     const orderLen: number[] = [];
+    const recCount: number[] = [];
     let order = new Int32Array(1024);
     let orderUsed = 0;
     const listPatches: { offset: number; bytes: Uint8Array }[] = [];
@@ -969,6 +978,11 @@ export class SyncEngine {
         this.nNameStart[b] + this.nNameLen[b],
       );
     const rewrittenOwners = new Set<number>(); // node ids whose directory is written
+    const anyDeleted = deletedRecs.length > 0;
+    // Existing records with a node, kept in a written directory: position, node, directory.
+    const subPos: number[] = [];
+    const subNode: number[] = [];
+    const subDir: number[] = [];
     const visit: number[] = [0];
     while (visit.length > 0) {
       const node = visit.pop()!;
@@ -992,54 +1006,79 @@ export class SyncEngine {
         for (let c = this.nFirstNew[node]; c !== NO_NODE; c = this.nNextNew[c]) newIds[n++] = c;
         sortIdsByKey(newIds, n, this.nHash, tieNew);
         const oldCount = oldDir === 0 ? 0 : view.dirCount(oldDir);
-        const need = oldCount + n;
+        // At most one run (two entries) per live existing record, plus the new ones.
+        const need = 2 * oldCount + n + 2;
         if (orderUsed + need > order.length) {
           const o = new Int32Array(Math.max(order.length * 2, orderUsed + need));
           o.set(order.subarray(0, orderUsed));
           order = o;
         }
         const start = orderUsed;
-        let i = 0, j = 0, namesBytes = 0;
-        let oldRec = oldDir + DIR_HEADER_SIZE;
-        while (i < oldCount || j < n) {
-          if (i < oldCount && !this.isLiveRec(oldRec)) {
-            i++;
-            oldRec += RECORD_SIZE;
-            continue;
-          }
-          let takeOld: boolean;
-          if (i >= oldCount) takeOld = false;
-          else if (j >= n) takeOld = true;
-          else {
-            const ho = dv.getUint32(oldRec, true), hn = this.nHash[newIds[j]];
-            if (ho !== hn) takeOld = ho < hn;
-            else {
-              const id = newIds[j];
-              const ne = view.nameEnd(oldRec);
-              takeOld = compareBytes(
-                this.bytes,
-                dv.getUint32(oldRec + 8, true),
-                ne,
-                this.pool,
-                this.nNameStart[id],
-                this.nNameStart[id] + this.nNameLen[id],
-              ) < 0;
+        // Existing children of this node that the sync touched, in record order: the
+        // dirty ones are visited, and any of them may need its first child directory linked.
+        const subs: number[] = [];
+        for (let c = this.nFirstSub[node]; c !== NO_NODE; c = this.nNextSub[c]) subs.push(c);
+        if (subs.length > 1) subs.sort((a, b) => this.nRec[a] - this.nRec[b]);
+        let si = 0;
+        let count = 0, namesBytes = 0;
+        const first = oldDir + DIR_HEADER_SIZE;
+        const oldEnd = first + oldCount * RECORD_SIZE;
+        let cur = first;
+        for (let j = 0; j <= n; j++) {
+          // The existing records in [cur, to) sort before the next new one (binary search).
+          const id = j < n ? newIds[j] : NO_NODE;
+          let to = oldEnd;
+          if (id !== NO_NODE && cur < oldEnd) {
+            const hn = this.nHash[id];
+            const ns = this.nNameStart[id], ne = ns + this.nNameLen[id];
+            let lo = (cur - first) / RECORD_SIZE, hi = oldCount;
+            while (lo < hi) {
+              const mid = (lo + hi) >>> 1;
+              const r = first + mid * RECORD_SIZE;
+              const ho = dv.getUint32(r, true);
+              const before = ho !== hn
+                ? ho < hn
+                : compareBytes(this.bytes, dv.getUint32(r + 8, true), view.nameEnd(r), this.pool, ns, ne) < 0;
+              if (before) lo = mid + 1;
+              else hi = mid;
             }
+            to = first + lo * RECORD_SIZE;
           }
-          if (takeOld) {
-            order[orderUsed++] = -oldRec;
-            const sub = this.recNode.get(oldRec);
-            if (sub !== undefined && (this.nState[sub] & N_DIRTY) !== 0) toVisit.push(sub);
-            i++;
-            oldRec += RECORD_SIZE;
-          } else {
-            const id = newIds[j++];
+          // Their live ones, as runs of consecutive records.
+          for (let runStart = cur; runStart < to;) {
+            let r = firstDeleted(dv, runStart, to);
+            if (anyDeleted) {
+              for (let q = runStart; q < r; q += RECORD_SIZE) {
+                if ((this.rs(q) & R_DELETE) !== 0) {
+                  r = q;
+                  break;
+                }
+              }
+            }
+            if (r > runStart) {
+              order[orderUsed++] = -runStart;
+              order[orderUsed++] = (r - runStart) / RECORD_SIZE;
+              while (si < subs.length && this.nRec[subs[si]] < r) {
+                const sub = subs[si++];
+                const srec = this.nRec[sub];
+                if (srec < runStart) continue; // a record not kept
+                if ((this.nState[sub] & N_DIRTY) !== 0) toVisit.push(sub);
+                subPos.push(count + (srec - runStart) / RECORD_SIZE);
+                subNode.push(sub);
+                subDir.push(written.length);
+              }
+              count += (r - runStart) / RECORD_SIZE;
+            }
+            runStart = r + RECORD_SIZE;
+          }
+          cur = to;
+          if (id !== NO_NODE) {
             order[orderUsed++] = id;
+            count++;
             namesBytes += this.nNameLen[id] + 1;
             if ((this.nState[id] & N_DIRTY) !== 0) toVisit.push(id);
           }
         }
-        const count = orderUsed - start;
         const off = alignUp(used);
         const size = DIR_HEADER_SIZE + RECORD_SIZE * count + namesBytes;
         used = off + size;
@@ -1049,7 +1088,8 @@ export class SyncEngine {
         this.nDirOff[node] = off;
         written.push(node);
         orderStart.push(start);
-        orderLen.push(count);
+        orderLen.push(orderUsed - start);
+        recCount.push(count);
         rewrittenOwners.add(node);
         if (oldDir !== 0) {
           patchU32(oldDir, encodeOffset(off));
@@ -1069,25 +1109,24 @@ export class SyncEngine {
     const appendOffset = oldUsed;
     const append = new Uint8Array(used > appendOffset ? used - appendOffset : 0);
     const adv = new DataView(append.buffer);
+    let sp = 0;
     for (let w = 0; w < written.length; w++) {
       const node = written[w];
       const off = this.nDirOff[node];
-      const start = orderStart[w], count = orderLen[w];
+      const start = orderStart[w], end = start + orderLen[w], count = recCount[w];
       let p = off - appendOffset;
       let namePos = off + DIR_HEADER_SIZE + RECORD_SIZE * count;
       adv.setUint32(p, 0, true);
       adv.setUint32(p + 8, count, true);
       p += DIR_HEADER_SIZE;
-      for (let k = 0; k < count; k++, p += RECORD_SIZE) {
-        const e = order[start + k];
+      for (let k = start; k < end;) {
+        const e = order[k];
         if (e < 0) {
-          const rec = -e;
-          append.set(this.bytes.subarray(rec, rec + RECORD_SIZE), p);
-          adv.setUint32(p + 4, dv.getUint32(rec + 4, true) & UID_MASK, true);
-          const sub = this.recNode.get(rec);
-          if (sub !== undefined && this.nDirOff[sub] !== 0 && view.childDir(rec) === 0) {
-            adv.setUint32(p + 12, encodeOffset(this.nDirOff[sub]), true);
-          }
+          // A run of live existing records, copied as they are.
+          const rec = -e, len = order[k + 1] * RECORD_SIZE;
+          append.set(this.bytes.subarray(rec, rec + len), p);
+          k += 2;
+          p += len;
         } else {
           adv.setUint32(p, this.nHash[e], true);
           adv.setUint32(p + 4, this.nUid[e], true);
@@ -1097,6 +1136,16 @@ export class SyncEngine {
           append.set(this.pool.subarray(ns, ns + nl), namePos - appendOffset);
           append[namePos - appendOffset + nl] = 0;
           namePos += nl + 1;
+          k++;
+          p += RECORD_SIZE;
+        }
+      }
+      // Existing records that got their first child directory.
+      for (; sp < subPos.length && subDir[sp] === w; sp++) {
+        const sub = subNode[sp];
+        if (this.nDirOff[sub] !== 0 && view.childDir(this.nRec[sub]) === 0) {
+          const at = off - appendOffset + DIR_HEADER_SIZE + RECORD_SIZE * subPos[sp];
+          adv.setUint32(at + 12, encodeOffset(this.nDirOff[sub]), true);
         }
       }
       adv.setUint32(off - appendOffset + 4, namePos - off, true);

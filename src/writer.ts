@@ -10,13 +10,15 @@
 import { GROWTH_BLOCK, MAX_FILE_SIZE } from "./constants.ts";
 import { grownSize } from "./growth.ts";
 import type { IndexPaths } from "./index_files.ts";
-import { type FileIO, writeFully } from "./io.ts";
+import { type FileIO, readFully, writeFully } from "./io.ts";
 import {
+  decodeJournalHeader,
   encodeJournal,
   encodeJournalHeader,
   FILE_ATTR,
   FILE_LIST,
   JOURNAL_APPLIED,
+  JOURNAL_HEADER_SIZE,
   JOURNAL_PENDING,
   type JournalPatch,
   type JournalRecord,
@@ -37,6 +39,28 @@ export interface CommitTarget {
   fileSeq: number;
   /** uid_validity of the list file being changed. */
   uidValidity: number;
+}
+
+/**
+ * New attribute entries up to this many bytes are carried in the journal
+ * record (and written with the in-place changes) instead of being written
+ * and flushed before it.
+ */
+const JOURNALED_APPEND_MAX = 64 * 1024;
+
+const ZEROS = new Uint8Array(1 << 20);
+
+/**
+ * Grow a file over `[from, to)` by writing zeros rather than by setting its
+ * size: the blocks are then allocated, and the later writes into them are
+ * overwrites, whose flush is cheaper than a flush of writes into a hole.
+ */
+function writeZeros(io: FileIO, fd: number, from: number, to: number): void {
+  for (let pos = from; pos < to;) {
+    const n = Math.min(ZEROS.length, to - pos);
+    writeFully(io, fd, ZEROS, 0, n, pos);
+    pos += n;
+  }
 }
 
 function withFile<T>(io: FileIO, path: string, fn: (fd: number) => T): T {
@@ -93,16 +117,30 @@ export function recoverJournal(io: FileIO, paths: IndexPaths, options: WriterOpt
   return true;
 }
 
-function applyRecord(io: FileIO, paths: IndexPaths, record: JournalRecord, options: WriterOptions): void {
+/** Handles a caller already holds open read-write, used instead of opening the files again. */
+interface OpenHandles {
+  list?: number;
+  journal?: number;
+}
+
+function applyRecord(
+  io: FileIO,
+  paths: IndexPaths,
+  record: JournalRecord,
+  options: WriterOptions,
+  open: OpenHandles = {},
+): void {
   for (const file of [FILE_LIST, FILE_ATTR]) {
     const path = file === FILE_LIST ? paths.list : paths.attr;
     const patches = record.patches.filter((p) => p.file === file);
-    if (patches.length > 0 && io.stat(path) !== undefined) {
-      withFile(io, path, (fd) => {
-        for (const p of patches) writeFully(io, fd, p.bytes, 0, p.bytes.length, p.offset);
-        if (options.durable) io.flush(fd);
-      });
-    }
+    if (patches.length === 0) continue;
+    const write = (fd: number) => {
+      for (const p of patches) writeFully(io, fd, p.bytes, 0, p.bytes.length, p.offset);
+      if (options.durable) io.flush(fd);
+    };
+    const held = file === FILE_LIST ? open.list : undefined;
+    if (held !== undefined) write(held);
+    else if (io.stat(path) !== undefined) withFile(io, path, write);
   }
   let renamed = false;
   for (const file of record.renames) {
@@ -113,10 +151,9 @@ function applyRecord(io: FileIO, paths: IndexPaths, record: JournalRecord, optio
     }
   }
   if (renamed && options.durable) io.flushDir(dirName(paths.list));
-  withFile(io, paths.journal, (fd) => {
-    const h = encodeJournalHeader({ ...record, state: JOURNAL_APPLIED });
-    writeFully(io, fd, h, 0, h.length, 0);
-  });
+  const h = encodeJournalHeader({ ...record, state: JOURNAL_APPLIED });
+  if (open.journal !== undefined) writeFully(io, open.journal, h, 0, h.length, 0);
+  else withFile(io, paths.journal, (fd) => writeFully(io, fd, h, 0, h.length, 0));
 }
 
 /**
@@ -126,20 +163,34 @@ function applyRecord(io: FileIO, paths: IndexPaths, record: JournalRecord, optio
  * restarting at 1.
  */
 function nextJournalSeq(io: FileIO, paths: IndexPaths): number {
-  const stamp = readJournalStamp(io, paths.journal);
-  if (stamp.seq !== 0) return (stamp.seq + 1) >>> 0 || 1;
+  return seqAfter(readJournalStamp(io, paths.journal).seq);
+}
+
+function seqAfter(seq: number): number {
+  if (seq !== 0) return (seq + 1) >>> 0 || 1;
   return (Date.now() >>> 0) || 1;
+}
+
+/** {@linkcode nextJournalSeq} from the header of an open journal. */
+function nextJournalSeqOf(io: FileIO, fd: number): number {
+  const b = new Uint8Array(JOURNAL_HEADER_SIZE);
+  const n = readFully(io, fd, b, 0, JOURNAL_HEADER_SIZE, 0);
+  return seqAfter(n === JOURNAL_HEADER_SIZE ? decodeJournalHeader(b)?.seq ?? 0 : 0);
 }
 
 function writeJournal(io: FileIO, paths: IndexPaths, bytes: Uint8Array, options: WriterOptions): void {
   const fd = io.open(paths.journal, "create");
   try {
-    writeFully(io, fd, bytes, 0, bytes.length, 0);
-    io.truncate(fd, bytes.length);
-    if (options.durable) io.flush(fd);
+    writeJournalAt(io, fd, bytes, options);
   } finally {
     io.close(fd);
   }
+}
+
+function writeJournalAt(io: FileIO, fd: number, bytes: Uint8Array, options: WriterOptions): void {
+  writeFully(io, fd, bytes, 0, bytes.length, 0);
+  io.truncate(fd, bytes.length);
+  if (options.durable) io.flush(fd);
 }
 
 function writeNewFile(io: FileIO, path: string, bytes: Uint8Array, size: number, options: WriterOptions): void {
@@ -182,66 +233,83 @@ export function commitPlan(
   if (!plan.changed) return undefined;
   const attr = plan.attr;
   let listSize = 0;
-  // 1. Data that no reader can see yet: directories past used_space, entries past the count.
+  // The list file and the journal are each opened once for the whole commit.
+  let listFd: number | undefined;
+  let journalFd: number | undefined;
   try {
-    withFile(io, paths.list, (fd) => {
-      listSize = io.fstat(fd).size;
+    // 1. Data that no reader can see yet: directories past used_space, entries past the count.
+    try {
+      listFd = io.open(paths.list, "readwrite");
+      listSize = io.fstat(listFd).size;
       if (plan.append.length > 0) {
         const need = plan.header.usedSpace;
-        listSize = io.fstat(fd).size;
         if (need > listSize) {
           const cap = Math.min(plan.maxFileSize, MAX_FILE_SIZE);
-          listSize = Math.min(grownSize(need), Math.max(need, Math.floor(cap / GROWTH_BLOCK) * GROWTH_BLOCK));
-          io.truncate(fd, listSize);
+          const grown = Math.min(grownSize(need), Math.max(need, Math.floor(cap / GROWTH_BLOCK) * GROWTH_BLOCK));
+          writeZeros(io, listFd, listSize, grown);
+          listSize = grown;
         }
-        writeFully(io, fd, plan.append, 0, plan.append.length, plan.appendOffset);
-        if (options.durable) io.flush(fd);
+        writeFully(io, listFd, plan.append, 0, plan.append.length, plan.appendOffset);
+        if (options.durable) io.flush(listFd);
       }
-    });
-  } catch (e) {
-    throw ioError(e, paths.list, "write new directories to");
-  }
-  try {
-    if (attr.kind === "patch" && attr.append.length > 0) {
-      withFile(io, paths.attr, (fd) => {
-        writeFully(io, fd, attr.append, 0, attr.append.length, attr.appendOffset);
-        if (options.durable) io.flush(fd);
-      });
-    } else if (attr.kind === "replace") {
-      writeNewFile(io, `${paths.attr}.new`, attr.image, attr.image.length, options);
+    } catch (e) {
+      throw ioError(e, paths.list, "write new directories to");
     }
-  } catch (e) {
-    throw ioError(e, paths.attr, "write attributes to");
+    // Few new attribute entries travel in the journal record, which saves flushing them on their own.
+    const attrAppendJournaled = attr.kind === "patch" && attr.append.length > 0 &&
+      attr.append.length <= JOURNALED_APPEND_MAX;
+    try {
+      if (attr.kind === "patch" && attr.append.length > 0 && !attrAppendJournaled) {
+        withFile(io, paths.attr, (fd) => {
+          writeFully(io, fd, attr.append, 0, attr.append.length, attr.appendOffset);
+          if (options.durable) io.flush(fd);
+        });
+      } else if (attr.kind === "replace") {
+        writeNewFile(io, `${paths.attr}.new`, attr.image, attr.image.length, options);
+      }
+    } catch (e) {
+      throw ioError(e, paths.attr, "write attributes to");
+    }
+    // 2. The journal record of every in-place change.
+    const patches: JournalPatch[] = plan.listPatches.map((p) => ({ file: FILE_LIST, offset: p.offset, bytes: p.bytes }));
+    if (attr.kind === "patch") {
+      if (attrAppendJournaled) patches.push({ file: FILE_ATTR, offset: attr.appendOffset, bytes: attr.append });
+      for (const p of attr.patches) patches.push({ file: FILE_ATTR, offset: p.offset, bytes: p.bytes });
+    }
+    const renames = attr.kind === "replace" ? [FILE_ATTR] : [];
+    let seq: number;
+    try {
+      journalFd = io.open(paths.journal, "create");
+      seq = nextJournalSeqOf(io, journalFd);
+      const bytes = encodeJournal(seq, target.fileSeq, target.uidValidity, patches, renames);
+      writeJournalAt(io, journalFd, bytes, options);
+    } catch (e) {
+      throw ioError(e, paths.journal, "write the commit record to");
+    }
+    // 3. Apply (a crash from here on is finished by the next writer's replay).
+    const record: JournalRecord = {
+      seq,
+      state: JOURNAL_PENDING,
+      listFileSeq: target.fileSeq,
+      uidValidity: target.uidValidity,
+      bodyLength: 0,
+      bodyCrc: 0,
+      patches,
+      renames,
+    };
+    try {
+      applyRecord(io, paths, record, options, { list: listFd, journal: journalFd });
+    } catch (e) {
+      throw ioError(e, paths.list, "apply the committed changes to");
+    }
+    return { seq, listSize };
+  } finally {
+    try {
+      if (listFd !== undefined) io.close(listFd);
+    } finally {
+      if (journalFd !== undefined) io.close(journalFd);
+    }
   }
-  // 2. The journal record of every in-place change.
-  const patches: JournalPatch[] = plan.listPatches.map((p) => ({ file: FILE_LIST, offset: p.offset, bytes: p.bytes }));
-  if (attr.kind === "patch") {
-    for (const p of attr.patches) patches.push({ file: FILE_ATTR, offset: p.offset, bytes: p.bytes });
-  }
-  const seq = nextJournalSeq(io, paths);
-  const bytes = encodeJournal(seq, target.fileSeq, target.uidValidity, patches, attr.kind === "replace" ? [FILE_ATTR] : []);
-  try {
-    writeJournal(io, paths, bytes, options);
-  } catch (e) {
-    throw ioError(e, paths.journal, "write the commit record to");
-  }
-  // 3. Apply (a crash from here on is finished by the next writer's replay).
-  const record: JournalRecord = {
-    seq,
-    state: JOURNAL_PENDING,
-    listFileSeq: target.fileSeq,
-    uidValidity: target.uidValidity,
-    bodyLength: 0,
-    bodyCrc: 0,
-    patches,
-    renames: attr.kind === "replace" ? [FILE_ATTR] : [],
-  };
-  try {
-    applyRecord(io, paths, record, options);
-  } catch (e) {
-    throw ioError(e, paths.list, "apply the committed changes to");
-  }
-  return { seq, listSize };
 }
 
 /** What a landed commit left on disk, for updating an in-memory copy. */
@@ -263,7 +331,7 @@ export interface CommitOutcome {
  * @param listSize New list file size.
  * @param attrImage New attribute file bytes.
  * @param options Writer options.
- * @returns Nothing.
+ * @returns The sequence number of the journal record of the replacement (now applied).
  *
  * @example
  * ```ts ignore
@@ -278,7 +346,7 @@ export function replaceFiles(
   listSize: number,
   attrImage: Uint8Array,
   options: WriterOptions,
-): void {
+): number {
   try {
     writeNewFile(io, `${paths.list}.new`, listImage, listSize, options);
     writeNewFile(io, `${paths.attr}.new`, attrImage, attrImage.length, options);
@@ -311,4 +379,5 @@ export function replaceFiles(
   } catch (e) {
     throw ioError(e, paths.list, "rename the replacement of");
   }
+  return seq;
 }

@@ -30,6 +30,7 @@ import {
   writeAttrEntry,
 } from "../src/attr_codec.ts";
 import { sortIdsByKey } from "../src/sort.ts";
+import { recordFits, withPatchRoom } from "../src/snapshot.ts";
 
 /** Deterministic PRNG (mulberry32). */
 function prng(seed: number): () => number {
@@ -319,6 +320,36 @@ describe("§6 journal codec", () => {
     assert.deepEqual(decodeJournalHeader(hb), { seq: 7, state: JOURNAL_APPLIED, listFileSeq: 2, uidValidity: 9, bodyLength: 0, bodyCrc: 0 });
     assert.equal(decodeJournalHeader(new Uint8Array(36)), undefined);
     assert.equal(decodeJournalHeader(hb.subarray(0, 35)), undefined);
+  });
+
+  it("a record fits the files when its attribute changes at most append to that file", () => {
+    const rec = (file: number, offset: number, length: number) => ({
+      seq: 1,
+      state: JOURNAL_PENDING,
+      listFileSeq: 1,
+      uidValidity: 1,
+      bodyLength: 0,
+      bodyCrc: 0,
+      patches: [{ file, offset, bytes: new Uint8Array(length) }],
+      renames: [],
+    });
+    assert.equal(recordFits(rec(FILE_LIST, 96, 4), 100, 80), true);
+    assert.equal(recordFits(rec(FILE_LIST, 100, 4), 100, 80), false, "list patch past the end");
+    assert.equal(recordFits(rec(FILE_ATTR, 48, 32), 100, 80), true);
+    assert.equal(recordFits(rec(FILE_ATTR, 80, 32), 100, 80), true, "append right at the end");
+    assert.equal(recordFits(rec(FILE_ATTR, 84, 32), 100, 80), false, "gap after the end");
+    assert.equal(recordFits(rec(FILE_ATTR, 0, 48), 100, 0), false, "missing attribute file");
+  });
+
+  it("an image grows to take the entries a record appends", () => {
+    const image = new Uint8Array([1, 2, 3, 4]);
+    const same = withPatchRoom(image, { patches: [{ file: FILE_ATTR, offset: 0, bytes: new Uint8Array(4) }] }, FILE_ATTR);
+    assert.equal(same, image);
+    const other = withPatchRoom(image, { patches: [{ file: FILE_LIST, offset: 4, bytes: new Uint8Array(8) }] }, FILE_ATTR);
+    assert.equal(other, image, "patches of the other file do not count");
+    const grown = withPatchRoom(image, { patches: [{ file: FILE_ATTR, offset: 4, bytes: new Uint8Array(8) }] }, FILE_ATTR);
+    assert.equal(grown.length, 12);
+    assert.deepEqual([...grown.subarray(0, 4)], [1, 2, 3, 4]);
   });
 
   it("any single bit flip of a record is detected", () => {
