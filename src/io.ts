@@ -6,7 +6,6 @@
  * @module
  */
 import * as fs from "node:fs";
-import { dirName } from "./path.ts";
 
 /** What `stat`/`fstat` report. */
 export interface FileStat {
@@ -216,49 +215,4 @@ export function writeFully(
     if (n <= 0) throw new Error(`Cannot write at offset ${position + done}: the device took no bytes`);
     done += n;
   }
-}
-
-/**
- * Write a whole new file next to `path` and rename it into place:
- * write, flush, rename, flush the directory.
- *
- * @param io The file interface.
- * @param path Final path.
- * @param parts Byte arrays written one after another.
- * @param size File size to set (≥ the bytes written; the rest reads as zeros).
- * @returns Nothing.
- *
- * @example
- * ```ts
- * import { nodeFileIO, replaceFile } from "./io.ts";
- * import { mkdtempSync, readFileSync } from "node:fs";
- * const p = mkdtempSync("/tmp/x") + "/f";
- * replaceFile(nodeFileIO, p, [new Uint8Array([7])], 1);
- * console.log(readFileSync(p)[0]); // 7
- * ```
- */
-export function replaceFile(io: FileIO, path: string, parts: Uint8Array[], size: number): void {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now().toString(36)}`;
-  const fd = io.open(tmp, "createExclusive");
-  try {
-    let pos = 0;
-    for (const p of parts) {
-      writeFully(io, fd, p, 0, p.length, pos);
-      pos += p.length;
-    }
-    if (size > pos) io.truncate(fd, size);
-    io.flush(fd);
-  } catch (e) {
-    io.close(fd);
-    io.unlink(tmp);
-    throw e;
-  }
-  io.close(fd);
-  try {
-    io.rename(tmp, path);
-  } catch (e) {
-    io.unlink(tmp);
-    throw e;
-  }
-  io.flushDir(dirName(path));
 }

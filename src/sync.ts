@@ -283,18 +283,9 @@ export class SyncEngine {
     } else {
       this.fastMarks![slot] |= parentOnly ? F_SEEN : F_SEEN | F_LEAF;
     }
-    this.lastSlot = slot;
     this.prevCompCount = 0;
     this.prevLen = 0;
     return fast.uidAt(slot);
-  }
-
-  /** Slot in the full-name table of the name added last (-1: see lastPos). */
-  private lastSlot = -1;
-
-  /** Walk position of the name added last (node id, or -(record offset)). */
-  private lastPosition(): number {
-    return this.lastSlot >= 0 ? -this.fast!.rec[this.fast!.numberAt(this.lastSlot)] : this.lastPos;
   }
 
   /** Hand the table's marks to the per-record state that plan reads. */
@@ -328,10 +319,9 @@ export class SyncEngine {
     const fast = this.fast, attr = this.attr;
     if (fast === undefined || this.fastFlushed || !this.recursive || attr === undefined) return false;
     if (this.newCount !== 0 || this.seenCount !== 0 || this.fastMisses !== 0) return false;
-    if (this.rebasedUsed !== undefined || this.external.size !== 0) return false;
     if (
       this.flagOverrides.size + this.flagExtras.size + this.flagExtrasByName.size + this.statusUpdates.size +
-          this.statusByName.size + this.statusByPos.size + this.extrasByPos.size !== 0
+          this.statusByName.size !== 0
     ) return false;
     if (attr.header.nextUid !== this.view.header.nextUid) return false;
     const marks = fast.marksByNumber(this.fastMarks!), uid = fast.uid, info = fast.info;
@@ -349,27 +339,10 @@ export class SyncEngine {
     return true;
   }
 
-  /**
-   * Report one mailbox name given as UTF-8 bytes.
-   *
-   * @param src Buffer holding the name.
-   * @param start First byte.
-   * @param end One past the last byte.
-   * @returns The UID of the name's record.
-   */
-  addBytes(src: Uint8Array, start: number, end: number): number {
-    const enc = this.encCur;
-    const len = end - start;
-    if (len > enc.bytes.length) enc.bytes = new Uint8Array(len * 2);
-    enc.bytes.set(src.subarray(start, end));
-    return this.addEncoded(len, undefined);
-  }
-
-  private addEncoded(len: number, given: string | undefined): number {
+  private addEncoded(len: number, name: string): number {
     const enc = this.encCur;
     const b = enc.bytes;
     const sep = this.sep;
-    const nameOf = () => given ?? new TextDecoder().decode(b.subarray(0, len));
     // Split and check everything before changing anything.
     let comps = 0;
     for (let i = 0; i < len;) {
@@ -377,14 +350,14 @@ export class SyncEngine {
       if (i >= len) break;
       let j = i;
       while (j < len && b[j] !== sep) {
-        if (b[j] === 0) throw new InvalidNameError(nameOf(), "contains a NUL byte");
+        if (b[j] === 0) throw new InvalidNameError(name, "contains a NUL byte");
         j++;
       }
       if (j - i > this.limits.maxComponentLength) {
-        throw new InvalidNameError(nameOf(), `component of ${j - i} bytes exceeds the limit of ${this.limits.maxComponentLength}`);
+        throw new InvalidNameError(name, `component of ${j - i} bytes exceeds the limit of ${this.limits.maxComponentLength}`);
       }
       if (comps >= this.limits.maxDepth) {
-        throw new InvalidNameError(nameOf(), `more than ${this.limits.maxDepth} levels`);
+        throw new InvalidNameError(name, `more than ${this.limits.maxDepth} levels`);
       }
       if (comps >= this.curStart.length) this.growComps(comps + 1);
       this.curStart[comps] = i;
@@ -392,7 +365,7 @@ export class SyncEngine {
       comps++;
       i = j;
     }
-    if (comps === 0) throw new InvalidNameError(nameOf(), "is empty");
+    if (comps === 0) throw new InvalidNameError(name, "is empty");
     const cs = this.curStart, ce = this.curEnd;
     const parentOnly = b[len - 1] === sep;
     // Scope check (rule 7): the name equals the path or lies under it.
@@ -403,7 +376,7 @@ export class SyncEngine {
         if (compareBytes(b, cs[k], ce[k], this.pathBytes, ps, pe) !== 0) inside = false;
       }
       if (!inside) {
-        throw new InvalidNameError(nameOf(), `is outside the sync path ${JSON.stringify(this.pathString())}`);
+        throw new InvalidNameError(name, `is outside the sync path ${JSON.stringify(this.pathString())}`);
       }
     }
     // A name already in the index: one probe of the full-name table.
@@ -412,7 +385,6 @@ export class SyncEngine {
       const slot = fast.findBytes(b, 0, len);
       if (slot >= 0) return this.markFound(slot, parentOnly);
     }
-    this.lastSlot = -1;
     // Reuse the previous name's walk for the shared leading components.
     const pb = this.encPrev.bytes, pl = this.prevLen;
     let diff = 0;
@@ -443,71 +415,7 @@ export class SyncEngine {
     this.prevCompCount = comps;
     const last = pos[comps - 1];
     if (!parentOnly) this.markLeaf(last);
-    this.lastPos = last;
     return this.uidOfPos(last);
-  }
-
-  /** Walk position of the last name added (node id, or -(record offset)). */
-  private lastPos = 0;
-  private readonly statusByPos = new Map<number, MailboxStatus>();
-  private readonly extrasByPos = new Map<number, number>();
-  /** Nodes whose subtree is built elsewhere: records below them and bytes of their directories. */
-  private readonly external = new Map<number, [number, number]>();
-
-  /**
-   * Set the STATUS cache of the mailbox added last.
-   *
-   * @param status The figures.
-   */
-  setStatusOfLast(status: MailboxStatus): void {
-    this.statusByPos.set(this.lastPosition(), status);
-  }
-
-  /**
-   * Add flag bits to the mailbox added last.
-   *
-   * @param bits Flag bits.
-   */
-  orFlagsOfLast(bits: number): void {
-    const pos = this.lastPosition();
-    this.extrasByPos.set(pos, (this.extrasByPos.get(pos) ?? 0) | bits);
-  }
-
-  /**
-   * Declare that the subtree under a new record is built elsewhere: the
-   * layout leaves `bytes` for its directories right where that record's
-   * child directory goes in pre-order, and the numbering leaves `records`
-   * UIDs after the record's own.
-   *
-   * @param node Node id of a new record (on an empty image: the UID add returned, before renumbering).
-   * @param records Records below it.
-   * @param bytes Bytes of its directories, laid out from a 4-aligned offset.
-   */
-  setExternal(node: number, records: number, bytes: number): void {
-    this.external.set(node, [records, bytes]);
-    for (let p = node; p !== NO_NODE && (this.nState[p] & N_DIRTY) === 0; p = p === 0 ? NO_NODE : this.nParent[p]) {
-      this.nState[p] |= N_DIRTY;
-    }
-  }
-
-  /**
-   * UID of a node (after renumbering: its final UID).
-   *
-   * @param node Node id.
-   * @returns The UID.
-   */
-  uidOfNode(node: number): number {
-    return this.nUid[node];
-  }
-
-  /**
-   * Offset given to a node's child directory (or external subtree) by the last plan.
-   *
-   * @param node Node id.
-   * @returns The offset, 0 when none.
-   */
-  dirOffsetOfNode(node: number): number {
-    return this.nDirOff[node];
   }
 
   private encCur = new NameEncoder();
@@ -760,65 +668,6 @@ export class SyncEngine {
   }
 
   /**
-   * Give the new records UIDs in the layout's depth-first pre-order (SPEC §8),
-   * from the image's next_uid on: what a rebuild of an empty image does, so
-   * that its bytes do not depend on the order the names came in.
-   */
-  renumberPreorder(): void {
-    let next = this.rebasedNextUid ?? this.view.header.nextUid;
-    const stack: number[] = [0];
-    let ids = new Int32Array(64);
-    const tie = (a: number, b: number) =>
-      compareBytes(
-        this.pool,
-        this.nNameStart[a],
-        this.nNameStart[a] + this.nNameLen[a],
-        this.pool,
-        this.nNameStart[b],
-        this.nNameStart[b] + this.nNameLen[b],
-      );
-    while (stack.length > 0) {
-      const node = stack.pop()!;
-      if (node !== 0) this.nUid[node] = next++;
-      const ext = this.external.get(node);
-      if (ext !== undefined) next += ext[0];
-      let n = 0;
-      for (let c = this.nFirstNew[node]; c !== NO_NODE; c = this.nNextNew[c]) {
-        if (n === ids.length) {
-          const g = new Int32Array(n * 2);
-          g.set(ids);
-          ids = g;
-        }
-        ids[n++] = c;
-      }
-      sortIdsByKey(ids, n, this.nHash, tie);
-      for (let k = n - 1; k >= 0; k--) stack.push(ids[k]);
-    }
-    this.nextUid = next;
-  }
-
-  private rebasedUsed: number | undefined;
-  private rebasedNextUid: number | undefined;
-
-  /**
-   * Lay the new directories out from `usedSpace` and number the new records
-   * from `nextUid` (for building one subtree of a bigger image elsewhere).
-   * Call before {@linkcode SyncEngine.renumberPreorder} and {@linkcode SyncEngine.plan}.
-   *
-   * @param usedSpace Where the layout starts (a multiple of 4).
-   * @param nextUid The first UID to give.
-   */
-  rebase(usedSpace: number, nextUid: number): void {
-    this.rebasedUsed = usedSpace;
-    this.rebasedNextUid = nextUid;
-  }
-
-  /** Number of records this sync created. */
-  get createdCount(): number {
-    return this.newCount;
-  }
-
-  /**
    * Set the STATUS cache of a mailbox.
    *
    * @param uidOrName UID, or full name (looked up at commit).
@@ -880,7 +729,7 @@ export class SyncEngine {
     this.flushMarks();
     const view = this.view;
     const dv = this.dv;
-    const header = this.rebasedUsed === undefined ? view.header : { ...view.header, usedSpace: this.rebasedUsed };
+    const header = view.header;
     const deletedUids: number[] = [];
     const deletedRecs: number[] = [];
     const deletedOwners: number[] = []; // record offset of each deleted record's parent (0 = root)
@@ -987,18 +836,6 @@ export class SyncEngine {
     while (visit.length > 0) {
       const node = visit.pop()!;
       const toVisit: number[] = [];
-      const ext = this.external.get(node);
-      if (ext !== undefined) {
-        if (ext[1] > 0) {
-          const off = alignUp(used);
-          used = off + ext[1];
-          if (used > this.limits.maxFileSize) {
-            throw new IndexLimitError(view.file, `the list file would grow past ${this.limits.maxFileSize} bytes`);
-          }
-          this.nDirOff[node] = off;
-        }
-        continue;
-      }
       if (this.nFirstNew[node] !== NO_NODE) {
         // The directory is written: merge the live existing records with the sorted new ones.
         const oldDir = this.existingDirOf(node);
@@ -1182,11 +1019,6 @@ export class SyncEngine {
       const uid = this.lookupUid(name);
       if (uid !== undefined) this.statusUpdates.set(uid, status);
     }
-    for (const [pos, status] of this.statusByPos) this.statusUpdates.set(this.uidOfPos(pos), status);
-    for (const [pos, bits] of this.extrasByPos) {
-      const uid = this.uidOfPos(pos);
-      this.flagExtras.set(uid, (this.flagExtras.get(uid) ?? 0) | bits);
-    }
     for (const [name, bits] of this.flagExtrasByName) {
       const uid = this.lookupUid(name);
       if (uid !== undefined) this.flagExtras.set(uid, (this.flagExtras.get(uid) ?? 0) | bits);
@@ -1274,7 +1106,7 @@ export class SyncEngine {
   private newFlags(id: number): number {
     let f = this.flagExtras.get(this.nUid[id]) ?? 0;
     if ((this.nState[id] & N_LEAF) === 0) f |= MailboxFlags.NonExistent;
-    if (this.nFirstNew[id] !== NO_NODE || (this.external.get(id)?.[0] ?? 0) > 0) f |= MailboxFlags.Children;
+    if (this.nFirstNew[id] !== NO_NODE) f |= MailboxFlags.Children;
     return f;
   }
 

@@ -169,24 +169,6 @@ export class ListView {
   }
 
   /**
-   * Whether the directory at `dir` (0 = none) has a live record.
-   *
-   * @param dir A checked directory offset or 0.
-   * @returns True when at least one record is not deleted.
-   */
-  hasLive(dir: number, budget?: { n: number }): boolean {
-    if (dir === 0) return false;
-    const count = this.dirCount(dir);
-    for (let i = 0, rec = dir + DIR_HEADER_SIZE; i < count; i++, rec += RECORD_SIZE) {
-      if ((this.dv.getUint32(rec + 4, true) & DELETED_BIT) === 0) return true;
-      if (budget !== undefined && --budget.n < 0) {
-        this.corrupt(rec, "directory links form a cycle or are shared");
-      }
-    }
-    return false;
-  }
-
-  /**
    * Find the record of one level's name in a directory by binary search.
    *
    * @param dir A checked directory offset.
