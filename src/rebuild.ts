@@ -253,8 +253,8 @@ export interface RebuildWorkers {
  * rebuild that used them closes them all; close them when done.
  *
  * @param size How many workers (a whole number ≥ 1).
- * @returns The workers.
- * @throws RangeError for a bad size.
+ * @returns The workers, once each has loaded its code and answers.
+ * @throws RangeError for a bad size; WorkerExitError when a worker cannot start.
  *
  * @example Rebuild many users' indexes with the same two workers
  * ```ts ignore
@@ -267,8 +267,16 @@ export interface RebuildWorkers {
  * }
  * ```
  */
-export function startRebuildWorkers(size: number): Promise<RebuildWorkers> {
-  return RebuildThreads.start(size);
+export async function startRebuildWorkers(size: number): Promise<RebuildWorkers> {
+  const threads = await RebuildThreads.start(size);
+  try {
+    // Resolve once they are running: a kept pool's first rebuild then pays nothing for their start-up.
+    await threads.ready();
+  } catch (e) {
+    await threads.close();
+    throw e;
+  }
+  return threads;
 }
 
 /**

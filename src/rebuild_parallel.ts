@@ -177,6 +177,17 @@ export class RebuildThreads implements RebuildExecutor {
   close(): Promise<void> {
     return this.#pool.close();
   }
+
+  /**
+   * Wait until every worker has loaded its code and answers: a rebuild
+   * started after this pays nothing for the workers' start-up.
+   *
+   * @returns When every worker has answered.
+   * @throws WorkerExitError, or the worker's error, when one could not start.
+   */
+  async ready(): Promise<void> {
+    await Promise.all(Array.from({ length: this.size }, (_, i) => this.run(i, "reset", {})));
+  }
 }
 
 /** A failure to inject into one worker, for tests of failure handling. *
