@@ -269,13 +269,6 @@ export class NameTableBuilder {
    * @returns The names (the builder must not be used afterwards).
    */
   finish(): NameTable {
-    this.#starts[this.#count] = this.#used;
-    return {
-      bytes: this.#bytes,
-      starts: this.#starts,
-      count: this.#count,
-      extras: this.#extras,
-      status: this.#status,
-    };
+    return this.view();
   }
 }

@@ -178,6 +178,25 @@ function nextJournalSeqOf(io: FileIO, fd: number): number {
   return seqAfter(n === JOURNAL_HEADER_SIZE ? decodeJournalHeader(b)?.seq ?? 0 : 0);
 }
 
+/** The record just written, as replay reads it back: pending, with its changes. */
+function pendingRecord(
+  seq: number,
+  target: { fileSeq: number; uidValidity: number },
+  patches: JournalRecord["patches"],
+  renames: JournalRecord["renames"],
+): JournalRecord {
+  return {
+    seq,
+    state: JOURNAL_PENDING,
+    listFileSeq: target.fileSeq,
+    uidValidity: target.uidValidity,
+    bodyLength: 0,
+    bodyCrc: 0,
+    patches,
+    renames,
+  };
+}
+
 function writeJournal(io: FileIO, paths: IndexPaths, bytes: Uint8Array, options: WriterOptions): void {
   const fd = io.open(paths.journal, "create");
   try {
@@ -287,16 +306,7 @@ export function commitPlan(
       throw ioError(e, paths.journal, "write the commit record to");
     }
     // 3. Apply (a crash from here on is finished by the next writer's replay).
-    const record: JournalRecord = {
-      seq,
-      state: JOURNAL_PENDING,
-      listFileSeq: target.fileSeq,
-      uidValidity: target.uidValidity,
-      bodyLength: 0,
-      bodyCrc: 0,
-      patches,
-      renames,
-    };
+    const record = pendingRecord(seq, target, patches, renames);
     try {
       applyRecord(io, paths, record, options, { list: listFd, journal: journalFd });
     } catch (e) {
@@ -364,16 +374,7 @@ export function replaceFiles(
     io.unlink(`${paths.attr}.new`);
     throw ioError(e, paths.journal, "write the commit record to");
   }
-  const record: JournalRecord = {
-    seq,
-    state: JOURNAL_PENDING,
-    listFileSeq: target.fileSeq,
-    uidValidity: target.uidValidity,
-    bodyLength: 0,
-    bodyCrc: 0,
-    patches: [],
-    renames: [FILE_ATTR, FILE_LIST],
-  };
+  const record = pendingRecord(seq, target, [], [FILE_ATTR, FILE_LIST]);
   try {
     applyRecord(io, paths, record, options);
   } catch (e) {
