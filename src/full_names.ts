@@ -415,3 +415,37 @@ function growU8(a: Uint8Array<ArrayBuffer>, size: number): Uint8Array<ArrayBuffe
   r.set(a);
   return r;
 }
+
+/**
+ * Whether bytes `[s, e)` are a name the build would take: not empty, no NUL,
+ * within the limits.
+ *
+ * @param b Buffer holding the name.
+ * @param s First byte of the name.
+ * @param e One past the last byte.
+ * @param sep Separator byte.
+ * @param limits Name limits.
+ * @returns True when the name can be looked up whole in a {@linkcode FullNameTable}.
+ *
+ * @example Check an encoded name
+ * ```ts
+ * import { plainBytes } from "./full_names.ts";
+ * const bytes = new TextEncoder().encode("Entwürfe/2009");
+ * console.log(plainBytes(bytes, 0, bytes.length, 0x2f, { maxComponentLength: 255, maxDepth: 128 })); // true
+ * ```
+ */
+export function plainBytes(b: Uint8Array, s: number, e: number, sep: number, limits: { readonly maxComponentLength: number; readonly maxDepth: number }): boolean {
+  let depth = 0;
+  for (let i = s; i < e;) {
+    while (i < e && b[i] === sep) i++;
+    if (i >= e) break;
+    let j = i;
+    while (j < e && b[j] !== sep) {
+      if (b[j] === 0) return false;
+      j++;
+    }
+    if (j - i > limits.maxComponentLength || ++depth > limits.maxDepth) return false;
+    i = j;
+  }
+  return depth > 0;
+}

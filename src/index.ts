@@ -28,7 +28,7 @@ import { type CommitPlan, DEFAULT_LIMITS, type NameLimits, SyncEngine, type Sync
 import type { IterateOptions, MailboxInfo, MailboxStatus } from "./types.ts";
 import { type ListEntry, listMailboxes, type ListOptions, type ListVisitor } from "./list.ts";
 import { commitPlan, recoverJournal, replaceFiles } from "./writer.ts";
-import { FullNameTable } from "./full_names.ts";
+import { FullNameTable, NAME_MISSING, plainBytes } from "./full_names.ts";
 import type { ListView } from "./view.ts";
 
 /** Options of {@linkcode MailboxListIndex.open}. */
@@ -438,11 +438,24 @@ export class MailboxListIndex {
    * @returns Its UID, or undefined when it is not in the index.
    */
   lookup(name: string): number | undefined {
-    const list = this.#current().list;
+    const snap = this.#current();
+    const list = snap.list;
+    // Many lookups on one image: its table of full names, hashed straight from an ASCII string.
+    const table = list.fullNames(this.#sep, snap.attr?.header.live ?? 0);
+    const limits = this.#limits;
+    if (table !== undefined) {
+      const slot = table.findString(name, limits.maxComponentLength, limits.maxDepth);
+      if (slot >= 0) return table.uidAt(slot);
+      if (slot === NAME_MISSING) return undefined;
+    }
     const n = this.#encode(name);
-    const uid = list.uidOfWords(this.#encoder.bytes, this.#encoder.words, n, this.#sep);
-    if (uid >= 0) return uid === 0 ? undefined : uid;
-    const rec = list.findRecord(this.#encoder.bytes, n, this.#sep);
+    const bytes = this.#encoder.bytes;
+    if (table !== undefined && plainBytes(bytes, 0, n, this.#sep, limits)) {
+      const slot = table.findBytes(bytes, 0, n);
+      return slot >= 0 ? table.uidAt(slot) : undefined;
+    }
+    // A few lookups, or a name the table does not take: the checked walk per level.
+    const rec = list.findRecordByLevels(bytes, n, this.#sep);
     return rec === 0 ? undefined : list.uidOf(rec);
   }
 

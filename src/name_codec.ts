@@ -55,8 +55,6 @@ export function decodeName(bytes: Uint8Array, start: number, end: number): strin
 export class NameEncoder {
   /** The buffer holding the last encoded name at `[0, length)`. */
   bytes: Uint8Array = new Uint8Array(1024);
-  /** The same memory as 32-bit words, for hashing a word at a time. */
-  words: Int32Array = new Int32Array(this.bytes.buffer);
 
   /**
    * Encode a name into {@linkcode NameEncoder.bytes}.
@@ -66,8 +64,7 @@ export class NameEncoder {
    */
   encode(name: string): number {
     if (name.length * 3 > this.bytes.length) {
-      this.bytes = new Uint8Array((name.length * 3 + 64) & ~3);
-      this.words = new Int32Array(this.bytes.buffer);
+      this.bytes = new Uint8Array(name.length * 3 + 64);
     }
     return encoder.encodeInto(name, this.bytes).written;
   }

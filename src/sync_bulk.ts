@@ -21,7 +21,7 @@ import { grownSize } from "./growth.ts";
 import type { MailboxListIndex, SyncResult } from "./index.ts";
 import { buildImages, type GatheredInput, gatherInput, type RebuildInput } from "./rebuild.ts";
 import { parallelRebuildImages } from "./rebuild_parallel.ts";
-import { FullNameTable, HAS_CHILDREN, MARK_LEAF, MARK_SEEN, NAME_MISSING, NAME_NOT_PLAIN } from "./full_names.ts";
+import { FullNameTable, HAS_CHILDREN, MARK_LEAF, MARK_SEEN, NAME_MISSING, NAME_NOT_PLAIN, plainBytes } from "./full_names.ts";
 import { NameEncoder } from "./name_codec.ts";
 import type { NameTable } from "./rebuild_names.ts";
 import type { NameLimits } from "./sync.ts";
@@ -290,23 +290,6 @@ function attrLeaves(attr: AttrView): number {
     ) n++;
   }
   return n;
-}
-
-/** Whether bytes `[s, e)` are a name the build would take: not empty, no NUL, within the limits. */
-function plainBytes(b: Uint8Array, s: number, e: number, sep: number, limits: NameLimits): boolean {
-  let depth = 0;
-  for (let i = s; i < e;) {
-    while (i < e && b[i] === sep) i++;
-    if (i >= e) break;
-    let j = i;
-    while (j < e && b[j] !== sep) {
-      if (b[j] === 0) return false;
-      j++;
-    }
-    if (j - i > limits.maxComponentLength || ++depth > limits.maxDepth) return false;
-    i = j;
-  }
-  return depth > 0;
 }
 
 /** Position of each live UID's entry, indexed by UID (undefined when the UIDs are too sparse). */

@@ -14,10 +14,10 @@ import { decodeOffset } from "./offset.ts";
 import { DirWalk } from "./dir_walk.ts";
 import { ImageNames } from "./image_names.ts";
 import type { MailboxInfo } from "./types.ts";
-import { PathIndex } from "./path_index.ts";
+import { FullNameTable } from "./full_names.ts";
 
-/** After this many lookups on one image, a hash table of full names answers them. */
-const PATH_INDEX_AFTER = 2048;
+/** After this many lookups on one image, its {@linkcode FullNameTable} answers them. */
+const TABLE_AFTER = 2048;
 
 /** Where per-UID flags come from while iterating. */
 export interface FlagSource {
@@ -53,8 +53,8 @@ export class ListView {
   readonly end: number;
   private lookups = 0;
   private checkedDirs: Uint32Array | undefined;
-  private pathIndex: PathIndex | null | undefined;
-  private pathIndexSep = -1;
+  private table: FullNameTable | null | undefined;
+  private tableSep = -1;
   #names: ImageNames | undefined;
 
   /**
@@ -210,48 +210,80 @@ export class ListView {
   }
 
   /**
+   * The {@linkcode FullNameTable} of this image once it has served enough
+   * lookups to pay for building it: each call before that counts as one
+   * lookup and returns undefined, so that a reader doing a few lookups walks
+   * the levels instead. An image the table cannot index (damaged, or two
+   * names with one key) is never tried again.
+   *
+   * @param sep Separator byte.
+   * @param expected How many live records the image probably has (0 = unknown).
+   * @returns The table, or undefined when lookups must walk the levels.
+   *
+   * @example Look a name up through the table once it exists
+   * ```ts ignore
+   * const table = view.fullNames(0x2f);
+   * const slot = table?.findString("INBOX/Sent", 255, 128);
+   * ```
+   */
+  fullNames(sep: number, expected = 0): FullNameTable | undefined {
+    let t = this.table;
+    if (t === undefined) {
+      if (++this.lookups <= TABLE_AFTER) return undefined;
+      try {
+        t = FullNameTable.of(this, sep, expected) ?? null;
+      } catch (e) {
+        if (!(e instanceof CorruptIndexError)) throw e;
+        t = null;
+      }
+      this.table = t;
+      this.tableSep = sep;
+    }
+    return t !== null && this.tableSep === sep ? t : undefined;
+  }
+
+  /**
    * Find the record of a full name given as bytes.
    *
    * @param name Buffer holding the name.
    * @param length Bytes of the name.
    * @param sep Separator byte.
    * @returns Offset of the record, or 0 when not found (or the name is empty).
+   *
+   * @example Find a record and read its UID
+   * ```ts ignore
+   * const bytes = new TextEncoder().encode("INBOX/Sent");
+   * const rec = view.findRecord(bytes, bytes.length, 0x2f);
+   * if (rec !== 0) console.log(view.uidOf(rec));
+   * ```
    */
   findRecord(name: Uint8Array, length: number, sep: number): number {
-    // Many lookups on one image: answer them from a hash table of full names.
-    if (this.pathIndex === undefined && ++this.lookups > PATH_INDEX_AFTER) {
-      try {
-        this.pathIndex = PathIndex.build(this, sep);
-        this.pathIndexSep = sep;
-      } catch (e) {
-        if (!(e instanceof CorruptIndexError)) throw e;
-        this.pathIndex = null;
-      }
+    // Many lookups on one image: answer them from its table of full names.
+    const table = this.fullNames(sep);
+    if (table !== undefined) {
+      const slot = table.findBytes(name, 0, length);
+      return slot < 0 ? 0 : table.rec[table.numberAt(slot)];
     }
-    if (this.pathIndex && this.pathIndexSep === sep) return this.pathIndex.find(name, length);
     return this.findRecordByLevels(name, length, sep);
   }
 
   /**
-   * UID of a full name from the hash table of full names, hashing the name
-   * a word at a time, once the table exists.
+   * Find the record of a full name given as bytes by a binary search per
+   * level, every structure on the way checked (the general path, whatever
+   * the name holds).
    *
-   * @param name Buffer holding the name at `[0, length)`.
-   * @param words The same memory as 32-bit words.
+   * @param name Buffer holding the name.
    * @param length Bytes of the name.
    * @param sep Separator byte.
-   * @returns The UID, 0 when the name is not in the image, or -1 when the
-   *   answer needs {@linkcode ListView.findRecord} (no table yet, or an
-   *   empty component in the name).
+   * @returns Offset of the record, or 0 when not found (or the name is empty).
+   *
+   * @example Find a record without the table of full names
+   * ```ts ignore
+   * const bytes = new TextEncoder().encode("INBOX");
+   * const rec = view.findRecordByLevels(bytes, bytes.length, 0x2f);
+   * ```
    */
-  uidOfWords(name: Uint8Array, words: Int32Array, length: number, sep: number): number {
-    const idx = this.pathIndex;
-    if (idx === undefined || idx === null || this.pathIndexSep !== sep) return -1;
-    const slot = idx.findWords(name, words, length);
-    return slot >= 0 ? idx.uidAt(slot) : slot === -1 ? 0 : -1;
-  }
-
-  private findRecordByLevels(name: Uint8Array, length: number, sep: number): number {
+  findRecordByLevels(name: Uint8Array, length: number, sep: number): number {
     let dir = this.rootDir();
     let rec = 0;
     let i = 0;
