@@ -4,7 +4,8 @@
  * full names to slots that hold the UID and the number. A full sync looks each
  * reported name up whole — straight from the string's character codes when it
  * is ASCII — and marks the slot in a byte array of its own, so that a sync
- * that changes nothing touches no per-record object and walks no directory.
+ * that changes nothing touches no per-record object and walks no directory;
+ * readers answer many lookups on one image from the same table.
  *
  * The key of a name is 96 bits over its canonical form (the components
  * joined by one separator): FNV-1a, a multiply-xorshift hash and an
