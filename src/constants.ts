@@ -53,3 +53,6 @@ export const MailboxFlags = {
 
 /** One of the {@linkcode MailboxFlags} bits, or several ORed together. */
 export type MailboxFlags = number;
+
+/** Longest name (in bytes) a reader accepts before calling the file corrupt. */
+export const MAX_NAME_SCAN = 65536;

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { DELETED_BIT, DIR_HEADER_SIZE, RECORD_SIZE } from "./constants.ts";
+import { DELETED_BIT, DIR_HEADER_SIZE, MAX_NAME_SCAN, RECORD_SIZE } from "./constants.ts";
 import { CorruptIndexError } from "./errors.ts";
 import type { ImageNames } from "./image_names.ts";
 import type { FlagSource, ListView } from "./view.ts";
@@ -16,8 +16,6 @@ import type { FlagSource, ListView } from "./view.ts";
 /** Records per batch. */
 export const WALK_BATCH = 512;
 
-/** Longest name (in bytes) a reader accepts before calling the file corrupt. */
-const MAX_NAME_SCAN = 65536;
 
 /**
  * A resumable depth-first walk under one directory.

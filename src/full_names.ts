@@ -15,11 +15,13 @@
  * names). An image in which two names share a key is not indexed at all (the
  * caller takes its general path), so the names of one image can never be
  * mistaken for each other. A name outside the image could share a key with
- * one inside by chance with probability about n·m/2⁹⁶; and since these hashes
- * are fast rather than collision-resistant and mailbox names can be chosen by
- * a hostile user, the lanes start from random states drawn once per process
- * (the table is never stored or shown), so such a name cannot be computed
- * offline.
+ * one inside by chance with probability about n·m/2⁹⁶. These hashes are fast
+ * rather than collision-resistant, and mailbox names can be chosen by a
+ * hostile user, so the lanes start from random states drawn once per process
+ * (the table is never stored or shown). That keys only the FNV-1a and
+ * multiply-xorshift lanes: the add-multiply lane is linear, so for two names
+ * of one length its difference does not depend on its seed, and the part of
+ * the key an outsider cannot compute offline is about 64 bits.
  *
  * @module
  */
@@ -29,8 +31,8 @@ import type { ListView } from "./view.ts";
 
 /**
  * Starting states of the three lanes, drawn once per process: the table
- * lives in memory only, so nobody outside the process can know them, and a
- * name chosen to share its key with another cannot be computed offline.
+ * lives in memory only, so nobody outside the process can know them (see
+ * the module doc for what that protects).
  */
 const SEEDS = crypto.getRandomValues(new Int32Array(3));
 const FNV_OFFSET = 0x811c9dc5 ^ SEEDS[0];
@@ -190,6 +192,8 @@ export class FullNameTable {
             g ^= g >>> 15;
           }
           if (n === cap) {
+            // Live records lie at distinct offsets, at most one per 16 bytes: more means a directory is reached twice.
+            if (cap === bound) throw new CorruptIndexError(view.file, r, "directory links form a cycle or are shared");
             cap = Math.min(Math.max(cap * 2, 1024), bound);
             rec = growI32(rec, cap);
             parent = growI32(parent, cap);

@@ -132,27 +132,6 @@ export function readJournal(io: FileIO, path: string): JournalRecord | undefined
 }
 
 /**
- * Whether a snapshot still shows the current state (cheap: one stat and one
- * 36-byte read).
- *
- * @param io The file interface.
- * @param paths The index's files.
- * @param stamp The snapshot's stamp.
- * @returns True when no commit, compression or rebuild landed since.
- *
- * @example
- * ```ts ignore
- * if (!isCurrent(io, paths, snap.stamp)) snap = loadSnapshot(io, paths);
- * ```
- */
-export function isCurrent(io: FileIO, paths: IndexPaths, stamp: SnapshotStamp): boolean {
-  const st = io.stat(paths.list);
-  if (st === undefined || st.ino !== stamp.listIno) return false;
-  const j = readJournalStamp(io, paths.journal);
-  return j.seq === stamp.journalSeq && j.state === stamp.journalState;
-}
-
-/**
  * Whether every change of a journal record lies inside the files. A change
  * of the attribute file may also start right at its end: new entries that
  * the record carries itself, appended when it is applied.

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { DELETED_BIT, DIR_HEADER_SIZE, RECORD_SIZE, UID_MASK } from "./constants.ts";
+import { DELETED_BIT, DIR_HEADER_SIZE, MAX_NAME_SCAN, RECORD_SIZE, UID_MASK } from "./constants.ts";
 import { CorruptIndexError } from "./errors.ts";
 import { decodeHeader, type ListHeader } from "./header.ts";
 import { hashBytes } from "./name_hash.ts";
@@ -25,8 +25,7 @@ export interface FlagSource {
   flagsOf(uid: number): number;
 }
 
-/** Longest name (in bytes) a reader accepts before calling the file corrupt. */
-export const MAX_NAME_SCAN = 65536;
+export { MAX_NAME_SCAN };
 
 const NO_FLAGS: FlagSource = { flagsOf: () => 0 };
 

@@ -242,6 +242,35 @@ describe("full sync over a damaged index", () => {
     assert.equal([...check.iterate()].length, names.length);
     await check.close();
   });
+
+  it("does not index an image whose directories are shared: lookups agree with the walk per level", async () => {
+    const names = ["a", "b", "b/z", ...Array.from({ length: 10 }, (_, i) => `a/x${i + 1}`)];
+    const { index, path } = await fresh(names);
+    await index.close();
+    // Point b's child link at a's directory: more records are reached than the image can hold.
+    const bytes = new Uint8Array(readFileSync(path));
+    const view = new ListView(bytes, path);
+    const root = view.rootDir();
+    const dv = new DataView(bytes.buffer);
+    dv.setUint32(root + 12 + 16 + 12, dv.getUint32(root + 12 + 12, true), true);
+    writeFileSync(path, bytes);
+    const slow = await MailboxListIndex.open(path, { ...quiet, readonly: true });
+    const many = await MailboxListIndex.open(path, { ...quiet, readonly: true });
+    for (let i = 0; i < 2100; i++) many.lookup("a"); // past the point where a table would answer
+    for (let i = 1; i <= 10; i++) {
+      assert.equal(many.lookup(`b/x${i}`), slow.lookup(`b/x${i}`), `b/x${i}`);
+    }
+    await slow.close();
+    await many.close();
+    // A full sync of the names as they now read must not call the image unchanged.
+    const writer = await MailboxListIndex.open(path, quiet);
+    const all = [...names, ...Array.from({ length: 10 }, (_, i) => `b/x${i + 1}`)].filter((n) => n !== "b/z");
+    const r = await sync(writer, all);
+    assert.equal(r.result.changed, true);
+    const uids = [...writer.iterate()].map((m) => m.uid);
+    assert.equal(new Set(uids).size, uids.length, `duplicate UIDs: ${uids.join(" ")}`);
+    await writer.close();
+  });
 });
 
 describe("syncAll that changes nothing", () => {
