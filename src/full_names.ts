@@ -115,6 +115,24 @@ export class FullNameTable {
   }
 
   /**
+   * The table of an image if something built it already (a sync, a check,
+   * many lookups), without building it.
+   *
+   * @param view The list image.
+   * @param sep Separator byte.
+   * @returns The table, or undefined when none was built for this image and separator.
+   *
+   * @example Use a table a sync left behind
+   * ```ts ignore
+   * const table = FullNameTable.built(snapshot.list, 0x2f);
+   * ```
+   */
+  static built(view: ListView, sep: number): FullNameTable | undefined {
+    const known = tables.get(view);
+    return known !== undefined && known !== null && known.separator === sep ? known : undefined;
+  }
+
+  /**
    * The table of an image, built on first use and kept as long as the image.
    *
    * @param view The list image (never changed after it was read).

@@ -228,7 +228,8 @@ export class ListView {
   fullNames(sep: number, expected = 0): FullNameTable | undefined {
     let t = this.table;
     if (t === undefined) {
-      if (++this.lookups <= TABLE_AFTER) return undefined;
+      // A table a sync or a check built for this image serves lookups at once.
+      if (++this.lookups <= TABLE_AFTER && FullNameTable.built(this, sep) === undefined) return undefined;
       try {
         t = FullNameTable.of(this, sep, expected) ?? null;
       } catch (e) {

@@ -355,3 +355,19 @@ describe("syncAll that changes nothing", () => {
     await index.close();
   });
 });
+
+describe("full-name table shared by lookups and syncs", () => {
+  it("serves lookups at once on an image a sync already indexed, and only after many lookups otherwise", async () => {
+    const { index, path } = await fresh(["INBOX", "INBOX/Sent", "Archive/2009"]);
+    await index.close();
+    const { FullNameTable } = await import("../src/full_names.ts");
+    const plain = new ListView(readFileSync(path), path);
+    assert.equal(plain.fullNames(0x2f), undefined, "no table for the first lookups");
+    const indexed = new ListView(readFileSync(path), path);
+    const table = FullNameTable.of(indexed, 0x2f);
+    assert.ok(table !== undefined);
+    assert.equal(indexed.fullNames(0x2f), table, "the table built for the image");
+    assert.equal(indexed.fullNames(0x2e), undefined, "not for another separator");
+    assert.equal(FullNameTable.built(plain, 0x2f), undefined);
+  });
+});
