@@ -268,6 +268,25 @@ function chainNames(seed: number): string[] {
 
 // ---------------------------------------------------------------------------
 
+
+/**
+ * `total` names under the top-level folder "epdnndzu", plus "ecylwtxz" (the
+ * same name hash), its child and "Other/x", placed where the rebuild plan's
+ * sample of the strings does not look.
+ */
+function namesWithUnsampledTwins(total: number): string[] {
+  const sampled = new Set(Array.from({ length: PLAN_SAMPLE }, (_, k) => Math.floor((k * total) / PLAN_SAMPLE)));
+  const twins = ["ecylwtxz/child", "ecylwtxz", "Other/x"];
+  const at = Array.from({ length: 100 }, (_, i) => i).filter((i) => !sampled.has(i)).slice(0, twins.length);
+  let k = 0;
+  return Array.from({ length: total }, (_, i) => {
+    const t = at.indexOf(i);
+    if (t >= 0) return twins[t];
+    k++;
+    return `epdnndzu/f${k % 300}/m${k}`;
+  });
+}
+
 describe("rebuild: the rebuild-preorder-300 vector", () => {
   const dir = join(VECTORS_DIR, "rebuild-preorder-300");
   const names = lines(join(dir, "names.txt"));
@@ -394,16 +413,7 @@ describe("rebuild: names routed while they are read", () => {
     // "epdnndzu" and "ecylwtxz" have the same name hash (the crc32-collisions vector);
     // the twin lies where the plan's sample of the strings does not look.
     const total = 2 * READ_CHUNK + 3;
-    const sampled = new Set(Array.from({ length: PLAN_SAMPLE }, (_, k) => Math.floor((k * total) / PLAN_SAMPLE)));
-    const twins = ["ecylwtxz/child", "ecylwtxz", "Other/x"];
-    const at = Array.from({ length: 100 }, (_, i) => i).filter((i) => !sampled.has(i)).slice(0, twins.length);
-    let k = 0;
-    const input = Array.from({ length: total }, (_, i) => {
-      const t = at.indexOf(i);
-      if (t >= 0) return twins[t];
-      k++;
-      return `epdnndzu/f${k % 300}/m${k}`;
-    });
+    const input = namesWithUnsampledTwins(total);
     const params = paramsOf(0x2f, 99, 1, limitsOf({}), "twins.mlist");
     const ref = rebuildImagesHere(await readNames(input, false), params);
     const exec = new LocalRebuildExecutor(3);
@@ -506,16 +516,7 @@ describe("rebuild: many-unit plans in one thread", () => {
     // "epdnndzu" and "ecylwtxz" have the same name hash (the crc32-collisions vector).
     // The twin goes where the plan's sample does not look.
     const total = 30_003;
-    const sampled = new Set(Array.from({ length: PLAN_SAMPLE }, (_, k) => Math.floor((k * total) / PLAN_SAMPLE)));
-    const twins = ["ecylwtxz/child", "ecylwtxz", "Other/x"];
-    const at = Array.from({ length: 100 }, (_, i) => i).filter((i) => !sampled.has(i)).slice(0, twins.length);
-    let k = 0;
-    const input = Array.from({ length: total }, (_, i) => {
-      const t = at.indexOf(i);
-      if (t >= 0) return twins[t];
-      k++;
-      return `epdnndzu/f${k % 300}/m${k}`;
-    });
+    const input = namesWithUnsampledTwins(total);
     const names = await readNames(input, false);
     const plan = planSplit(names, 0x2f, LIMITS, 32);
     assert.ok(plan.splitCount >= 2);
