@@ -28,7 +28,15 @@ export type { IndexHeader, OpenOptions, SyncResult } from "./src/index.ts";
 export type { SyncOptions } from "./src/sync.ts";
 export type { IterateOptions, MailboxInfo, MailboxStatus } from "./src/types.ts";
 export { MailboxFlags } from "./src/constants.ts";
-export { CorruptIndexError, IndexLimitError, IndexStateError, InvalidNameError, LockTimeoutError } from "./src/errors.ts";
+export {
+  CorruptIndexError,
+  IndexLimitError,
+  IndexStateError,
+  InvalidNameError,
+  LockLostError,
+  LockTimeoutError,
+  UnsafeFileError,
+} from "./src/errors.ts";
 export { decodeOffset, encodeOffset } from "./src/offset.ts";
 export { nameHash } from "./src/name_hash.ts";
 export type { FileIO, FileStat, OpenMode } from "./src/io.ts";

@@ -128,3 +128,54 @@ export class IndexStateError extends Error {
     this.name = "IndexStateError";
   }
 }
+
+/**
+ * A sync's writer lock is no longer its own, or the index's files are no
+ * longer the ones the sync started from (SPEC §6). Nothing was written.
+ *
+ * @example
+ * ```ts
+ * import { LockLostError } from "./errors.ts";
+ * const err = new LockLostError("/tmp/x.mlist.lock", "it is now held by pid 42");
+ * console.log(err.name); // "LockLostError"
+ * ```
+ */
+export class LockLostError extends Error {
+  /** Path of the lock file. */
+  readonly lockPath: string;
+  /**
+   * @param lockPath Path of the lock file.
+   * @param reason What changed since the sync began.
+   */
+  constructor(lockPath: string, reason: string) {
+    super(`Cannot commit under lock "${lockPath}": ${reason}; nothing was written`);
+    this.name = "LockLostError";
+    this.lockPath = lockPath;
+  }
+}
+
+/**
+ * One of the index's own files (list, attribute, journal, lock or a
+ * temporary `.new` file) is a symbolic link or not a regular file
+ * (SPEC §6). It is neither followed nor written.
+ *
+ * @example
+ * ```ts
+ * import { UnsafeFileError } from "./errors.ts";
+ * const err = new UnsafeFileError("/tmp/x.mlist.journal", "it is a symbolic link");
+ * console.log(err.message);
+ * ```
+ */
+export class UnsafeFileError extends Error {
+  /** Path of the refused file. */
+  readonly file: string;
+  /**
+   * @param file Path of the refused file.
+   * @param reason Why it was refused.
+   */
+  constructor(file: string, reason: string) {
+    super(`Refusing index file "${file}": ${reason}`);
+    this.name = "UnsafeFileError";
+    this.file = file;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The one rule for the UIDs of a list image (SPEC §9): every live UID is
+ * non-zero, below the header's `next_uid`, and used by one record only.
+ * Readers that traverse the whole tree and writers (before any UID is
+ * handed out) check the UIDs they collected with {@linkcode checkUids}.
+ *
+ * @module
+ */
+import { CorruptIndexError } from "./errors.ts";
+
+/** Largest bitmap, in bytes, used to find repeated UIDs; past it the UIDs are sorted. */
+const BITMAP_MAX_BYTES = 16 << 20;
+
+/**
+ * Check that `count` UIDs collected from one list image are all in
+ * `[1, nextUid)` and distinct.
+ *
+ * Uses a bitmap over `[0, nextUid)` when that is small (at most 16 MiB or
+ * two bytes per UID), otherwise a sorted copy, so a hostile `next_uid` costs
+ * no more memory than the UIDs themselves.
+ *
+ * @param uids The UIDs (only the first `count` are read; never changed).
+ * @param count How many there are.
+ * @param nextUid The header's `next_uid`.
+ * @param file The list file, for the error.
+ * @returns Nothing.
+ * @throws CorruptIndexError naming the first bad or repeated UID.
+ *
+ * @example A repeated UID is corruption
+ * ```ts
+ * import { checkUids } from "./uid_check.ts";
+ * checkUids(new Uint32Array([1, 2, 3]), 3, 4, "/tmp/x.mlist"); // fine
+ * try {
+ *   checkUids(new Uint32Array([1, 2, 2]), 3, 4, "/tmp/x.mlist");
+ * } catch (e) {
+ *   console.log((e as Error).name); // "CorruptIndexError"
+ * }
+ * ```
+ */
+export function checkUids(
+  uids: ArrayLike<number>,
+  count: number,
+  nextUid: number,
+  file: string,
+): void {
+  for (let i = 0; i < count; i++) {
+    const uid = uids[i] >>> 0;
+    if (uid === 0 || uid >= nextUid) {
+      throw new CorruptIndexError(file, 12, `live UID ${uid} is not below next_uid ${nextUid}`);
+    }
+  }
+  const bitmapBytes = Math.ceil(nextUid / 8);
+  if (bitmapBytes <= BITMAP_MAX_BYTES || bitmapBytes <= 2 * count) {
+    const seen = new Uint8Array(bitmapBytes);
+    for (let i = 0; i < count; i++) {
+      const uid = uids[i] >>> 0;
+      const bit = 1 << (uid & 7);
+      if ((seen[uid >>> 3] & bit) !== 0) throw repeated(file, uid);
+      seen[uid >>> 3] |= bit;
+    }
+    return;
+  }
+  const sorted = new Uint32Array(count);
+  for (let i = 0; i < count; i++) sorted[i] = uids[i];
+  sorted.sort();
+  for (let i = 1; i < count; i++) if (sorted[i] === sorted[i - 1]) throw repeated(file, sorted[i]);
+}
+
+function repeated(file: string, uid: number): CorruptIndexError {
+  return new CorruptIndexError(file, 0, `UID ${uid} is used by more than one record`);
+}
