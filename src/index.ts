@@ -8,7 +8,7 @@ import { encodeAttrImage } from "./attr_codec.ts";
 import type { AttrView } from "./attr_file.ts";
 import { compactImages } from "./compact.ts";
 import { HEADER_SIZE, MAX_FILE_SIZE } from "./constants.ts";
-import { CorruptIndexError, IndexStateError, InvalidNameError } from "./errors.ts";
+import { CorruptIndexError, IndexStateError, InvalidNameError, LockLostError } from "./errors.ts";
 import { needsCompression } from "./growth.ts";
 import { encodeHeader, type ListHeader } from "./header.ts";
 import { indexPaths, type IndexPaths, replaceIndexFiles } from "./index_files.ts";
@@ -22,6 +22,7 @@ import {
   type Snapshot,
   snapshotAfterCommit,
   snapshotOfImages,
+  type SnapshotStamp,
 } from "./snapshot.ts";
 import { FreshnessProbe } from "./freshness.ts";
 import { type CommitPlan, DEFAULT_LIMITS, type NameLimits, SyncEngine, type SyncOptions } from "./sync.ts";
@@ -45,7 +46,11 @@ export interface OpenOptions {
   durable?: boolean;
   /** How long a sync waits for the writer lock (default 10 s). */
   lockTimeoutMs?: number;
-  /** Age after which a lock whose holder seems alive is taken over anyway (default 60 s). */
+  /**
+   * How long a lock held from another host may show no sign of life before
+   * it is taken over (default 60 s). A live holder on this host is never
+   * taken over; a held lock refreshes itself well within this time.
+   */
   staleLockMs?: number;
   /** Longest name component in bytes (default 255). */
   maxComponentLength?: number;
@@ -86,14 +91,32 @@ export interface SyncResult {
 }
 
 /**
- * A sync in progress (SPEC §4). Holds the writer lock until
- * {@linkcode SyncContext.commit} or {@linkcode SyncContext.rollback}.
+ * A sync in progress (SPEC §4). Holds the writer lock, refreshed from a
+ * timer, until {@linkcode SyncContext.commit} or
+ * {@linkcode SyncContext.rollback}; `await using` rolls back whatever was
+ * not committed when the scope ends, and so does closing the index.
  *
- * @example
- * ```ts ignore
- * const ctx = await index.syncBegin({ recursive: true });
- * ctx.add("INBOX");
- * await ctx.commit();
+ * @example A sync that skips names the index cannot hold
+ * ```ts
+ * import { InvalidNameError, MailboxListIndex } from "../mod.ts";
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
+ * const index = await MailboxListIndex.open(dir + "/u.mlist");
+ * {
+ *   await using ctx = await index.syncBegin({ recursive: true });
+ *   for (const name of ["INBOX", "bad\0name", "Archive/2024"]) {
+ *     try {
+ *       ctx.add(name);
+ *     } catch (e) {
+ *       if (!(e instanceof InvalidNameError)) throw e; // the sync goes on without that name
+ *     }
+ *   }
+ *   await ctx.commit();
+ * }
+ * console.log([...index.iterate()].map((m) => m.name)); // ["INBOX", "Archive", "Archive/2024"]
+ * await index.close();
+ * rmSync(dir, { recursive: true });
  * ```
  */
 export class SyncContext {
@@ -102,6 +125,8 @@ export class SyncContext {
   #lock: WriterLock;
   #options: SyncOptions;
   #done = false;
+  // The files this sync started from: a commit writes only onto these (SPEC §6).
+  #stamp: SnapshotStamp;
   // What the caller reported, kept to replay it into a recreated index when
   // the current one turns out to be damaged (SPEC §5, §9).
   #names: string[] = [];
@@ -111,11 +136,18 @@ export class SyncContext {
   #extraCalls: [number | string, number][] = [];
 
   /** @internal */
-  constructor(index: MailboxListIndex, engine: SyncEngine, lock: WriterLock, options: SyncOptions) {
+  constructor(
+    index: MailboxListIndex,
+    engine: SyncEngine,
+    lock: WriterLock,
+    options: SyncOptions,
+    stamp: SnapshotStamp,
+  ) {
     this.#index = index;
     this.#engine = engine;
     this.#lock = lock;
     this.#options = options;
+    this.#stamp = stamp;
   }
 
   #check(): void {
@@ -125,6 +157,7 @@ export class SyncContext {
   /** The index is damaged: recreate it and replay everything reported so far. */
   #recover(e: CorruptIndexError): void {
     const engine = this.#index._recreateForSync(e, this.#options);
+    this.#stamp = this.#index._stamp();
     const map = new Map<number, number>();
     for (let i = 0; i < this.#names.length; i++) {
       const uid = engine.add(this.#names[i]);
@@ -220,8 +253,11 @@ export class SyncContext {
 
   /**
    * Write the sync all-or-nothing, compress when due, release the lock.
+   * Before anything is written, the lock must still be this sync's and the
+   * files the ones it started from (same list file, same journal record).
    *
    * @returns What changed.
+   * @throws LockLostError when the lock was taken over or the files changed since the sync began; nothing is written.
    */
   // deno-lint-ignore require-await
   async commit(): Promise<SyncResult> {
@@ -238,9 +274,10 @@ export class SyncContext {
         this.#recover(e);
         plan = this.#engine.plan();
       }
+      this.#index._verifyWriter(this.#lock, this.#stamp);
       return this.#index._commit(plan);
     } finally {
-      this.#index._endSync();
+      this.#index._endSync(this);
       this.#lock.release();
     }
   }
@@ -254,8 +291,17 @@ export class SyncContext {
   async rollback(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
-    this.#index._endSync();
+    this.#index._endSync(this);
     this.#lock.release();
+  }
+
+  /**
+   * Roll back what was not committed, for `await using`.
+   *
+   * @returns Nothing.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.rollback();
   }
 }
 
@@ -292,6 +338,7 @@ export class MailboxListIndex {
   #corruption: CorruptIndexError | undefined;
   #lastCheck = 0;
   #syncing = false;
+  #active: SyncContext | undefined;
   #closed = false;
   #encoder = new NameEncoder();
   #warn: (message: string) => void;
@@ -584,7 +631,9 @@ export class MailboxListIndex {
         if (!(e instanceof CorruptIndexError)) throw e;
         engine = this._recreateForSync(e, options);
       }
-      return new SyncContext(this, engine, lock, options);
+      const ctx = new SyncContext(this, engine, lock, options, this.#snap!.stamp);
+      this.#active = ctx;
+      return ctx;
     } catch (e) {
       this.#syncing = false;
       lock?.release();
@@ -637,8 +686,10 @@ export class MailboxListIndex {
         if (!(e instanceof CorruptIndexError)) throw e;
         snap = this.#recoverCorrupt(e, {});
       }
+      const start = this.#snap!.stamp;
       const out = await work(snap);
       if (out === undefined) return false;
+      this._verifyWriter(lock, start);
       const target = { fileSeq: snap.list.header.fileSeq, uidValidity: snap.list.header.uidValidity };
       this.#snap = undefined;
       replaceFiles(this.#io, this.paths, target, out.list, out.listSize, out.attr, { durable });
@@ -664,6 +715,25 @@ export class MailboxListIndex {
   _recreateForSync(e: CorruptIndexError, options: SyncOptions): SyncEngine {
     const snap = this.#recoverCorrupt(e, options);
     return new SyncEngine(snap.list, snap.attr, this.#sep, options, this.#limits);
+  }
+
+  /** @internal The identity of the files the current snapshot was read from. */
+  _stamp(): SnapshotStamp {
+    return this.#snap!.stamp;
+  }
+
+  /**
+   * @internal Before a writer writes: its lock must still be its own and the
+   * files still the ones its work started from (SPEC §6).
+   */
+  _verifyWriter(lock: WriterLock, stamp: SnapshotStamp): void {
+    lock.verify();
+    if (!this.#probe.isCurrent(stamp)) {
+      throw new LockLostError(
+        lock.path,
+        `the files of index "${this.path}" changed since this sync began (another writer committed)`,
+      );
+    }
   }
 
   /** @internal Commit a planned sync (lock held). */
@@ -707,20 +777,33 @@ export class MailboxListIndex {
   }
 
   /** @internal */
-  _endSync(): void {
+  _endSync(ctx?: SyncContext): void {
     this.#syncing = false;
+    if (this.#active === ctx) this.#active = undefined;
   }
 
   /**
-   * Close the index and the journal it keeps open. Reads after this throw.
+   * Close the index and the journal it keeps open, rolling back a sync that
+   * is still open (its lock is released). Reads after this throw.
    *
    * @returns Nothing.
    */
-  // deno-lint-ignore require-await
   async close(): Promise<void> {
+    const active = this.#active;
+    this.#active = undefined;
+    if (active !== undefined) await active.rollback();
     this.#closed = true;
     this.#snap = undefined;
     this.#probe.close();
+  }
+
+  /**
+   * Close the index, for `await using`.
+   *
+   * @returns Nothing.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }
 

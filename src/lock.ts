@@ -3,23 +3,33 @@
  * processes and runtimes.
  *
  * The lock is the file `<indexPath>.lock`, created exclusively next to the
- * index. It holds one JSON line with the holder's pid, the time the lock was
+ * index. It holds one JSON line with the holder's pid, the start time of
+ * the holder process (where the system tells it), the time the lock was
  * taken, the host name and a random token that identifies this one lock.
  * A waiter polls until the file is gone, the lock turns stale, or the
  * timeout passes.
  *
- * A lock is stale when its holder pid is not running (checked only when the
- * host name matches ours), when its last sign of life — the recorded time or
- * the file's mtime, which {@linkcode WriterLock.refresh} moves forward — is
- * older than `staleMs`, or when its contents are unreadable (a holder that
- * died between creating and writing it) and its mtime is older than a short
- * grace period. Stale locks are taken over with a warning.
+ * A holder on this host is judged by its process alone: the lock is stale
+ * when that pid is not running, or runs a process that started at another
+ * time than the holder did (the pid was reused). A live holder on this host
+ * is never taken over, however long it holds the lock: a waiter times out
+ * with {@linkcode LockTimeoutError} naming it. A holder on another host,
+ * whose process cannot be checked, keeps its lock alive by refreshing it:
+ * every held lock touches its file's mtime from an unref'd timer, and such
+ * a lock is stale only when it showed no sign of life for `staleMs`. A lock
+ * whose contents are unreadable (a holder that died between creating and
+ * writing it) is stale once its mtime is older than a short grace period.
+ * Stale locks are taken over with a warning.
  *
  * Take-over is serialised by a second short-lived lock, `<lockPath>.break`,
  * and the stale file is first renamed to a unique name and compared with
  * the one inspected (inode and contents) before it is deleted; a file that
  * turns out to be someone else's fresh lock is linked back in place. Waiters
  * therefore never delete a lock another waiter has just created.
+ *
+ * Lock files are opened without following symbolic links: a lock file that
+ * is a symlink is an {@linkcode UnsafeFileError}, and its target is never
+ * read, touched or written.
  *
  * All file operations are synchronous and short; {@linkcode acquireLock}
  * only sleeps asynchronously between attempts.
@@ -30,7 +40,8 @@ import * as fs from "node:fs";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import process from "node:process";
-import { IndexStateError, LockTimeoutError } from "./errors.ts";
+import { setInterval } from "node:timers";
+import { IndexStateError, LockLostError, LockTimeoutError, UnsafeFileError } from "./errors.ts";
 
 /**
  * How to wait for the writer lock.
@@ -46,7 +57,11 @@ import { IndexStateError, LockTimeoutError } from "./errors.ts";
 export interface LockOptions {
   /** How long to wait for a live holder before failing, in ms (default 10 000; 0 tries once). */
   timeoutMs?: number;
-  /** Age in ms after which a lock counts as stale even if its holder pid lives (default 60 000). */
+  /**
+   * How long a lock held from another host may show no sign of life before
+   * it counts as stale, in ms (default 60 000). A held lock refreshes itself
+   * well within this time. A live holder on this host is never stale.
+   */
   staleMs?: number;
   /** Poll interval in ms; when not given, polls start at 10 ms and back off to 50 ms. */
   retryMs?: number;
@@ -80,11 +95,19 @@ export interface WriterLock {
    */
   release(): void;
   /**
-   * Touch the lock file's mtime so that long jobs are not taken for stale.
+   * Touch the lock file's mtime, as the lock's own timer does: a sign of
+   * life for waiters on other hosts.
    *
    * @throws IndexStateError when the lock was released or taken over.
    */
   refresh(): void;
+  /**
+   * Check that the lock file still carries this lock's token, before a
+   * write that must only happen under it.
+   *
+   * @throws LockLostError when the lock was released, removed or taken over.
+   */
+  verify(): void;
 }
 
 /**
@@ -104,6 +127,8 @@ export interface LockHolder {
   startedAt: number;
   /** Host name of the holder. */
   host: string;
+  /** Start time of the holder process as the system tells it (on Linux, clock ticks since boot), when known. */
+  procStart?: string;
 }
 
 /** Default wait for a live holder. */
@@ -119,6 +144,16 @@ const FIRST_POLL_MS = 10;
 const MAX_POLL_MS = 50;
 /** Attempts within one poll when the lock file keeps changing under us. */
 const QUICK_RETRIES = 8;
+/** A held lock refreshes itself this many times per `staleMs`. */
+const REFRESHES_PER_STALE = 4;
+/** Bounds of the refresh interval. */
+const MIN_REFRESH_MS = 20;
+const MAX_REFRESH_MS = 15_000;
+/** Opening a lock file for reading without following a symlink. */
+const READ_NOFOLLOW = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0);
+/** Creating a lock file exclusively (O_EXCL never follows a symlink either). */
+const CREATE_EXCLUSIVE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL |
+  (fs.constants.O_NOFOLLOW ?? 0);
 
 /** The lock file's contents and identity at one moment. */
 interface Seen {
@@ -240,12 +275,14 @@ export function acquireLockSync(indexPath: string, options: LockOptions = {}): W
 export function readLockHolder(lockPath: string): LockHolder | undefined {
   let content: string;
   try {
-    content = fs.readFileSync(lockPath, "utf8");
+    content = inspect(lockPath)?.content ?? "";
   } catch {
     return undefined;
   }
   const holder = parseHolder(content);
-  return holder && { pid: holder.pid, startedAt: holder.startedAt, host: holder.host };
+  if (holder === undefined) return undefined;
+  const { token: _token, ...shown } = holder;
+  return shown;
 }
 
 function resolveSettings(indexPath: string, options: LockOptions): Settings {
@@ -290,7 +327,7 @@ function attemptPoll(settings: Settings): Exclude<Attempt, { kind: "again" }> {
 /** One non-blocking try: create the lock, or take over a stale one. */
 function attempt(settings: Settings): Attempt {
   const { lockPath } = settings;
-  const lock = tryCreate(lockPath, settings.warn);
+  const lock = tryCreate(lockPath, settings);
   if (lock) return { kind: "locked", lock };
 
   const seen = inspect(lockPath);
@@ -317,19 +354,24 @@ function attempt(settings: Settings): Attempt {
 }
 
 /** Create `path` exclusively with a fresh record; `undefined` when it exists. */
-function tryCreate(path: string, warn: (message: string) => void): WriterLock | undefined {
+function tryCreate(path: string, settings: Settings): WriterLock | undefined {
   const content = makeRecord();
   if (!createExclusive(path, content)) return undefined;
-  return new HeldLock(path, content, warn);
+  return new HeldLock(path, content, settings.warn, refreshInterval(settings.staleMs));
+}
+
+/** How often a held lock touches its file: several times per stale period. */
+function refreshInterval(staleMs: number): number {
+  return Math.max(MIN_REFRESH_MS, Math.min(MAX_REFRESH_MS, Math.floor(staleMs / REFRESHES_PER_STALE)));
 }
 
 function createExclusive(path: string, content: string): boolean {
   let fd: number;
   try {
-    fd = fs.openSync(path, "wx");
+    fd = fs.openSync(path, CREATE_EXCLUSIVE, 0o644);
   } catch (e) {
     if (errorCode(e) === "EEXIST") return false;
-    throw e;
+    throw unsafe(e, path);
   }
   try {
     const bytes = new TextEncoder().encode(content);
@@ -351,10 +393,34 @@ function createExclusive(path: string, content: string): boolean {
 function makeRecord(): string {
   return JSON.stringify({
     pid: process.pid,
+    procStart: processStart(process.pid),
     startedAt: Date.now(),
     host: localHost(),
     token: randomBytes(12).toString("hex"),
   }) + "\n";
+}
+
+let ownStart: string | undefined | null = null;
+
+/**
+ * When process `pid` started, as the system reports it: on Linux the 22nd
+ * field of `/proc/<pid>/stat` (clock ticks since boot), which tells a
+ * reused pid from the process that held a lock. `undefined` where the
+ * system does not say (the pid check alone is then used).
+ */
+function processStart(pid: number): string | undefined {
+  if (pid === process.pid && ownStart !== null) return ownStart;
+  let start: string | undefined;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "latin1");
+    // The command name (field 2) is in parentheses and may hold spaces or parentheses itself.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    start = /^\d+$/.test(fields[19] ?? "") ? fields[19] : undefined;
+  } catch {
+    start = undefined;
+  }
+  if (pid === process.pid) ownStart = start;
+  return start;
 }
 
 let cachedHost: string | undefined;
@@ -381,29 +447,29 @@ function parseHolder(content: string): (LockHolder & { token: string }) | undefi
   if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
   if (typeof startedAt !== "number" || !Number.isFinite(startedAt)) return undefined;
   if (typeof host !== "string") return undefined;
-  return { pid, startedAt, host, token: typeof token === "string" ? token : "" };
+  const procStart = (value as Record<string, unknown>).procStart;
+  return {
+    pid,
+    startedAt,
+    host,
+    token: typeof token === "string" ? token : "",
+    ...(typeof procStart === "string" ? { procStart } : {}),
+  };
 }
 
 /** Read a lock file and its identity; `undefined` when it does not exist. */
 function inspect(path: string): Seen | undefined {
   let fd: number;
   try {
-    fd = fs.openSync(path, "r");
+    fd = fs.openSync(path, READ_NOFOLLOW);
   } catch (e) {
     if (errorCode(e) === "ENOENT") return undefined;
-    throw e;
+    throw unsafe(e, path);
   }
   try {
     const st = fs.fstatSync(fd);
-    const size = Math.min(st.size, 4096);
-    const buf = new Uint8Array(size);
-    let got = 0;
-    while (got < size) {
-      const n = fs.readSync(fd, buf, got, size - got, got);
-      if (n === 0) break;
-      got += n;
-    }
-    const content = new TextDecoder().decode(buf.subarray(0, got));
+    if (!st.isFile()) throw new UnsafeFileError(path, "it is not a regular file");
+    const content = readContent(fd, st.size);
     return { content, ino: st.ino, dev: st.dev, mtimeMs: st.mtimeMs, holder: parseHolder(content) };
   } finally {
     fs.closeSync(fd);
@@ -425,10 +491,20 @@ function staleReason(seen: Seen, staleMs: number): string | undefined {
       : undefined;
   }
   if (holder.host === localHost()) {
-    if (holder.pid !== process.pid && !pidAlive(holder.pid)) return `process ${holder.pid} is not running`;
-    if (holder.pid === process.pid && !heldTokens.has(holder.token)) {
-      return `it was left by an earlier process with the same pid ${holder.pid}`;
+    // A holder on this host is judged by its process alone: alive, it keeps the lock however long.
+    if (holder.pid === process.pid) {
+      return heldTokens.has(holder.token)
+        ? undefined
+        : `it was left by an earlier process with the same pid ${holder.pid}`;
     }
+    if (!pidAlive(holder.pid)) return `process ${holder.pid} is not running`;
+    if (holder.procStart !== undefined) {
+      const now = processStart(holder.pid);
+      if (now !== undefined && now !== holder.procStart) {
+        return `process ${holder.pid} is not the holder: the pid was reused (start ${now}, holder's ${holder.procStart})`;
+      }
+    }
+    return undefined;
   }
   const age = Math.round(now - Math.max(holder.startedAt, seen.mtimeMs));
   return age > staleMs ? `it shows no sign of life for ${age} ms (stale after ${staleMs} ms)` : undefined;
@@ -483,7 +559,7 @@ function removeIfSame(path: string, expected: Seen, warn: (message: string) => v
 function tryBreakLock(lockPath: string, warn: (message: string) => void): HeldLock | undefined {
   const breakPath = `${lockPath}.break`;
   const content = makeRecord();
-  if (createExclusive(breakPath, content)) return new HeldLock(breakPath, content, warn, true);
+  if (createExclusive(breakPath, content)) return new HeldLock(breakPath, content, warn, undefined, true);
   const seen = inspect(breakPath);
   if (!seen) return undefined;
   const holder = seen.holder;
@@ -499,21 +575,44 @@ class HeldLock implements WriterLock {
   #warn: (message: string) => void;
   #quiet: boolean;
   #released = false;
-
   #token: string;
+  #timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(path: string, content: string, warn: (message: string) => void, quiet = false) {
+  /**
+   * @param refreshMs When given, the lock touches its file this often from
+   *   an unref'd timer until it is released or found lost.
+   */
+  constructor(path: string, content: string, warn: (message: string) => void, refreshMs?: number, quiet = false) {
     this.path = path;
     this.#content = content;
     this.#token = parseHolder(content)?.token ?? "";
     heldTokens.add(this.#token);
     this.#warn = warn;
     this.#quiet = quiet;
+    if (refreshMs !== undefined) {
+      this.#timer = setInterval(() => this.#tick(), refreshMs);
+      this.#timer.unref();
+    }
+  }
+
+  #tick(): void {
+    try {
+      this.refresh();
+    } catch {
+      // Lost or released: the commit's verify() reports it; nothing to refresh any more.
+      this.#stopTimer();
+    }
+  }
+
+  #stopTimer(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 
   release(): void {
     if (this.#released) return;
     this.#released = true;
+    this.#stopTimer();
     heldTokens.delete(this.#token);
     const seen = inspect(this.path);
     if (seen && seen.content === this.#content) {
@@ -527,14 +626,62 @@ class HeldLock implements WriterLock {
 
   refresh(): void {
     if (this.#released) throw new IndexStateError(`Cannot refresh lock "${this.path}": it was released`);
-    const seen = inspect(this.path);
-    if (!seen || seen.content !== this.#content) {
-      const now = seen?.holder ? `pid ${seen.holder.pid}` : "another process";
-      throw new IndexStateError(`Cannot refresh lock "${this.path}": it was taken over by ${now}`);
+    // The same no-follow handle is read and touched, so a file swapped in meanwhile is never touched.
+    let fd: number;
+    try {
+      fd = fs.openSync(this.path, READ_NOFOLLOW);
+    } catch (e) {
+      if (errorCode(e) === "ENOENT") {
+        throw new IndexStateError(`Cannot refresh lock "${this.path}": it was removed`);
+      }
+      throw unsafe(e, this.path);
     }
-    const time = new Date();
-    fs.utimesSync(this.path, time, time);
+    try {
+      const content = readContent(fd);
+      if (content !== this.#content) {
+        const holder = parseHolder(content);
+        const now = holder ? `pid ${holder.pid}` : "another process";
+        throw new IndexStateError(`Cannot refresh lock "${this.path}": it was taken over by ${now}`);
+      }
+      const time = new Date();
+      fs.futimesSync(fd, time, time);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
+
+  verify(): void {
+    if (this.#released) throw new LockLostError(this.path, "the lock was already released");
+    let seen: Seen | undefined;
+    try {
+      seen = inspect(this.path);
+    } catch (e) {
+      throw new LockLostError(this.path, `the lock file cannot be read (${(e as Error).message})`);
+    }
+    if (seen === undefined) throw new LockLostError(this.path, "the lock file was removed");
+    if (seen.content !== this.#content) {
+      const who = seen.holder ? `pid ${seen.holder.pid} on host "${seen.holder.host}"` : "an unreadable record";
+      throw new LockLostError(this.path, `the lock was taken over by ${who}`);
+    }
+  }
+}
+
+/** Read a small lock file from an open handle. */
+function readContent(fd: number, fileSize = fs.fstatSync(fd).size): string {
+  const size = Math.min(fileSize, 4096);
+  const buf = new Uint8Array(size);
+  let got = 0;
+  while (got < size) {
+    const n = fs.readSync(fd, buf, got, size - got, got);
+    if (n === 0) break;
+    got += n;
+  }
+  return new TextDecoder().decode(buf.subarray(0, got));
+}
+
+/** ELOOP from a no-follow open means a symlink: say so with the typed error. */
+function unsafe(e: unknown, path: string): unknown {
+  return errorCode(e) === "ELOOP" ? new UnsafeFileError(path, "it is a symbolic link") : e;
 }
 
 function errorCode(e: unknown): string | undefined {

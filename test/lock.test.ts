@@ -9,7 +9,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { acquireLock, acquireLockSync, readLockHolder } from "../src/lock.ts";
-import { IndexStateError, LockTimeoutError } from "../src/errors.ts";
+import { IndexStateError, LockLostError, LockTimeoutError, UnsafeFileError } from "../src/errors.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const fixture = join(root, "test", "fixtures", "lock_child.ts");
@@ -35,6 +35,16 @@ function freshIndex(): string {
   return join(dir, "index.mlist");
 }
 
+/** A process's start time as /proc tells it (the 22nd field of its stat line), when it does. */
+function startOf(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "latin1");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
 function collector(): { warnings: string[]; onWarning: (message: string) => void } {
   const warnings: string[] = [];
   return { warnings, onWarning: (message) => warnings.push(message) };
@@ -43,7 +53,7 @@ function collector(): { warnings: string[]; onWarning: (message: string) => void
 /** Write a lock file by hand, as another holder would have left it. */
 function plantLock(
   lockPath: string,
-  record: { pid: number; startedAt: number; host: string; token?: string },
+  record: { pid: number; startedAt: number; host: string; token?: string; procStart?: string },
   mtimeMs = Date.now(),
 ): void {
   fs.writeFileSync(lockPath, JSON.stringify({ token: "planted", ...record }) + "\n");
@@ -151,27 +161,108 @@ describe("writer lock in one process", () => {
     assert.throws(() => lock.refresh(), IndexStateError);
   });
 
-  it("takes over a lock older than staleMs even when its pid lives, with a warning", async () => {
+  it("never takes over a live holder on this host, however long it shows no sign of life", async () => {
     const index = freshIndex();
     const lockPath = `${index}.lock`;
     const old = Date.now() - 600_000;
-    plantLock(lockPath, { pid: process.ppid, startedAt: old, host: hostname() }, old);
     const { warnings, onWarning } = collector();
-    const lock = await acquireLock(index, { staleMs: 1000, timeoutMs: 2000, onWarning });
+    // With and without the holder's recorded process start time.
+    plantLock(lockPath, { pid: process.ppid, startedAt: old, host: hostname() }, old);
+    await assert.rejects(
+      acquireLock(index, { staleMs: 10, timeoutMs: 200, onWarning }),
+      (e: unknown) => e instanceof LockTimeoutError && e.holderPid === process.ppid,
+    );
+    fs.unlinkSync(lockPath);
+    plantLock(lockPath, { pid: process.ppid, startedAt: old, host: hostname(), procStart: startOf(process.ppid) }, old);
+    expectTimeout(() => acquireLockSync(index, { staleMs: 10, timeoutMs: 200, onWarning }), lockPath, process.ppid);
+    assert.deepEqual(warnings, []);
+    assert.equal(readLockHolder(lockPath)?.startedAt, old);
+  });
+
+  it("takes over a lock whose pid now runs another process (pid reused), with a warning", async () => {
+    const index = freshIndex();
+    const lockPath = `${index}.lock`;
+    const start = startOf(process.ppid);
+    if (start === undefined) return; // This system does not tell process start times.
+    plantLock(lockPath, { pid: process.ppid, startedAt: Date.now(), host: hostname(), procStart: `${Number(start) + 1}` });
+    const { warnings, onWarning } = collector();
+    const lock = await acquireLock(index, { timeoutMs: 2000, onWarning });
     assert.equal(readLockHolder(lockPath)?.pid, process.pid);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0], new RegExp(`Taking over stale lock ".*" of pid ${process.ppid} on host`));
-    assert.match(warnings[0], /no sign of life/);
+    assert.match(warnings[0], /pid was reused/);
     lock.release();
     // Nothing but the index directory's own files is left behind.
     assert.deepEqual(fs.readdirSync(join(index, "..")), []);
   });
 
-  it("does not take over a lock whose recent mtime shows it was refreshed", () => {
+  it("records the holder's process start time", () => {
+    const index = freshIndex();
+    const lock = acquireLockSync(index);
+    try {
+      assert.equal(readLockHolder(lock.path)?.procStart, startOf(process.pid));
+    } finally {
+      lock.release();
+    }
+  });
+
+  it("does not take over a lock from another host whose recent mtime shows it was refreshed", () => {
     const index = freshIndex();
     const lockPath = `${index}.lock`;
-    plantLock(lockPath, { pid: process.ppid, startedAt: Date.now() - 600_000, host: hostname() });
-    expectTimeout(() => acquireLockSync(index, { staleMs: 1000, timeoutMs: 100 }), lockPath, process.ppid);
+    plantLock(lockPath, { pid: 4_000_000, startedAt: Date.now() - 600_000, host: "elsewhere.invalid" });
+    expectTimeout(() => acquireLockSync(index, { staleMs: 1000, timeoutMs: 100 }), lockPath, 4_000_000);
+  });
+
+  it("refreshes a held lock from a timer, so that waiters elsewhere never see it stale", async () => {
+    const index = freshIndex();
+    const lock = await acquireLock(index, { staleMs: 120 });
+    try {
+      const old = Date.now() / 1000 - 3600;
+      fs.utimesSync(lock.path, old, old);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const age = Date.now() - fs.statSync(lock.path).mtimeMs;
+      assert.ok(age < 200, `the lock was refreshed ${Math.round(age)} ms ago`);
+    } finally {
+      lock.release();
+    }
+    assert.equal(fs.existsSync(lock.path), false);
+  });
+
+  it("verify() passes while the lock is ours and throws LockLostError once it is not", () => {
+    const index = freshIndex();
+    const lock = acquireLockSync(index);
+    lock.verify();
+    fs.unlinkSync(lock.path);
+    assert.throws(() => lock.verify(), (e: unknown) => e instanceof LockLostError && /was removed/.test(e.message));
+    plantLock(lock.path, { pid: process.ppid, startedAt: Date.now(), host: hostname() });
+    assert.throws(
+      () => lock.verify(),
+      (e: unknown) => e instanceof LockLostError && e.lockPath === lock.path && /taken over by pid/.test(e.message),
+    );
+    fs.unlinkSync(lock.path);
+    lock.release();
+    assert.throws(() => lock.verify(), LockLostError);
+  });
+
+  it("refuses a lock file that is a symlink, and leaves its target untouched", async () => {
+    const index = freshIndex();
+    const lockPath = `${index}.lock`;
+    const outside = join(base, `outside-${seq}`);
+    const old = Date.now() - 600_000;
+    fs.writeFileSync(outside, JSON.stringify({ pid: 4_000_000, startedAt: old, host: "elsewhere.invalid" }) + "\n");
+    fs.utimesSync(outside, old / 1000, old / 1000);
+    const before = fs.readFileSync(outside);
+    const mtime = fs.statSync(outside).mtimeMs;
+    fs.symlinkSync(outside, lockPath);
+    await assert.rejects(
+      acquireLock(index, { staleMs: 10, timeoutMs: 200 }),
+      (e: unknown) => e instanceof UnsafeFileError && e.file === lockPath,
+    );
+    assert.throws(() => acquireLockSync(index, { staleMs: 10, timeoutMs: 200 }), UnsafeFileError);
+    assert.equal(readLockHolder(lockPath), undefined);
+    assert.deepEqual(fs.readFileSync(outside), before);
+    assert.equal(fs.statSync(outside).mtimeMs, mtime);
+    assert.equal(fs.lstatSync(lockPath).isSymbolicLink(), true);
   });
 
   it("judges a lock from another host by age only", () => {
@@ -216,7 +307,7 @@ describe("writer lock in one process", () => {
     const index = freshIndex();
     const lockPath = `${index}.lock`;
     const old = Date.now() - 600_000;
-    plantLock(lockPath, { pid: process.ppid, startedAt: old, host: hostname() }, old);
+    plantLock(lockPath, { pid: process.ppid, startedAt: old, host: "elsewhere.invalid" }, old);
     // A live waiter is in the middle of a take-over.
     plantLock(`${lockPath}.break`, { pid: process.ppid, startedAt: Date.now(), host: hostname() });
     expectTimeout(() => acquireLockSync(index, { staleMs: 1000, timeoutMs: 100 }), lockPath, process.ppid);
@@ -393,11 +484,11 @@ describe(`writer lock across ${runtime} processes`, () => {
     await race(index, 1);
   });
 
-  it("lets exactly one of several processes win a lock older than staleMs", async () => {
+  it("lets exactly one of several processes win a lock from another host older than staleMs", async () => {
     const index = freshIndex();
     const lockPath = `${index}.lock`;
     const old = Date.now() - 600_000;
-    plantLock(lockPath, { pid: process.pid, startedAt: old, host: hostname() }, old);
+    plantLock(lockPath, { pid: process.pid, startedAt: old, host: "elsewhere.invalid" }, old);
     await race(index, 2);
   });
 
