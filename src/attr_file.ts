@@ -34,6 +34,8 @@ const DENSE_AFTER = 256;
 export class AttrView implements FlagSource {
   /** The image. */
   readonly bytes: Uint8Array;
+  /** Path, for errors. */
+  readonly file: string;
   /** The checked header. */
   readonly header: AttrHeader;
   /** View over the image. */
@@ -46,6 +48,7 @@ export class AttrView implements FlagSource {
    */
   constructor(bytes: Uint8Array, file: string) {
     this.bytes = bytes;
+    this.file = file;
     this.header = decodeAttrHeader(bytes, bytes.length, file);
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }

@@ -656,7 +656,8 @@ function checkAttr(
     if (dv.getUint32(pos + 28, true) !== 0) problems.warn(attrPath, pos + 28, `${where}: the reserved word is not 0`);
     const info = live.get(uid);
     if (info === undefined) {
-      problems.warn(attrPath, pos, `${where}: no live mailbox in the list file has this uid`);
+      // A lie readers and writers refuse (SPEC §9), not an oddity.
+      problems.error(attrPath, pos, `${where}: no live mailbox in the list file has this uid`);
       continue;
     }
     found.add(uid);
@@ -691,7 +692,8 @@ function checkAttr(
  * order (hash, then bytes) and unique names inside each directory; no two
  * structures overlapping; and the attribute file (header matching the list
  * file's uid_validity, file_seq and next_uid, entries sorted by UID, the
- * live count, an entry for every live UID, flags consistent with the tree).
+ * live count, an entry for every live UID and none for another, flags
+ * consistent with the tree).
  *
  * @param path Path of the list file.
  * @param options I/O seam and the cap on listed problems.

@@ -4,7 +4,10 @@
  * (full name, UID, whether it has live children, flags), so that callers
  * iterate without a generator step or an object per record inside the walk.
  * Every offset is checked before use, and a budget of record visits stops
- * shared or cyclic links in a hostile file.
+ * shared or cyclic links in a hostile file. A walk starts with the image's
+ * one tree check ({@linkcode ListView.checkTree}, kept per image), so that
+ * a file that lies (a repeated UID, a shared directory) is refused before
+ * any name is paired with a UID.
  *
  * @module
  */
@@ -67,6 +70,8 @@ export class DirWalk {
     flags: FlagSource,
     separator: string,
   ) {
+    // A walk answers with names and UIDs together: a lying tree must not pair them wrongly.
+    view.checkTree();
     this.#view = view;
     this.#text = view.names;
     this.#depth = depth;

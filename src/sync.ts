@@ -193,6 +193,10 @@ export class SyncEngine {
   private tableUsed = 0;
 
   private readonly flagOverrides = new Map<number, number>();
+    // Before any UID is handed out: a file that lies about its UIDs or shares a directory
+    // is corruption (SPEC §9). Checked once per image read from disk; this process's own
+    // images are trusted (snapshotAfterCommit), so a sync after a sync costs nothing here.
+    view.checkTree();
   private readonly flagExtras = new Map<number, number>();
   private readonly flagExtrasByName = new Map<string, number>();
   private readonly statusUpdates = new Map<number, MailboxStatus>();

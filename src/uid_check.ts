@@ -49,9 +49,8 @@ export function checkUids(
       throw new CorruptIndexError(file, 12, `live UID ${uid} is not below next_uid ${nextUid}`);
     }
   }
-  const bitmapBytes = Math.ceil(nextUid / 8);
-  if (bitmapBytes <= BITMAP_MAX_BYTES || bitmapBytes <= 2 * count) {
-    const seen = new Uint8Array(bitmapBytes);
+  if (uidBitmapFits(count, nextUid)) {
+    const seen = new Uint8Array(Math.ceil(nextUid / 8));
     for (let i = 0; i < count; i++) {
       const uid = uids[i] >>> 0;
       const bit = 1 << (uid & 7);
@@ -64,6 +63,27 @@ export function checkUids(
   for (let i = 0; i < count; i++) sorted[i] = uids[i];
   sorted.sort();
   for (let i = 1; i < count; i++) if (sorted[i] === sorted[i - 1]) throw repeated(file, sorted[i]);
+}
+
+/**
+ * Whether a bitmap over `[0, nextUid)` is cheap enough to hold a set of
+ * `count` UIDs of one image (at most 16 MiB, or two bytes per UID); when it
+ * is not, callers sort the UIDs instead.
+ *
+ * @param count How many UIDs.
+ * @param nextUid The header's `next_uid`.
+ * @returns True when a bitmap should be used.
+ *
+ * @example Choosing the set of an image's UIDs
+ * ```ts
+ * import { uidBitmapFits } from "./uid_check.ts";
+ * console.log(uidBitmapFits(3, 4)); // true
+ * console.log(uidBitmapFits(3, 0x7fffffff)); // false: sort the three UIDs instead
+ * ```
+ */
+export function uidBitmapFits(count: number, nextUid: number): boolean {
+  const bitmapBytes = Math.ceil(nextUid / 8);
+  return bitmapBytes <= BITMAP_MAX_BYTES || bitmapBytes <= 2 * count;
 }
 
 function repeated(file: string, uid: number): CorruptIndexError {

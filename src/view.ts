@@ -15,6 +15,8 @@ import { DirWalk } from "./dir_walk.ts";
 import { ImageNames } from "./image_names.ts";
 import type { MailboxInfo } from "./types.ts";
 import { FullNameTable } from "./full_names.ts";
+import type { AttrView } from "./attr_file.ts";
+import { checkListTree } from "./tree_check.ts";
 
 /** After this many lookups on one image, its {@linkcode FullNameTable} answers them. */
 const TABLE_AFTER = 2048;
@@ -55,6 +57,10 @@ export class ListView {
   private table: FullNameTable | null | undefined;
   private tableSep = -1;
   #names: ImageNames | undefined;
+  /** The attribute image read with this one, which {@linkcode ListView.checkTree} checks too. */
+  #attr: AttrView | undefined;
+  /** Verdict of {@linkcode ListView.checkTree}: undefined = not checked yet, null = fine. */
+  #tree: CorruptIndexError | null | undefined;
 
   /**
    * @param bytes The whole file image.
@@ -71,6 +77,74 @@ export class ListView {
 
   private corrupt(offset: number, check: string): never {
     throw new CorruptIndexError(this.file, offset, check);
+  }
+
+  /**
+   * Name the attribute image read together with this list image (one
+   * state of the index), so that {@linkcode ListView.checkTree} checks its
+   * entries against the live UIDs too.
+   *
+   * @param attr The attribute image, or undefined when the state has none usable.
+   * @returns This view.
+   *
+   * @example Pair the two images of a snapshot
+   * ```ts ignore
+   * const list = new ListView(listBytes, paths.list).pairAttr(new AttrView(attrBytes, paths.attr));
+   * ```
+   */
+  pairAttr(attr: AttrView | undefined): this {
+    if (attr !== this.#attr) this.#tree = undefined;
+    this.#attr = attr;
+    return this;
+  }
+
+  /**
+   * Check the whole tree once (SPEC §9, files that lie): every live UID
+   * non-zero, below next_uid and used once; no directory shared by two
+   * records or linked back into the tree; the paired attribute image with
+   * no live entry for a UID the list does not have. The verdict is kept, so
+   * later calls cost nothing. Readers that traverse the tree and writers
+   * (before handing out a UID) call it; lookups per level do not need it.
+   *
+   * @returns Nothing.
+   * @throws CorruptIndexError, the same one on every call, when the files lie.
+   *
+   * @example Refuse a lying image before walking it
+   * ```ts ignore
+   * view.checkTree();
+   * for (const m of view.iterate("", Infinity, flags, "/")) console.log(m.name, m.uid);
+   * ```
+   */
+  checkTree(): void {
+    let verdict = this.#tree;
+    if (verdict === undefined) {
+      try {
+        checkListTree(this, this.#attr);
+        verdict = null;
+      } catch (e) {
+        if (!(e instanceof CorruptIndexError)) throw e;
+        verdict = e;
+      }
+      this.#tree = verdict;
+    }
+    if (verdict !== null) throw verdict;
+  }
+
+  /**
+   * Take the tree as checked without walking it: for an image this process
+   * produced itself from a checked one (its own commit or compression),
+   * whose new UIDs all came from next_uid.
+   *
+   * @returns This view.
+   *
+   * @example The image after this process's own commit
+   * ```ts ignore
+   * const after = new ListView(bytes, paths.list).pairAttr(attr).trustTree();
+   * ```
+   */
+  trustTree(): this {
+    this.#tree = null;
+    return this;
   }
 
   /**
