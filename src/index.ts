@@ -7,7 +7,7 @@
 import { encodeAttrImage } from "./attr_codec.ts";
 import type { AttrView } from "./attr_file.ts";
 import { compactImages } from "./compact.ts";
-import { HEADER_SIZE, MAX_FILE_SIZE } from "./constants.ts";
+import { HEADER_SIZE } from "./constants.ts";
 import { CorruptIndexError, IndexStateError, InvalidNameError, LockLostError } from "./errors.ts";
 import { needsCompression } from "./growth.ts";
 import { encodeHeader, type ListHeader } from "./header.ts";
@@ -18,6 +18,7 @@ import { acquireLock, type WriterLock } from "./lock.ts";
 import { NameEncoder, separatorByte } from "./name_codec.ts";
 import {
   loadSnapshot,
+  loadSnapshotAsync,
   readJournalStamp,
   type Snapshot,
   snapshotAfterCommit,
@@ -25,7 +26,8 @@ import {
   type SnapshotStamp,
 } from "./snapshot.ts";
 import { FreshnessProbe } from "./freshness.ts";
-import { type CommitPlan, DEFAULT_LIMITS, type NameLimits, SyncEngine, type SyncOptions } from "./sync.ts";
+import { type CommitPlan, SyncEngine, type SyncOptions } from "./sync.ts";
+import { limitsOf, type NameLimits } from "./limits.ts";
 import type { IterateOptions, MailboxInfo, MailboxStatus } from "./types.ts";
 import { type ListEntry, listMailboxes, type ListOptions, type ListVisitor } from "./list.ts";
 import { commitPlan, recoverJournal, replaceFiles } from "./writer.ts";
@@ -54,8 +56,10 @@ export interface OpenOptions {
   staleLockMs?: number;
   /** Longest name component in bytes (default 255). */
   maxComponentLength?: number;
-  /** Most levels in a name (default 128). */
+  /** Most levels in a name (default 255). */
   maxDepth?: number;
+  /** Longest full name in bytes, UTF-8 (default 4096). */
+  maxNameLength?: number;
   /** Largest list file in bytes (default and maximum: just under 1 GiB). */
   maxFileSize?: number;
   /** Readers re-check the files at most this often (default 0: before every answer). */
@@ -354,11 +358,7 @@ export class MailboxListIndex {
     this.#sepChar = String.fromCharCode(sep);
     this.#warn = options.onWarning ?? ((m) => console.warn(m));
     this.#probe = new FreshnessProbe(this.#io, this.paths);
-    this.#limits = {
-      maxComponentLength: options.maxComponentLength ?? DEFAULT_LIMITS.maxComponentLength,
-      maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth,
-      maxFileSize: Math.min(options.maxFileSize ?? MAX_FILE_SIZE, MAX_FILE_SIZE),
-    };
+    this.#limits = limitsOf(options);
   }
 
   /**
@@ -384,7 +384,7 @@ export class MailboxListIndex {
       if (!exists || pending) {
         const lock = await acquireLock(path, lockOptions(options));
         try {
-          recoverJournal(io, paths, { durable: options.durable ?? true });
+          recoverJournal(io, paths, { durable: options.durable ?? true, onWarning: options.onWarning ?? console.warn });
           if (io.stat(paths.list) === undefined) {
             createEmpty(io, path, options.uidValidity, separatorByte(options.separator ?? "/"));
           }
@@ -396,7 +396,8 @@ export class MailboxListIndex {
     let sep = options.separator !== undefined ? separatorByte(options.separator) : 0;
     const index = new MailboxListIndex(path, options, sep || 0x2f);
     try {
-      index.#snap = loadSnapshot(io, paths);
+      index.#snap = await loadSnapshotAsync(io, paths);
+      if (index.#snap.journalProblem !== undefined) index.#warn(`Index "${path}": ${index.#snap.journalProblem}`);
       const stored = index.#snap.attr?.header.separator ?? 0;
       if (stored !== 0 && sep !== 0 && stored !== sep) {
         throw new IndexStateError(
@@ -436,16 +437,28 @@ export class MailboxListIndex {
 
   /**
    * Re-read the files if another process committed since the last read.
+   * It never waits for a writer: when a writer changes the files during a
+   * few reads in a row, the state read before stays in use (it was
+   * consistent) and the next answer tries again.
    *
    * @returns Nothing.
+   * @throws IndexStateError when no consistent state was ever read and a writer keeps changing the files.
    */
   refresh(): void {
     this.#ensureOpen();
     const snap = this.#snap;
     if (snap === undefined || !this.#probe.isCurrent(snap.stamp)) {
-      this.#snap = loadSnapshot(this.#io, this.paths);
+      let next: Snapshot;
+      try {
+        next = loadSnapshot(this.#io, this.paths);
+      } catch (e) {
+        if (!(e instanceof IndexStateError) || snap === undefined) throw e;
+        return;
+      }
+      this.#snap = next;
       this.#corruption = undefined;
       if (this.#snap.attrProblem !== undefined) this.#warn(`Index "${this.path}": ${this.#snap.attrProblem}`);
+      if (next.journalProblem !== undefined) this.#warn(`Index "${this.path}": ${next.journalProblem}`);
     }
     this.#lastCheck = Date.now();
   }
@@ -483,6 +496,7 @@ export class MailboxListIndex {
    *
    * @param name Full name.
    * @returns Its UID, or undefined when it is not in the index.
+   * @throws InvalidNameError for a name with a NUL byte or with no UTF-8 form (a lone surrogate).
    */
   lookup(name: string): number | undefined {
     const snap = this.#current();
@@ -491,7 +505,7 @@ export class MailboxListIndex {
     const table = list.fullNames(this.#sep, snap.attr?.header.live ?? 0);
     const limits = this.#limits;
     if (table !== undefined) {
-      const slot = table.findString(name, limits.maxComponentLength, limits.maxDepth);
+      const slot = table.findString(name, limits);
       if (slot >= 0) return table.uidAt(slot);
       if (slot === NAME_MISSING) return undefined;
     }
@@ -609,7 +623,7 @@ export class MailboxListIndex {
     let lock: WriterLock | undefined;
     try {
       lock = await acquireLock(this.path, lockOptions(this.#options));
-      recoverJournal(this.#io, this.paths, { durable: this.#options.durable ?? true });
+      recoverJournal(this.#io, this.paths, { durable: this.#options.durable ?? true, onWarning: this.#warn });
       let snap: Snapshot;
       try {
         this.refresh();
@@ -675,13 +689,14 @@ export class MailboxListIndex {
     const lock = await acquireLock(this.path, lockOptions(this.#options));
     try {
       const durable = this.#options.durable ?? true;
-      recoverJournal(this.#io, this.paths, { durable });
+      recoverJournal(this.#io, this.paths, { durable, onWarning: this.#warn });
       let snap: Snapshot;
       try {
         this.refresh();
         snap = this.#snap!;
         // Every structure is checked here (the table is kept for the work's own lookups).
         FullNameTable.of(snap.list, this.#sep, snap.attr?.header.live ?? 0);
+        snap.list.checkTree();
       } catch (e) {
         if (!(e instanceof CorruptIndexError)) throw e;
         snap = this.#recoverCorrupt(e, {});

@@ -5,6 +5,7 @@
  * @module
  */
 import { AttrView } from "./attr_file.ts";
+import { HEADER_SIZE, MAX_FILE_SIZE } from "./constants.ts";
 import { CorruptIndexError, IndexStateError } from "./errors.ts";
 import type { IndexPaths } from "./index_files.ts";
 import { type FileIO, readFully } from "./io.ts";
@@ -16,6 +17,7 @@ import {
   FILE_LIST,
   JOURNAL_HEADER_SIZE,
   JOURNAL_PENDING,
+  type JournalHeader,
   type JournalRecord,
 } from "./journal.ts";
 import { ListView } from "./view.ts";
@@ -30,6 +32,8 @@ export interface Snapshot {
   attr: AttrView | undefined;
   /** Why the attribute file was not used, when it was not. */
   attrProblem: string | undefined;
+  /** Why a pending journal record was ignored (written for another list file), when one was. */
+  journalProblem?: string;
   /** Identity of what was read, to tell cheaply whether it is still current. */
   stamp: SnapshotStamp;
 }
@@ -44,23 +48,8 @@ export interface SnapshotStamp {
   journalState: number;
 }
 
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-
-/**
- * Block the calling thread for a few milliseconds.
- *
- * @param ms Milliseconds.
- * @returns Nothing.
- *
- * @example
- * ```ts
- * import { sleepSync } from "./snapshot.ts";
- * sleepSync(1);
- * ```
- */
-export function sleepSync(ms: number): void {
-  Atomics.wait(sleepCell, 0, 0, ms);
-}
+/** Reads in a row that {@linkcode loadSnapshot} tries before it gives up (no waiting in between). */
+const QUICK_ATTEMPTS = 4;
 
 function readWhole(io: FileIO, path: string): { bytes: Uint8Array; ino: number } | undefined {
   let fd: number;
@@ -72,6 +61,10 @@ function readWhole(io: FileIO, path: string): { bytes: Uint8Array; ino: number }
   }
   try {
     const st = io.fstat(fd);
+    // Judged by its size alone: nothing is allocated or read for a file no writer can have made.
+    if (st.size > MAX_FILE_SIZE) {
+      throw new CorruptIndexError(path, 0, `file size ${st.size} exceeds the ${MAX_FILE_SIZE} bytes the format allows`);
+    }
     const bytes = new Uint8Array(st.size);
     const n = readFully(io, fd, bytes, 0, st.size, 0);
     return { bytes: n === st.size ? bytes : bytes.subarray(0, n), ino: st.ino };
@@ -85,7 +78,7 @@ function readWhole(io: FileIO, path: string): { bytes: Uint8Array; ino: number }
  *
  * @param io The file interface.
  * @param path Path of the journal.
- * @returns Sequence number and state.
+ * @returns Sequence number and state, and the whole header when it is readable.
  *
  * @example
  * ```ts
@@ -94,7 +87,7 @@ function readWhole(io: FileIO, path: string): { bytes: Uint8Array; ino: number }
  * console.log(readJournalStamp(nodeFileIO, "/nonexistent").seq); // 0
  * ```
  */
-export function readJournalStamp(io: FileIO, path: string): { seq: number; state: number } {
+export function readJournalStamp(io: FileIO, path: string): { seq: number; state: number; header?: JournalHeader } {
   let fd: number;
   try {
     fd = io.open(path, "read");
@@ -106,7 +99,7 @@ export function readJournalStamp(io: FileIO, path: string): { seq: number; state
     const b = new Uint8Array(JOURNAL_HEADER_SIZE);
     readFully(io, fd, b, 0, JOURNAL_HEADER_SIZE, 0);
     const h = decodeJournalHeader(b);
-    return h === undefined ? { seq: 0, state: 0 } : { seq: h.seq, state: h.state };
+    return h === undefined ? { seq: 0, state: 0 } : { seq: h.seq, state: h.state, header: h };
   } finally {
     io.close(fd);
   }
@@ -118,6 +111,7 @@ export function readJournalStamp(io: FileIO, path: string): { seq: number; state
  * @param io The file interface.
  * @param path Path of the journal.
  * @returns The record, or undefined when missing, torn or incomplete.
+ * @throws CorruptIndexError when the journal is larger than the format allows (nothing is read).
  *
  * @example
  * ```ts
@@ -186,92 +180,185 @@ export function withPatchRoom(image: Uint8Array, record: Pick<JournalRecord, "pa
 }
 
 /**
- * Read the index's files as one consistent state, retrying while a writer
- * changes them, and applying a pending journal record in memory.
+ * Why a pending journal record is not for the index's list file, or
+ * undefined when it is (SPEC §9). A record that changes bytes in place is
+ * bound to the file_seq and uid_validity of the list file it was written
+ * for; one whose list file has other values (a rebuilt or replaced file, a
+ * planted record) would write its changes into a file they do not belong
+ * to, so readers and writers alike ignore it whole. A record that only
+ * renames `.new` files is never foreign: after its list rename the list
+ * file has its new file_seq, and before it the `.new` files are its own.
  *
  * @param io The file interface.
  * @param paths The index's files.
- * @param maxWaitMs How long to keep retrying before giving up.
+ * @param record The complete pending record.
+ * @returns The reason, naming the journal and both identities, or undefined.
+ *
+ * @example Ignore a record written for another list file
+ * ```ts ignore
+ * const why = foreignRecord(nodeFileIO, paths, record);
+ * if (why !== undefined) onWarning(`${why}; it is ignored`);
+ * ```
+ */
+export function foreignRecord(io: FileIO, paths: IndexPaths, record: JournalRecord): string | undefined {
+  if (record.patches.length === 0) return undefined;
+  let fd: number;
+  try {
+    fd = io.open(paths.list, "read");
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return undefined;
+    throw e;
+  }
+  const b = new Uint8Array(HEADER_SIZE);
+  try {
+    // Too short a list file is judged by the list reader; its patches would not fit it anyway.
+    if (readFully(io, fd, b, 0, HEADER_SIZE, 0) < HEADER_SIZE) return undefined;
+  } finally {
+    io.close(fd);
+  }
+  const dv = new DataView(b.buffer);
+  const fileSeq = dv.getUint32(4, true), uidValidity = dv.getUint32(12, true);
+  if (fileSeq === record.listFileSeq && uidValidity === record.uidValidity) return undefined;
+  return `the pending record of journal "${paths.journal}" is for file_seq ${record.listFileSeq} and uid_validity ${record.uidValidity}, the list file has file_seq ${fileSeq} and uid_validity ${uidValidity}`;
+}
+
+/**
+ * Read the index's files once as one consistent state, applying a pending
+ * journal record in memory.
+ *
+ * The journal's sequence and state, read before and after the files, work
+ * as a sequence lock: when they differ, or a pending record that could not
+ * be read at first has become readable meanwhile, a writer changed the files
+ * during the read and the attempt is void. Every replacement of a file goes
+ * through a journal record, so a list and attribute file that do not belong
+ * together under an unchanged journal are not a writer in progress: that is
+ * reported at once in `attrProblem`, never waited for.
+ *
+ * @param io The file interface.
+ * @param paths The index's files.
+ * @returns The snapshot, or undefined when a writer changed the files during the read.
+ * @throws CorruptIndexError for a damaged file; ENOENT when there is no index.
+ *
+ * @example Reading once, and again later when a writer was busy
+ * ```ts ignore
+ * const snap = readSnapshotOnce(nodeFileIO, indexPaths("/tmp/u.mlist")) ?? previous;
+ * ```
+ */
+export function readSnapshotOnce(io: FileIO, paths: IndexPaths): Snapshot | undefined {
+  const j1 = readJournalStamp(io, paths.journal);
+  const record = j1.state === JOURNAL_PENDING ? readJournal(io, paths.journal) : undefined;
+  const whole = record !== undefined && record.seq === j1.seq ? record : undefined;
+  // A record written for another list file is ignored whole, as writers ignore it (SPEC §9).
+  const foreign = whole === undefined ? undefined : foreignRecord(io, paths, whole);
+  const pending = foreign === undefined ? whole : undefined;
+  const renamed = (f: number) => pending !== undefined && pending.renames.includes(f);
+  const listRead = (renamed(FILE_LIST) ? readWhole(io, `${paths.list}.new`) : undefined) ??
+    readWhole(io, paths.list);
+  const attrRead = (renamed(FILE_ATTR) ? readWhole(io, `${paths.attr}.new`) : undefined) ??
+    readWhole(io, paths.attr);
+  const j2 = readJournalStamp(io, paths.journal);
+  if (j1.seq !== j2.seq || j1.state !== j2.state) return undefined;
+  if (j1.state === JOURNAL_PENDING && whole === undefined) {
+    // The record was still being written when first read: if it is whole now, its writer
+    // may have applied it while the files were read.
+    const now = readJournal(io, paths.journal);
+    if (now !== undefined && now.seq === j1.seq) return undefined;
+  }
+  if (listRead === undefined) {
+    const err = new Error(`Cannot open index "${paths.list}": no such file`) as Error & { code: string };
+    err.code = "ENOENT";
+    throw err;
+  }
+  // A record whose changes do not fit the files cannot come from a writer (files only
+  // grow before a record is written): it never took effect, like a torn one.
+  if (pending !== undefined && !recordFits(pending, listRead.bytes.length, attrRead?.bytes.length ?? 0)) {
+    pending.patches.length = 0;
+    pending.renames.length = 0;
+  }
+  if (pending !== undefined && pending.patches.length > 0) {
+    if (attrRead !== undefined) attrRead.bytes = withPatchRoom(attrRead.bytes, pending, FILE_ATTR);
+    const ok = applyPatches(listRead.bytes, pending, FILE_LIST) &&
+      (attrRead === undefined || applyPatches(attrRead.bytes, pending, FILE_ATTR));
+    if (!ok) return undefined;
+  }
+  const list = new ListView(listRead.bytes, paths.list);
+  let attr: AttrView | undefined;
+  let attrProblem: string | undefined;
+  if (attrRead === undefined) {
+    attrProblem = `attribute file "${paths.attr}" is missing`;
+  } else {
+    try {
+      attr = new AttrView(attrRead.bytes, paths.attr);
+      if (attr.header.uidValidity !== list.header.uidValidity) {
+        attrProblem = `attribute file "${paths.attr}" has uid_validity ${attr.header.uidValidity}, list file has ${list.header.uidValidity}`;
+      } else if (attr.header.listFileSeq !== list.header.fileSeq) {
+        attrProblem = `attribute file "${paths.attr}" belongs to file_seq ${attr.header.listFileSeq}, list file has ${list.header.fileSeq}`;
+      }
+    } catch (e) {
+      if (!(e instanceof CorruptIndexError)) throw e;
+      attrProblem = e.message;
+    }
+    if (attrProblem !== undefined) attr = undefined;
+  }
+  // The tree check (ListView.checkTree) compares the attribute entries with the list's UIDs.
+  list.pairAttr(attr);
+  const stamp = { listIno: listRead.ino, journalSeq: j2.seq, journalState: j2.state };
+  return foreign === undefined ? { list, attr, attrProblem, stamp } : { list, attr, attrProblem, journalProblem: foreign, stamp };
+}
+
+/**
+ * Read the index's files as one consistent state without waiting: a few
+ * reads in a row while a writer changes them, then give up. For callers
+ * that cannot wait (a synchronous answer); they keep their previous state
+ * when this throws {@linkcode IndexStateError}.
+ *
+ * @param io The file interface.
+ * @param paths The index's files.
  * @returns The snapshot.
- * @throws CorruptIndexError for a damaged file; IndexStateError when no stable state could be read; ENOENT when there is no index.
+ * @throws CorruptIndexError for a damaged file; IndexStateError when every read met a writer; ENOENT when there is no index.
  *
  * @example
  * ```ts ignore
  * const snap = loadSnapshot(nodeFileIO, indexPaths("/tmp/u.mlist"));
  * ```
  */
-export function loadSnapshot(io: FileIO, paths: IndexPaths, maxWaitMs = 5000): Snapshot {
+export function loadSnapshot(io: FileIO, paths: IndexPaths): Snapshot {
+  for (let attempt = 0; attempt < QUICK_ATTEMPTS; attempt++) {
+    const snap = readSnapshotOnce(io, paths);
+    if (snap !== undefined) return snap;
+  }
+  throw new IndexStateError(
+    `Cannot read a consistent state of index "${paths.list}": a writer changed it during ${QUICK_ATTEMPTS} reads in a row`,
+  );
+}
+
+/**
+ * Read the index's files as one consistent state, retrying while a writer
+ * changes them. Between retries it waits on a timer, so the event loop
+ * goes on serving while a slow writer commits (SPEC §6).
+ *
+ * @param io The file interface.
+ * @param paths The index's files.
+ * @param maxWaitMs How long to keep retrying before giving up.
+ * @returns The snapshot.
+ * @throws CorruptIndexError for a damaged file; IndexStateError when no stable state could be read in time; ENOENT when there is no index.
+ *
+ * @example
+ * ```ts ignore
+ * const snap = await loadSnapshotAsync(nodeFileIO, indexPaths("/tmp/u.mlist"));
+ * ```
+ */
+export async function loadSnapshotAsync(io: FileIO, paths: IndexPaths, maxWaitMs = 5000): Promise<Snapshot> {
   const started = Date.now();
   for (let attempt = 0;; attempt++) {
-    const j1 = readJournalStamp(io, paths.journal);
-    const record = j1.state === JOURNAL_PENDING ? readJournal(io, paths.journal) : undefined;
-    const pending = record !== undefined && record.seq === j1.seq ? record : undefined;
-    const renamed = (f: number) => pending !== undefined && pending.renames.includes(f);
-    const listRead = (renamed(FILE_LIST) ? readWhole(io, `${paths.list}.new`) : undefined) ??
-      readWhole(io, paths.list);
-    const attrRead = (renamed(FILE_ATTR) ? readWhole(io, `${paths.attr}.new`) : undefined) ??
-      readWhole(io, paths.attr);
-    const j2 = readJournalStamp(io, paths.journal);
-    const stable = j1.seq === j2.seq && j1.state === j2.state;
-    // A record whose changes do not fit the files cannot come from a writer (files only
-    // grow before a record is written): it never took effect, like a torn one.
-    if (pending !== undefined && listRead !== undefined && !recordFits(pending, listRead.bytes.length, attrRead?.bytes.length ?? 0)) {
-      pending.patches.length = 0;
-      pending.renames.length = 0;
-    }
-    if (stable && listRead === undefined) {
-      const err = new Error(`Cannot open index "${paths.list}": no such file`) as Error & { code: string };
-      err.code = "ENOENT";
-      throw err;
-    }
-    if (stable && listRead !== undefined) {
-      let ok = true;
-      let list: ListView | undefined;
-      if (pending !== undefined && pending.patches.length > 0) {
-        const h = new ListView(listRead.bytes, paths.list).header;
-        if (h.fileSeq === pending.listFileSeq && h.uidValidity === pending.uidValidity) {
-          if (attrRead !== undefined) attrRead.bytes = withPatchRoom(attrRead.bytes, pending, FILE_ATTR);
-          ok = applyPatches(listRead.bytes, pending, FILE_LIST) &&
-            (attrRead === undefined || applyPatches(attrRead.bytes, pending, FILE_ATTR));
-        }
-      }
-      if (ok) {
-        list = new ListView(listRead.bytes, paths.list);
-        let attr: AttrView | undefined;
-        let attrProblem: string | undefined;
-        if (attrRead === undefined) {
-          attrProblem = `attribute file "${paths.attr}" is missing`;
-        } else {
-          try {
-            attr = new AttrView(attrRead.bytes, paths.attr);
-            if (attr.header.uidValidity !== list.header.uidValidity) {
-              attrProblem = `attribute file "${paths.attr}" has uid_validity ${attr.header.uidValidity}, list file has ${list.header.uidValidity}`;
-            } else if (attr.header.listFileSeq !== list.header.fileSeq) {
-              attrProblem = `attribute file "${paths.attr}" belongs to file_seq ${attr.header.listFileSeq}, list file has ${list.header.fileSeq}`;
-            }
-          } catch (e) {
-            if (!(e instanceof CorruptIndexError)) throw e;
-            attrProblem = e.message;
-          }
-          if (attrProblem !== undefined) attr = undefined;
-        }
-        // A mismatch can be a writer between its two renames: read again for a while.
-        if (attrProblem === undefined || Date.now() - started > Math.min(maxWaitMs, 200)) {
-          return {
-            list,
-            attr,
-            attrProblem,
-            stamp: { listIno: listRead.ino, journalSeq: j2.seq, journalState: j2.state },
-          };
-        }
-      }
-    }
+    const snap = readSnapshotOnce(io, paths);
+    if (snap !== undefined) return snap;
     if (Date.now() - started > maxWaitMs) {
       throw new IndexStateError(
         `Cannot read a consistent state of index "${paths.list}": it kept changing for ${maxWaitMs} ms`,
       );
     }
-    sleepSync(Math.min(1 + attempt, 20));
+    await new Promise((resolve) => setTimeout(resolve, Math.min(1 + attempt, 20)));
   }
 }
 
@@ -320,10 +407,13 @@ export function snapshotAfterCommit(
     attrBytes.set(plan.attr.append, plan.attr.appendOffset);
     for (const p of plan.attr.patches) attrBytes.set(p.bytes, p.offset);
   }
-  const view = new ListView(list.subarray(0, listSize), paths.list);
+  const attr = new AttrView(attrBytes, paths.attr);
+  // The plan's engine checked the old image's tree before it gave out a UID, and every new UID
+  // came from next_uid: the result needs no second check.
+  const view = new ListView(list.subarray(0, listSize), paths.list).pairAttr(attr).trustTree();
   return {
     list: view,
-    attr: new AttrView(attrBytes, paths.attr),
+    attr,
     attrProblem: undefined,
     stamp: { listIno: snap.stamp.listIno, journalSeq: seq, journalState: JOURNAL_APPLIED },
   };
@@ -356,9 +446,11 @@ export function snapshotOfImages(
 ): Snapshot {
   const bytes = withRoom(list, Math.max(listSize, list.length));
   if (bytes.length > list.length) bytes.fill(0, list.length);
+  const attrView = new AttrView(attr, paths.attr);
   return {
-    list: new ListView(bytes, paths.list),
-    attr: new AttrView(attr, paths.attr),
+    // A compression copies a checked tree and keeps its UIDs: the copy needs no second check.
+    list: new ListView(bytes, paths.list).pairAttr(attrView).trustTree(),
+    attr: attrView,
     attrProblem: undefined,
     stamp,
   };
