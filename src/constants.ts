@@ -34,10 +34,6 @@ export const GROWTH_PERCENT = 10;
 export const COMPRESS_PERCENT = 10;
 /** Compression needs at least this much used space. */
 export const COMPRESS_MIN_USED = 1024;
-/** Default limit on the bytes of one hierarchy component. */
-export const DEFAULT_MAX_COMPONENT_LENGTH = 255;
-/** Default limit on the number of hierarchy levels of one name. */
-export const DEFAULT_MAX_DEPTH = 128;
 
 /** Mailbox attribute flags kept per UID in the attribute file (SPEC §3). */
 export const MailboxFlags = {

@@ -37,7 +37,8 @@ export class CorruptIndexError extends Error {
 
 /**
  * A mailbox name the index cannot hold (SPEC §9): empty, with a NUL byte,
- * a component too long, or too many levels.
+ * a component too long, too many levels, too long as a whole, or a string
+ * with no UTF-8 form (a lone surrogate).
  *
  * @example
  * ```ts

@@ -27,6 +27,7 @@
  */
 import { DELETED_BIT, DIR_HEADER_SIZE, RECORD_SIZE } from "./constants.ts";
 import { CorruptIndexError } from "./errors.ts";
+import { nameProblem, type TreeLimits } from "./limits.ts";
 import type { ListView } from "./view.ts";
 
 /**
@@ -67,7 +68,7 @@ const tables = new WeakMap<ListView, FullNameTable | null>();
  * @example Look a name up
  * ```ts ignore
  * const table = FullNameTable.of(view, 0x2f);
- * const slot = table?.findString("INBOX/Sent", 255, 128) ?? NAME_MISSING;
+ * const slot = table?.findString("INBOX/Sent", DEFAULT_LIMITS) ?? NAME_MISSING;
  * if (slot >= 0) console.log(table!.uidAt(slot));
  * ```
  */
@@ -273,7 +274,7 @@ export class FullNameTable {
    *
    * @example The UID of a name
    * ```ts ignore
-   * const slot = table.findString("INBOX", 255, 128);
+   * const slot = table.findString("INBOX", DEFAULT_LIMITS);
    * if (slot >= 0) console.log(table.uidAt(slot));
    * ```
    */
@@ -289,7 +290,7 @@ export class FullNameTable {
    *
    * @example The record offset of a name
    * ```ts ignore
-   * const slot = table.findString("INBOX", 255, 128);
+   * const slot = table.findString("INBOX", DEFAULT_LIMITS);
    * if (slot >= 0) console.log(table.rec[table.numberAt(slot)]);
    * ```
    */
@@ -302,18 +303,20 @@ export class FullNameTable {
    * components are skipped like the general path does (`a//b` is `a/b`).
    *
    * @param name The full name.
-   * @param maxComponent Longest component in bytes.
-   * @param maxDepth Most levels.
+   * @param limits Name limits: a name over them is {@linkcode NAME_NOT_PLAIN}.
    * @returns The name's slot, {@linkcode NAME_MISSING}, or {@linkcode NAME_NOT_PLAIN}.
    *
    * @example Look up a name given as a string
    * ```ts ignore
-   * const slot = table.findString("Archive/2009", 255, 128);
+   * const slot = table.findString("Archive/2009", DEFAULT_LIMITS);
    * ```
    */
-  findString(name: string, maxComponent: number, maxDepth: number): number {
+  findString(name: string, limits: Readonly<TreeLimits>): number {
     const sep = this.separator;
     const len = name.length;
+    // Only ASCII is hashed here, one byte per UTF-16 unit.
+    if (len > limits.maxNameLength) return NAME_NOT_PLAIN;
+    const maxComponent = limits.maxComponentLength, maxDepth = limits.maxDepth;
     let c = ADD_SEED, f = FNV_OFFSET | 0, g = MIX_SEED;
     let depth = 0, compStart = 0, inComp = false;
     for (let i = 0; i < len; i++) {
@@ -358,7 +361,7 @@ export class FullNameTable {
    * @example Marks of one reported leaf
    * ```ts ignore
    * const marks = new Uint8Array(table.slotCount);
-   * marks[table.findString("a/b", 255, 128)] = MARK_SEEN | MARK_LEAF;
+   * marks[table.findString("a/b", DEFAULT_LIMITS)] = MARK_SEEN | MARK_LEAF;
    * console.log(table.marksByNumber(marks)); // "a" is seen too
    * ```
    */
@@ -440,8 +443,8 @@ function growU8(a: Uint8Array<ArrayBuffer>, size: number): Uint8Array<ArrayBuffe
 }
 
 /**
- * Whether bytes `[s, e)` are a name the build would take: not empty, no NUL,
- * within the limits.
+ * Whether bytes `[s, e)` are a name the build would take (see
+ * {@linkcode nameProblem}): not empty, no NUL, within the limits.
  *
  * @param b Buffer holding the name.
  * @param s First byte of the name.
@@ -454,21 +457,9 @@ function growU8(a: Uint8Array<ArrayBuffer>, size: number): Uint8Array<ArrayBuffe
  * ```ts
  * import { plainBytes } from "./full_names.ts";
  * const bytes = new TextEncoder().encode("Entwürfe/2009");
- * console.log(plainBytes(bytes, 0, bytes.length, 0x2f, { maxComponentLength: 255, maxDepth: 128 })); // true
+ * console.log(plainBytes(bytes, 0, bytes.length, 0x2f, { maxComponentLength: 255, maxDepth: 255, maxNameLength: 4096 })); // true
  * ```
  */
-export function plainBytes(b: Uint8Array, s: number, e: number, sep: number, limits: { readonly maxComponentLength: number; readonly maxDepth: number }): boolean {
-  let depth = 0;
-  for (let i = s; i < e;) {
-    while (i < e && b[i] === sep) i++;
-    if (i >= e) break;
-    let j = i;
-    while (j < e && b[j] !== sep) {
-      if (b[j] === 0) return false;
-      j++;
-    }
-    if (j - i > limits.maxComponentLength || ++depth > limits.maxDepth) return false;
-    i = j;
-  }
-  return depth > 0;
+export function plainBytes(b: Uint8Array, s: number, e: number, sep: number, limits: Readonly<TreeLimits>): boolean {
+  return nameProblem(b, s, e, sep, limits) === 0;
 }

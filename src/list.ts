@@ -8,6 +8,7 @@
  */
 import { MailboxFlags } from "./constants.ts";
 import { imapQuote, type QuoteOptions } from "./imap_quote.ts";
+import { hasUtf8Form } from "./name_codec.ts";
 import type { MailboxInfo, MailboxStatus } from "./types.ts";
 
 /** What the LIST layer reads: a mailbox hierarchy that can be walked by subtree. */
@@ -471,12 +472,12 @@ function planList(source: ListSource, pattern: string, options: ListOptions): Li
   }
   const full = resolveListPattern(reference, pattern, sep);
   // Names never start with the separator (empty components are skipped) and
-  // never contain NUL: such a prefix cannot match and is not a valid path.
+  // never contain NUL or a lone surrogate: such a prefix cannot match and is not a valid path.
   if (sep !== "" && full.startsWith(sep)) return undefined;
   const matcher = new ListPattern(full, sep);
   const base = matcher.base;
   const depth = matcher.depth;
-  if (base.includes("\0")) return undefined;
+  if (base.includes("\0") || !hasUtf8Form(base)) return undefined;
 
   // The base node itself never matches: the pattern continues with a literal
   // separator after it. So only its subtree is walked.

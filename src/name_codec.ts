@@ -5,8 +5,61 @@
  * @module
  */
 
+import { InvalidNameError } from "./errors.ts";
+
 const decoder = new TextDecoder("utf-8");
 const encoder = new TextEncoder();
+
+/** `String.prototype.isWellFormed` where the runtime has it (ES2024). */
+const nativeWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+
+/**
+ * Whether a string has a UTF-8 form: it holds no lone surrogate (which
+ * `TextEncoder` would silently turn into U+FFFD).
+ *
+ * @param s Any string.
+ * @returns False when it has a high surrogate not followed by a low one, or a low one not after a high one.
+ *
+ * @example A lone surrogate
+ * ```ts
+ * import { hasUtf8Form } from "./name_codec.ts";
+ * console.log(hasUtf8Form("\u{1F600}"), hasUtf8Form("\uD83D")); // true false
+ * ```
+ */
+export function hasUtf8Form(s: string): boolean {
+  if (nativeWellFormed !== undefined) return nativeWellFormed.call(s);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c > 0xdbff) return false;
+    const d = s.charCodeAt(i + 1); // NaN past the end
+    if (!(d >= 0xdc00 && d <= 0xdfff)) return false;
+    i++;
+  }
+  return true;
+}
+
+/**
+ * Reject a name that has no UTF-8 form (SPEC §9): the one check every way
+ * a name is encoded goes through.
+ *
+ * @param name The name as given.
+ * @returns Nothing.
+ * @throws InvalidNameError naming the input when it holds a lone surrogate.
+ *
+ * @example A name with a lone surrogate
+ * ```ts
+ * import { requireUtf8Form } from "./name_codec.ts";
+ * try {
+ *   requireUtf8Form("Projects/\uD83D");
+ * } catch (e) {
+ *   console.log((e as Error).message); // Invalid mailbox name "Projects/\ud83d": has no UTF-8 form (it contains a lone surrogate)
+ * }
+ * ```
+ */
+export function requireUtf8Form(name: string): void {
+  if (!hasUtf8Form(name)) throw new InvalidNameError(name, "has no UTF-8 form (it contains a lone surrogate)");
+}
 
 /**
  * Decode bytes `[start, end)` as UTF-8, with a fast path for ASCII.
@@ -61,12 +114,16 @@ export class NameEncoder {
    *
    * @param name The name.
    * @returns Its length in bytes.
+   * @throws InvalidNameError when the name has no UTF-8 form (a lone surrogate).
    */
   encode(name: string): number {
     if (name.length * 3 > this.bytes.length) {
       this.bytes = new Uint8Array(name.length * 3 + 64);
     }
-    return encoder.encodeInto(name, this.bytes).written;
+    const written = encoder.encodeInto(name, this.bytes).written;
+    // As many bytes as UTF-16 units: all ASCII. Only other names are scanned for a lone surrogate.
+    if (written !== name.length) requireUtf8Form(name);
+    return written;
   }
 }
 

@@ -22,7 +22,6 @@ import { separatorByte } from "./name_codec.ts";
 import { readNames } from "./rebuild_input.ts";
 import type { NameTable, RebuildInput, RebuildSource } from "./rebuild_names.ts";
 import {
-  limitsOf,
   paramsOf,
   type RebuildFault,
   type RebuildImages,
@@ -31,7 +30,7 @@ import {
   rebuildImagesHere,
   RebuildThreads,
 } from "./rebuild_parallel.ts";
-import { DEFAULT_LIMITS, type NameLimits } from "./sync.ts";
+import { DEFAULT_LIMITS, limitsOf, type NameLimits } from "./limits.ts";
 import { recoverJournal } from "./writer.ts";
 
 export type { RebuildImages, RebuildInput, RebuildSource };
@@ -64,8 +63,10 @@ export interface RebuildOptions {
   durable?: boolean;
   /** Longest component in bytes (default 255). */
   maxComponentLength?: number;
-  /** Most levels in one name (default 128). */
+  /** Most levels in one name (default 255). */
   maxDepth?: number;
+  /** Longest full name in bytes (default 4096). */
+  maxNameLength?: number;
   /** Largest list file in bytes (default and maximum: just under 1 GiB). */
   maxFileSize?: number;
   /** How to wait for the writer lock. */
@@ -145,7 +146,7 @@ function setFileSeq(images: RebuildImages, fileSeq: number): void {
  * @param names Names (strings or scanner records), sync or async, or `{ file }` for a name list (one name per line).
  * @param options Separator, workers, uid_validity, progress, limits, I/O.
  * @returns What was written.
- * @throws InvalidNameError naming the first name the index cannot hold (empty, NUL byte, component too long, too deep); IndexLimitError when the file would pass its size limit; the error of a failed worker.
+ * @throws InvalidNameError naming the first name the index cannot hold (empty, NUL byte, component too long, too deep, too long), or a name with no UTF-8 form (a lone surrogate) as soon as it is read; IndexLimitError when the file would pass its size limit; the error of a failed worker.
  *
  * @example Rebuild a small index in this thread
  * ```ts

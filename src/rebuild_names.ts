@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { requireUtf8Form } from "./name_codec.ts";
 import type { MailboxStatus } from "./types.ts";
 
 /** Bit of {@linkcode NameTable.extras}: the name was reported not selectable. */
@@ -89,8 +90,9 @@ export function allocate(bytes: number, shared: boolean): ArrayBuffer | SharedAr
 
 /**
  * Collects names into a {@linkcode NameTable}, growing its buffers as
- * needed. ASCII names are copied byte by byte; others go through
- * `TextEncoder.encodeInto` straight into the big buffer.
+ * needed. ASCII names are copied byte by byte; others are checked for a
+ * lone surrogate and go through `TextEncoder.encodeInto` straight into the
+ * big buffer.
  *
  * @example Two names
  * ```ts
@@ -153,6 +155,7 @@ export class NameTableBuilder {
    *
    * @param name The full mailbox name.
    * @returns The name's index.
+   * @throws InvalidNameError when the name has no UTF-8 form (a lone surrogate); nothing is added.
    */
   add(name: string): number {
     const i = this.#count;
@@ -171,6 +174,7 @@ export class NameTableBuilder {
     if (j === len) {
       pos += len;
     } else {
+      requireUtf8Form(name);
       // Not ASCII: at most 3 bytes per UTF-16 unit.
       if (pos + j + (len - j) * 3 + 1 > b.length) this.#growBytes(pos + j + (len - j) * 3 + 1, pos + j);
       b = this.#bytes;
@@ -216,6 +220,7 @@ export class NameTableBuilder {
    *
    * @param names The full mailbox names.
    * @returns The index of the first one.
+   * @throws InvalidNameError as {@linkcode NameTableBuilder.add}.
    */
   addBatch(names: readonly string[]): number {
     const first = this.#count;

@@ -12,24 +12,16 @@
  * @module
  */
 import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE } from "./attr_codec.ts";
-import { DEFAULT_MAX_COMPONENT_LENGTH, DEFAULT_MAX_DEPTH, MAX_FILE_SIZE, MAX_UID } from "./constants.ts";
-import { IndexLimitError, InvalidNameError } from "./errors.ts";
+import { MAX_FILE_SIZE, MAX_UID } from "./constants.ts";
+import { IndexLimitError, type InvalidNameError } from "./errors.ts";
+import { INVALID_EMPTY, invalidNameError, limitsOf, type NameLimits, nameProblemOf, type TreeLimits } from "./limits.ts";
 import { type Layout, layoutRebuild, mergeSplitFacts, type SplitFacts, writeCoordinatorParts } from "./rebuild_layout.ts";
 import { decodeName } from "./name_codec.ts";
 import { READ_CHUNK, readNames } from "./rebuild_input.ts";
 import type { NameTable, RebuildInput } from "./rebuild_names.ts";
 import { PLAN_SAMPLE, planSplit, type RouteResult, singleUnitPlan, type SplitPlan, splitPath } from "./rebuild_plan.ts";
 import { RebuildWorkerState } from "./rebuild_tasks.ts";
-import {
-  INVALID_COMPONENT,
-  INVALID_DEPTH,
-  INVALID_EMPTY,
-  INVALID_NUL,
-  type InvalidName,
-  type TreeLimits,
-  TreeUnit,
-} from "./tree_build.ts";
-import type { NameLimits } from "./sync.ts";
+import { type InvalidName, TreeUnit } from "./tree_build.ts";
 import { WorkerPool } from "./worker_pool.ts";
 import type { FaultKind, MeasuredUnit, PlacedUnit, RebuildTasks, RebuildWorkerApi, UnitJob } from "./worker_protocol.ts";
 
@@ -256,16 +248,9 @@ function allocate(bytes: number, shared: boolean): ArrayBuffer | SharedArrayBuff
   return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
 }
 
-const REASONS: Record<number, (detail: number, limits: TreeLimits) => string> = {
-  [INVALID_NUL]: () => "contains a NUL byte",
-  [INVALID_EMPTY]: () => "is empty",
-  [INVALID_COMPONENT]: (d, l) => `component of ${d} bytes exceeds the limit of ${l.maxComponentLength}`,
-  [INVALID_DEPTH]: (_, l) => `more than ${l.maxDepth} levels`,
-};
-
-function invalidNameError(names: NameTable, bad: InvalidName, limits: TreeLimits): InvalidNameError {
+function tableNameError(names: NameTable, bad: InvalidName, limits: TreeLimits): InvalidNameError {
   const name = decodeName(names.bytes, names.starts[bad.index], names.starts[bad.index + 1] - 1);
-  return new InvalidNameError(name, REASONS[bad.reason](bad.detail, limits));
+  return invalidNameError(name, nameProblemOf(bad.reason, bad.detail), limits);
 }
 
 /** The file size and UID limits, checked before anything is written. */
@@ -426,11 +411,12 @@ async function route(
  *
  * @example In this thread
  * ```ts
+ * import { DEFAULT_LIMITS } from "./limits.ts";
  * import { LocalRebuildExecutor, rebuildImages } from "./rebuild_parallel.ts";
  * import { readNames } from "./rebuild_input.ts";
  * const names = await readNames(["INBOX", "Archive/2009"], false);
  * const img = await rebuildImages(names, {
- *   separator: 0x2f, limits: { maxComponentLength: 255, maxDepth: 128 }, maxFileSize: 1 << 30,
+ *   separator: 0x2f, limits: DEFAULT_LIMITS, maxFileSize: 1 << 30,
  *   uidValidity: 7, fileSeq: 1, file: "x.mlist",
  * }, new LocalRebuildExecutor(1));
  * console.log(img.count); // 3
@@ -470,7 +456,7 @@ export async function rebuildImages(
     }
   }
   for (const m of measures) if (m.invalid !== undefined && (bad === undefined || m.invalid.index < bad.index)) bad = m.invalid;
-  if (bad !== undefined) throw invalidNameError(names, bad, params.limits);
+  if (bad !== undefined) throw tableNameError(names, bad, params.limits);
 
   // Layout, then the workers write their units into the shared images.
   const layout: Layout = layoutRebuild(plan, measures);
@@ -505,11 +491,12 @@ export async function rebuildImages(
  *
  * @example One unit, no workers
  * ```ts
+ * import { DEFAULT_LIMITS } from "./limits.ts";
  * import { rebuildImagesHere } from "./rebuild_parallel.ts";
  * import { readNames } from "./rebuild_input.ts";
  * const names = await readNames(["a/b/c"], false);
  * const img = rebuildImagesHere(names, {
- *   separator: 0x2f, limits: { maxComponentLength: 255, maxDepth: 128 }, maxFileSize: 1 << 30,
+ *   separator: 0x2f, limits: DEFAULT_LIMITS, maxFileSize: 1 << 30,
  *   uidValidity: 7, fileSeq: 1, file: "x.mlist",
  * });
  * console.log(img.count); // 3
@@ -519,7 +506,7 @@ export function rebuildImagesHere(names: NameTable, params: RebuildParams): Rebu
   const unit = new TreeUnit(names, params.separator, params.limits);
   params.onPhase?.("build");
   const m = unit.build(null, names.count, 0);
-  if (m.invalid !== undefined) throw invalidNameError(names, m.invalid, params.limits);
+  if (m.invalid !== undefined) throw tableNameError(names, m.invalid, params.limits);
   const plan = singleUnitPlan();
   const layout = layoutRebuild(plan, [m]);
   checkLimits(layout, params);
@@ -535,25 +522,7 @@ export function rebuildImagesHere(names: NameTable, params: RebuildParams): Rebu
   return { list, attr, count: layout.records };
 }
 
-/**
- * Name and size limits with their defaults filled in.
- *
- * @param options Limits, any of them missing.
- * @returns Complete limits; the file size at most the format's 1 GiB.
- *
- * @example The defaults
- * ```ts
- * import { limitsOf } from "./rebuild_parallel.ts";
- * console.log(limitsOf({ maxDepth: 300 }).maxComponentLength); // 255
- * ```
- */
-export function limitsOf(options: { maxComponentLength?: number; maxDepth?: number; maxFileSize?: number }): NameLimits {
-  return {
-    maxComponentLength: options.maxComponentLength ?? DEFAULT_MAX_COMPONENT_LENGTH,
-    maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
-    maxFileSize: Math.min(options.maxFileSize ?? MAX_FILE_SIZE, MAX_FILE_SIZE),
-  };
-}
+export { limitsOf };
 
 /**
  * The parameters of a rebuild without test hooks.
@@ -568,7 +537,7 @@ export function limitsOf(options: { maxComponentLength?: number; maxDepth?: numb
  * @example The parameters of a rebuild
  * ```ts
  * import { limitsOf, paramsOf } from "./rebuild_parallel.ts";
- * console.log(paramsOf(0x2f, 7, 1, limitsOf({}), "u.mlist").limits.maxDepth); // 128
+ * console.log(paramsOf(0x2f, 7, 1, limitsOf({}), "u.mlist").limits.maxDepth); // 255
  * ```
  */
 export function paramsOf(
@@ -580,7 +549,7 @@ export function paramsOf(
 ): RebuildParams {
   return {
     separator,
-    limits: { maxComponentLength: limits.maxComponentLength, maxDepth: limits.maxDepth },
+    limits: { maxComponentLength: limits.maxComponentLength, maxDepth: limits.maxDepth, maxNameLength: limits.maxNameLength },
     maxFileSize: limits.maxFileSize,
     uidValidity,
     fileSeq,

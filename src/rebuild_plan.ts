@@ -18,7 +18,7 @@
  */
 import { compareBytes, CRC32_TABLE } from "./name_hash.ts";
 import { EXTRA_NOSELECT, EXTRA_STATUS, type NameTable } from "./rebuild_names.ts";
-import type { TreeLimits } from "./tree_build.ts";
+import { nameProblem, type TreeLimits } from "./limits.ts";
 
 /** Largest number of names looked at to make a plan. */
 export const PLAN_SAMPLE = 8192;
@@ -136,19 +136,15 @@ function sampleTree(names: NameTable, sep: number, limits: TreeLimits, sample: n
   for (let k = 0; k < take; k++) {
     const i = take === n ? k : Math.floor((k * n) / take);
     const s = starts[i], e = starts[i + 1] - 1;
-    let levels = 0, ok = true;
-    for (let p = s; p < e && ok;) {
+    if (nameProblem(b, s, e, sep, limits) !== 0) continue;
+    let levels = 0;
+    for (let p = s; p < e;) {
       while (p < e && b[p] === sep) p++;
       if (p >= e) break;
       let h = -1, q = p;
       while (q < e && b[q] !== sep) {
-        if (b[q] === 0) ok = false;
         h = T[(h ^ b[q]) & 0xff] ^ (h >>> 8);
         q++;
-      }
-      if (q - p > limits.maxComponentLength || levels >= limits.maxDepth) {
-        ok = false;
-        break;
       }
       cs[levels] = p;
       ce[levels] = q;
@@ -156,7 +152,6 @@ function sampleTree(names: NameTable, sep: number, limits: TreeLimits, sample: n
       levels++;
       p = q;
     }
-    if (!ok || levels === 0) continue;
     let node = root;
     root.weight++;
     for (let c = 0; c < levels; c++) {
@@ -192,10 +187,11 @@ function sampleTree(names: NameTable, sep: number, limits: TreeLimits, sample: n
  *
  * @example A skewed tree gets INBOX split
  * ```ts
+ * import { DEFAULT_LIMITS } from "./limits.ts";
  * import { readNames } from "./rebuild_input.ts";
  * import { planSplit } from "./rebuild_plan.ts";
  * const list = ["Sent", ...Array.from({ length: 100 }, (_, i) => `INBOX/f${i}`)];
- * const plan = planSplit(await readNames(list, false), 0x2f, { maxComponentLength: 255, maxDepth: 128 }, 8);
+ * const plan = planSplit(await readNames(list, false), 0x2f, DEFAULT_LIMITS, 8);
  * console.log(plan.splitCount); // 2
  * ```
  */

@@ -8,7 +8,8 @@
  */
 import type { NameTable } from "./rebuild_names.ts";
 import { type RouteResult, routeNames, type SplitPlan } from "./rebuild_plan.ts";
-import { BuildScratch, type TreeLimits, TreeUnit } from "./tree_build.ts";
+import { DEFAULT_LIMITS, type TreeLimits } from "./limits.ts";
+import { BuildScratch, TreeUnit } from "./tree_build.ts";
 import type { FaultKind, MeasuredUnit, RebuildTasks, TaskWorkerApi } from "./worker_protocol.ts";
 
 /**
@@ -16,11 +17,12 @@ import type { FaultKind, MeasuredUnit, RebuildTasks, TaskWorkerApi } from "./wor
  *
  * @example Building one unit in this thread
  * ```ts
+ * import { DEFAULT_LIMITS } from "./limits.ts";
  * import { readNames } from "./rebuild_input.ts";
  * import { RebuildWorkerState } from "./rebuild_tasks.ts";
  * const names = await readNames(["a/b", "c"], false);
  * const w = new RebuildWorkerState((kind) => { throw new Error(kind); });
- * w.run("load", { names, separator: 0x2f, limits: { maxComponentLength: 255, maxDepth: 128 } });
+ * w.run("load", { names, separator: 0x2f, limits: DEFAULT_LIMITS });
  * const built = w.run("build", { unitOf: undefined, units: [{ unit: 0, skip: 0, count: 2 }] });
  * console.log(built.units[0].records); // 3
  * ```
@@ -28,7 +30,7 @@ import type { FaultKind, MeasuredUnit, RebuildTasks, TaskWorkerApi } from "./wor
 export class RebuildWorkerState implements TaskWorkerApi<RebuildTasks> {
   #names: NameTable | undefined;
   #separator = 0;
-  #limits: TreeLimits = { maxComponentLength: 0, maxDepth: 0 };
+  #limits: TreeLimits = DEFAULT_LIMITS;
   #units = new Map<number, TreeUnit>();
   /** Working memory of this rebuild's builds, shared by its units (built one after another). */
   #scratch: BuildScratch | undefined;

@@ -8,6 +8,7 @@
 
 import { open } from "node:fs/promises";
 import process from "node:process";
+import { hasUtf8Form } from "./name_codec.ts";
 import { describeFsError, type ScanWarning } from "./scan_types.ts";
 
 /**
@@ -30,6 +31,35 @@ const NEWLINE = 0x0a;
 const READ_SIZE = 1 << 18;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * The bytes of text from a stream of strings. A lone surrogate (which has no
+ * UTF-8 form) is written as its 3-byte generalized UTF-8 form, which is not
+ * valid UTF-8, so that its line is skipped like a line of bytes that are
+ * not UTF-8 — never folded to U+FFFD.
+ */
+function textBytes(text: string): Uint8Array {
+  if (hasUtf8Form(text)) return encoder.encode(text);
+  const out = new Uint8Array(text.length * 3);
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const d = text.charCodeAt(i + 1);
+      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+        n += encoder.encodeInto(text.slice(i, i + 2), out.subarray(n)).written;
+        i++;
+        continue;
+      }
+      out[n++] = 0xe0 | (c >>> 12);
+      out[n++] = 0x80 | ((c >>> 6) & 0x3f);
+      out[n++] = 0x80 | (c & 0x3f);
+    } else {
+      n += encoder.encodeInto(text[i], out.subarray(n)).written;
+    }
+  }
+  return out.subarray(0, n);
+}
 
 /** Splits a byte stream into names, keeping the unfinished last line. */
 class LineSplitter {
@@ -228,12 +258,28 @@ export async function* readNameListBatches(
   }
   const max = options.maxLineBytes ?? 1 << 20;
   const splitter = new LineSplitter(path, label, max, options.onWarning ?? (() => {}));
+  // A high surrogate that ends a text chunk waits for the low one that may start the next.
+  let high = "";
   for await (const chunk of chunks) {
     const out: string[] = [];
-    splitter.push(typeof chunk === "string" ? encoder.encode(chunk) : chunk, out);
+    if (typeof chunk === "string") {
+      let text = high + chunk;
+      high = "";
+      const last = text.charCodeAt(text.length - 1);
+      if (last >= 0xd800 && last <= 0xdbff) {
+        high = text.slice(-1);
+        text = text.slice(0, -1);
+      }
+      splitter.push(textBytes(text), out);
+    } else {
+      if (high !== "") splitter.push(textBytes(high), out);
+      high = "";
+      splitter.push(chunk, out);
+    }
     if (out.length > 0) yield out;
   }
   const out: string[] = [];
+  if (high !== "") splitter.push(textBytes(high), out);
   splitter.end(out);
   if (out.length > 0) yield out;
 }

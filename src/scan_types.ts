@@ -9,7 +9,7 @@
 import type { Dirent } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import { sep as pathSep } from "node:path";
-import { separatorByte } from "./name_codec.ts";
+import { hasUtf8Form, separatorByte } from "./name_codec.ts";
 import type { MailboxStatus } from "./types.ts";
 
 /**
@@ -171,6 +171,8 @@ export function badComponent(name: string, separator: string | undefined): strin
   if (name.includes("\0")) return "contains a NUL byte";
   if (separator !== undefined && name.includes(separator)) return `contains the separator ${JSON.stringify(separator)}`;
   if (name.includes("\uFFFD")) return "is not valid UTF-8";
+  // A name decoded from the store (modified UTF-7 holds UTF-16) may hold a lone surrogate.
+  if (!hasUtf8Form(name)) return "has no UTF-8 form (it contains a lone surrogate)";
   return undefined;
 }
 

@@ -17,13 +17,10 @@ import {
 } from "./attr_codec.ts";
 import type { AttrView } from "./attr_file.ts";
 import {
-  DEFAULT_MAX_COMPONENT_LENGTH,
-  DEFAULT_MAX_DEPTH,
   DELETED_BIT,
   DIR_HEADER_SIZE,
   HEADER_SIZE,
   MailboxFlags,
-  MAX_FILE_SIZE,
   MAX_UID,
   RECORD_SIZE,
   UID_MASK,
@@ -31,7 +28,8 @@ import {
 import { CorruptIndexError, IndexLimitError, InvalidNameError } from "./errors.ts";
 import { encodeHeader, type ListHeader } from "./header.ts";
 import { compareBytes, hashBytes } from "./name_hash.ts";
-import { NameEncoder } from "./name_codec.ts";
+import { hasUtf8Form, NameEncoder } from "./name_codec.ts";
+import { DEFAULT_LIMITS, invalidNameError, type NameLimits, nameProblem } from "./limits.ts";
 import { alignUp, encodeOffset } from "./offset.ts";
 import { sortIdsByKey } from "./sort.ts";
 import type { MailboxStatus } from "./types.ts";
@@ -47,23 +45,6 @@ export interface SyncOptions {
   /** Only add; remove nothing. */
   partial?: boolean;
 }
-
-/** Limits on names (SPEC §9). */
-export interface NameLimits {
-  /** Longest component in bytes. */
-  maxComponentLength: number;
-  /** Most levels in one name. */
-  maxDepth: number;
-  /** Largest list file (at most the format's 1 GiB). */
-  maxFileSize: number;
-}
-
-/** The default {@linkcode NameLimits} (SPEC §9). */
-export const DEFAULT_LIMITS: NameLimits = {
-  maxComponentLength: DEFAULT_MAX_COMPONENT_LENGTH,
-  maxDepth: DEFAULT_MAX_DEPTH,
-  maxFileSize: MAX_FILE_SIZE,
-};
 
 /** Everything a commit changes, computed before any byte is written. */
 export interface CommitPlan {
@@ -193,10 +174,6 @@ export class SyncEngine {
   private tableUsed = 0;
 
   private readonly flagOverrides = new Map<number, number>();
-    // Before any UID is handed out: a file that lies about its UIDs or shares a directory
-    // is corruption (SPEC §9). Checked once per image read from disk; this process's own
-    // images are trusted (snapshotAfterCommit), so a sync after a sync costs nothing here.
-    view.checkTree();
   private readonly flagExtras = new Map<number, number>();
   private readonly flagExtrasByName = new Map<string, number>();
   private readonly statusUpdates = new Map<number, MailboxStatus>();
@@ -216,6 +193,10 @@ export class SyncEngine {
     options: SyncOptions,
     limits: NameLimits = DEFAULT_LIMITS,
   ) {
+    // Before any UID is handed out: a file that lies about its UIDs or shares a directory
+    // is corruption (SPEC §9). Checked once per image read from disk; this process's own
+    // images are trusted (snapshotAfterCommit), so a sync after a sync costs nothing here.
+    view.checkTree();
     this.view = view;
     this.attr = attr;
     this.sep = separator;
@@ -262,7 +243,7 @@ export class SyncEngine {
     const fast = this.fast;
     if (fast !== undefined) {
       // A name the image has, in ASCII: one hash pass over the string, one probe, one mark.
-      const slot = fast.findString(name, this.limits.maxComponentLength, this.limits.maxDepth);
+      const slot = fast.findString(name, this.limits);
       if (slot >= 0) return this.markFound(slot, name.charCodeAt(name.length - 1) === this.sep);
       if (slot !== NAME_NOT_PLAIN) this.fastMisses++;
     }
@@ -347,29 +328,21 @@ export class SyncEngine {
     const enc = this.encCur;
     const b = enc.bytes;
     const sep = this.sep;
-    // Split and check everything before changing anything.
+    // Check everything before changing anything.
+    const problem = nameProblem(b, 0, len, sep, this.limits);
+    if (problem !== 0) throw invalidNameError(name, problem, this.limits);
     let comps = 0;
     for (let i = 0; i < len;) {
       while (i < len && b[i] === sep) i++;
       if (i >= len) break;
       let j = i;
-      while (j < len && b[j] !== sep) {
-        if (b[j] === 0) throw new InvalidNameError(name, "contains a NUL byte");
-        j++;
-      }
-      if (j - i > this.limits.maxComponentLength) {
-        throw new InvalidNameError(name, `component of ${j - i} bytes exceeds the limit of ${this.limits.maxComponentLength}`);
-      }
-      if (comps >= this.limits.maxDepth) {
-        throw new InvalidNameError(name, `more than ${this.limits.maxDepth} levels`);
-      }
+      while (j < len && b[j] !== sep) j++;
       if (comps >= this.curStart.length) this.growComps(comps + 1);
       this.curStart[comps] = i;
       this.curEnd[comps] = j;
       comps++;
       i = j;
     }
-    if (comps === 0) throw new InvalidNameError(name, "is empty");
     const cs = this.curStart, ce = this.curEnd;
     const parentOnly = b[len - 1] === sep;
     // Scope check (rule 7): the name equals the path or lies under it.
@@ -1053,6 +1026,8 @@ export class SyncEngine {
   }
 
   private lookupUid(name: string): number | undefined {
+    // A name with no UTF-8 form is in no index.
+    if (!hasUtf8Form(name)) return undefined;
     const n = this.encoder.encode(name);
     const b = this.encoder.bytes;
     // New records first (by walking the new tree), then the image.

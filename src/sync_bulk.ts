@@ -24,7 +24,7 @@ import { parallelRebuildImages } from "./rebuild_parallel.ts";
 import { FullNameTable, HAS_CHILDREN, MARK_LEAF, MARK_SEEN, NAME_MISSING, NAME_NOT_PLAIN, plainBytes } from "./full_names.ts";
 import { NameEncoder } from "./name_codec.ts";
 import type { NameTable } from "./rebuild_names.ts";
-import type { NameLimits } from "./sync.ts";
+import type { NameLimits } from "./limits.ts";
 import { STATUS_SET_BIT as STATUS_BIT } from "./attr_codec.ts";
 
 /** The outcome of matching a freshly built index against the current one. */
@@ -232,9 +232,10 @@ export function unchangedByNames(
       for (let i = 0, step = pass === 0 ? SAMPLE_STEP : 1; i < names.length; i += step) {
         const name = names[i];
         if (typeof name !== "string") return false;
-        let slot = table.findString(name, limits.maxComponentLength, limits.maxDepth);
+        let slot = table.findString(name, limits);
         if (slot === NAME_NOT_PLAIN) {
-          // Not ASCII (or not valid, which the build reports): look its UTF-8 bytes up.
+          // Not ASCII (or not valid, which the build reports): look its UTF-8 bytes up. A name
+          // with no UTF-8 form is rejected here (InvalidNameError), never looked up as U+FFFD.
           const n = encoder.encode(name);
           slot = plainBytes(encoder.bytes, 0, n, sep, limits) ? table.findBytes(encoder.bytes, 0, n) : NAME_MISSING;
         }

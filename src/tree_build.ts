@@ -22,59 +22,41 @@
  */
 import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE, STATUS_SET_BIT } from "./attr_codec.ts";
 import { DIR_HEADER_SIZE, MailboxFlags, RECORD_SIZE } from "./constants.ts";
+import { INVALID_COMPONENT, INVALID_DEPTH, INVALID_EMPTY, INVALID_LENGTH, INVALID_NUL, type TreeLimits } from "./limits.ts";
 import { compareBytes, CRC32_TABLE } from "./name_hash.ts";
 import { alignUp, encodeOffset, OFFSET_MARKER } from "./offset.ts";
 import { EXTRA_NOSELECT, EXTRA_STATUS, type NameTable, STATUS_FIELDS } from "./rebuild_names.ts";
 
-/** Limits a name must keep (SPEC §9). *
- * @example The default limits
- * ```ts
- * import type { TreeLimits } from "./tree_build.ts";
- * const limits: TreeLimits = { maxComponentLength: 255, maxDepth: 128 };
- * ```
- */
-export interface TreeLimits {
-  /** Longest component in bytes. */
-  maxComponentLength: number;
-  /** Most levels in one name. */
-  maxDepth: number;
-}
-
-/** Why a name was rejected: it contains a NUL byte. */
-export const INVALID_NUL = 1;
-/** Why a name was rejected: nothing is left after skipping separators. */
-export const INVALID_EMPTY = 2;
-/** Why a name was rejected: a component is longer than the limit (detail: its length). */
-export const INVALID_COMPONENT = 3;
-/** Why a name was rejected: it has more levels than the limit. */
-export const INVALID_DEPTH = 4;
+export type { TreeLimits };
 
 /** The first name of a unit the index cannot hold. *
  * @example A name with a NUL byte
  * ```ts
+ * import { DEFAULT_LIMITS, INVALID_NUL } from "./limits.ts";
  * import { readNames } from "./rebuild_input.ts";
- * import { INVALID_NUL, TreeUnit } from "./tree_build.ts";
+ * import { TreeUnit } from "./tree_build.ts";
  * const names = await readNames(["ok", "b\0d"], false);
- * const m = new TreeUnit(names, 0x2f, { maxComponentLength: 255, maxDepth: 128 }).build(null, 2, 0);
+ * const m = new TreeUnit(names, 0x2f, DEFAULT_LIMITS).build(null, 2, 0);
  * console.log(m.invalid?.index, m.invalid?.reason === INVALID_NUL); // 1 true
  * ```
  */
 export interface InvalidName {
   /** Index of the name in the table. */
   index: number;
-  /** One of the `INVALID_*` codes. */
+  /** One of the `INVALID_*` codes of src/limits.ts. */
   reason: number;
-  /** The component length for {@linkcode INVALID_COMPONENT}, else 0. */
+  /** The component length for `INVALID_COMPONENT`, the name length for `INVALID_LENGTH`, else 0. */
   detail: number;
 }
 
 /** What a built unit needs in the output. *
  * @example Two records at the top, one directory below
  * ```ts
+ * import { DEFAULT_LIMITS } from "./limits.ts";
  * import { readNames } from "./rebuild_input.ts";
  * import { TreeUnit } from "./tree_build.ts";
  * const names = await readNames(["a/x", "b"], false);
- * const m = new TreeUnit(names, 0x2f, { maxComponentLength: 255, maxDepth: 128 }).build(null, 2, 0);
+ * const m = new TreeUnit(names, 0x2f, DEFAULT_LIMITS).build(null, 2, 0);
  * console.log(m.records, m.sliceCount, m.sliceNameBytes, m.regionSize); // 3 2 4 30
  * ```
  */
@@ -635,7 +617,7 @@ function sortRunByBytes(b: Uint8Array, r0: number, r1: number, E: LevelEntries):
  * import { BuildScratch, TreeUnit } from "./tree_build.ts";
  * const names = await readNames(["a/b", "c"], false);
  * const scratch = new BuildScratch();
- * const limits = { maxComponentLength: 255, maxDepth: 128 };
+ * const limits = { maxComponentLength: 255, maxDepth: 255, maxNameLength: 4096 };
  * const one = new TreeUnit(names, 0x2f, limits, scratch).build(Int32Array.of(0), 1, 0);
  * const two = new TreeUnit(names, 0x2f, limits, scratch).build(Int32Array.of(1), 1, 0);
  * console.log(one.records, two.records); // 2 1
@@ -654,7 +636,7 @@ export class BuildScratch {
  * import { readNames } from "./rebuild_input.ts";
  * import { TreeUnit } from "./tree_build.ts";
  * const names = await readNames(["INBOX", "Archive/2009", "Archive/2010"], false);
- * const unit = new TreeUnit(names, 0x2f, { maxComponentLength: 255, maxDepth: 128 });
+ * const unit = new TreeUnit(names, 0x2f, { maxComponentLength: 255, maxDepth: 255, maxNameLength: 4096 });
  * const m = unit.build(null, names.count, 0);
  * console.log(m.records, m.sliceCount); // 4 2
  * ```
@@ -732,11 +714,16 @@ export class TreeUnit {
       for (let k = 0; k < count; k++) most += starts[ids[k] + 1] - starts[ids[k]];
       own = E.ownBytes(most);
     }
+    const maxName = this.#limits.maxNameLength;
     let m = 0, at = 0;
     for (let k = 0; k < count; k++) {
       const i = ids === null ? k : ids[k];
       const e = starts[i + 1] - 1;
       let p = starts[i];
+      if (e - p > maxName) {
+        reject(bad, i, INVALID_LENGTH, e - p);
+        continue;
+      }
       for (let c = 0; c < skip; c++) {
         while (p < e && b[p] === sep) p++;
         while (p < e && b[p] !== sep) p++;

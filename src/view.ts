@@ -296,7 +296,7 @@ export class ListView {
    * @example Look a name up through the table once it exists
    * ```ts ignore
    * const table = view.fullNames(0x2f);
-   * const slot = table?.findString("INBOX/Sent", 255, 128);
+   * const slot = table?.findString("INBOX/Sent", DEFAULT_LIMITS);
    * ```
    */
   fullNames(sep: number, expected = 0): FullNameTable | undefined {

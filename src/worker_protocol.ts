@@ -11,7 +11,8 @@
  */
 import type { NameTable } from "./rebuild_names.ts";
 import type { RouteResult, SplitPlan } from "./rebuild_plan.ts";
-import type { TreeLimits, UnitMeasure, UnitPlacement } from "./tree_build.ts";
+import type { TreeLimits } from "./limits.ts";
+import type { UnitMeasure, UnitPlacement } from "./tree_build.ts";
 
 /**
  * A set of named tasks: for each name, its request and response types.

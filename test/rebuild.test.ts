@@ -31,7 +31,7 @@ after(() => tmp.cleanup());
 const SLOW = { timeout: 300_000 };
 const quiet = { onWarning: () => {} };
 const WORKER_COUNTS = [0, 1, 2, 3, 4, 8];
-const LIMITS = { maxComponentLength: 255, maxDepth: 128 };
+const LIMITS = limitsOf({});
 
 let serial = 0;
 /** A list file path in a fresh directory of its own. */

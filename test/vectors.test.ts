@@ -68,7 +68,6 @@ describe("golden vectors: replaying the syncs", () => {
           ...quiet,
           separator: sc.separator,
           uidValidity: uidValidityOf(sc.steps[0].mlist),
-          maxDepth: 1024,
         });
         for (const step of sc.steps) {
           const ctx = await index.syncBegin(step.flags);
