@@ -1,4 +1,4 @@
-// The golden vectors of ../shared/vectors: our reader must list every file the
+// The golden vectors of test/vectors: our reader must list every file the
 // original wrote, and replaying each scenario's syncs must write the same bytes
 // [0, used_space) — except where SPEC §4 fixes a bug of the original
 // (see DIFFERS below), where the listing with flags is compared instead.
@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MailboxListIndex } from "../mod.ts";
-import { loadScenarios, type Scenario, uidValidityOf, usedSpaceOf } from "./helpers/vectors.ts";
+import { loadScenarios, type Scenario, uidValidityOf, usedSpaceOf, vectorPath } from "./helpers/vectors.ts";
 import { makeTempDir } from "./helpers/tmp.ts";
 
 /**
@@ -46,7 +46,7 @@ describe("golden vectors: reading the original's files", () => {
         const tmp = makeTempDir();
         try {
           const path = join(tmp.dir, "copy.mlist");
-          copyFileSync(join("..", "shared", "vectors", sc.name, `step${step.n}.mlist`), path);
+          copyFileSync(vectorPath(sc.name, `step${step.n}.mlist`), path);
           const index = await MailboxListIndex.open(path, { ...quiet, readonly: true, separator: sc.separator });
           assert.deepEqual(listing(index, false), normalize(step.list, false));
           await index.close();

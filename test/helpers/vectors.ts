@@ -1,10 +1,21 @@
-// Reading the golden vectors in ../shared/vectors (made by the original C implementation).
+// Reading the golden vectors in test/vectors (made by the original C
+// implementation; see test/vectors/README.md). Every test finds them through
+// this module, by a path computed from this file's own URL, so that no test
+// depends on the working directory or on anything outside the repository.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The vectors directory next to the project. */
-export const VECTORS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "shared", "vectors");
+/** The golden vectors directory, test/vectors, wherever the repository is. */
+export const VECTORS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "vectors");
+
+/**
+ * A path inside the golden vectors directory.
+ * @example vectorPath("basic-tree", "step1.mlist")
+ */
+export function vectorPath(...parts: string[]): string {
+  return join(VECTORS_DIR, ...parts);
+}
 
 export interface VectorStep {
   n: number;
