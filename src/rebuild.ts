@@ -216,7 +216,7 @@ export async function rebuild(
     const lock = await acquireLock(indexPath, { onWarning, ...options.lock });
     try {
       // A commit interrupted before this rebuild is finished first, so that its renames cannot land later.
-      recoverJournal(io, indexPaths(indexPath), { durable });
+      recoverJournal(io, indexPaths(indexPath), { durable, onWarning });
       const fileSeq = ((previousFileSeq(io, indexPath) + 1) >>> 0) || 1;
       setFileSeq(images, fileSeq);
       replaceIndexFiles(io, indexPath, images.list, fileSize, images.attr, durable);

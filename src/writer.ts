@@ -8,6 +8,7 @@
  * @module
  */
 import { GROWTH_BLOCK, MAX_FILE_SIZE } from "./constants.ts";
+import { CorruptIndexError, UnsafeFileError } from "./errors.ts";
 import { grownSize } from "./growth.ts";
 import type { IndexPaths } from "./index_files.ts";
 import { type FileIO, readFully, writeFully } from "./io.ts";
@@ -20,17 +21,20 @@ import {
   JOURNAL_APPLIED,
   JOURNAL_HEADER_SIZE,
   JOURNAL_PENDING,
+  type JournalHeader,
   type JournalPatch,
   type JournalRecord,
 } from "./journal.ts";
 import { dirName } from "./path.ts";
-import { readJournal, readJournalStamp, recordFits } from "./snapshot.ts";
+import { foreignRecord, readJournal, readJournalStamp, recordFits } from "./snapshot.ts";
 import type { CommitPlan } from "./sync.ts";
 
 /** Options of the writer. */
 export interface WriterOptions {
   /** Flush to stable storage at each step (default true). */
   durable: boolean;
+  /** Where {@linkcode recoverJournal} reports a pending record it ignores (default: nowhere). */
+  onWarning?: (message: string) => void;
 }
 
 /** A commit's identity: what the journal record binds to. */
@@ -87,8 +91,11 @@ function ioError(e: unknown, path: string, step: string): Error {
 
 /**
  * Replay a pending, complete journal record (idempotent), then mark it
- * applied. An incomplete or foreign record is left alone (it never took
- * effect). Stale `.new` files of an unfinished replacement are removed.
+ * applied. An incomplete record is left alone (it never took effect). A
+ * record written for another list file ({@linkcode foreignRecord}), or a
+ * journal larger than the format allows, is ignored as readers ignore it,
+ * with a warning, and marked applied so that nobody replays it later.
+ * Stale `.new` files of an unfinished replacement are removed.
  *
  * @param io The file interface.
  * @param paths The index's files.
@@ -97,24 +104,68 @@ function ioError(e: unknown, path: string, step: string): Error {
  *
  * @example
  * ```ts ignore
- * recoverJournal(nodeFileIO, indexPaths("/tmp/u.mlist"), { durable: true });
+ * recoverJournal(nodeFileIO, indexPaths("/tmp/u.mlist"), { durable: true, onWarning: console.warn });
  * ```
  */
 export function recoverJournal(io: FileIO, paths: IndexPaths, options: WriterOptions): boolean {
   const stamp = readJournalStamp(io, paths.journal);
-  const record = stamp.state === JOURNAL_PENDING ? readJournal(io, paths.journal) : undefined;
+  let record: JournalRecord | undefined;
+  try {
+    record = stamp.state === JOURNAL_PENDING ? readJournal(io, paths.journal) : undefined;
+  } catch (e) {
+    // Too large to be read (SPEC §9): no writer wrote it, so it never took effect.
+    if (!(e instanceof CorruptIndexError) || stamp.header === undefined) throw e;
+    options.onWarning?.(`Index "${paths.list}": ${e.message}; its pending record is ignored`);
+    io.unlink(`${paths.list}.new`);
+    io.unlink(`${paths.attr}.new`);
+    retireRecord(io, paths, stamp.header, options, true);
+    return false;
+  }
+  const foreign = record !== undefined && record.seq === stamp.seq ? foreignRecord(io, paths, record) : undefined;
+  if (foreign !== undefined) {
+    options.onWarning?.(`Index "${paths.list}": ${foreign}; it is ignored`);
+    io.unlink(`${paths.list}.new`);
+    io.unlink(`${paths.attr}.new`);
+    retireRecord(io, paths, record!, options, false);
+    return false;
+  }
   const size = (path: string) => io.stat(path)?.size ?? 0;
   if (
     record === undefined || record.seq !== stamp.seq ||
     !recordFits(record, size(paths.list), size(paths.attr))
   ) {
-    // Torn, foreign or not fitting the files: it never took effect.
+    // Torn, of another sequence number or not fitting the files: it never took effect.
     io.unlink(`${paths.list}.new`);
     io.unlink(`${paths.attr}.new`);
     return false;
   }
   applyRecord(io, paths, record, options);
   return true;
+}
+
+/**
+ * Mark a pending record that must never be replayed as applied, keeping its
+ * sequence number, instead of removing the journal: the next commit numbers
+ * on from it (readers tell commits apart by that number); it is one write of
+ * the header in place, and every crash state of it is safe (a torn header
+ * reads as no record at all); and readers' freshness check sees the state
+ * change and reads the files again, now without the record. Its changes are
+ * not in the files, but "applied" only ever means "nothing left to do".
+ * A journal too large to read keeps only its header.
+ */
+function retireRecord(
+  io: FileIO,
+  paths: IndexPaths,
+  header: JournalHeader,
+  options: WriterOptions,
+  shrink: boolean,
+): void {
+  const h = encodeJournalHeader({ ...header, state: JOURNAL_APPLIED });
+  withFile(io, paths.journal, (fd) => {
+    writeFully(io, fd, h, 0, h.length, 0);
+    if (shrink) io.truncate(fd, JOURNAL_HEADER_SIZE);
+    if (options.durable) io.flush(fd);
+  });
 }
 
 /** Handles a caller already holds open read-write, used instead of opening the files again. */
