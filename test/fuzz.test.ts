@@ -8,6 +8,11 @@
 // files and MailboxListIndex.open({ readonly: true }). The journal decoder
 // and the attribute file get the same treatment, with their checksums
 // recomputed after mutation so that the parsers behind them are reached.
+// Structurally valid files that lie (next_uid, a UID twice, a shared child
+// directory, an attribute entry for an absent UID) must be refused or read
+// with their true name/UID pairs, and a sync of them never hands out a UID
+// twice; checksummed journal records for another file_seq or uid_validity
+// are ignored by readers and writers alike.
 // Cases that could hang run in a child process with a watchdog. Seeds are
 // fixed; MLI_FUZZ_SCALE multiplies the numbers of cases.
 import { after, before, describe, it } from "node:test";
@@ -24,15 +29,24 @@ import {
   buildBases,
   byteMutation,
   checkAttrBytes,
+  checkForeignJournal,
   checkJournalBytes,
   checkFiles,
   checkListCase,
+  checkLyingImages,
+  checkLyingWriter,
   fixAttrChecksum,
   fixJournalChecksums,
+  foreignCase,
+  lieCase,
   listCase,
   mutateBytes,
   mutateList,
+  tellLies,
+  truthOf,
 } from "./helpers/fuzz_cases.ts";
+import { AttrView } from "../src/attr_file.ts";
+import { ListView } from "../src/view.ts";
 import { makeTempDir } from "./helpers/tmp.ts";
 
 const SCALE = Number(process.env.MLI_FUZZ_SCALE ?? "1");
@@ -61,6 +75,8 @@ describe("fuzz", () => {
     }
     const tree = bases.find((b) => b.label === "tree")!;
     assert.ok(tree.map.dirs.length > tree.map.records.length / 16, "the tree has directory chains");
+    // Valid files pass the check of the whole tree (the lying cases below start from them).
+    for (const b of bases) new ListView(b.list, b.label).pairAttr(new AttrView(b.attr, `${b.label}.attr`)).checkTree();
   });
 
   it("mutated list images read fine or throw CorruptIndexError (in memory)", { timeout: 300_000 }, () => {
@@ -158,6 +174,47 @@ describe("fuzz", () => {
         `a checksummed pending record with a ${what} patch past the end of the file: ${outcome} after ${ms} ms`,
       );
     }
+  });
+
+  it("structurally valid files that lie: readers throw CorruptIndexError or answer with the true pairs", {
+    timeout: 300_000,
+  }, () => {
+    const n = runs(3000);
+    const truths = bases.map(truthOf);
+    fc.assert(
+      fc.property(lieCase(bases), (c) => {
+        const { list, attr } = tellLies(bases[c.base], c.lies);
+        checkLyingImages(bases[c.base], truths[c.base], list, attr);
+      }),
+      { seed: 0x5eed07, numRuns: n },
+    );
+    counts["lying images"] = n;
+  });
+
+  it("structurally valid files that lie: a partial or full sync never hands out a UID twice", {
+    timeout: 300_000,
+  }, async () => {
+    const n = runs(80);
+    const truths = bases.map(truthOf);
+    await fc.assert(
+      fc.asyncProperty(lieCase(bases), fc.boolean(), async (c, full) => {
+        const { list, attr } = tellLies(bases[c.base], c.lies);
+        await checkLyingWriter(join(tmp.dir, "lying"), truths[c.base], bases[c.base], list, attr, full);
+      }),
+      { seed: 0x5eed08, numRuns: n, endOnFailure: true },
+    );
+    counts["lying files synced"] = n;
+  });
+
+  it("a checksummed pending record for another file_seq or uid_validity: readers and writers ignore it alike", {
+    timeout: 300_000,
+  }, async () => {
+    const n = runs(80);
+    await fc.assert(
+      fc.asyncProperty(foreignCase(bases), (c) => checkForeignJournal(join(tmp.dir, "foreign"), bases, c)),
+      { seed: 0x5eed09, numRuns: n, endOnFailure: true },
+    );
+    counts["foreign journal records"] = n;
   });
 
   /** Run the child fixture; kill it after `ms`. */

@@ -22,11 +22,14 @@ import { MailboxListIndex } from "../../mod.ts";
 import { ATTR_HEADER_SIZE } from "../../src/attr_codec.ts";
 import { AttrView } from "../../src/attr_file.ts";
 import { CorruptIndexError } from "../../src/errors.ts";
-import { applyPatches, decodeJournal, FILE_ATTR, FILE_LIST, JOURNAL_HEADER_SIZE } from "../../src/journal.ts";
+import { applyPatches, decodeJournal, encodeJournal, FILE_ATTR, FILE_LIST, JOURNAL_HEADER_SIZE } from "../../src/journal.ts";
+import { nodeFileIO } from "../../src/io.ts";
+import { recoverJournal } from "../../src/writer.ts";
 import { hashBytes } from "../../src/name_hash.ts";
 import { decodeOffset, encodeOffset } from "../../src/offset.ts";
 import { ListView } from "../../src/view.ts";
 import { FaultyIO } from "./faulty_io.ts";
+import { copyUid, namesAndUids, reviveAttrEntry, setNextUid, shareDir } from "./lies.ts";
 import { makeTempDir } from "./tmp.ts";
 
 /** A valid index to mutate, with the names it holds. */
@@ -724,4 +727,282 @@ export function checkJournalBytes(bytes: Uint8Array, list: Uint8Array, attr: Uin
   } catch (e) {
     throw new FuzzViolation(`applyPatches threw ${(e as Error).stack ?? e}`);
   }
+}
+
+// ------------------------------------------------------------------ files that lie (SPEC §9)
+
+/**
+ * One lie told by a structurally valid file; positions are fractions mapped
+ * onto the base's own records (any record, deleted ones included).
+ */
+export type Lie =
+  | { kind: "nextUid"; at: number }
+  | { kind: "dupUid"; from: number; to: number }
+  | { kind: "shareDir"; from: number; to: number }
+  | { kind: "attrEntry"; at: number };
+
+/** Arbitrary lies. */
+export const lie: fc.Arbitrary<Lie> = fc.oneof(
+  fc.record({ kind: fc.constant("nextUid" as const), at: frac }),
+  fc.record({ kind: fc.constant("dupUid" as const), from: frac, to: frac }),
+  fc.record({ kind: fc.constant("shareDir" as const), from: frac, to: frac }),
+  fc.record({ kind: fc.constant("attrEntry" as const), at: frac }),
+);
+
+/** A lying case: which base, which lies. */
+export interface LieCase {
+  /** Index into the bases. */
+  base: number;
+  /** Lies, told in order. */
+  lies: Lie[];
+}
+
+/** Arbitrary lying cases. */
+export function lieCase(bases: Base[]): fc.Arbitrary<LieCase> {
+  return fc.record({
+    base: fc.integer({ min: 0, max: bases.length - 1 }),
+    lies: fc.array(lie, { minLength: 1, maxLength: 3 }),
+  });
+}
+
+/**
+ * Tell lies in copies of a base's list and attribute files. Every offset,
+ * count and size stays valid: next_uid set anywhere in `[1, max UID + 1]`,
+ * a record given another's UID or child directory, a live attribute entry
+ * for a UID below next_uid + 8 that it does not have yet.
+ *
+ * @param base The valid index.
+ * @param lies What to tell.
+ * @returns The lying images.
+ */
+export function tellLies(base: Base, lies: Lie[]): { list: Uint8Array; attr: Uint8Array } {
+  const list = base.list.slice();
+  let attr: Uint8Array = base.attr.slice();
+  const dv = new DataView(list.buffer);
+  const recs = base.map.records;
+  let maxUid = 0;
+  for (const r of recs) maxUid = Math.max(maxUid, dv.getUint32(r + 4, true) & 0x7fffffff);
+  for (const l of lies) {
+    switch (l.kind) {
+      case "nextUid":
+        setNextUid(list, 1 + Math.floor(l.at * (maxUid + 1)));
+        break;
+      case "dupUid": {
+        const from = pick(recs, l.from), to = pick(recs, l.to);
+        if (from !== undefined && to !== undefined) copyUid(list, from, to);
+        break;
+      }
+      case "shareDir": {
+        const from = pick(recs, l.from), to = pick(recs, l.to);
+        if (from !== undefined && to !== undefined) shareDir(list, from, to);
+        break;
+      }
+      case "attrEntry": {
+        const nextUid = dv.getUint32(16, true);
+        const uid = 1 + Math.floor(l.at * (nextUid + 8));
+        if (new AttrView(attr, "lie").positionOf(uid) < 0) attr = reviveAttrEntry(attr, uid);
+        break;
+      }
+    }
+  }
+  return { list, attr };
+}
+
+/** The [name, UID] pairs a valid base holds, by name. */
+export function truthOf(base: Base): Map<string, number> {
+  return new Map(namesAndUids(base.list, base.sep));
+}
+
+/** Check a listing against the truth: every UID once, below next_uid, every name with its true UID. */
+function consistent(
+  pairs: Iterable<{ name: string; uid: number }>,
+  nextUid: number,
+  truth: Map<string, number> | undefined,
+  what: string,
+): void {
+  const seen = new Map<number, string>();
+  for (const { name, uid } of pairs) {
+    const other = seen.get(uid);
+    if (other !== undefined) throw new FuzzViolation(`${what}: UID ${uid} of ${JSON.stringify(name)} is also the UID of ${JSON.stringify(other)}`);
+    seen.set(uid, name);
+    if (!(uid > 0 && uid < nextUid)) throw new FuzzViolation(`${what}: UID ${uid} of ${JSON.stringify(name)} is not below next_uid ${nextUid}`);
+    if (truth !== undefined && truth.get(name) !== uid) {
+      throw new FuzzViolation(`${what}: ${JSON.stringify(name)} with UID ${uid}, the file holds ${truth.get(name) ?? "no such mailbox"}`);
+    }
+  }
+}
+
+/**
+ * Read lying images the way readers do (the list paired with its attribute
+ * file): iteration and walks either throw {@linkcode CorruptIndexError} or
+ * answer with the true name/UID pairs, every UID once and below next_uid.
+ *
+ * @param base The base the lies were told in.
+ * @param truth {@linkcode truthOf} the base.
+ * @param list The lying list image.
+ * @param attr The lying attribute image.
+ * @returns Nothing; throws {@linkcode FuzzViolation}.
+ */
+export function checkLyingImages(base: Base, truth: Map<string, number>, list: Uint8Array, attr: Uint8Array): void {
+  let view: ListView;
+  try {
+    view = new ListView(list, "fuzz").pairAttr(new AttrView(attr, "fuzz.attr"));
+  } catch (e) {
+    allowed(e, "new ListView");
+    return;
+  }
+  const flags = { flagsOf: () => 0 };
+  for (const path of base.paths) {
+    const enc = encoder.encode(path);
+    try {
+      const it = view.iterate(path, Infinity, flags, base.sep, { bytes: enc, length: enc.length, sep: base.sep.charCodeAt(0) });
+      consistent(it, view.header.nextUid, truth, `iterate(${JSON.stringify(path)})`);
+    } catch (e) {
+      allowed(e, `iterate(${JSON.stringify(path)})`);
+    }
+  }
+}
+
+/**
+ * Write lying files, sync them (partial, or full with every true name plus
+ * one), and read the result back with a fresh reader: whatever the writer
+ * did (refuse and recover, or go on when the lie was no lie), no UID is
+ * used twice, every UID is below next_uid, and the new name is there.
+ *
+ * @param dir A directory for the files (reused between cases).
+ * @param truth {@linkcode truthOf} the base.
+ * @param base The base the lies were told in.
+ * @param list The lying list file.
+ * @param attr The lying attribute file.
+ * @param full Full sync (true) or partial (false).
+ * @returns Nothing; throws {@linkcode FuzzViolation}.
+ */
+export async function checkLyingWriter(
+  dir: string,
+  truth: Map<string, number>,
+  base: Base,
+  list: Uint8Array,
+  attr: Uint8Array,
+  full: boolean,
+): Promise<void> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, "m.mlist");
+  writeFileSync(path, list);
+  writeFileSync(`${path}.attr`, attr);
+  const added = `fuzz-new${base.sep}box`;
+  const index = await MailboxListIndex.open(path, { separator: base.sep, durable: false, onWarning: () => {} });
+  try {
+    const ctx = await index.syncBegin(full ? { recursive: true } : { partial: true });
+    if (full) for (const name of truth.keys()) ctx.add(name);
+    ctx.add(added);
+    await ctx.commit();
+  } catch (e) {
+    throw new FuzzViolation(`a ${full ? "full" : "partial"} sync threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  } finally {
+    await index.close();
+  }
+  const reader = await MailboxListIndex.open(path, { readonly: true, onWarning: () => {} });
+  try {
+    const all = [...reader.iterate()];
+    consistent(all, reader.header.nextUid, undefined, `after a ${full ? "full" : "partial"} sync`);
+    if (!all.some((m) => m.name === added)) throw new FuzzViolation(`the sync lost ${JSON.stringify(added)}`);
+  } catch (e) {
+    if (e instanceof FuzzViolation) throw e;
+    throw new FuzzViolation(`reading after a sync threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  } finally {
+    await reader.close();
+  }
+}
+
+/** A pending journal record with valid checksums for another file_seq or uid_validity. */
+export interface ForeignCase {
+  /** Index into the bases. */
+  base: number;
+  /** Added to the list file's file_seq (0 = the same). */
+  fileSeqDelta: number;
+  /** Added to the list file's uid_validity (0 = the same). */
+  uidValidityDelta: number;
+  /** Patches: file, offset and bytes as fractions of the file's size. */
+  patches: { attr: boolean; at: number; bytes: Uint8Array }[];
+}
+
+/** Arbitrary foreign records (never for the list file itself). */
+export function foreignCase(bases: Base[]): fc.Arbitrary<ForeignCase> {
+  return fc.record({
+    base: fc.integer({ min: 0, max: bases.length - 1 }),
+    fileSeqDelta: fc.integer({ min: -3, max: 3 }),
+    uidValidityDelta: fc.integer({ min: 1, max: 0xffffffff }),
+    sameUidValidity: fc.boolean(),
+    patches: fc.array(
+      fc.record({ attr: fc.boolean(), at: frac, bytes: fc.uint8Array({ minLength: 1, maxLength: 32 }) }),
+      { minLength: 1, maxLength: 4 },
+    ),
+  }).map((c) => ({
+    base: c.base,
+    // At least one of the two differs.
+    fileSeqDelta: c.sameUidValidity && c.fileSeqDelta === 0 ? 1 : c.fileSeqDelta,
+    uidValidityDelta: c.sameUidValidity ? 0 : c.uidValidityDelta,
+    patches: c.patches,
+  }));
+}
+
+/**
+ * Plant a foreign record next to a base's files and check that readers and
+ * writers ignore it alike: a reader lists exactly what the files hold and
+ * warns; {@linkcode recoverJournal} replays nothing, warns once, and marks
+ * the record applied.
+ *
+ * @param dir A directory for the files (reused between cases).
+ * @param bases The bases.
+ * @param c The case.
+ * @returns Nothing; throws {@linkcode FuzzViolation}.
+ */
+export async function checkForeignJournal(dir: string, bases: Base[], c: ForeignCase): Promise<void> {
+  const base = bases[c.base];
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, "m.mlist");
+  writeFileSync(path, base.list);
+  writeFileSync(`${path}.attr`, base.attr);
+  const dv = new DataView(base.list.buffer, base.list.byteOffset, base.list.byteLength);
+  const fileSeq = (dv.getUint32(4, true) + c.fileSeqDelta) >>> 0;
+  const uidValidity = (dv.getUint32(12, true) + c.uidValidityDelta) >>> 0;
+  const patches = c.patches.map((p) => {
+    const size = p.attr ? base.attr.length : base.list.length;
+    const offset = Math.min(Math.floor(p.at * size), Math.max(0, size - p.bytes.length));
+    return { file: p.attr ? FILE_ATTR : FILE_LIST, offset, bytes: p.bytes.subarray(0, Math.min(p.bytes.length, size)) };
+  });
+  writeFileSync(`${path}.journal`, encodeJournal(77, fileSeq, uidValidity, patches, []));
+  const listing = (index: MailboxListIndex) => [...index.iterate()].map((m) => `${m.name} ${m.uid} ${m.flags}`).join("\n");
+  const warnings: string[] = [];
+  let read: string;
+  const reader = await MailboxListIndex.open(path, { readonly: true, onWarning: (m) => warnings.push(m) });
+  try {
+    read = listing(reader);
+  } finally {
+    await reader.close();
+  }
+  if (!warnings.some((w) => w.includes(".journal"))) throw new FuzzViolation(`a reader did not warn: ${JSON.stringify(warnings)}`);
+  const paths = { list: path, attr: `${path}.attr`, journal: `${path}.journal`, lock: `${path}.lock` };
+  const writerWarnings: string[] = [];
+  const replayed = recoverJournal(nodeFileIO, paths, { durable: false, onWarning: (m) => writerWarnings.push(m) });
+  if (replayed || writerWarnings.length !== 1) {
+    throw new FuzzViolation(`recoverJournal replayed ${replayed}, warned ${JSON.stringify(writerWarnings)}`);
+  }
+  if (!equalBytes(readFileSync(path), base.list) || !equalBytes(readFileSync(`${path}.attr`), base.attr)) {
+    throw new FuzzViolation("recoverJournal changed the files");
+  }
+  const after = await MailboxListIndex.open(path, { readonly: true, onWarning: () => {} });
+  try {
+    if (listing(after) !== read) throw new FuzzViolation("readers answered differently before and after the writer");
+  } finally {
+    await after.close();
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
