@@ -1126,6 +1126,9 @@ export class SyncEngine {
       live--;
     }
     const touched = new Set<number>([...flagChanges.keys(), ...this.statusUpdates.keys()]);
+    // Flags or STATUS set on a mailbox this sync deletes go with it (rule 6): rewriting its
+    // entry would bring it back to life, an entry for a UID the list does not have (SPEC §9).
+    for (const uid of deletedUids) touched.delete(uid);
     for (const uid of touched) {
       if (this.isNewUid(uid)) continue;
       const pos = a.positionOf(uid);

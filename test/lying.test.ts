@@ -218,6 +218,24 @@ describe("§9 structurally valid files that lie", () => {
     assert.deepEqual(await assertSound(path), [...ALL, "new"].sort());
   });
 
+  it("a sync never writes the lie itself: flags and STATUS set on a mailbox it deletes go with it", async () => {
+    const path = await build();
+    const { index, warnings } = await openWritable(path);
+    const ctx = await index.syncBegin({ recursive: true });
+    for (const n of ["INBOX", "a/b"]) ctx.add(n);
+    // "c" (UID 4) is not reported: it is deleted, whatever is set on it.
+    ctx.setStatus(UIDS.c, { messages: 1, unseen: 0, recent: 0, uidValidity: 1, uidNext: 2 });
+    ctx.setFlags(UIDS.c, 4);
+    ctx.addFlags("c", 4);
+    await ctx.commit();
+    const after = await index.syncBegin({ partial: true });
+    after.add("new");
+    await after.commit();
+    await index.close();
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(await assertSound(path), ["INBOX", "a", "a/b", "new"]);
+  });
+
   it("the index's own commits are trusted: a sync after a sync on one handle finds nothing to check", async () => {
     const path = await build();
     const { index } = await openWritable(path);
