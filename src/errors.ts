@@ -180,3 +180,34 @@ export class UnsafeFileError extends Error {
     this.file = file;
   }
 }
+
+/**
+ * A mail store whose root cannot be listed. A scan fails with this rather
+ * than report an empty store, so that a full sync never deletes everything
+ * because the root could not be read (SPEC §9).
+ *
+ * @example
+ * ```ts
+ * import { StoreReadError } from "./errors.ts";
+ * const err = new StoreReadError("/srv/mail/u", "permission denied", "EACCES");
+ * console.log(err.message, err.code); // Cannot read store root "/srv/mail/u": permission denied EACCES
+ * ```
+ */
+export class StoreReadError extends Error {
+  /** The store root, as it was given. */
+  readonly root: string;
+  /** The file system error's code ("EACCES", "ENOENT", ...), when there is one. */
+  readonly code: string | undefined;
+  /**
+   * @param root The store root, as it was given.
+   * @param reason What failed, in a few words.
+   * @param code The file system error's code.
+   * @param options The underlying error as `cause`.
+   */
+  constructor(root: string, reason: string, code?: string, options?: { cause?: unknown }) {
+    super(`Cannot read store root "${root}": ${reason}`, options);
+    this.name = "StoreReadError";
+    this.root = root;
+    this.code = code;
+  }
+}

@@ -5,15 +5,14 @@
  * @module
  */
 
-import type { Dirent } from "node:fs";
-import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { nodeScanFs, type ScanDirent, type ScanFs } from "./scan_io.ts";
 import { probeMaildir, readStoreRoot } from "./scan_maildir.ts";
 import {
   badComponent,
   checkSeparator,
   compareNames,
-  describeFsError,
+  failureWarning,
   isInside,
   pickEntries,
   resolveDirLink,
@@ -59,16 +58,20 @@ interface Walk {
   separator: string;
   rootReal: string;
   top: Set<string> | undefined;
+  fs: ScanFs;
 }
 
+/** What follows when a directory of the store cannot be read. */
+const NOT_REPORTED = "the folder and its sub-folders are not reported";
+
 /** Whether a listing looks like a Maildir, so that cur/new/tmp are not folders. */
-function maildirLike(entries: readonly Dirent[]): boolean {
+function maildirLike(entries: readonly ScanDirent[]): boolean {
   const found = pickEntries(entries, ["cur", "new"]);
   return (found.get("cur")?.isDirectory() ?? false) || (found.get("new")?.isDirectory() ?? false);
 }
 
 /** Whether a listing has both `cur/` and `new/` directories. */
-function hasCurNew(entries: readonly Dirent[]): boolean {
+function hasCurNew(entries: readonly ScanDirent[]): boolean {
   const found = pickEntries(entries, ["cur", "new"]);
   return (found.get("cur")?.isDirectory() ?? false) && (found.get("new")?.isDirectory() ?? false);
 }
@@ -83,8 +86,9 @@ function hasCurNew(entries: readonly Dirent[]): boolean {
  * shard's link already led to is followed in each shard.
  *
  * @param root The store root.
+ * @param fs The scan's file system calls.
  * @returns The shard keys.
- * @throws Error when the root cannot be read.
+ * @throws StoreReadError when the root cannot be read.
  *
  * @example Sharding a scan
  * ```ts
@@ -93,8 +97,8 @@ function hasCurNew(entries: readonly Dirent[]): boolean {
  * for await (const m of scanFsLayout("/srv/mail/u", { topLevel: keys.slice(0, 10) })) console.log(m.name);
  * ```
  */
-export async function listFsTopLevel(root: string): Promise<string[]> {
-  const { entries } = await readStoreRoot(root);
+export async function listFsTopLevel(root: string, fs: ScanFs = nodeScanFs): Promise<string[]> {
+  const { entries } = await readStoreRoot(root, fs);
   const skipMaildirDirs = maildirLike(entries);
   const keys: string[] = [];
   for (const e of entries) {
@@ -106,17 +110,17 @@ export async function listFsTopLevel(root: string): Promise<string[]> {
   return hasCurNew(entries) ? ["", ...keys] : keys;
 }
 
-/** Read one directory: its own status and its sub-folders. Never rejects. */
-async function visit(node: Node, walk: Walk, given?: Dirent[]): Promise<Visit> {
+/** Read one directory: its own status and its sub-folders. Rejects only for the root. */
+async function visit(node: Node, walk: Walk, given?: ScanDirent[]): Promise<Visit> {
   const warnings: ScanWarning[] = [];
   try {
-    let entries: Dirent[];
+    let entries: ScanDirent[];
     if (given !== undefined) entries = given;
     else {
       try {
-        entries = await readdir(node.real, { withFileTypes: true });
+        entries = await walk.fs.readdir(node.real);
       } catch (err) {
-        warnings.push({ path: node.shown, reason: `Cannot read directory "${node.shown}": ${describeFsError(err)}` });
+        warnings.push(failureWarning(`Cannot read directory "${node.shown}"`, node.shown, node.name, err, true, NOT_REPORTED));
         return { warnings, children: [] };
       }
     }
@@ -124,7 +128,7 @@ async function visit(node: Node, walk: Walk, given?: Dirent[]): Promise<Visit> {
     const reportSelf = isRoot ? walk.top === undefined || walk.top.has("") : !node.silent;
     // Only the shard that reports a directory counts its messages and warns about it.
     const probe = reportSelf
-      ? await probeMaildir(node.real, node.shown, entries, warnings)
+      ? await probeMaildir(node.real, node.shown, entries, warnings, isRoot ? "INBOX" : node.name, walk.fs)
       : { selectable: hasCurNew(entries), maildirLike: maildirLike(entries) };
     let mailbox: ScannedMailbox | undefined;
     if (reportSelf && (!isRoot || probe.selectable)) {
@@ -150,10 +154,15 @@ async function visit(node: Node, walk: Walk, given?: Dirent[]): Promise<Visit> {
       let real = join(node.real, e.name);
       const viaLink = e.isSymbolicLink();
       if (viaLink) {
-        const t = await resolveDirLink(real, shown, walk.rootReal);
+        const t = await resolveDirLink(real, shown, walk.rootReal, walk.fs);
         if (t.kind === "other") continue;
         if (t.kind === "bad") {
           warnings.push({ path: shown, reason: t.reason });
+          continue;
+        }
+        if (t.kind === "failed") {
+          const name = isRoot ? e.name : node.name + walk.separator + e.name;
+          warnings.push(failureWarning(`Cannot resolve symbolic link "${shown}"`, shown, name, t.err, true, NOT_REPORTED));
           continue;
         }
         let loop: Node | undefined;
@@ -179,7 +188,9 @@ async function visit(node: Node, walk: Walk, given?: Dirent[]): Promise<Visit> {
     }
     return { warnings, mailbox, children };
   } catch (err) {
-    warnings.push({ path: node.shown, reason: `Cannot read directory "${node.shown}": ${describeFsError(err)}` });
+    // The root's own failure is the scan's error (never an empty store); any other directory is unread.
+    if (node.parent === undefined) throw err;
+    warnings.push(failureWarning(`Cannot read directory "${node.shown}"`, node.shown, node.name, err, true, NOT_REPORTED));
     return { warnings, children: [] };
   }
 }
@@ -194,22 +205,24 @@ async function visit(node: Node, walk: Walk, given?: Dirent[]): Promise<Visit> {
  * and no status. The root is reported as "INBOX" when it has `cur/` and
  * `new/`.
  *
- * Skipped, with a warning: unreadable directories (with everything under
- * them), names with the separator or a NUL byte or not valid UTF-8, and
- * symbolic links that dangle, loop, point outside the root or at a directory
- * another link already led to. Links to files are ignored like files. A
- * folder whose `cur/` or `new/` cannot be read is reported without STATUS.
- * The order is depth-first, parents before children, sub-folders in byte
- * order of their names, INBOX first. At most a few dozen directories are
- * open at any time.
+ * Skipped, with a warning: names with the separator or a NUL byte or not
+ * valid UTF-8, and symbolic links that dangle, loop, point outside the root
+ * or at a directory another link already led to. Links to files are ignored
+ * like files. A folder whose `cur/`, `new/` or `dovecot-uidlist` cannot be
+ * read is reported without STATUS. The order is depth-first, parents before
+ * children, sub-folders in byte order of their names, INBOX first. At most
+ * a few dozen directories are open at any time.
  *
- * A caller that deletes what a scan did not report should not do so after
- * a scan that warned about an unreadable directory.
+ * A directory that fails to list, or a link to one that cannot be followed,
+ * is not reported, nor is anything under it; its warning has
+ * `unread: true`, the folder's name and the error's code. A caller that
+ * deletes what a scan did not report must keep that folder and its
+ * sub-folders as they were (SPEC §9).
  *
  * @param root The store root.
- * @param options Separator, warning callback and shard.
+ * @param options Separator, warning callback, shard and file system calls.
  * @returns The mailboxes, as they are read.
- * @throws Error when the root cannot be read; RangeError for a bad separator.
+ * @throws StoreReadError when the root cannot be read; RangeError for a bad separator.
  *
  * @example Listing a directory-per-folder store
  * ```ts
@@ -222,11 +235,13 @@ async function visit(node: Node, walk: Walk, given?: Dirent[]): Promise<Visit> {
 export async function* scanFsLayout(root: string, options: ScanOptions = {}): AsyncGenerator<ScannedMailbox> {
   const separator = checkSeparator(options.separator);
   const warn = options.onWarning ?? (() => {});
-  const { real: rootReal, entries } = await readStoreRoot(root);
+  const fs = options.fs ?? nodeScanFs;
+  const { real: rootReal, entries } = await readStoreRoot(root, fs);
   const walk: Walk = {
     separator,
     rootReal,
     top: options.topLevel === undefined ? undefined : new Set(options.topLevel),
+    fs,
   };
   const rootNode: Node = { name: "", shown: root, real: rootReal, parent: undefined, viaLink: false, silent: false };
   rootNode.task = visit(rootNode, walk, entries);

@@ -7,15 +7,17 @@
  * @module
  */
 
-import type { Dirent } from "node:fs";
-import { open, readdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
+import { StoreReadError } from "./errors.ts";
+import { nodeScanFs, type ScanDirent, type ScanFs } from "./scan_io.ts";
 import type { MailboxStatus } from "./types.ts";
 import {
   badComponent,
   checkSeparator,
   compareNames,
   describeFsError,
+  failureWarning,
+  fsErrorCode,
   pickEntries,
   resolveDirLink,
   type ScannedMailbox,
@@ -72,26 +74,42 @@ function parseU32(s: string): number | undefined {
   return n <= 0xffffffff ? n : undefined;
 }
 
-/** Read the header of a uid list; undefined (with a warning) when unreadable or unknown. */
+/** What a scan of one folder's Maildir reads with and reports to. */
+interface Probe {
+  fs: ScanFs;
+  folder: string;
+  warnings: ScanWarning[];
+}
+
+/** The warning about a Maildir part whose failure leaves the folder's STATUS unknown. */
+function statusUnknown(probe: Probe, what: string, shown: string, err: unknown): void {
+  probe.warnings.push(failureWarning(what, shown, probe.folder, err, false, "its STATUS is not reported"));
+}
+
+/**
+ * Read the header of a uid list: undefined (with a warning) when the header
+ * is unknown, null (with a warning) when the file cannot be read.
+ */
 async function readUidList(
   path: string,
   shown: string,
-  warnings: ScanWarning[],
-): Promise<{ uidValidity: number; uidNext: number } | undefined> {
+  probe: Probe,
+): Promise<{ uidValidity: number; uidNext: number } | undefined | null> {
   let text: string;
   try {
-    const fh = await open(path, "r");
+    const fh = await probe.fs.open(path);
     try {
       const buf = new Uint8Array(1024);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      const bytesRead = await fh.read(buf, 0);
       text = new TextDecoder().decode(buf.subarray(0, bytesRead));
     } finally {
       await fh.close();
     }
   } catch (err) {
-    warnings.push({ path: shown, reason: `Cannot read "${shown}": ${describeFsError(err)}` });
-    return undefined;
+    statusUnknown(probe, `Cannot read "${shown}"`, shown, err);
+    return null;
   }
+  const warnings = probe.warnings;
   const nl = text.indexOf("\n");
   const header = parseUidListHeader(nl < 0 ? text : text.slice(0, nl));
   if (header === undefined) {
@@ -104,13 +122,13 @@ async function readUidList(
 async function countMessages(
   path: string,
   shown: string,
-  warnings: ScanWarning[],
+  probe: Probe,
 ): Promise<{ files: number; unseen: number } | undefined> {
-  let entries: Dirent[];
+  let entries: ScanDirent[];
   try {
-    entries = await readdir(path, { withFileTypes: true });
+    entries = await probe.fs.readdir(path);
   } catch (err) {
-    warnings.push({ path: shown, reason: `Cannot read directory "${shown}": ${describeFsError(err)}` });
+    statusUnknown(probe, `Cannot read directory "${shown}"`, shown, err);
     return undefined;
   }
   let files = 0;
@@ -148,30 +166,36 @@ export interface MaildirProbe {
  * messages = files in `cur/` + `new/`; unseen = files in `new/` + files in
  * `cur/` whose info part lacks `S`; recent = files in `new/`; UIDVALIDITY
  * and UIDNEXT from `dovecot-uidlist` (0 without one). Files whose names start
- * with "." are not messages.
+ * with "." are not messages. When `cur/`, `new/` or `dovecot-uidlist` cannot
+ * be read, there are no figures (the caller's cached STATUS stays as it was),
+ * with a warning naming the folder and the error's code.
  *
  * @param dir Path of the folder, as it is read.
  * @param shown Path of the folder as warnings show it.
  * @param entries The folder's listing.
  * @param warnings Receives what was skipped.
+ * @param folder The folder's mailbox name, for warnings.
+ * @param fs The scan's file system calls.
  * @returns Whether it is selectable, and its figures.
  *
  * @example Probing a folder
  * ```ts
- * import { readdir } from "node:fs/promises";
+ * import { nodeScanFs } from "./scan_io.ts";
  * import { probeMaildir } from "./scan_maildir.ts";
  * import type { ScanWarning } from "./scan_types.ts";
  * const warnings: ScanWarning[] = [];
  * const dir = "/srv/mail/u/.Sent";
- * const p = await probeMaildir(dir, dir, await readdir(dir, { withFileTypes: true }), warnings);
+ * const p = await probeMaildir(dir, dir, await nodeScanFs.readdir(dir), warnings, "Sent");
  * console.log(p.selectable, p.status?.messages);
  * ```
  */
 export async function probeMaildir(
   dir: string,
   shown: string,
-  entries: readonly Dirent[],
+  entries: readonly ScanDirent[],
   warnings: ScanWarning[],
+  folder: string,
+  fs: ScanFs = nodeScanFs,
 ): Promise<MaildirProbe> {
   const found = pickEntries(entries, ["cur", "new", UIDLIST]);
   const cur = found.get("cur");
@@ -191,12 +215,13 @@ export async function probeMaildir(
   const maildirLike = curDir || newDir;
   if (!curDir || !newDir) return { selectable: false, maildirLike };
   const uidlist = found.get(UIDLIST);
+  const probe: Probe = { fs, folder, warnings };
   const [c, n, u] = await Promise.all([
-    countMessages(join(dir, "cur"), join(shown, "cur"), warnings),
-    countMessages(join(dir, "new"), join(shown, "new"), warnings),
-    uidlist?.isFile() ? readUidList(join(dir, UIDLIST), join(shown, UIDLIST), warnings) : undefined,
+    countMessages(join(dir, "cur"), join(shown, "cur"), probe),
+    countMessages(join(dir, "new"), join(shown, "new"), probe),
+    uidlist?.isFile() ? readUidList(join(dir, UIDLIST), join(shown, UIDLIST), probe) : undefined,
   ]);
-  if (c === undefined || n === undefined) return { selectable: true, maildirLike };
+  if (c === undefined || n === undefined || u === null) return { selectable: true, maildirLike };
   return {
     selectable: true,
     maildirLike,
@@ -211,11 +236,13 @@ export async function probeMaildir(
 }
 
 /**
- * List the store root, or fail with an error naming it.
+ * List the store root, or fail with an error naming it: a root that cannot
+ * be listed is never an empty store.
  *
  * @param root The store root.
+ * @param fs The scan's file system calls.
  * @returns Its real path and its entries.
- * @throws Error when the root cannot be read.
+ * @throws StoreReadError when the root cannot be read.
  *
  * @example Listing a root
  * ```ts
@@ -224,17 +251,17 @@ export async function probeMaildir(
  * console.log(real, entries.length);
  * ```
  */
-export async function readStoreRoot(root: string): Promise<{ real: string; entries: Dirent[] }> {
+export async function readStoreRoot(root: string, fs: ScanFs = nodeScanFs): Promise<{ real: string; entries: ScanDirent[] }> {
   try {
-    const real = await realpath(root);
-    return { real, entries: await readdir(real, { withFileTypes: true }) };
+    const real = await fs.realpath(root);
+    return { real, entries: await fs.readdir(real) };
   } catch (err) {
-    throw new Error(`Cannot read store root "${root}": ${describeFsError(err)}`, { cause: err });
+    throw new StoreReadError(root, describeFsError(err), fsErrorCode(err), { cause: err });
   }
 }
 
 /** True when the listing has both `cur/` and `new/` directories. */
-function hasCurNew(entries: readonly Dirent[]): boolean {
+function hasCurNew(entries: readonly ScanDirent[]): boolean {
   const found = pickEntries(entries, ["cur", "new"]);
   return (found.get("cur")?.isDirectory() ?? false) && (found.get("new")?.isDirectory() ?? false);
 }
@@ -254,8 +281,9 @@ function components(dirName: string): string[] {
  * shard.
  *
  * @param root The store root (INBOX's Maildir).
+ * @param fs The scan's file system calls.
  * @returns The shard keys.
- * @throws Error when the root cannot be read.
+ * @throws StoreReadError when the root cannot be read.
  *
  * @example Sharding a scan
  * ```ts
@@ -264,8 +292,8 @@ function components(dirName: string): string[] {
  * for await (const m of scanMaildir("/srv/mail/u", { topLevel: keys.slice(0, 10) })) console.log(m.name);
  * ```
  */
-export async function listMaildirTopLevel(root: string): Promise<string[]> {
-  const { entries } = await readStoreRoot(root);
+export async function listMaildirTopLevel(root: string, fs: ScanFs = nodeScanFs): Promise<string[]> {
+  const { entries } = await readStoreRoot(root, fs);
   const keys = new Set<string>();
   for (const e of entries) {
     if (e.name.charCodeAt(0) !== 0x2e || !(e.isDirectory() || e.isSymbolicLink())) continue;
@@ -292,22 +320,25 @@ interface FolderResult {
   warnings: ScanWarning[];
 }
 
-async function readFolder(f: Folder): Promise<FolderResult> {
+/** What follows when a folder of a Maildir++ store cannot be read. */
+const NOT_REPORTED = "the folder is not reported";
+
+async function readFolder(f: Folder, fs: ScanFs): Promise<FolderResult> {
   const warnings: ScanWarning[] = [];
   try {
-    let entries: Dirent[];
+    let entries: ScanDirent[];
     try {
-      entries = await readdir(f.real!, { withFileTypes: true });
+      entries = await fs.readdir(f.real!);
     } catch (err) {
-      warnings.push({ path: f.shown, reason: `Cannot read directory "${f.shown}": ${describeFsError(err)}` });
+      warnings.push(failureWarning(`Cannot read directory "${f.shown}"`, f.shown, f.name, err, true, NOT_REPORTED));
       return { warnings };
     }
-    const p = await probeMaildir(f.real!, f.shown, entries, warnings);
+    const p = await probeMaildir(f.real!, f.shown, entries, warnings, f.name, fs);
     const mailbox: ScannedMailbox = { name: f.name, selectable: p.selectable };
     if (p.status) mailbox.status = p.status;
     return { mailbox, warnings };
   } catch (err) {
-    warnings.push({ path: f.shown, reason: `Cannot read folder "${f.shown}": ${describeFsError(err)}` });
+    warnings.push(failureWarning(`Cannot read folder "${f.shown}"`, f.shown, f.name, err, true, NOT_REPORTED));
     return { warnings };
   }
 }
@@ -324,17 +355,20 @@ async function readFolder(f: Folder): Promise<FolderResult> {
  * a NUL byte, names that are not valid UTF-8, empty names, a second
  * directory naming a mailbox already reported, non-directories named like
  * folders, and symbolic links that dangle, loop, point outside the root or
- * at a directory another link already led to. A folder whose `cur/` or
- * `new/` cannot be read is reported without STATUS. Folders are reported
- * in the byte order of their directory names, INBOX first.
+ * at a directory another link already led to. A folder whose `cur/`,
+ * `new/` or `dovecot-uidlist` cannot be read is reported without STATUS.
+ * Folders are reported in the byte order of their directory names, INBOX
+ * first.
  *
- * A caller that deletes what a scan did not report should not do so after
- * a scan that warned about an unreadable folder.
+ * A folder directory that fails to list, or a link to one that cannot be
+ * followed, is not reported; its warning has `unread: true`, the folder's
+ * name and the error's code. A caller that deletes what a scan did not
+ * report must keep such a folder as it was (SPEC §9).
  *
  * @param root The store root (INBOX's Maildir).
- * @param options Separator, warning callback and shard.
+ * @param options Separator, warning callback, shard and file system calls.
  * @returns The mailboxes, as they are read.
- * @throws Error when the root cannot be read; RangeError for a bad separator.
+ * @throws StoreReadError when the root cannot be read; RangeError for a bad separator.
  *
  * @example Listing a Maildir++ store
  * ```ts
@@ -348,12 +382,13 @@ export async function* scanMaildir(root: string, options: ScanOptions = {}): Asy
   const separator = checkSeparator(options.separator);
   const warn = options.onWarning ?? (() => {});
   const top = options.topLevel === undefined ? undefined : new Set(options.topLevel);
-  const { real: rootReal, entries } = await readStoreRoot(root);
+  const fs = options.fs ?? nodeScanFs;
+  const { real: rootReal, entries } = await readStoreRoot(root, fs);
   const rootIsMaildir = hasCurNew(entries);
 
   if (top === undefined || top.has("")) {
     const warnings: ScanWarning[] = [];
-    const p = await probeMaildir(rootReal, root, entries, warnings);
+    const p = await probeMaildir(rootReal, root, entries, warnings, "INBOX", fs);
     for (const w of warnings) warn(w);
     if (p.selectable) {
       const inbox: ScannedMailbox = { name: "INBOX", selectable: true };
@@ -398,8 +433,11 @@ export async function* scanMaildir(root: string, options: ScanOptions = {}): Asy
   // Resolve symbolic links (never to the root itself).
   for (const f of folders) {
     if (!f.link) continue;
-    const t = await resolveDirLink(join(rootReal, f.dirName), f.shown, rootReal);
+    const t = await resolveDirLink(join(rootReal, f.dirName), f.shown, rootReal, fs);
     if (t.kind === "bad") warn({ path: f.shown, reason: t.reason });
+    else if (t.kind === "failed") {
+      warn(failureWarning(`Cannot resolve symbolic link "${f.shown}"`, f.shown, f.name, t.err, true, NOT_REPORTED));
+    }
     else if (t.kind === "other") warn({ path: f.shown, reason: `Skipping "${f.shown}": not a directory` });
     else if (t.real === rootReal) {
       warn({ path: f.shown, reason: `Skipping symbolic link "${f.shown}": symbolic link loop (it points to the store root)` });
@@ -443,7 +481,7 @@ export async function* scanMaildir(root: string, options: ScanOptions = {}): Asy
   let started = 0;
   for (let i = 0; i < list.length; i++) {
     while (started < list.length && started < i + WINDOW) {
-      tasks[started] = readFolder(list[started]);
+      tasks[started] = readFolder(list[started], fs);
       started++;
     }
     const r = await tasks[i]!;

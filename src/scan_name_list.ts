@@ -6,9 +6,9 @@
  * @module
  */
 
-import { open } from "node:fs/promises";
 import process from "node:process";
 import { hasUtf8Form } from "./name_codec.ts";
+import { nodeScanFs, type ScanFile, type ScanFs } from "./scan_io.ts";
 import { describeFsError, type ScanWarning } from "./scan_types.ts";
 
 /**
@@ -25,6 +25,8 @@ export interface NameListOptions {
   onWarning?: (w: ScanWarning) => void;
   /** Lines longer than this many bytes are skipped; default 1 MiB. */
   maxLineBytes?: number;
+  /** The file system calls that read a list file (default `nodeScanFs`). */
+  fs?: ScanFs;
 }
 
 const NEWLINE = 0x0a;
@@ -194,10 +196,10 @@ class LineSplitter {
   }
 }
 
-async function* readFile(path: string): AsyncGenerator<Uint8Array> {
-  let fh;
+async function* readFile(path: string, fs: ScanFs): AsyncGenerator<Uint8Array> {
+  let fh: ScanFile;
   try {
-    fh = await open(path, "r");
+    fh = await fs.open(path);
   } catch (err) {
     throw new Error(`Cannot read name list "${path}": ${describeFsError(err)}`, { cause: err });
   }
@@ -206,7 +208,7 @@ async function* readFile(path: string): AsyncGenerator<Uint8Array> {
     for (;;) {
       let n: number;
       try {
-        n = (await fh.read(buf, 0, buf.length, null)).bytesRead;
+        n = await fh.read(buf, null);
       } catch (err) {
         throw new Error(`Cannot read name list "${path}": ${describeFsError(err)}`, { cause: err });
       }
@@ -223,7 +225,7 @@ async function* readFile(path: string): AsyncGenerator<Uint8Array> {
  * handle many names at once. Same rules as {@linkcode readNameList}.
  *
  * @param source A file path, "-" for standard input, or a stream of bytes or text.
- * @param options Warning callback and line length limit.
+ * @param options Warning callback, line length limit and file system calls.
  * @returns Non-empty arrays of names, in list order.
  * @throws Error naming the file when it cannot be read.
  *
@@ -249,7 +251,7 @@ export async function* readNameListBatches(
       chunks = process.stdin as AsyncIterable<Uint8Array | string>;
     } else {
       label = JSON.stringify(source);
-      chunks = readFile(source);
+      chunks = readFile(source, options.fs ?? nodeScanFs);
     }
   } else {
     path = "";
@@ -293,7 +295,7 @@ export async function* readNameListBatches(
  * memory.
  *
  * @param source A file path, "-" for standard input, or a stream of bytes or text.
- * @param options Warning callback and line length limit.
+ * @param options Warning callback, line length limit and file system calls.
  * @returns The names, in list order.
  * @throws Error naming the file when it cannot be read.
  *

@@ -8,12 +8,23 @@
  * @module
  */
 import { listFsTopLevel, scanFsLayout } from "./scan_fs.ts";
+import type { ScanFs } from "./scan_io.ts";
 import { listMaildirTopLevel, scanMaildir } from "./scan_maildir.ts";
 import type { ScannedMailbox, ScanOptions, ScanWarning } from "./scan_types.ts";
 import { WorkerPool } from "./worker_pool.ts";
 import type { ScanShardResult, ScanWorkerApi, StoreLayout } from "./worker_protocol.ts";
 
-/** Options of {@linkcode scanStore}. */
+/**
+ * Options of {@linkcode scanStore}. Its `fs` serves the listing of the root
+ * and a scan in this thread; worker threads use the default file system
+ * calls.
+ *
+ * @example Two workers, warnings logged
+ * ```ts
+ * import type { ScanStoreOptions } from "./scan_parallel.ts";
+ * const opts: ScanStoreOptions = { workers: 2, onWarning: (w) => console.warn(w.reason) };
+ * ```
+ */
 export interface ScanStoreOptions extends Omit<ScanOptions, "topLevel"> {
   /** Worker threads (0 = scan in this thread). */
   workers?: number;
@@ -28,6 +39,7 @@ export interface ScanStoreOptions extends Omit<ScanOptions, "topLevel"> {
  * @param root Store root.
  * @param separator Separator of the reported names.
  * @param topLevel The top-level folders to scan.
+ * @param fs The scan's file system calls (a worker uses the default).
  * @returns The mailboxes and the warnings, in scan order.
  *
  * @example
@@ -40,10 +52,11 @@ export async function scanShard(
   root: string,
   separator: string,
   topLevel: string[],
+  fs?: ScanFs,
 ): Promise<ScanShardResult> {
   const mailboxes: ScannedMailbox[] = [];
   const warnings: ScanWarning[] = [];
-  const opts: ScanOptions = { separator, topLevel, onWarning: (w) => warnings.push(w) };
+  const opts: ScanOptions = { separator, topLevel, onWarning: (w) => warnings.push(w), fs };
   const scan = layout === "maildir" ? scanMaildir(root, opts) : scanFsLayout(root, opts);
   for await (const m of scan) mailboxes.push(m);
   return { kind: "scan-shard", mailboxes, warnings };
@@ -52,10 +65,15 @@ export async function scanShard(
 /**
  * Scan a whole store, sharded by top-level folder across `workers` threads.
  *
+ * Warnings come in the order of a single-thread scan too; a folder that
+ * could not be read completely is not reported and has a warning with
+ * `unread: true` (see {@linkcode ScanWarning}).
+ *
  * @param layout "maildir" (Maildir++) or "fs" (directory per folder).
  * @param root Store root.
- * @param options Separator, warnings, workers, progress.
+ * @param options Separator, warnings, workers, progress, file system calls.
  * @returns Every mailbox, in the order of a single-thread scan.
+ * @throws StoreReadError when the root cannot be read (in this thread or in a worker).
  *
  * @example
  * ```ts ignore
@@ -68,11 +86,11 @@ export async function scanStore(
   options: ScanStoreOptions = {},
 ): Promise<ScannedMailbox[]> {
   const separator = options.separator ?? "/";
-  const keys = layout === "maildir" ? await listMaildirTopLevel(root) : await listFsTopLevel(root);
+  const keys = layout === "maildir" ? await listMaildirTopLevel(root, options.fs) : await listFsTopLevel(root, options.fs);
   const workers = Math.max(0, Math.min(Math.floor(options.workers ?? 0), keys.length));
   if (workers === 0) {
     // One scan in this thread reads the root once.
-    const r = await scanShard(layout, root, separator, keys);
+    const r = await scanShard(layout, root, separator, keys, options.fs);
     options.onProgress?.(keys.length, keys.length);
     for (const w of r.warnings) options.onWarning?.(w);
     return r.mailboxes;

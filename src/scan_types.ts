@@ -6,10 +6,9 @@
  * @module
  */
 
-import type { Dirent } from "node:fs";
-import { realpath, stat } from "node:fs/promises";
 import { sep as pathSep } from "node:path";
 import { hasUtf8Form, separatorByte } from "./name_codec.ts";
+import { type ScanDirent, type ScanFs } from "./scan_io.ts";
 import type { MailboxStatus } from "./types.ts";
 
 /**
@@ -35,13 +34,28 @@ export interface ScannedMailbox {
 }
 
 /**
- * Something a scanner skipped, and why.
+ * Something a scanner skipped, and why. A warning with `unread` says that
+ * the scan could not see everything under `folder` (a directory failed to
+ * list): a caller that deletes what a scan did not report must keep that
+ * folder and its sub-folders as they were (`SyncContext.keep`, the `keep`
+ * option of `syncAll`) — SPEC §9.
  *
- * @example Logging warnings
+ * @example Collecting the folders a scan could not read
  * ```ts
  * import type { ScanWarning } from "./scan_types.ts";
- * const log = (w: ScanWarning) => console.warn(w.reason);
- * log({ path: "/x/.A", reason: "Cannot read directory \"/x/.A\": permission denied" });
+ * const unread: string[] = [];
+ * const onWarning = (w: ScanWarning) => {
+ *   console.warn(w.reason);
+ *   if (w.unread) unread.push(w.folder!);
+ * };
+ * onWarning({
+ *   path: "/x/.A",
+ *   folder: "A",
+ *   code: "EACCES",
+ *   unread: true,
+ *   reason: 'Cannot read directory "/x/.A" of folder "A": permission denied (EACCES); it and its sub-folders are not reported',
+ * });
+ * console.log(unread); // ["A"]
  * ```
  */
 export interface ScanWarning {
@@ -49,6 +63,16 @@ export interface ScanWarning {
   path: string;
   /** What happened, as a sentence that quotes the path. */
   reason: string;
+  /** The mailbox the warning is about, when it is one ("INBOX" for the root). */
+  folder?: string;
+  /** The file system error's code ("EACCES", "EIO", "EMFILE", ...), when a call failed. */
+  code?: string;
+  /**
+   * True when `folder` and its sub-folders could not be read completely:
+   * the scan did not report them (or not all of them), so their absence
+   * says nothing.
+   */
+  unread?: boolean;
 }
 
 /**
@@ -70,6 +94,8 @@ export interface ScanOptions {
    * root mailbox (INBOX) is reported only when this is undefined or holds "".
    */
   topLevel?: string[];
+  /** The file system calls of the scan (default {@linkcode nodeScanFs}). */
+  fs?: ScanFs;
 }
 
 /**
@@ -133,6 +159,62 @@ export function describeFsError(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === "string") return ERROR_WORDS[code] ?? code;
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The code of a file system error ("EACCES", "EIO", ...), if it has one.
+ *
+ * @param err The thrown value.
+ * @returns The code, or undefined.
+ *
+ * @example Reading the code
+ * ```ts
+ * import { fsErrorCode } from "./scan_types.ts";
+ * console.log(fsErrorCode(Object.assign(new Error("x"), { code: "EIO" }))); // "EIO"
+ * ```
+ */
+export function fsErrorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/**
+ * The warning about a file system call that failed on a folder: its reason
+ * names the path and the folder, says what failed in words with the error's
+ * code, and what follows.
+ *
+ * @param what What could not be done, with its quoted path: `Cannot read directory "/x/.A"`.
+ * @param path The path, as warnings show it.
+ * @param folder The mailbox concerned.
+ * @param err The thrown value.
+ * @param unread Whether the folder and its sub-folders could not be read completely.
+ * @param then What follows, appended after "; " (empty: nothing).
+ * @returns The warning.
+ *
+ * @example A folder that failed to list
+ * ```ts
+ * import { failureWarning } from "./scan_types.ts";
+ * const err = Object.assign(new Error("x"), { code: "EIO" });
+ * const w = failureWarning('Cannot read directory "/x/.A"', "/x/.A", "A", err, true, "it is not reported");
+ * console.log(w.reason); // Cannot read directory "/x/.A" of folder "A": input/output error (EIO); it is not reported
+ * ```
+ */
+export function failureWarning(
+  what: string,
+  path: string,
+  folder: string,
+  err: unknown,
+  unread: boolean,
+  then: string,
+): ScanWarning {
+  const code = fsErrorCode(err);
+  const words = describeFsError(err);
+  const reason = `${what} of folder ${JSON.stringify(folder)}: ${words}` +
+    (code !== undefined && words !== code ? ` (${code})` : "") + (then === "" ? "" : `; ${then}`);
+  const w: ScanWarning = { path, reason, folder };
+  if (code !== undefined) w.code = code;
+  if (unread) w.unread = true;
+  return w;
 }
 
 /**
@@ -210,8 +292,10 @@ export type LinkTarget =
   | { kind: "dir"; real: string }
   /** The link leads to something that is not a directory, inside the root. */
   | { kind: "other" }
-  /** The link cannot be followed; `reason` is the warning text. */
-  | { kind: "bad"; reason: string };
+  /** The link must be skipped: `reason` is the warning text. */
+  | { kind: "bad"; reason: string }
+  /** Following the link failed (`err`): what it leads to is unknown. */
+  | { kind: "failed"; err: unknown };
 
 /**
  * Resolve a symbolic link met during a scan, without reading anything
@@ -220,32 +304,34 @@ export type LinkTarget =
  * @param link Path of the link, as it is read.
  * @param shown Path of the link as warnings show it.
  * @param rootReal Real path of the store root.
- * @returns Where the link leads, or why it must be skipped.
+ * @param fs The scan's file system calls.
+ * @returns Where the link leads, why it must be skipped, or that it could not be followed.
  *
  * @example Resolving a link
  * ```ts
  * import { resolveDirLink } from "./scan_types.ts";
- * const t = await resolveDirLink("/srv/mail/.Shared", "/srv/mail/.Shared", "/srv/mail");
+ * import { nodeScanFs } from "./scan_io.ts";
+ * const t = await resolveDirLink("/srv/mail/.Shared", "/srv/mail/.Shared", "/srv/mail", nodeScanFs);
  * if (t.kind === "bad") console.warn(t.reason);
  * ```
  */
-export async function resolveDirLink(link: string, shown: string, rootReal: string): Promise<LinkTarget> {
+export async function resolveDirLink(link: string, shown: string, rootReal: string, fs: ScanFs): Promise<LinkTarget> {
   let real: string;
   try {
-    real = await realpath(link);
+    real = await fs.realpath(link);
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
+    const code = fsErrorCode(err);
     if (code === "ENOENT") return { kind: "bad", reason: `Skipping symbolic link "${shown}": its target does not exist` };
     if (code === "ELOOP") return { kind: "bad", reason: `Skipping symbolic link "${shown}": symbolic link loop` };
-    return { kind: "bad", reason: `Cannot resolve symbolic link "${shown}": ${describeFsError(err)}` };
+    return { kind: "failed", err };
   }
   if (!isInside(rootReal, real)) {
     return { kind: "bad", reason: `Skipping symbolic link "${shown}": it points outside the store root to "${real}"` };
   }
   try {
-    return (await stat(real)).isDirectory() ? { kind: "dir", real } : { kind: "other" };
+    return (await fs.stat(real)).isDirectory() ? { kind: "dir", real } : { kind: "other" };
   } catch (err) {
-    return { kind: "bad", reason: `Cannot resolve symbolic link "${shown}": ${describeFsError(err)}` };
+    return { kind: "failed", err };
   }
 }
 
@@ -258,14 +344,14 @@ export async function resolveDirLink(link: string, shown: string, rootReal: stri
  *
  * @example Looking up cur and new
  * ```ts
- * import { readdir } from "node:fs/promises";
+ * import { nodeScanFs } from "./scan_io.ts";
  * import { pickEntries } from "./scan_types.ts";
- * const found = pickEntries(await readdir(".", { withFileTypes: true }), ["cur", "new"]);
+ * const found = pickEntries(await nodeScanFs.readdir("."), ["cur", "new"]);
  * console.log(found.has("cur"));
  * ```
  */
-export function pickEntries(entries: readonly Dirent[], names: readonly string[]): Map<string, Dirent> {
-  const out = new Map<string, Dirent>();
+export function pickEntries(entries: readonly ScanDirent[], names: readonly string[]): Map<string, ScanDirent> {
+  const out = new Map<string, ScanDirent>();
   for (const e of entries) {
     if (names.includes(e.name)) out.set(e.name, e);
   }

@@ -239,7 +239,7 @@ describe("scanMaildir", () => {
     assert.deepEqual(boxes, [{ name: "INBOX", selectable: true, status: status(0, 0, 0) }, { name: "NoCur", selectable: true }]);
     assert.equal(
       warningFor(warnings, path.join(r, ".Closed")).reason,
-      `Cannot read directory "${path.join(r, ".Closed")}": permission denied`,
+      `Cannot read directory "${path.join(r, ".Closed")}" of folder "Closed": permission denied (EACCES); the folder is not reported`,
     );
     assert.match(warningFor(warnings, path.join(r, ".NoCur", "cur")).reason, /permission denied/);
   });
@@ -389,7 +389,10 @@ describe("scanFsLayout", () => {
     const { boxes, warnings } = await collect(scanFsLayout, r);
     assert.deepEqual(boxes.map((b) => b.name), ["Open"]);
     assert.equal(warnings.length, 1);
-    assert.equal(warnings[0].reason, `Cannot read directory "${path.join(r, "Closed")}": permission denied`);
+    assert.equal(
+      warnings[0].reason,
+      `Cannot read directory "${path.join(r, "Closed")}" of folder "Closed": permission denied (EACCES); the folder and its sub-folders are not reported`,
+    );
   });
 
   it("scans a deep and wide tree in order", async () => {
