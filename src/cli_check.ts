@@ -351,6 +351,7 @@ function inspect(path: string, options: InspectOptions, collect: boolean): Inspe
     return out;
   }
   out.snapshot = snap;
+  if (snap.journalProblem !== undefined) problems.warn(paths.journal, 0, `${snap.journalProblem}; readers and writers ignore it`);
   const list = snap.list;
   const bytes = list.bytes;
   const dv = list.dv;

@@ -33,6 +33,7 @@ export interface CompactImages {
  * @param attr The current attribute image (flags and STATUS are carried over).
  * @param separator Separator byte, stored in the attribute header.
  * @returns The new images.
+ * @throws CorruptIndexError when the image lies ({@linkcode ListView.checkTree}) or is damaged.
  *
  * @example
  * ```ts ignore
@@ -40,6 +41,9 @@ export interface CompactImages {
  * ```
  */
 export function compactImages(view: ListView, attr: AttrView | undefined, separator: number): CompactImages {
+  // The copy is trusted as checked (snapshotOfImages): so must its source be. Free for the
+  // images a sync left behind; a full check for one read from disk.
+  view.checkTree();
   const src = view.bytes, sdv = view.dv;
   // Room past the image for the file's growth, so that the writer keeping these
   // images as its state can append to them in place (see withHeadroom).

@@ -15,6 +15,7 @@ import { dirname, join } from "node:path";
 import { CorruptIndexError, type FileIO, MailboxListIndex, nodeFileIO, type SyncOptions, syncAll } from "../mod.ts";
 import { decodeAttrHeader, encodeAttrHeader } from "../src/attr_codec.ts";
 import { checkIndex } from "../src/cli_check.ts";
+import { compactImages } from "../src/compact.ts";
 import { MAX_FILE_SIZE } from "../src/constants.ts";
 import { indexPaths } from "../src/index_files.ts";
 import { encodeJournal, FILE_LIST, JOURNAL_APPLIED, JOURNAL_PENDING } from "../src/journal.ts";
@@ -160,12 +161,14 @@ describe("§9 structurally valid files that lie", () => {
         assert.equal(checkIndex(path).ok, false);
       });
 
-      it("writers: the sync engine refuses the image before it hands out a UID", async () => {
+      it("writers: the sync engine refuses the image before it hands out a UID, compression before it copies it", async () => {
         const path = await lying(lie);
         const snap = loadSnapshot(nodeFileIO, indexPaths(path));
         for (const options of [{ partial: true }, { recursive: true }, { path: "a" }]) {
           assert.throws(() => new SyncEngine(snap.list, snap.attr, 0x2f, options), isLie(lie, path));
         }
+        const fresh = loadSnapshot(nodeFileIO, indexPaths(path));
+        assert.throws(() => compactImages(fresh.list, fresh.attr, 0x2f), isLie(lie, path));
       });
 
       it("a partial sync sets the index aside and starts afresh: no UID twice", async () => {
@@ -284,6 +287,17 @@ describe("§9 a pending journal record for another file_seq or uid_validity", ()
         // Neutralised: nobody meets it again.
         assert.equal(recoverJournal(nodeFileIO, paths, { durable: false, onWarning }), false);
         assert.equal(warnings.length, 1);
+      });
+
+      it("check warns about it", async () => {
+        const path = await build();
+        plantForeignRecord(path, dFileSeq, dUidValidity);
+        const report = checkIndex(path);
+        assert.equal(report.ok, true, JSON.stringify(report.problems));
+        assert.ok(
+          report.problems.some((p) => p.severity === "warning" && p.file === `${path}.journal` && p.message.includes(what)),
+          JSON.stringify(report.problems),
+        );
       });
 
       it("readers ignore it with a warning", async () => {
