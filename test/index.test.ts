@@ -47,6 +47,7 @@ describe("lookups through the full-name table", () => {
 
 describe("lookups hashed a word at a time", () => {
   it("find non-ASCII names and every name length, and miss near misses", async () => {
+    const wellFormed = (s: string) => !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ""));
     // Lengths 1..70 bytes (tails of 0..3 bytes, last components around the 32 bytes kept in a slot),
     // multi-byte UTF-8, and separators in every position of a word.
     const names: string[] = [];
@@ -72,10 +73,11 @@ describe("lookups hashed a word at a time", () => {
       // A different last byte, one byte more or less, a different parent: not found.
       const last = n.charCodeAt(n.length - 1);
       const other = n.slice(0, -1) + String.fromCharCode(last === 0x7a ? 0x79 : 0x7a);
-      if (!byName.has(other)) assert.equal(index.lookup(other), undefined, other);
+      // (A near miss cut inside a surrogate pair has no UTF-8 form: that is an InvalidNameError, tested elsewhere.)
+      if (!byName.has(other) && wellFormed(other)) assert.equal(index.lookup(other), undefined, other);
       if (!byName.has(n + "x")) assert.equal(index.lookup(n + "x"), undefined, n + "x");
       const shorter = n.slice(0, -1);
-      if (shorter !== "" && !shorter.endsWith("/") && !byName.has(shorter)) {
+      if (shorter !== "" && !shorter.endsWith("/") && !byName.has(shorter) && wellFormed(shorter)) {
         assert.equal(index.lookup(shorter), undefined, shorter);
       }
       const moved = "q" + n;
