@@ -16,7 +16,7 @@ import { decodeHeader } from "./header.ts";
 import { grownSize } from "./growth.ts";
 import { indexPaths, replaceIndexFiles } from "./index_files.ts";
 import { type FileIO, nodeFileIO, readFully } from "./io.ts";
-import { IndexStateError } from "./errors.ts";
+import { IndexStateError, UnsafeFileError } from "./errors.ts";
 import { acquireLock, type LockOptions } from "./lock.ts";
 import { separatorByte } from "./name_codec.ts";
 import { readNames } from "./rebuild_input.ts";
@@ -106,7 +106,9 @@ function previousFileSeq(io: FileIO, path: string): number {
   let fd: number;
   try {
     fd = io.open(path, "read");
-  } catch {
+  } catch (e) {
+    // A symbolic link or other non-file where the list file should be is refused, not replaced.
+    if (e instanceof UnsafeFileError) throw e;
     return 0;
   }
   try {

@@ -76,8 +76,21 @@ function withFile<T>(io: FileIO, path: string, fn: (fd: number) => T): T {
   }
 }
 
+/**
+ * Throw {@linkcode UnsafeFileError} before anything is written when the
+ * list, attribute or journal file is a symbolic link or not a regular file
+ * (SPEC §6): the opens would refuse it too, but only half-way through.
+ */
+function refuseUnsafeFiles(io: FileIO, paths: IndexPaths): void {
+  io.stat(paths.list);
+  io.stat(paths.attr);
+  io.stat(paths.journal);
+}
+
 /** Give an I/O failure a message that names the file and the step. */
 function ioError(e: unknown, path: string, step: string): Error {
+  // A refused file already names itself and must keep its type.
+  if (e instanceof UnsafeFileError) return e;
   const code = (e as { code?: string }).code;
   const reason = code === "ENOSPC"
     ? "no space left on device"
@@ -181,6 +194,10 @@ function applyRecord(
   options: WriterOptions,
   open: OpenHandles = {},
 ): void {
+  // The replacements are looked at before anything is written: a `.new` file that is a
+  // symbolic link is refused (SPEC §6) with the files as they were.
+  const replaced = record.renames.map((file) => file === FILE_LIST ? paths.list : paths.attr)
+    .filter((path) => io.stat(`${path}.new`) !== undefined);
   for (const file of [FILE_LIST, FILE_ATTR]) {
     const path = file === FILE_LIST ? paths.list : paths.attr;
     const patches = record.patches.filter((p) => p.file === file);
@@ -193,15 +210,8 @@ function applyRecord(
     if (held !== undefined) write(held);
     else if (io.stat(path) !== undefined) withFile(io, path, write);
   }
-  let renamed = false;
-  for (const file of record.renames) {
-    const path = file === FILE_LIST ? paths.list : paths.attr;
-    if (io.stat(`${path}.new`) !== undefined) {
-      io.rename(`${path}.new`, path);
-      renamed = true;
-    }
-  }
-  if (renamed && options.durable) io.flushDir(dirName(paths.list));
+  for (const path of replaced) io.rename(`${path}.new`, path);
+  if (replaced.length > 0 && options.durable) io.flushDir(dirName(paths.list));
   const h = encodeJournalHeader({ ...record, state: JOURNAL_APPLIED });
   if (open.journal !== undefined) writeFully(io, open.journal, h, 0, h.length, 0);
   else withFile(io, paths.journal, (fd) => writeFully(io, fd, h, 0, h.length, 0));
@@ -301,6 +311,7 @@ export function commitPlan(
   options: WriterOptions,
 ): CommitOutcome | undefined {
   if (!plan.changed) return undefined;
+  refuseUnsafeFiles(io, paths);
   const attr = plan.attr;
   let listSize = 0;
   // The list file and the journal are each opened once for the whole commit.
@@ -408,6 +419,7 @@ export function replaceFiles(
   attrImage: Uint8Array,
   options: WriterOptions,
 ): number {
+  refuseUnsafeFiles(io, paths);
   try {
     writeNewFile(io, `${paths.list}.new`, listImage, listSize, options);
     writeNewFile(io, `${paths.attr}.new`, attrImage, attrImage.length, options);
