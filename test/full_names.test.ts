@@ -145,6 +145,19 @@ describe("full-name table answers only the name's own record", () => {
   });
 });
 
+describe("full-name table and damaged names", () => {
+  it("does not index an image with the separator inside a component", async () => {
+    const path = await fresh(["axb", "a", "a/c"]);
+    const bytes = new Uint8Array(readFileSync(path));
+    // Turn the top-level name "axb" into "a/b": it must not answer for the name "a/b", which the image does not have.
+    const at = Buffer.from(bytes).indexOf("axb\0");
+    bytes[at + 1] = SEP;
+    const view = new ListView(bytes, path);
+    assert.equal(walkUid(view, "a/b"), undefined);
+    assert.equal(FullNameTable.build(view, SEP), undefined);
+  });
+});
+
 describe("full-name table build checks the UIDs", () => {
   /** The image of `a`, `b`, `c`, `a/x` with one change, and its UIDs by name. */
   async function damaged(change: (bytes: Uint8Array, dv: DataView, view: ListView, uids: Map<string, number>) => void) {
