@@ -138,6 +138,7 @@ export class SyncContext {
   #flagCalls: [number, number][] = [];
   #statusCalls: [number | string, MailboxStatus][] = [];
   #extraCalls: [number | string, number][] = [];
+  #keptNames: string[] = [];
 
   /** @internal */
   constructor(
@@ -176,6 +177,7 @@ export class SyncContext {
       const now = typeof key === "string" ? key : map.get(key);
       if (now !== undefined) engine.orFlags(now, bits);
     }
+    for (const name of this.#keptNames) engine.keep(name);
     for (const [key, status] of this.#statusCalls) {
       if (typeof key === "string") engine.setStatus(key, status);
       else {
@@ -240,6 +242,37 @@ export class SyncContext {
     this.#check();
     this.#extraCalls.push([uidOrName, bits]);
     this.#engine.orFlags(uidOrName, bits);
+  }
+
+  /**
+   * Keep a mailbox and its whole subtree as they are, for a store that
+   * could not be read completely (SPEC §9): a full sync deletes none of
+   * them and leaves their flags and STATUS as they were (unless reported or
+   * changed by other calls); its parents count as reported parents. A name
+   * that is not in the index, or outside the sync path, changes nothing.
+   *
+   * @param name Full name of the mailbox the scan could not read.
+   * @returns Nothing.
+   * @throws InvalidNameError when the name cannot be stored; the sync goes on.
+   *
+   * @example Keep a folder that failed to list
+   * ```ts ignore
+   * const ctx = await index.syncBegin({ recursive: true });
+   * ctx.add("INBOX");
+   * ctx.keep("Archive"); // the scan warned that "Archive" could not be read
+   * await ctx.commit(); // "Archive" and everything under it stay
+   * ```
+   */
+  keep(name: string): void {
+    this.#check();
+    try {
+      this.#engine.keep(name);
+    } catch (e) {
+      if (!(e instanceof CorruptIndexError)) throw e;
+      this.#recover(e);
+      this.#engine.keep(name);
+    }
+    this.#keptNames.push(name);
   }
 
   /**

@@ -75,6 +75,8 @@ const R_SEEN = 1;
 const R_LEAF = 2;
 const R_DELETE = 4;
 const R_LOST = 8;
+/** In a subtree the caller keeps as it is ({@linkcode SyncEngine.keep}): never deleted, never made NONEXISTENT. */
+const R_KEEP = 16;
 
 // Per-node state bits.
 const N_NEW = 1;
@@ -302,7 +304,7 @@ export class SyncEngine {
    */
   unchanged(): boolean {
     const fast = this.fast, attr = this.attr;
-    if (fast === undefined || this.fastFlushed || !this.recursive || attr === undefined) return false;
+    if (fast === undefined || this.fastFlushed || !this.recursive || attr === undefined || this.keptCount !== 0) return false;
     if (this.newCount !== 0 || this.seenCount !== 0 || this.fastMisses !== 0) return false;
     if (
       this.flagOverrides.size + this.flagExtras.size + this.flagExtrasByName.size + this.statusUpdates.size +
@@ -622,6 +624,80 @@ export class SyncEngine {
     for (let i = 0; i < old.length; i++) if (old[i] !== NO_NODE) this.tableInsert(old[i]);
   }
 
+  /** How many {@linkcode SyncEngine.keep} calls found their record. */
+  private keptCount = 0;
+
+  /**
+   * Keep an existing mailbox and its whole subtree as they are, for a store
+   * that could not be read completely (SPEC §9): they count as seen, so
+   * that no deletion (rules 6, 8) removes them, and the sync's rules never
+   * make them NONEXISTENT; their flags and STATUS stay as they were unless
+   * the caller reports or changes them. The parents of the mailbox count as
+   * reported parents. A name that is not in the index, or outside the sync
+   * path, changes nothing; a name that holds the sync path keeps all of it.
+   *
+   * @param name Full name.
+   * @throws InvalidNameError for a name the index cannot hold.
+   *
+   * @example Keep an unreadable folder
+   * ```ts ignore
+   * engine.add("INBOX");
+   * engine.keep("Archive");
+   * const plan = engine.plan(); // "Archive" and everything under it stay
+   * ```
+   */
+  keep(name: string): void {
+    const n = this.encoder.encode(name);
+    const b = this.encoder.bytes, sep = this.sep, view = this.view;
+    const problem = nameProblem(b, 0, n, sep, this.limits);
+    if (problem !== 0) throw invalidNameError(name, problem, this.limits);
+    const recs: number[] = [];
+    let dir = view.rootDir();
+    for (let i = 0, level = 0; i < n; level++) {
+      while (i < n && b[i] === sep) i++;
+      if (i >= n) break;
+      let j = i;
+      while (j < n && b[j] !== sep) j++;
+      if (level < this.pathDepth) {
+        const ps = this.pathComps[2 * level], pe = this.pathComps[2 * level + 1];
+        if (compareBytes(b, i, j, this.pathBytes, ps, pe) !== 0) return; // outside the sync path
+      }
+      if (dir === 0) return;
+      const rec = view.findInDir(dir, b, i, j, hashBytes(b, i, j));
+      if (rec === 0) return;
+      recs.push(rec);
+      dir = view.childDir(rec);
+      i = j;
+    }
+    const rec = recs[recs.length - 1];
+    // Its parents inside the sync's scope are reported parents (rule 4).
+    for (let k = this.pathDepth; k < recs.length - 1; k++) this.markSeen(recs[k], k + 1);
+    this.keptCount++;
+    this.markKept(rec);
+  }
+
+  /** Mark a record and every record under it as kept. */
+  private markKept(rec: number): void {
+    const view = this.view, dv = this.dv;
+    if ((this.rs(rec) & R_KEEP) !== 0) return;
+    this.rsSet(rec, R_KEEP);
+    const stack: number[] = [];
+    const first = view.childDir(rec);
+    if (first !== 0) stack.push(first);
+    let budget = (view.end >>> 4) + 16;
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      const count = view.dirCount(d);
+      for (let i = 0, r = d + DIR_HEADER_SIZE; i < count; i++, r += RECORD_SIZE) {
+        if (--budget < 0) throw new CorruptIndexError(view.file, rec, "directory links form a cycle or are shared");
+        if ((dv.getUint32(r + 4, true) & DELETED_BIT) !== 0 || (this.rs(r) & R_KEEP) !== 0) continue;
+        this.rsSet(r, R_KEEP);
+        const cd = view.childDir(r);
+        if (cd !== 0) stack.push(cd);
+      }
+    }
+  }
+
   /**
    * Replace the flags of a UID after the sync's own flag rules.
    *
@@ -726,13 +802,14 @@ export class SyncEngine {
         for (let i = 0, rec = dir + DIR_HEADER_SIZE; i < count; i++, rec += RECORD_SIZE) {
           if ((dv.getUint32(rec + 4, true) & DELETED_BIT) !== 0) continue;
           const st = this.rs(rec);
-          if ((st & R_SEEN) === 0) {
+          if ((st & (R_SEEN | R_KEEP)) === 0) {
             this.rsSet(rec, R_DELETE);
             deletedRecs.push(rec);
             deletedOwners.push(owner);
             this.collectSubtreeUids(rec, deletedUids);
             lost = true;
-          } else if (this.recursive) {
+          } else if (this.recursive && (st & R_SEEN) !== 0) {
+            // (A kept record nobody reported under keeps everything below it.)
             const cd = view.childDir(rec);
             if (cd !== 0) {
               dirs.push(cd);
@@ -760,7 +837,9 @@ export class SyncEngine {
       let f = old;
       const st = this.rs(rec);
       if ((st & R_LEAF) !== 0) f &= ~MailboxFlags.NonExistent;
-      else if (!this.partial && (checkedAllLevels || level === this.pathDepth + 1)) f |= MailboxFlags.NonExistent;
+      else if ((st & R_KEEP) === 0 && !this.partial && (checkedAllLevels || level === this.pathDepth + 1)) {
+        f |= MailboxFlags.NonExistent;
+      }
       if (this.recHasLiveChildren(rec)) f = (f | MailboxFlags.Children) & ~MailboxFlags.NoChildren;
       else f &= ~MailboxFlags.Children;
       if (f !== old || this.attr === undefined) flagChanges.set(uid, f);

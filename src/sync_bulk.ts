@@ -23,8 +23,8 @@ import { buildImages, type GatheredInput, gatherInput, type RebuildInput } from 
 import { parallelRebuildImages } from "./rebuild_parallel.ts";
 import { FullNameTable, HAS_CHILDREN, MARK_LEAF, MARK_SEEN, NAME_MISSING, NAME_NOT_PLAIN, plainBytes } from "./full_names.ts";
 import { NameEncoder } from "./name_codec.ts";
-import type { NameTable } from "./rebuild_names.ts";
-import type { NameLimits } from "./limits.ts";
+import { allocate, type NameTable, NameTableBuilder, STATUS_FIELDS } from "./rebuild_names.ts";
+import { invalidNameError, type NameLimits, nameProblem } from "./limits.ts";
 import { STATUS_SET_BIT as STATUS_BIT } from "./attr_codec.ts";
 
 /** The outcome of matching a freshly built index against the current one. */
@@ -313,6 +313,86 @@ export interface SyncAllOptions {
   workers?: number;
   /** Progress of reading and building. */
   onProgress?: (done: number, phase: "read" | "build" | "write") => void;
+  /**
+   * Mailboxes to keep as they are with their whole subtrees, for a store
+   * that could not be read completely (SPEC §9): as `SyncContext.keep`,
+   * none of them is deleted and their flags and STATUS stay as they were.
+   * Names not in the index change nothing.
+   */
+  keep?: readonly string[];
+}
+
+/** Flags that read no flags (an index whose attributes were reset). */
+const NO_FLAGS = { flagsOf: () => 0 };
+
+/**
+ * The names that keep mailboxes and their subtrees as they are in a full
+ * sync built from names: each kept mailbox and every mailbox under it, a
+ * NONEXISTENT one as a parent only (its name ends with the separator), so
+ * that the build gives them the tree flags they have; {@linkcode matchToCurrent}
+ * keeps their UIDs, caller flags and STATUS.
+ *
+ * @param view The current list image.
+ * @param attr The current attribute image (undefined: every kept name is a mailbox).
+ * @param sep The index's separator byte.
+ * @param keep The names to keep.
+ * @param limits Name limits.
+ * @returns The names to add to the input.
+ * @throws InvalidNameError for a name the index cannot hold.
+ *
+ * @example Keep "Archive" and what is under it
+ * ```ts ignore
+ * const extra = keptNames(snap.list, snap.attr, 0x2f, ["Archive"], DEFAULT_LIMITS); // ["Archive", "Archive/2009", ...]
+ * ```
+ */
+export function keptNames(
+  view: ListView,
+  attr: AttrView | undefined,
+  sep: number,
+  keep: readonly string[],
+  limits: NameLimits,
+): string[] {
+  const out: string[] = [];
+  const encoder = new NameEncoder();
+  const sepChar = String.fromCharCode(sep);
+  const entry = (name: string, flags: number) =>
+    attr !== undefined && (flags & MailboxFlags.NonExistent) !== 0 ? name + sepChar : name;
+  for (const name of keep) {
+    const n = encoder.encode(name);
+    const problem = nameProblem(encoder.bytes, 0, n, sep, limits);
+    if (problem !== 0) throw invalidNameError(name, problem, limits);
+    const rec = view.findRecord(encoder.bytes, n, sep);
+    if (rec === 0) continue;
+    const canonical = name.split(sepChar).filter((c) => c !== "").join(sepChar);
+    out.push(entry(canonical, attr?.flagsOf(view.uidOf(rec)) ?? 0));
+    for (const m of view.iterateDir(view.childDir(rec), canonical, Infinity, attr ?? NO_FLAGS, sepChar)) {
+      out.push(entry(m.name, m.flags));
+    }
+  }
+  return out;
+}
+
+/** A table of gathered names with more names after them (in shared memory, like the input). */
+function appendNames(input: GatheredInput, extra: readonly string[]): GatheredInput {
+  const x = new NameTableBuilder(true);
+  x.addBatch(extra);
+  const t = x.finish();
+  const used = input.starts[input.count], xUsed = t.starts[t.count];
+  const count = input.count + t.count;
+  const bytes = new Uint8Array(allocate(used + xUsed, true));
+  bytes.set(input.bytes.subarray(0, used));
+  bytes.set(t.bytes.subarray(0, xUsed), used);
+  const starts = new Uint32Array(allocate(4 * (count + 1), true));
+  starts.set(input.starts.subarray(0, input.count));
+  for (let k = 0; k <= t.count; k++) starts[input.count + k] = used + t.starts[k];
+  let extras: Uint8Array | undefined, status: Uint32Array | undefined;
+  if (input.extras !== undefined) {
+    extras = new Uint8Array(allocate(count, true));
+    extras.set(input.extras.subarray(0, input.count));
+    status = new Uint32Array(allocate(4 * STATUS_FIELDS * count, true));
+    status.set(input.status!.subarray(0, STATUS_FIELDS * input.count));
+  }
+  return { bytes, starts, count, extras, status, names: { length: count } };
 }
 
 /**
@@ -320,11 +400,13 @@ export interface SyncAllOptions {
  * (strings or scanner records with `selectable` and `status`), built across
  * `workers` threads. Same names, flags and surviving UIDs as the
  * single-thread sync of the same names; new UIDs are unique and ≥ the old
- * next_uid. Writes nothing when nothing changed.
+ * next_uid. Writes nothing when nothing changed. The mailboxes named in
+ * `keep` (folders the scan could not read) stay as they are with their
+ * whole subtrees.
  *
  * @param index An open, writable index.
  * @param names Every mailbox the store has.
- * @param options Workers and progress.
+ * @param options Workers, progress, mailboxes to keep.
  * @returns What changed.
  *
  * @example
@@ -338,11 +420,19 @@ export async function syncAll(
   options: SyncAllOptions = {},
 ): Promise<SyncResult> {
   // A plain array is checked as it is; any other source is read first.
-  const plain = Array.isArray(names) ? names as readonly RebuildInput[] : undefined;
+  let plain = Array.isArray(names) ? names as readonly RebuildInput[] : undefined;
   let input: GatheredInput | undefined = plain === undefined ? await gatherInput(names, options.onProgress) : undefined;
   let result: SyncResult = { added: 0, deleted: 0, changed: false, compressed: false };
   await index._replaceExclusive(async (snap) => {
     const sep = index._separatorByte;
+    // Kept subtrees join the names as the index has them.
+    const kept = options.keep === undefined || options.keep.length === 0
+      ? []
+      : keptNames(snap.list, snap.attr, sep, options.keep, index._limits);
+    if (kept.length > 0) {
+      if (plain !== undefined) plain = plain.concat(kept);
+      else input = appendNames(input!, kept);
+    }
     // Nothing changed: one lookup per name settles it, without building anything.
     const table = FullNameTable.of(snap.list, sep, snap.attr?.header.live ?? 0);
     if (table !== undefined && unchangedByNames(table, snap.attr, plain ?? input!, index._limits)) {
