@@ -26,6 +26,7 @@ import { scanMaildir } from "./scan_maildir.ts";
 import { scanStore } from "./scan_parallel.ts";
 import { readNameList } from "./scan_name_list.ts";
 import { describeFsError, type ScannedMailbox, type ScanWarning } from "./scan_types.ts";
+import type { ScanFs } from "./scan_io.ts";
 
 /**
  * The tool's version (the package's).
@@ -64,6 +65,8 @@ export interface CliStreams {
   stdout: { write(text: string): unknown };
   /** Errors, warnings and the progress bar. */
   stderr: ProgressStream;
+  /** The file system calls of store scans in this thread (default `nodeScanFs`; tests inject failures). */
+  scanFs?: ScanFs;
 }
 
 /** An error that ends the command with a given exit code and one line of text. */
@@ -94,6 +97,7 @@ interface Ctx {
   err: ProgressStream;
   warn(message: string): void;
   command: string;
+  scanFs?: ScanFs;
 }
 
 /** Buffered writes to stdout, flushed in large chunks. */
@@ -152,7 +156,11 @@ Options:
   --workers N          worker threads for the scan and the build (default 0: in this thread;
                        the bytes are the same for any number)
   --uid-validity V     UIDVALIDITY of the new index (default: seconds since the epoch)
-  -h, --help           show this help`,
+  -h, --help           show this help
+
+When the scan cannot read some folder (a directory that fails to list), the rebuild
+fails with an error naming the unread folders and writes nothing: a new index would
+lack them. Use sync, which keeps them as they were.`,
     options: {
       index: { type: "string" },
       ...SOURCE_OPTIONS,
@@ -180,8 +188,10 @@ Options:
   --separator S        separator for a new index (default "/"; an existing index keeps its own)
   -h, --help           show this help
 
-When the scan could not read some folder, the sync is made partial, so that
-nothing is deleted for a folder that is only unreadable.`,
+When the scan cannot read some folder (a directory that fails to list), that folder
+and everything under it are kept in the index as they were, with a warning naming
+them: nothing is deleted for a folder that is only unreadable. A store root that
+cannot be read is an error.`,
     options: {
       index: { type: "string" },
       ...SOURCE_OPTIONS,
@@ -369,6 +379,7 @@ export async function runCli(args: string[], streams?: CliStreams): Promise<numb
       out,
       err: stderr,
       command: first,
+      scanFs: streams?.scanFs,
       warn: (message) => {
         stderr.write(`${label}: warning: ${message}\n`);
       },
@@ -489,30 +500,38 @@ async function countMaildirFolders(root: string): Promise<number | undefined> {
 
 interface Scan {
   mailboxes: MailboxInput[];
-  unreadable: number;
+  /** Folders whose subtree the scan could not read completely. */
+  incomplete: string[];
   ms: number;
+}
+
+/** The names of unread folders, quoted, for a message. */
+function quoteNames(names: readonly string[]): string {
+  const shown = names.slice(0, 10).map((n) => JSON.stringify(n)).join(", ");
+  return names.length > 10 ? `${shown} and ${names.length - 10} more` : shown;
 }
 
 /** Read every mailbox of the source, with warnings and a progress bar. */
 async function scanSource(ctx: Ctx, source: Source, separator: string, workers = 0): Promise<Scan> {
   const started = Date.now();
   const mailboxes: MailboxInput[] = [];
-  let unreadable = 0;
+  const incomplete: string[] = [];
   const onWarning = (w: ScanWarning) => {
-    if (/^Cannot read/.test(w.reason)) unreadable++;
+    if (w.unread && w.folder !== undefined) incomplete.push(w.folder);
     ctx.warn(w.reason);
   };
+  const fs = ctx.scanFs;
   if (source.kind === "list") {
     const bar = new Progress({ label: "Reading names", unit: "names", stream: ctx.err });
     try {
-      for await (const name of readNameList(source.file, { onWarning })) {
+      for await (const name of readNameList(source.file, { onWarning, fs })) {
         mailboxes.push(name);
         if ((mailboxes.length & 1023) === 0) bar.update(mailboxes.length);
       }
     } finally {
       bar.done();
     }
-    return { mailboxes, unreadable, ms: Date.now() - started };
+    return { mailboxes, incomplete, ms: Date.now() - started };
   }
   if (source.kind === "maildir") {
     const s = await stat(source.dir).catch((e) => {
@@ -529,19 +548,20 @@ async function scanSource(ctx: Ctx, source: Source, separator: string, workers =
         workers,
         onWarning,
         onProgress: (done) => bar.update(done),
+        fs,
       });
       for (const m of found) mailboxes.push(m);
     } finally {
       bar.done();
     }
-    return { mailboxes, unreadable, ms: Date.now() - started };
+    return { mailboxes, incomplete, ms: Date.now() - started };
   }
   const total = source.kind === "maildir" ? await countMaildirFolders(source.dir) : undefined;
   const bar = new Progress({ label: "Scanning", unit: "folders", total, stream: ctx.err });
   try {
     const scan = source.kind === "maildir"
-      ? scanMaildir(source.dir, { separator, onWarning })
-      : scanFsLayout(source.dir, { separator, onWarning });
+      ? scanMaildir(source.dir, { separator, onWarning, fs })
+      : scanFsLayout(source.dir, { separator, onWarning, fs });
     let n = 0;
     for await (const m of scan as AsyncIterable<ScannedMailbox>) {
       mailboxes.push(m);
@@ -550,7 +570,7 @@ async function scanSource(ctx: Ctx, source: Source, separator: string, workers =
   } finally {
     bar.done();
   }
-  return { mailboxes, unreadable, ms: Date.now() - started };
+  return { mailboxes, incomplete, ms: Date.now() - started };
 }
 
 function seconds(ms: number): string {
@@ -572,8 +592,13 @@ async function runRebuild(ctx: Ctx): Promise<number> {
   const workers = intOption(ctx, "workers", 0, 256) ?? 0;
   const uidValidity = intOption(ctx, "uid-validity", 1, 0xffffffff);
   const scan = await scanSource(ctx, source, separator, workers);
-  if (scan.unreadable > 0) {
-    ctx.warn(`${scan.unreadable} folder(s) could not be read: the new index "${index}" lacks them`);
+  if (scan.incomplete.length > 0) {
+    throw new CliError(
+      `Cannot rebuild "${index}": the scan could not read ${scan.incomplete.length} folder(s) (${
+        quoteNames(scan.incomplete)
+      }); nothing was written (sync keeps them as they were)`,
+      1,
+    );
   }
   const r = await rebuild(index, scan.mailboxes, { separator, workers, uidValidity, onWarning: ctx.warn });
   ctx.out.line(
@@ -589,7 +614,7 @@ async function runSync(ctx: Ctx): Promise<number> {
   const index = requireString(ctx, "index");
   const source = sourceOption(ctx);
   const path = optionalString(ctx, "path");
-  let partial = ctx.values.partial === true;
+  const partial = ctx.values.partial === true;
   const recursive = ctx.values.recursive === true;
   const wanted = separatorOption(ctx);
   // The names must come with the index's own separator.
@@ -602,12 +627,22 @@ async function runSync(ctx: Ctx): Promise<number> {
     // A missing or damaged index: the sync creates or rebuilds it.
   }
   const scan = await scanSource(ctx, source, separator);
-  if (scan.unreadable > 0 && !partial) {
-    partial = true;
-    ctx.warn(`${scan.unreadable} folder(s) could not be read: the sync of "${index}" is made partial, nothing is deleted`);
+  const keep = scan.incomplete;
+  if (keep.length > 0) {
+    ctx.warn(
+      `${keep.length} folder(s) could not be read (${quoteNames(keep)}): the sync of "${index}" keeps them ` +
+        "and everything under them as they were",
+    );
   }
   const started = Date.now();
-  const r = await syncIndex(index, scan.mailboxes, { path, partial, recursive, separator: wanted, onWarning: ctx.warn });
+  const r = await syncIndex(index, scan.mailboxes, {
+    path,
+    partial,
+    recursive,
+    separator: wanted,
+    onWarning: ctx.warn,
+    keep,
+  });
   ctx.out.line(
     `Synced "${index}": ${r.added} added, ${r.deleted} deleted, ${r.total} mailboxes` +
       (r.compressed ? " (compressed)" : "") + ` in ${seconds(Date.now() - started + scan.ms)}`,

@@ -64,6 +64,11 @@ export interface SyncIndexOptions extends SyncOptions {
   separator?: string;
   /** Where warnings go. */
   onWarning?: (message: string) => void;
+  /**
+   * Folders the scan could not read completely: each is kept as it is with
+   * its whole subtree (`SyncContext.keep`).
+   */
+  keep?: readonly string[];
 }
 
 /**
@@ -75,13 +80,14 @@ export interface SyncIndexOptions extends SyncOptions {
  * sync's own rules, so `\HasChildren` of a mailbox whose `\Noselect`
  * changes is worked out here: set when the reported names include a
  * child, or when the mailbox has children in the index now and the sync
- * is not a full recursive one (which would delete the unreported ones).
- * Mailboxes whose `\Noselect` does not change keep the flags the sync
- * computes.
+ * is not a full recursive one (which would delete the unreported ones) or
+ * the mailbox lies in a kept subtree. Mailboxes whose `\Noselect` does not
+ * change keep the flags the sync computes. The folders in `keep` stay as
+ * they are with their whole subtrees.
  *
  * @param path Path of the list file.
  * @param mailboxes The mailboxes the store has.
- * @param options Path, partial, recursive, separator, warnings.
+ * @param options Path, partial, recursive, separator, warnings, folders to keep.
  * @returns What the commit did, and the number of mailboxes afterwards.
  *
  * @example Syncing from names
@@ -103,7 +109,10 @@ export async function syncIndex(
   const index = await MailboxListIndex.open(path, { separator: options.separator, onWarning: options.onWarning });
   try {
     const sep = index.separator;
-    const parents = parentsOf(mailboxes.map(nameOf), sep);
+    const keep = options.keep ?? [];
+    // A kept folder is there, with its parents.
+    const parents = parentsOf([...mailboxes.map(nameOf), ...keep], sep);
+    const kept = (name: string) => keep.some((k) => name === k || name.startsWith(k + sep));
     const keepsExisting = options.partial === true || options.recursive !== true;
     const ctx = await index.syncBegin({ path: options.path, partial: options.partial, recursive: options.recursive });
     let result: SyncResult;
@@ -122,7 +131,7 @@ export async function syncIndex(
         const had = before !== undefined && (before & MailboxFlags.NoSelect) !== 0;
         if (noselect || had) {
           let children = parents.has(name);
-          if (!children && keepsExisting && before !== undefined) {
+          if (!children && (keepsExisting || kept(name)) && before !== undefined) {
             for (const _ of index.iterate(name, { depth: 0 })) {
               children = true;
               break;
@@ -133,6 +142,7 @@ export async function syncIndex(
         }
         if (m.status !== undefined) ctx.setStatus(uid, m.status);
       }
+      for (const name of keep) ctx.keep(name);
       result = await ctx.commit();
     } catch (e) {
       await ctx.rollback();
