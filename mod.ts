@@ -35,6 +35,7 @@ export {
   InvalidNameError,
   LockLostError,
   LockTimeoutError,
+  StoreReadError,
   UnsafeFileError,
 } from "./src/errors.ts";
 export { decodeOffset, encodeOffset } from "./src/offset.ts";
@@ -59,6 +60,8 @@ export { listFsTopLevel, scanFsLayout } from "./src/scan_fs.ts";
 export { readNameList, readNameListBatches } from "./src/scan_name_list.ts";
 export type { NameListOptions } from "./src/scan_name_list.ts";
 export type { ScannedMailbox, ScanOptions, ScanWarning } from "./src/scan_types.ts";
+export { nodeScanFs } from "./src/scan_io.ts";
+export type { ScanDirent, ScanFile, ScanFs } from "./src/scan_io.ts";
 export { acquireLock, acquireLockSync, readLockHolder } from "./src/lock.ts";
 export type { LockHolder, LockOptions, WriterLock } from "./src/lock.ts";
 export { syncAll } from "./src/sync_bulk.ts";
