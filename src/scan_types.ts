@@ -8,7 +8,7 @@
 
 import { sep as pathSep } from "node:path";
 import { hasUtf8Form, separatorByte } from "./name_codec.ts";
-import { type ScanDirent, type ScanFs } from "./scan_io.ts";
+import type { ScanDirent, ScanFs } from "./scan_io.ts";
 import type { MailboxStatus } from "./types.ts";
 
 /**
