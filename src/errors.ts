@@ -186,7 +186,7 @@ export class UnsafeFileError extends Error {
  * than report an empty store, so that a full sync never deletes everything
  * because the root could not be read (SPEC §9).
  *
- * @example
+ * @example The error of an unreadable root
  * ```ts
  * import { StoreReadError } from "./errors.ts";
  * const err = new StoreReadError("/srv/mail/u", "permission denied", "EACCES");
