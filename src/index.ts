@@ -728,8 +728,8 @@ export class MailboxListIndex {
         this.refresh();
         snap = this.#snap!;
         // Every structure is checked here (the table is kept for the work's own lookups).
-        FullNameTable.of(snap.list, this.#sep, snap.attr?.header.live ?? 0);
         snap.list.checkTree();
+        FullNameTable.of(snap.list, this.#sep, snap.attr?.header.live ?? 0);
       } catch (e) {
         if (!(e instanceof CorruptIndexError)) throw e;
         snap = this.#recoverCorrupt(e, {});
