@@ -23,11 +23,11 @@
  *
  * @module
  */
-export { MailboxListIndex, SyncContext } from "./src/index.ts";
-export type { IndexHeader, OpenOptions, SyncResult } from "./src/index.ts";
-export type { SyncOptions } from "./src/sync.ts";
-export type { IterateOptions, MailboxInfo, MailboxStatus } from "./src/types.ts";
-export { MailboxFlags } from "./src/constants.ts";
+export { MailboxListIndex, SyncContext } from "./src/index/index.ts";
+export type { IndexHeader, OpenOptions, SyncResult } from "./src/index/index.ts";
+export type { SyncOptions } from "./src/index/sync.ts";
+export type { IterateOptions, MailboxInfo, MailboxStatus } from "./src/format/types.ts";
+export { MailboxFlags } from "./src/format/constants.ts";
 export {
   CorruptIndexError,
   IndexLimitError,
@@ -37,11 +37,11 @@ export {
   LockTimeoutError,
   StoreReadError,
   UnsafeFileError,
-} from "./src/errors.ts";
-export { decodeOffset, encodeOffset } from "./src/offset.ts";
-export { nameHash } from "./src/name_hash.ts";
-export type { FileIO, FileStat, OpenMode } from "./src/io.ts";
-export { nodeFileIO } from "./src/io.ts";
+} from "./src/format/errors.ts";
+export { decodeOffset, encodeOffset } from "./src/format/offset.ts";
+export { nameHash } from "./src/format/name_hash.ts";
+export type { FileIO, FileStat, OpenMode } from "./src/store/io.ts";
+export { nodeFileIO } from "./src/store/io.ts";
 export {
   formatListResponse,
   formatStatusResponse,
@@ -51,23 +51,23 @@ export {
   listRootName,
   mailboxAttributes,
   resolveListPattern,
-} from "./src/list.ts";
-export type { ListEntry, ListOptions, ListSource, ListVisitor } from "./src/list.ts";
-export { imapQuote, utf8Length } from "./src/imap_quote.ts";
-export type { QuoteOptions } from "./src/imap_quote.ts";
-export { listMaildirTopLevel, scanMaildir } from "./src/scan_maildir.ts";
-export { listFsTopLevel, scanFsLayout } from "./src/scan_fs.ts";
-export { readNameList, readNameListBatches } from "./src/scan_name_list.ts";
-export type { NameListOptions } from "./src/scan_name_list.ts";
-export type { ScannedMailbox, ScanOptions, ScanWarning } from "./src/scan_types.ts";
-export { nodeScanFs } from "./src/scan_io.ts";
-export type { ScanDirent, ScanFile, ScanFs } from "./src/scan_io.ts";
-export { acquireLock, acquireLockSync, readLockHolder } from "./src/lock.ts";
-export type { LockHolder, LockOptions, WriterLock } from "./src/lock.ts";
-export { syncAll } from "./src/sync_bulk.ts";
-export type { SyncAllOptions } from "./src/sync_bulk.ts";
-export { rebuild, startRebuildWorkers } from "./src/rebuild.ts";
-export type { RebuildInput, RebuildOptions, RebuildResult, RebuildSource, RebuildWorkers } from "./src/rebuild.ts";
-export { WorkerExitError } from "./src/worker_pool.ts";
-export { scanStore } from "./src/scan_parallel.ts";
-export type { ScanStoreOptions } from "./src/scan_parallel.ts";
+} from "./src/imap/list.ts";
+export type { ListEntry, ListOptions, ListSource, ListVisitor } from "./src/imap/list.ts";
+export { imapQuote, utf8Length } from "./src/imap/quote.ts";
+export type { QuoteOptions } from "./src/imap/quote.ts";
+export { listMaildirTopLevel, scanMaildir } from "./src/scan/maildir.ts";
+export { listFsTopLevel, scanFsLayout } from "./src/scan/fs.ts";
+export { readNameList, readNameListBatches } from "./src/scan/name_list.ts";
+export type { NameListOptions } from "./src/scan/name_list.ts";
+export type { ScannedMailbox, ScanOptions, ScanWarning } from "./src/scan/types.ts";
+export { nodeScanFs } from "./src/scan/io.ts";
+export type { ScanDirent, ScanFile, ScanFs } from "./src/scan/io.ts";
+export { acquireLock, acquireLockSync, readLockHolder } from "./src/store/lock.ts";
+export type { LockHolder, LockOptions, WriterLock } from "./src/store/lock.ts";
+export { syncAll } from "./src/rebuild/sync_bulk.ts";
+export type { SyncAllOptions } from "./src/rebuild/sync_bulk.ts";
+export { rebuild, startRebuildWorkers } from "./src/rebuild/rebuild.ts";
+export type { RebuildInput, RebuildOptions, RebuildResult, RebuildSource, RebuildWorkers } from "./src/rebuild/rebuild.ts";
+export { WorkerExitError } from "./src/worker/pool.ts";
+export { scanStore } from "./src/scan/parallel.ts";
+export type { ScanStoreOptions } from "./src/scan/parallel.ts";

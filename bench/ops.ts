@@ -237,7 +237,7 @@ type RebuildFn = (
 let startWorkers: ((size: number) => Promise<KeptWorkers>) | undefined;
 
 async function loadRebuild(): Promise<RebuildFn | undefined> {
-  const url = new URL("../src/rebuild.ts", import.meta.url);
+  const url = new URL("../src/rebuild/rebuild.ts", import.meta.url);
   if (!existsSync(fileURLToPath(url))) {
     rebuildStatus = "src/rebuild.ts not present";
     return undefined;

@@ -31,7 +31,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { Worker } from "node:worker_threads";
-import { rebuild, type RebuildWorkers, startRebuildWorkers } from "../src/rebuild.ts";
+import { rebuild, type RebuildWorkers, startRebuildWorkers } from "../src/rebuild/rebuild.ts";
 import { generateTree, shuffle, type TreeShape } from "./trees.ts";
 
 /** One measured configuration. */

@@ -24,7 +24,7 @@ describe("npm package", () => {
     assert.equal(pack.status, 0, pack.stderr);
     const info = JSON.parse(pack.stdout.slice(pack.stdout.indexOf("[")))[0] as { filename: string; files: { path: string }[] };
     const files = info.files.map((f) => f.path);
-    for (const f of ["package.json", "README.md", "dist/mod.js", "dist/mod.d.ts", "dist/src/cli.js", "dist/src/index.d.ts"]) {
+    for (const f of ["package.json", "README.md", "dist/mod.js", "dist/mod.d.ts", "dist/src/cli/main.js", "dist/src/index/index.d.ts"]) {
       assert.ok(files.includes(f), `${f} is not in the package`);
     }
     assert.ok(!files.some((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")), "TypeScript sources are in the package");
@@ -43,7 +43,7 @@ describe("npm package", () => {
     const installed = join(project, "node_modules", "mailbox-list-index");
     const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8"));
     assert.deepEqual(Object.keys(manifest.dependencies ?? {}), ["comlink"]);
-    assert.match(readFileSync(join(installed, "dist", "src", "cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/);
+    assert.match(readFileSync(join(installed, "dist", "src", "cli", "main.js"), "utf8"), /^#!\/usr\/bin\/env node\n/);
 
     // The command, through the bin link npm made.
     const bin = join(project, "node_modules", ".bin", "mailbox-list-index");
@@ -87,7 +87,7 @@ describe("npm package", () => {
       imported.stdout.split("\n").sort().join("\n").trim(),
       '* LIST (\\HasNoChildren) "/" "Archive/2009"\n* LIST (\\HasNoChildren) "/" "INBOX"',
     );
-    const deep = await run(process.execPath, ["--input-type=module", "-e", 'import("mailbox-list-index/dist/src/index.js").then(() => process.exit(3), (e) => { console.log(e.code); })'], {
+    const deep = await run(process.execPath, ["--input-type=module", "-e", 'import("mailbox-list-index/dist/src/index/index.js").then(() => process.exit(3), (e) => { console.log(e.code); })'], {
       cwd: project,
     });
     assert.equal(deep.stdout.trim(), "ERR_PACKAGE_PATH_NOT_EXPORTED");

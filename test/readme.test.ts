@@ -18,16 +18,16 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
-import { makeDemoStore } from "../src/cli_demo.ts";
-import { rebuild } from "../src/rebuild.ts";
-import { scanMaildir } from "../src/scan_maildir.ts";
-import type { ScannedMailbox } from "../src/scan_types.ts";
+import { makeDemoStore } from "../src/cli/demo.ts";
+import { rebuild } from "../src/rebuild/rebuild.ts";
+import { scanMaildir } from "../src/scan/maildir.ts";
+import type { ScannedMailbox } from "../src/scan/types.ts";
 import { makeTempDir } from "./helpers/tmp.ts";
 import { BIN, ROOT, run, tsCommand } from "./helpers/runtime.ts";
 
 const README = join(ROOT, "README.md");
 const MOD = pathToFileURL(join(ROOT, "mod.ts")).href;
-const CLI = join(ROOT, "src", "cli.ts");
+const CLI = join(ROOT, "src", "cli", "main.ts");
 
 interface Block {
   kind: string;
@@ -143,7 +143,7 @@ describe("README", () => {
     assert.match(lines[fence + 1], /^npm ci && npm run demo\b/);
     assert.match(lines[fence + 2], /^npm test\b/);
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-    assert.equal(pkg.scripts.demo, "node --import tsx src/cli.ts demo");
+    assert.equal(pkg.scripts.demo, "node --import tsx src/cli/main.ts demo");
     assert.deepEqual(new Set(blocks.map((b) => b.kind)), new Set(["cli", "deno", "bun"]));
   });
 

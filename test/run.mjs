@@ -9,8 +9,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const only = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const runtimes = only.length ? only : ["deno", "bun", "node"];
-const files = readdirSync(join(root, "test"))
-  .filter((f) => f.endsWith(".test.ts"))
+// test/ mirrors src/: the test files of the whole project and of each layer's folder
+// (every runner is given the list, since Node's finds nothing in a directory of .ts files).
+const files = readdirSync(join(root, "test"), { recursive: true })
+  .map((f) => String(f).split("\\").join("/"))
+  .filter((f) => f.endsWith(".test.ts") && !f.startsWith("vectors/") && !f.startsWith("fixtures/"))
   .sort()
   .map((f) => `./test/${f}`);
 if (files.length === 0) {

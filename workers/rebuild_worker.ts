@@ -6,9 +6,9 @@
  */
 import * as Comlink from "comlink";
 import process from "node:process";
-import { RebuildWorkerState } from "../src/rebuild_tasks.ts";
-import { hostEndpoint } from "../src/worker_endpoint.ts";
-import type { RebuildTasks, TaskWorkerApi } from "../src/worker_protocol.ts";
+import { RebuildWorkerState } from "../src/rebuild/tasks.ts";
+import { hostEndpoint } from "../src/worker/endpoint.ts";
+import type { RebuildTasks, TaskWorkerApi } from "../src/rebuild/protocol.ts";
 
 /** Thrown by an injected crash; the worker then dies of an uncaught error. */
 class InjectedCrash extends Error {}

@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { type FileIO, type FileStat, nodeFileIO, type OpenMode } from "../../src/io.ts";
+import { type FileIO, type FileStat, nodeFileIO, type OpenMode } from "../../src/store/io.ts";
 
 /** Thrown by every call through a {@linkcode FaultyIO} once it has crashed. */
 export class SimulatedCrash extends Error {

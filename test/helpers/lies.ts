@@ -13,9 +13,9 @@
  *
  * @module
  */
-import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE, decodeAttrHeader, encodeAttrHeader } from "../../src/attr_codec.ts";
-import { DELETED_BIT, UID_MASK } from "../../src/constants.ts";
-import { ListView } from "../../src/view.ts";
+import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE, decodeAttrHeader, encodeAttrHeader } from "../../src/format/attr_codec.ts";
+import { DELETED_BIT, UID_MASK } from "../../src/format/constants.ts";
+import { ListView } from "../../src/image/view.ts";
 
 const encoder = new TextEncoder();
 

@@ -3,7 +3,7 @@
 // `rebuild PATH NAME...` rebuilds the index from exactly the names.
 import process from "node:process";
 import { MailboxListIndex } from "../../mod.ts";
-import { rebuild } from "../../src/rebuild.ts";
+import { rebuild } from "../../src/rebuild/rebuild.ts";
 
 const [mode, path, ...names] = process.argv.slice(2);
 if (mode === "add") {

@@ -1,0 +1,883 @@
+/**
+ * {@linkcode MailboxListIndex}: one mailbox list index on disk — lock-free
+ * reads (lookup, iterate, status) and synchronized, crash-safe syncs.
+ *
+ * @module
+ */
+import { encodeAttrImage } from "../format/attr_codec.ts";
+import type { AttrView } from "../image/attr_file.ts";
+import { compactImages } from "./compact.ts";
+import { HEADER_SIZE } from "../format/constants.ts";
+import { CorruptIndexError, IndexStateError, InvalidNameError, LockLostError } from "../format/errors.ts";
+import { needsCompression } from "../format/growth.ts";
+import { encodeHeader, type ListHeader } from "../format/header.ts";
+import { indexPaths, type IndexPaths } from "../store/paths.ts";
+import { type FileIO, nodeFileIO } from "../store/io.ts";
+import { JOURNAL_APPLIED, JOURNAL_PENDING } from "../format/journal.ts";
+import { acquireLock, type WriterLock } from "../store/lock.ts";
+import { NameEncoder, separatorByte } from "../format/name_codec.ts";
+import {
+  loadSnapshot,
+  loadSnapshotAsync,
+  readJournalStamp,
+  type Snapshot,
+  snapshotAfterCommit,
+  snapshotOfImages,
+  type SnapshotStamp,
+} from "./snapshot.ts";
+import { FreshnessProbe } from "../store/freshness.ts";
+import { type CommitPlan, SyncEngine, type SyncOptions } from "./sync.ts";
+import { limitsOf, type NameLimits } from "../format/limits.ts";
+import type { IterateOptions, MailboxInfo, MailboxStatus } from "../format/types.ts";
+import { type ListEntry, listMailboxes, type ListOptions, type ListVisitor } from "../imap/list.ts";
+import { commitPlan, recoverJournal, replaceFiles, replaceIndexFiles } from "../store/writer.ts";
+import { FullNameTable, NAME_MISSING, plainBytes } from "../image/full_names.ts";
+import type { ListView } from "../image/view.ts";
+
+/** Options of {@linkcode MailboxListIndex.open}. */
+export interface OpenOptions {
+  /** Hierarchy separator, one byte (default: the one stored at creation, else "/"). */
+  separator?: string;
+  /** Open for reading only: never create, lock or write. */
+  readonly?: boolean;
+  /** uid_validity for a new index (default: seconds since the epoch). */
+  uidValidity?: number;
+  /** The I/O seam (default: node:fs). */
+  io?: FileIO;
+  /** Flush to stable storage at each commit step (default true). */
+  durable?: boolean;
+  /** How long a sync waits for the writer lock (default 10 s). */
+  lockTimeoutMs?: number;
+  /**
+   * How long a lock held from another host may show no sign of life before
+   * it is taken over (default 60 s). A live holder on this host is never
+   * taken over; a held lock refreshes itself well within this time.
+   */
+  staleLockMs?: number;
+  /** Longest name component in bytes (default 255). */
+  maxComponentLength?: number;
+  /** Most levels in a name (default 255). */
+  maxDepth?: number;
+  /** Longest full name in bytes, UTF-8 (default 4096). */
+  maxNameLength?: number;
+  /** Largest list file in bytes (default and maximum: just under 1 GiB). */
+  maxFileSize?: number;
+  /** Readers re-check the files at most this often (default 0: before every answer). */
+  checkIntervalMs?: number;
+  /** Where warnings go (default console.warn). */
+  onWarning?: (message: string) => void;
+}
+
+/** The list file header as the API reports it. */
+export interface IndexHeader {
+  /** Bumped each time the file is recreated. */
+  fileSeq: number;
+  /** The index's UIDVALIDITY. */
+  uidValidity: number;
+  /** The UID the next new mailbox gets. */
+  nextUid: number;
+  /** Bytes in use. */
+  usedSpace: number;
+  /** Bytes known to be garbage. */
+  deletedSpace: number;
+}
+
+/** What a commit did. */
+export interface SyncResult {
+  /** Mailboxes added. */
+  added: number;
+  /** Mailboxes deleted. */
+  deleted: number;
+  /** Whether anything was written. */
+  changed: boolean;
+  /** Whether the file was compressed afterwards. */
+  compressed: boolean;
+}
+
+/**
+ * A sync in progress (SPEC §4). Holds the writer lock, refreshed from a
+ * timer, until {@linkcode SyncContext.commit} or
+ * {@linkcode SyncContext.rollback}; `await using` rolls back whatever was
+ * not committed when the scope ends, and so does closing the index.
+ *
+ * @example A sync that skips names the index cannot hold
+ * ```ts
+ * import { InvalidNameError, MailboxListIndex } from "../../mod.ts";
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
+ * const index = await MailboxListIndex.open(dir + "/u.mlist");
+ * {
+ *   await using ctx = await index.syncBegin({ recursive: true });
+ *   for (const name of ["INBOX", "bad\0name", "Archive/2024"]) {
+ *     try {
+ *       ctx.add(name);
+ *     } catch (e) {
+ *       if (!(e instanceof InvalidNameError)) throw e; // the sync goes on without that name
+ *     }
+ *   }
+ *   await ctx.commit();
+ * }
+ * console.log([...index.iterate()].map((m) => m.name)); // ["INBOX", "Archive", "Archive/2024"]
+ * await index.close();
+ * rmSync(dir, { recursive: true });
+ * ```
+ */
+export class SyncContext {
+  #index: MailboxListIndex;
+  #engine: SyncEngine;
+  #lock: WriterLock;
+  #options: SyncOptions;
+  #done = false;
+  // The files this sync started from: a commit writes only onto these (SPEC §6).
+  #stamp: SnapshotStamp;
+  // What the caller reported, kept to replay it into a recreated index when
+  // the current one turns out to be damaged (SPEC §5, §9).
+  #names: string[] = [];
+  #uids = new Int32Array(256);
+  #flagCalls: [number, number][] = [];
+  #statusCalls: [number | string, MailboxStatus][] = [];
+  #extraCalls: [number | string, number][] = [];
+  #keptNames: string[] = [];
+
+  /** @internal */
+  constructor(
+    index: MailboxListIndex,
+    engine: SyncEngine,
+    lock: WriterLock,
+    options: SyncOptions,
+    stamp: SnapshotStamp,
+  ) {
+    this.#index = index;
+    this.#engine = engine;
+    this.#lock = lock;
+    this.#options = options;
+    this.#stamp = stamp;
+  }
+
+  #check(): void {
+    if (this.#done) throw new IndexStateError(`Cannot use the sync of "${this.#index.path}": it already ended`);
+  }
+
+  /** The index is damaged: recreate it and replay everything reported so far. */
+  #recover(e: CorruptIndexError): void {
+    const engine = this.#index._recreateForSync(e, this.#options);
+    this.#stamp = this.#index._stamp();
+    const map = new Map<number, number>();
+    for (let i = 0; i < this.#names.length; i++) {
+      const uid = engine.add(this.#names[i]);
+      map.set(this.#uids[i], uid);
+      this.#uids[i] = uid;
+    }
+    for (const [uid, flags] of this.#flagCalls) {
+      const now = map.get(uid);
+      if (now !== undefined) engine.setFlags(now, flags);
+    }
+    for (const [key, bits] of this.#extraCalls) {
+      const now = typeof key === "string" ? key : map.get(key);
+      if (now !== undefined) engine.orFlags(now, bits);
+    }
+    for (const name of this.#keptNames) engine.keep(name);
+    for (const [key, status] of this.#statusCalls) {
+      if (typeof key === "string") engine.setStatus(key, status);
+      else {
+        const now = map.get(key);
+        if (now !== undefined) engine.setStatus(now, status);
+      }
+    }
+    this.#engine = engine;
+  }
+
+  /**
+   * Report one existing mailbox. Its missing parents are created.
+   *
+   * @param name Full mailbox name.
+   * @returns Its UID.
+   * @throws InvalidNameError when the name cannot be stored; the sync goes on.
+   */
+  add(name: string): number {
+    this.#check();
+    let uid: number;
+    try {
+      uid = this.#engine.add(name);
+    } catch (e) {
+      if (!(e instanceof CorruptIndexError)) throw e;
+      this.#recover(e);
+      uid = this.#engine.add(name);
+    }
+    const i = this.#names.length;
+    this.#names.push(name);
+    if (i === this.#uids.length) {
+      const grown = new Int32Array(i * 2);
+      grown.set(this.#uids);
+      this.#uids = grown;
+    }
+    this.#uids[i] = uid;
+    return uid;
+  }
+
+  /**
+   * Replace the stored flags of a mailbox (applied after the sync's own rules).
+   *
+   * @param uid The mailbox's UID.
+   * @param flags {@linkcode MailboxFlags} bits.
+   * @returns Nothing.
+   */
+  setFlags(uid: number, flags: number): void {
+    this.#check();
+    this.#flagCalls.push([uid, flags]);
+    this.#engine.setFlags(uid, flags);
+  }
+
+  /**
+   * Add flag bits (for example `MailboxFlags.NoSelect`) on top of the flags
+   * the sync's own rules give a mailbox, keeping `\HasChildren` and
+   * `\NonExistent` as the rules set them.
+   *
+   * @param uidOrName UID or full name of the mailbox.
+   * @param bits {@linkcode MailboxFlags} bits to add.
+   * @returns Nothing.
+   */
+  addFlags(uidOrName: number | string, bits: number): void {
+    this.#check();
+    this.#extraCalls.push([uidOrName, bits]);
+    this.#engine.orFlags(uidOrName, bits);
+  }
+
+  /**
+   * Keep a mailbox and its whole subtree as they are, for a store that
+   * could not be read completely (SPEC §9): a full sync deletes none of
+   * them and leaves their flags and STATUS as they were (unless reported or
+   * changed by other calls); its parents count as reported parents. A name
+   * that is not in the index, or outside the sync path, changes nothing.
+   *
+   * @param name Full name of the mailbox the scan could not read.
+   * @returns Nothing.
+   * @throws InvalidNameError when the name cannot be stored; the sync goes on.
+   *
+   * @example Keep a folder that failed to list
+   * ```ts ignore
+   * const ctx = await index.syncBegin({ recursive: true });
+   * ctx.add("INBOX");
+   * ctx.keep("Archive"); // the scan warned that "Archive" could not be read
+   * await ctx.commit(); // "Archive" and everything under it stay
+   * ```
+   */
+  keep(name: string): void {
+    this.#check();
+    try {
+      this.#engine.keep(name);
+    } catch (e) {
+      if (!(e instanceof CorruptIndexError)) throw e;
+      this.#recover(e);
+      this.#engine.keep(name);
+    }
+    this.#keptNames.push(name);
+  }
+
+  /**
+   * Set the cached STATUS of a mailbox.
+   *
+   * @param uidOrName UID or full name of the mailbox.
+   * @param status The figures.
+   * @returns Nothing.
+   */
+  setStatus(uidOrName: number | string, status: MailboxStatus): void {
+    this.#check();
+    this.#statusCalls.push([uidOrName, status]);
+    this.#engine.setStatus(uidOrName, status);
+  }
+
+  /**
+   * Write the sync all-or-nothing, compress when due, release the lock.
+   * Before anything is written, the lock must still be this sync's and the
+   * files the ones it started from (same list file, same journal record).
+   *
+   * @returns What changed.
+   * @throws LockLostError when the lock was taken over or the files changed since the sync began; nothing is written.
+   */
+  // deno-lint-ignore require-await
+  async commit(): Promise<SyncResult> {
+    this.#check();
+    this.#done = true;
+    try {
+      let plan: CommitPlan;
+      try {
+        // A full sync that reported exactly what the index holds ends here: nothing to plan or write.
+        if (this.#engine.unchanged()) return { added: 0, deleted: 0, changed: false, compressed: false };
+        plan = this.#engine.plan();
+      } catch (e) {
+        if (!(e instanceof CorruptIndexError)) throw e;
+        this.#recover(e);
+        plan = this.#engine.plan();
+      }
+      this.#index._verifyWriter(this.#lock, this.#stamp);
+      return this.#index._commit(plan);
+    } finally {
+      this.#index._endSync(this);
+      this.#lock.release();
+    }
+  }
+
+  /**
+   * Drop the sync; nothing is written.
+   *
+   * @returns Nothing.
+   */
+  // deno-lint-ignore require-await
+  async rollback(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    this.#index._endSync(this);
+    this.#lock.release();
+  }
+
+  /**
+   * Roll back what was not committed, for `await using`.
+   *
+   * @returns Nothing.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.rollback();
+  }
+}
+
+/**
+ * A mailbox list index: a folder hierarchy in one binary file plus its
+ * attribute file (SPEC §2, §3).
+ *
+ * @example Sync a few names and list them
+ * ```ts
+ * import { MailboxListIndex } from "./index.ts";
+ * import { mkdtempSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * const index = await MailboxListIndex.open(mkdtempSync(tmpdir() + "/mli-") + "/u.mlist");
+ * const ctx = await index.syncBegin({ recursive: true });
+ * for (const name of ["INBOX", "INBOX/Sent", "Archive/2009"]) ctx.add(name);
+ * await ctx.commit();
+ * for (const m of index.iterate()) console.log(m.name, m.uid, m.flags);
+ * await index.close();
+ * ```
+ */
+export class MailboxListIndex {
+  /** Path of the list file. */
+  readonly path: string;
+  /** The index's files. */
+  readonly paths: IndexPaths;
+  /** Whether the index was opened read-only. */
+  readonly readonly: boolean;
+  #io: FileIO;
+  #sep: number;
+  #sepChar: string;
+  #options: OpenOptions;
+  #limits: NameLimits;
+  #snap: Snapshot | undefined;
+  #corruption: CorruptIndexError | undefined;
+  #lastCheck = 0;
+  #syncing = false;
+  #active: SyncContext | undefined;
+  #closed = false;
+  #encoder = new NameEncoder();
+  #warn: (message: string) => void;
+  #probe: FreshnessProbe;
+
+  private constructor(path: string, options: OpenOptions, sep: number) {
+    this.path = path;
+    this.paths = indexPaths(path);
+    this.readonly = options.readonly ?? false;
+    this.#io = options.io ?? nodeFileIO;
+    this.#options = options;
+    this.#sep = sep;
+    this.#sepChar = String.fromCharCode(sep);
+    this.#warn = options.onWarning ?? ((m) => console.warn(m));
+    this.#probe = new FreshnessProbe(this.#io, this.paths);
+    this.#limits = limitsOf(options);
+  }
+
+  /**
+   * Open an index, creating it when it does not exist (unless read-only).
+   *
+   * @param path Path of the list file.
+   * @param options Open options.
+   * @returns The open index.
+   * @throws CorruptIndexError for a damaged read-only index; an ENOENT error for a missing read-only one.
+   *
+   * @example
+   * ```ts ignore
+   * const index = await MailboxListIndex.open("/var/mail/u/mailboxes.mlist", { separator: "." });
+   * ```
+   */
+  static async open(path: string, options: OpenOptions = {}): Promise<MailboxListIndex> {
+    const io = options.io ?? nodeFileIO;
+    const paths = indexPaths(path);
+    const readonly = options.readonly ?? false;
+    if (!readonly) {
+      const exists = io.stat(paths.list) !== undefined;
+      const pending = readJournalStamp(io, paths.journal).state === JOURNAL_PENDING;
+      if (!exists || pending) {
+        const lock = await acquireLock(path, lockOptions(options));
+        try {
+          recoverJournal(io, paths, { durable: options.durable ?? true, onWarning: options.onWarning ?? console.warn });
+          if (io.stat(paths.list) === undefined) {
+            createEmpty(io, path, options.uidValidity, separatorByte(options.separator ?? "/"));
+          }
+        } finally {
+          lock.release();
+        }
+      }
+    }
+    let sep = options.separator !== undefined ? separatorByte(options.separator) : 0;
+    const index = new MailboxListIndex(path, options, sep || 0x2f);
+    try {
+      index.#snap = await loadSnapshotAsync(io, paths);
+      if (index.#snap.journalProblem !== undefined) index.#warn(`Index "${path}": ${index.#snap.journalProblem}`);
+      const stored = index.#snap.attr?.header.separator ?? 0;
+      if (stored !== 0 && sep !== 0 && stored !== sep) {
+        throw new IndexStateError(
+          `Cannot open index "${path}" with separator ${JSON.stringify(options.separator)}: it was created with ${
+            JSON.stringify(String.fromCharCode(stored))
+          }`,
+        );
+      }
+      if (sep === 0) sep = stored || 0x2f;
+      index.#sep = sep;
+      index.#sepChar = String.fromCharCode(sep);
+    } catch (e) {
+      if (!(e instanceof CorruptIndexError) || readonly) throw e;
+      // A writable index that is damaged: the next sync rebuilds or recreates it.
+      index.#corruption = e;
+      index.#warn(`Index "${path}" is corrupt (${e.message}); the next sync will rebuild it`);
+    }
+    return index;
+  }
+
+  /** The hierarchy separator. */
+  get separator(): string {
+    return this.#sepChar;
+  }
+
+  /** The list file header, re-read when another process changed the index. */
+  get header(): IndexHeader {
+    const h = this.#view().header;
+    return {
+      fileSeq: h.fileSeq,
+      uidValidity: h.uidValidity,
+      nextUid: h.nextUid,
+      usedSpace: h.usedSpace,
+      deletedSpace: h.deletedSpace,
+    };
+  }
+
+  /**
+   * Re-read the files if another process committed since the last read.
+   * It never waits for a writer: when a writer changes the files during a
+   * few reads in a row, the state read before stays in use (it was
+   * consistent) and the next answer tries again.
+   *
+   * @returns Nothing.
+   * @throws IndexStateError when no consistent state was ever read and a writer keeps changing the files.
+   */
+  refresh(): void {
+    this.#ensureOpen();
+    const snap = this.#snap;
+    if (snap === undefined || !this.#probe.isCurrent(snap.stamp)) {
+      let next: Snapshot;
+      try {
+        next = loadSnapshot(this.#io, this.paths);
+      } catch (e) {
+        if (!(e instanceof IndexStateError) || snap === undefined) throw e;
+        return;
+      }
+      this.#snap = next;
+      this.#corruption = undefined;
+      if (this.#snap.attrProblem !== undefined) this.#warn(`Index "${this.path}": ${this.#snap.attrProblem}`);
+      if (next.journalProblem !== undefined) this.#warn(`Index "${this.path}": ${next.journalProblem}`);
+    }
+    this.#lastCheck = Date.now();
+  }
+
+  #ensureOpen(): void {
+    if (this.#closed) throw new IndexStateError(`Cannot use index "${this.path}": it is closed`);
+  }
+
+  #current(): Snapshot {
+    this.#ensureOpen();
+    if (this.#corruption !== undefined && this.#snap === undefined) {
+      try {
+        this.refresh();
+      } catch (e) {
+        if (e instanceof CorruptIndexError) throw e;
+        throw e;
+      }
+    }
+    const interval = this.#options.checkIntervalMs ?? 0;
+    if (this.#snap === undefined || Date.now() - this.#lastCheck >= interval) this.refresh();
+    return this.#snap!;
+  }
+
+  #view(): ListView {
+    return this.#current().list;
+  }
+
+  #encode(name: string): number {
+    if (name.indexOf("\0") >= 0) throw new InvalidNameError(name, "contains a NUL byte");
+    return this.#encoder.encode(name);
+  }
+
+  /**
+   * The UID of a mailbox.
+   *
+   * @param name Full name.
+   * @returns Its UID, or undefined when it is not in the index.
+   * @throws InvalidNameError for a name with a NUL byte or with no UTF-8 form (a lone surrogate).
+   */
+  lookup(name: string): number | undefined {
+    const snap = this.#current();
+    const list = snap.list;
+    // Many lookups on one image: its table of full names, hashed straight from an ASCII string.
+    const table = list.fullNames(this.#sep, snap.attr?.header.live ?? 0);
+    const limits = this.#limits;
+    if (table !== undefined) {
+      const slot = table.findString(name, limits);
+      if (slot >= 0) return table.uidAt(slot);
+      if (slot === NAME_MISSING) return undefined;
+    }
+    const n = this.#encode(name);
+    const bytes = this.#encoder.bytes;
+    if (table !== undefined && plainBytes(bytes, 0, n, this.#sep, limits)) {
+      const slot = table.findBytes(bytes, 0, n);
+      return slot >= 0 ? table.uidAt(slot) : undefined;
+    }
+    // A few lookups, or a name the table does not take: the checked walk per level.
+    const rec = list.findRecordByLevels(bytes, n, this.#sep);
+    return rec === 0 ? undefined : list.uidOf(rec);
+  }
+
+  /**
+   * The mailboxes under `path`, depth-first in on-disk order.
+   *
+   * @param path Parent mailbox ("" = all).
+   * @param options `depth` 0 = direct children only.
+   * @returns The mailboxes.
+   */
+  iterate(path = "", options: IterateOptions = {}): Iterable<MailboxInfo> {
+    const snap = this.#current();
+    const depth = options.depth ?? Infinity;
+    const n = path === "" ? 0 : this.#encode(path);
+    const flags = snap.attr ?? { flagsOf: () => 0 };
+    return snap.list.iterate(path, depth, flags, this.#sepChar, {
+      bytes: this.#encoder.bytes.slice(0, n),
+      length: n,
+      sep: this.#sep,
+    });
+  }
+
+  /**
+   * The mailboxes under `path`, as {@linkcode MailboxListIndex.iterate}
+   * gives them, handed to `visit` one by one without an object each.
+   *
+   * @param path Parent mailbox ("" = all).
+   * @param depth 0 = direct children only; undefined = unlimited.
+   * @param visit Called with each mailbox's name, UID, whether it has
+   *   children, flags and level under `path` (0 = a direct child).
+   * @returns Nothing.
+   *
+   * @example Counting the mailboxes
+   * ```ts ignore
+   * let total = 0;
+   * index.walk("", undefined, () => total++);
+   * ```
+   */
+  walk(path: string, depth: number | undefined, visit: ListVisitor): void {
+    const snap = this.#current();
+    const n = path === "" ? 0 : this.#encode(path);
+    const flags = snap.attr ?? NO_FLAGS;
+    const walk = snap.list.walk(path, depth ?? Infinity, flags, this.#sepChar, {
+      bytes: this.#encoder.bytes,
+      length: n,
+      sep: this.#sep,
+    });
+    const names = walk.names, uids = walk.uids, kids = walk.children, fl = walk.flags, levels = walk.levels;
+    for (let count = walk.fill(); count > 0; count = walk.fill()) {
+      for (let k = 0; k < count; k++) visit(names[k], uids[k], kids[k] === 1, fl[k], levels[k]);
+    }
+  }
+
+  /**
+   * The flags of a mailbox.
+   *
+   * @param name Full name.
+   * @returns Its flags, or undefined when it is not in the index.
+   */
+  flags(name: string): number | undefined {
+    const uid = this.lookup(name);
+    if (uid === undefined) return undefined;
+    return this.#snap!.attr?.flagsOf(uid) ?? 0;
+  }
+
+  /**
+   * The cached STATUS of a mailbox.
+   *
+   * @param name Full name.
+   * @returns The figures, or undefined when the mailbox or its cache is missing.
+   */
+  status(name: string): MailboxStatus | undefined {
+    const uid = this.lookup(name);
+    if (uid === undefined) return undefined;
+    return this.#snap!.attr?.statusOf(uid);
+  }
+
+  /**
+   * IMAP LIST over the index (SPEC §7): `*` and `%` wildcards, the INBOX
+   * rule, `\HasChildren`/`\HasNoChildren`/`\Noselect`/`\NonExistent`, and
+   * STATUS from the cache when asked for.
+   *
+   * @param pattern The LIST mailbox pattern.
+   * @param options `status` to attach cached STATUS; `reference` for the LIST reference name.
+   * @returns The matching mailboxes in index order.
+   */
+  list(pattern: string, options: ListOptions = {}): ListEntry[] {
+    return listMailboxes(this, pattern, options);
+  }
+
+  /**
+   * Start a sync: takes the writer lock (waiting up to the lock timeout),
+   * finishes an interrupted commit, and reads the current state.
+   *
+   * @param options Path, recursive, partial.
+   * @returns The sync context.
+   * @throws LockTimeoutError when another writer holds the lock too long.
+   */
+  async syncBegin(options: SyncOptions = {}): Promise<SyncContext> {
+    this.#ensureOpen();
+    if (this.readonly) throw new IndexStateError(`Cannot sync index "${this.path}": it was opened read-only`);
+    if (this.#syncing) throw new IndexStateError(`Cannot sync index "${this.path}": a sync is already running`);
+    this.#syncing = true;
+    let lock: WriterLock | undefined;
+    try {
+      lock = await acquireLock(this.path, lockOptions(this.#options));
+      recoverJournal(this.#io, this.paths, { durable: this.#options.durable ?? true, onWarning: this.#warn });
+      let snap: Snapshot;
+      try {
+        this.refresh();
+        snap = this.#snap!;
+      } catch (e) {
+        if (!(e instanceof CorruptIndexError)) throw e;
+        snap = this.#recoverCorrupt(e, options);
+      }
+      const attr: AttrView | undefined = snap.attr;
+      if (attr === undefined) {
+        this.#warn(
+          `Index "${this.path}": ${snap.attrProblem ?? "attribute file unusable"}; its attributes are rebuilt by this sync`,
+        );
+      }
+      let engine: SyncEngine;
+      try {
+        engine = new SyncEngine(snap.list, attr, this.#sep, options, this.#limits);
+      } catch (e) {
+        if (!(e instanceof CorruptIndexError)) throw e;
+        engine = this._recreateForSync(e, options);
+      }
+      const ctx = new SyncContext(this, engine, lock, options, this.#snap!.stamp);
+      this.#active = ctx;
+      return ctx;
+    } catch (e) {
+      this.#syncing = false;
+      lock?.release();
+      throw e;
+    }
+  }
+
+  /** A damaged index found by a writer: a full sync rebuilds it from its names, anything else starts afresh. */
+  #recoverCorrupt(e: CorruptIndexError, options: SyncOptions): Snapshot {
+    const full = (options.path ?? "") === "" && !options.partial;
+    const stamp = Date.now();
+    if (!full) {
+      for (const p of [this.paths.list, this.paths.attr]) {
+        if (this.#io.stat(p) !== undefined) this.#io.rename(p, `${p}.corrupt-${stamp}`);
+      }
+      this.#warn(
+        `Index "${this.path}" is corrupt (${e.message}); set aside as "${this.path}.corrupt-${stamp}" and recreated`,
+      );
+    } else {
+      this.#warn(`Index "${this.path}" is corrupt (${e.message}); rebuilding it from this full sync`);
+    }
+    createEmpty(this.#io, this.path, this.#options.uidValidity, this.#sep);
+    this.#snap = undefined;
+    this.refresh();
+    return this.#snap!;
+  }
+
+  /**
+   * @internal Run `work` holding the writer lock on a current snapshot; `work`
+   * returns the images that replace the index, or undefined to leave it.
+   */
+  async _replaceExclusive(
+    work: (snap: Snapshot) => Promise<{ list: Uint8Array; listSize: number; attr: Uint8Array } | undefined>,
+  ): Promise<boolean> {
+    this.#ensureOpen();
+    if (this.readonly) throw new IndexStateError(`Cannot sync index "${this.path}": it was opened read-only`);
+    if (this.#syncing) throw new IndexStateError(`Cannot sync index "${this.path}": a sync is already running`);
+    this.#syncing = true;
+    const lock = await acquireLock(this.path, lockOptions(this.#options));
+    try {
+      const durable = this.#options.durable ?? true;
+      recoverJournal(this.#io, this.paths, { durable, onWarning: this.#warn });
+      let snap: Snapshot;
+      try {
+        this.refresh();
+        snap = this.#snap!;
+        // Every structure is checked here (the table is kept for the work's own lookups).
+        snap.list.checkTree();
+        FullNameTable.of(snap.list, this.#sep, snap.attr?.header.live ?? 0);
+      } catch (e) {
+        if (!(e instanceof CorruptIndexError)) throw e;
+        snap = this.#recoverCorrupt(e, {});
+      }
+      const start = this.#snap!.stamp;
+      const out = await work(snap);
+      if (out === undefined) return false;
+      this._verifyWriter(lock, start);
+      const target = { fileSeq: snap.list.header.fileSeq, uidValidity: snap.list.header.uidValidity };
+      this.#snap = undefined;
+      replaceFiles(this.#io, this.paths, target, out.list, out.listSize, out.attr, { durable });
+      this.refresh();
+      return true;
+    } finally {
+      this.#syncing = false;
+      lock.release();
+    }
+  }
+
+  /** @internal The name limits in force. */
+  get _limits(): NameLimits {
+    return this.#limits;
+  }
+
+  /** @internal The separator byte. */
+  get _separatorByte(): number {
+    return this.#sep;
+  }
+
+  /** @internal A sync found the index damaged: recreate it (lock held) and give a fresh engine. */
+  _recreateForSync(e: CorruptIndexError, options: SyncOptions): SyncEngine {
+    const snap = this.#recoverCorrupt(e, options);
+    return new SyncEngine(snap.list, snap.attr, this.#sep, options, this.#limits);
+  }
+
+  /** @internal The identity of the files the current snapshot was read from. */
+  _stamp(): SnapshotStamp {
+    return this.#snap!.stamp;
+  }
+
+  /**
+   * @internal Before a writer writes: its lock must still be its own and the
+   * files still the ones its work started from (SPEC §6).
+   */
+  _verifyWriter(lock: WriterLock, stamp: SnapshotStamp): void {
+    lock.verify();
+    if (!this.#probe.isCurrent(stamp)) {
+      throw new LockLostError(
+        lock.path,
+        `the files of index "${this.path}" changed since this sync began (another writer committed)`,
+      );
+    }
+  }
+
+  /** @internal Commit a planned sync (lock held). */
+  _commit(plan: CommitPlan): SyncResult {
+    const snap = this.#snap!;
+    const durable = this.#options.durable ?? true;
+    const target = { fileSeq: snap.list.header.fileSeq, uidValidity: snap.list.header.uidValidity };
+    try {
+      const outcome = commitPlan(this.#io, this.paths, target, plan, { durable });
+      this.#snap = outcome === undefined
+        ? snap
+        : snapshotAfterCommit(snap, plan, outcome.seq, outcome.listSize, this.paths);
+    } catch (e) {
+      this.#snap = undefined;
+      throw e;
+    }
+    let compressed = false;
+    if (plan.changed && needsCompression(plan.header.usedSpace, plan.header.deletedSpace)) {
+      this.refresh();
+      const now = this.#snap!;
+      const images = compactImages(now.list, now.attr, this.#sep);
+      this.#snap = undefined;
+      // The growth room is written as zeros (not left a hole), so that the next commits'
+      // appends overwrite allocated blocks, which are cheaper to flush.
+      const room = images.list.byteOffset + images.listSize <= images.list.buffer.byteLength;
+      const list = room ? new Uint8Array(images.list.buffer, images.list.byteOffset, images.listSize) : images.list;
+      const seq = replaceFiles(this.#io, this.paths, {
+        fileSeq: now.list.header.fileSeq,
+        uidValidity: now.list.header.uidValidity,
+      }, list, images.listSize, images.attr, { durable });
+      compressed = true;
+      // What was just written is what a reader would read back.
+      const ino = this.#io.stat(this.paths.list)?.ino;
+      if (ino !== undefined) {
+        const stamp = { listIno: ino, journalSeq: seq, journalState: JOURNAL_APPLIED };
+        this.#snap = snapshotOfImages(images.list, images.listSize, images.attr, stamp, this.paths);
+      } else this.refresh();
+    }
+    this.#lastCheck = Date.now();
+    return { added: plan.added, deleted: plan.deleted, changed: plan.changed, compressed };
+  }
+
+  /** @internal */
+  _endSync(ctx?: SyncContext): void {
+    this.#syncing = false;
+    if (this.#active === ctx) this.#active = undefined;
+  }
+
+  /**
+   * Close the index and the journal it keeps open, rolling back a sync that
+   * is still open (its lock is released). Reads after this throw.
+   *
+   * @returns Nothing.
+   */
+  async close(): Promise<void> {
+    const active = this.#active;
+    this.#active = undefined;
+    if (active !== undefined) await active.rollback();
+    this.#closed = true;
+    this.#snap = undefined;
+    this.#probe.close();
+  }
+
+  /**
+   * Close the index, for `await using`.
+   *
+   * @returns Nothing.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+const NO_FLAGS = { flagsOf: () => 0 };
+
+function lockOptions(options: OpenOptions) {
+  return {
+    timeoutMs: options.lockTimeoutMs,
+    staleMs: options.staleLockMs,
+    onWarning: options.onWarning,
+  };
+}
+
+/** Write an empty index (header only, no root directory) atomically. */
+function createEmpty(io: FileIO, path: string, uidValidity: number | undefined, sep: number): void {
+  const uv = (uidValidity ?? Math.floor(Date.now() / 1000)) >>> 0 || 1;
+  const header: ListHeader = {
+    fileSeq: 1,
+    headerSize: HEADER_SIZE,
+    uidValidity: uv,
+    nextUid: 1,
+    usedSpace: HEADER_SIZE,
+    deletedSpace: 0,
+  };
+  const list = new Uint8Array(HEADER_SIZE);
+  encodeHeader(list, header);
+  const attr = encodeAttrImage(uv, 1, 1, { uids: new Uint32Array(0), flags: new Uint8Array(0), count: 0 }, sep);
+  replaceIndexFiles(io, path, list, HEADER_SIZE, attr);
+}

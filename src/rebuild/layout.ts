@@ -1,0 +1,272 @@
+/**
+ * Laying out a rebuilt list file from its plan and the sizes of its units
+ * (SPEC §8): the root directory right after the header, then everything
+ * in depth-first pre-order — each split directory followed by its records'
+ * subtrees, each unit's region where its records' subtrees go — every
+ * directory at the next multiple of 4, and UIDs in the same pre-order. Then
+ * writing the parts the coordinator owns: the split directories' headers,
+ * their split records and names, those records' attributes, and both file
+ * headers.
+ *
+ * @module
+ */
+import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE, encodeAttrHeader, STATUS_SET_BIT } from "../format/attr_codec.ts";
+import { DIR_HEADER_SIZE, HEADER_SIZE, MailboxFlags, RECORD_SIZE } from "../format/constants.ts";
+import { encodeHeader } from "../format/header.ts";
+import { alignUp, encodeOffset, OFFSET_MARKER } from "../format/offset.ts";
+import { type NameTable, STATUS_FIELDS } from "./names.ts";
+import type { RouteResult, SplitPlan } from "./plan.ts";
+import type { UnitMeasure, UnitPlacement } from "./tree_build.ts";
+
+/** Where everything of a rebuilt list file goes. *
+ * @example Where the one unit of two names goes
+ * ```ts
+ * import { layoutRebuild } from "./layout.ts";
+ * import { singleUnitPlan } from "./plan.ts";
+ * const m = { records: 2, sliceCount: 2, sliceNameBytes: 6, regionSize: 0, invalid: undefined };
+ * const layout = layoutRebuild(singleUnitPlan(), [m]);
+ * console.log(layout.units[0].sliceRecordPos, layout.units[0].sliceNamePos); // 40 72
+ * ```
+ */
+export interface Layout {
+  /** Bytes in use: the end of the last directory. */
+  usedSpace: number;
+  /** Mailboxes in the file (UIDs `1 .. records`). */
+  records: number;
+  /** Placement of each unit. */
+  units: UnitPlacement[];
+  /** Offset of each split directory (0: not written, for an empty root). */
+  splitDir: Int32Array;
+  /** dir_size of each split directory. */
+  splitDirSize: Int32Array;
+  /** Records in each split directory. */
+  splitCount: Int32Array;
+  /** Offset of each split directory's own record in its parent (root: 0). */
+  splitRecord: Int32Array;
+  /** Offset of each split directory's own name in its parent (root: 0). */
+  splitName: Int32Array;
+  /** UID of each split directory's own record (root: 0). */
+  splitUid: Int32Array;
+}
+
+/**
+ * Place every split directory and unit.
+ *
+ * @param plan The plan.
+ * @param measures The size of each unit.
+ * @returns The layout.
+ *
+ * @example One unit of 2 top-level names, no subdirectories
+ * ```ts
+ * import { layoutRebuild } from "./layout.ts";
+ * import { singleUnitPlan } from "./plan.ts";
+ * const m = { records: 2, sliceCount: 2, sliceNameBytes: 6, regionSize: 0, invalid: undefined };
+ * console.log(layoutRebuild(singleUnitPlan(), [m]).usedSpace); // 78
+ * ```
+ */
+export function layoutRebuild(plan: SplitPlan, measures: readonly UnitMeasure[]): Layout {
+  const S = plan.splitCount;
+  const out: Layout = {
+    usedSpace: HEADER_SIZE,
+    records: 0,
+    units: measures.map(() => ({ sliceRecordPos: 0, sliceNamePos: 0, regionBase: 0, firstUid: 0 })),
+    splitDir: new Int32Array(S),
+    splitDirSize: new Int32Array(S),
+    splitCount: new Int32Array(S),
+    splitRecord: new Int32Array(S),
+    splitName: new Int32Array(S),
+    splitUid: new Int32Array(S),
+  };
+  const { rangeFirst, rangeTarget, splitNameLen } = plan;
+  let cur = HEADER_SIZE;
+  let uid = 1;
+  const place = (s: number): void => {
+    let count = 0, names = 0;
+    for (let r = rangeFirst[s]; r < rangeFirst[s + 1]; r++) {
+      const t = rangeTarget[r];
+      if (t >= 0) {
+        count += measures[t].sliceCount;
+        names += measures[t].sliceNameBytes;
+      } else {
+        count++;
+        names += splitNameLen[-t] + 1;
+      }
+    }
+    if (count === 0) return; // only an empty root
+    const dir = alignUp(cur);
+    const size = DIR_HEADER_SIZE + RECORD_SIZE * count + names;
+    out.splitDir[s] = dir;
+    out.splitDirSize[s] = size;
+    out.splitCount[s] = count;
+    cur = dir + size;
+    let rec = dir + DIR_HEADER_SIZE, name = rec + RECORD_SIZE * count;
+    for (let r = rangeFirst[s]; r < rangeFirst[s + 1]; r++) {
+      const t = rangeTarget[r];
+      if (t >= 0) {
+        out.units[t].sliceRecordPos = rec;
+        out.units[t].sliceNamePos = name;
+        rec += RECORD_SIZE * measures[t].sliceCount;
+        name += measures[t].sliceNameBytes;
+      } else {
+        out.splitRecord[-t] = rec;
+        out.splitName[-t] = name;
+        rec += RECORD_SIZE;
+        name += splitNameLen[-t] + 1;
+      }
+    }
+    for (let r = rangeFirst[s]; r < rangeFirst[s + 1]; r++) {
+      const t = rangeTarget[r];
+      if (t >= 0) {
+        const m = measures[t];
+        out.units[t].firstUid = uid;
+        uid += m.records;
+        if (m.regionSize > 0) {
+          const base = alignUp(cur);
+          out.units[t].regionBase = base;
+          cur = base + m.regionSize;
+        }
+      } else {
+        out.splitUid[-t] = uid++;
+        place(-t);
+      }
+    }
+  };
+  place(0);
+  out.usedSpace = cur;
+  out.records = uid - 1;
+  return out;
+}
+
+/** What the coordinator knows of the split directories' own mailboxes, merged from routing. *
+ * @example No name reports a split directory
+ * ```ts
+ * import { mergeSplitFacts } from "./layout.ts";
+ * import { singleUnitPlan } from "./plan.ts";
+ * console.log(mergeSplitFacts(singleUnitPlan(), []).status[0]); // -1
+ * ```
+ */
+export interface SplitFacts {
+  /** Per split directory: a name reports it as a mailbox. */
+  leaf: Uint8Array;
+  /** Per split directory: a name reports it not selectable. */
+  noSelect: Uint8Array;
+  /** Per split directory: the last name giving its STATUS, or -1. */
+  status: Int32Array;
+}
+
+/**
+ * Merge the split-directory facts of several routing results.
+ *
+ * @param plan The plan.
+ * @param results Routing results of disjoint name ranges.
+ * @returns The merged facts.
+ *
+ * @example After routing
+ * ```ts ignore
+ * const facts = mergeSplitFacts(plan, routed);
+ * ```
+ */
+export function mergeSplitFacts(plan: SplitPlan, results: readonly RouteResult[]): SplitFacts {
+  const S = plan.splitCount;
+  const facts: SplitFacts = { leaf: new Uint8Array(S), noSelect: new Uint8Array(S), status: new Int32Array(S).fill(-1) };
+  for (const r of results) {
+    for (let s = 0; s < S; s++) {
+      facts.leaf[s] |= r.splitLeaf[s];
+      facts.noSelect[s] |= r.splitNoSelect[s];
+      if (r.splitStatus[s] > facts.status[s]) facts.status[s] = r.splitStatus[s];
+    }
+  }
+  return facts;
+}
+
+/** Identity of the new files, for their headers. *
+ * @example The header fields of a first rebuild
+ * ```ts
+ * import type { RebuildHeader } from "./layout.ts";
+ * const header: RebuildHeader = { uidValidity: 1700000000, fileSeq: 1, separator: 0x2f };
+ * ```
+ */
+export interface RebuildHeader {
+  /** uid_validity of the new index. */
+  uidValidity: number;
+  /** file_seq of the new list file. */
+  fileSeq: number;
+  /** The separator byte (kept in the attribute header). */
+  separator: number;
+}
+
+/**
+ * Write what the coordinator owns into the output images: split directory
+ * headers, split records and names, their attributes, then both headers.
+ *
+ * @param list The list image, `usedSpace` bytes (zeroed where not written by units).
+ * @param attr The attribute image, header plus one entry per record.
+ * @param names The names (STATUS figures of split directories are read from them).
+ * @param plan The plan.
+ * @param layout Its layout.
+ * @param facts What routing learnt of the split directories.
+ * @param header uid_validity, file_seq and separator.
+ * @returns Nothing.
+ *
+ * @example The coordinator's last step
+ * ```ts ignore
+ * writeCoordinatorParts(list, attr, names, plan, layout, facts, { uidValidity, fileSeq, separator: 0x2f });
+ * ```
+ */
+export function writeCoordinatorParts(
+  list: Uint8Array,
+  attr: Uint8Array,
+  names: NameTable,
+  plan: SplitPlan,
+  layout: Layout,
+  facts: SplitFacts,
+  header: RebuildHeader,
+): void {
+  const dv = new DataView(list.buffer, list.byteOffset, list.byteLength);
+  const adv = new DataView(attr.buffer, attr.byteOffset, attr.byteLength);
+  const src = plan.splitNames;
+  for (let s = 0; s < plan.splitCount; s++) {
+    const dir = layout.splitDir[s];
+    const hasDir = layout.splitCount[s] > 0;
+    if (hasDir) {
+      dv.setUint32(dir, 0, true);
+      dv.setUint32(dir + 4, layout.splitDirSize[s], true);
+      dv.setUint32(dir + 8, layout.splitCount[s], true);
+    }
+    if (s === 0) continue;
+    const rec = layout.splitRecord[s], name = layout.splitName[s], uid = layout.splitUid[s];
+    const ns = plan.splitNameStart[s], nl = plan.splitNameLen[s];
+    dv.setUint32(rec, plan.splitHash[s], true);
+    dv.setUint32(rec + 4, uid, true);
+    dv.setUint32(rec + 8, name, true);
+    dv.setUint32(rec + 12, hasDir ? encodeOffset(dir) : OFFSET_MARKER, true);
+    list.set(src.subarray(ns, ns + nl), name);
+    list[name + nl] = 0;
+    const pos = ATTR_HEADER_SIZE + (uid - 1) * ATTR_ENTRY_SIZE;
+    let flags = (hasDir ? MailboxFlags.Children : 0) | (facts.leaf[s] !== 0 ? 0 : MailboxFlags.NonExistent) |
+      (facts.noSelect[s] !== 0 ? MailboxFlags.NoSelect : 0);
+    if (facts.status[s] >= 0 && names.status !== undefined) {
+      flags = (flags | STATUS_SET_BIT) >>> 0;
+      const k = facts.status[s] * STATUS_FIELDS;
+      for (let f = 0; f < STATUS_FIELDS; f++) adv.setUint32(pos + 8 + 4 * f, names.status[k + f], true);
+    }
+    adv.setUint32(pos, uid, true);
+    adv.setUint32(pos + 4, flags, true);
+  }
+  encodeHeader(list, {
+    fileSeq: header.fileSeq,
+    headerSize: HEADER_SIZE,
+    uidValidity: header.uidValidity,
+    nextUid: layout.records + 1,
+    usedSpace: layout.usedSpace,
+    deletedSpace: 0,
+  });
+  encodeAttrHeader(attr, {
+    uidValidity: header.uidValidity,
+    listFileSeq: header.fileSeq,
+    nextUid: layout.records + 1,
+    count: layout.records,
+    live: layout.records,
+    separator: header.separator,
+  });
+}

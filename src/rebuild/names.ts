@@ -1,0 +1,279 @@
+/**
+ * The names of a rebuild, encoded once: every name's UTF-8 bytes back to
+ * back in one buffer (shared memory when workers read it), an offsets table,
+ * and optional per-name columns for what a store scanner knows (not
+ * selectable, STATUS figures). No object per name is kept. Reading the
+ * names from their source is src/rebuild_input.ts.
+ *
+ * @module
+ */
+import { requireUtf8Form } from "../format/name_codec.ts";
+import type { MailboxStatus } from "../format/types.ts";
+
+/** Bit of {@linkcode NameTable.extras}: the name was reported not selectable. */
+export const EXTRA_NOSELECT = 1;
+/** Bit of {@linkcode NameTable.extras}: the name carries STATUS figures. */
+export const EXTRA_STATUS = 2;
+/** Number of STATUS figures stored per name in {@linkcode NameTable.status}. */
+export const STATUS_FIELDS = 5;
+
+/**
+ * One mailbox to put in a rebuilt index: a name, or a name with what a
+ * store scanner knows of it.
+ *
+ * @example Both forms
+ * ```ts
+ * import type { RebuildInput } from "./names.ts";
+ * const a: RebuildInput = "Archive/2009";
+ * const b: RebuildInput = { name: "Shared", selectable: false };
+ * ```
+ */
+export type RebuildInput = string | { name: string; selectable?: boolean; status?: MailboxStatus };
+
+/** Where a rebuild's names come from: strings or scanner records, sync or async, or a name-list file. *
+ * @example The three kinds of source
+ * ```ts
+ * import type { RebuildSource } from "./names.ts";
+ * const list: RebuildSource = ["INBOX", { name: "Shared", selectable: false }];
+ * const file: RebuildSource = { file: "/tmp/names.txt" };
+ * async function* scan() {
+ *   yield "INBOX";
+ * }
+ * const stream: RebuildSource = scan();
+ * ```
+ */
+export type RebuildSource = Iterable<RebuildInput> | AsyncIterable<RebuildInput> | { file: string };
+
+/**
+ * Every name of a rebuild in typed arrays. Name `i` is
+ * `bytes[starts[i], starts[i + 1] - 1)`; the byte after each name is not
+ * part of it.
+ *
+ * @example The bytes of the second name
+ * ```ts
+ * import { readNames } from "./input.ts";
+ * const t = await readNames(["INBOX", "Sent"], false);
+ * console.log(new TextDecoder().decode(t.bytes.subarray(t.starts[1], t.starts[2] - 1))); // "Sent"
+ * ```
+ */
+export interface NameTable {
+  /** The names' UTF-8 bytes. */
+  bytes: Uint8Array;
+  /** Start of each name, plus one entry past the last name's terminator (`count + 1` entries). */
+  starts: Uint32Array;
+  /** Number of names. */
+  count: number;
+  /** Per name: {@linkcode EXTRA_NOSELECT} and {@linkcode EXTRA_STATUS} bits; undefined when no name has any. */
+  extras: Uint8Array | undefined;
+  /** {@linkcode STATUS_FIELDS} figures per name (messages, unseen, recent, uidValidity, uidNext), where `extras` says so. */
+  status: Uint32Array | undefined;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A buffer in shared memory (for workers) or not.
+ *
+ * @param bytes Its size.
+ * @param shared Whether workers will read it.
+ * @returns The buffer.
+ *
+ * @example A shared buffer
+ * ```ts
+ * import { allocate } from "./names.ts";
+ * console.log(allocate(8, true) instanceof SharedArrayBuffer); // true
+ * ```
+ */
+export function allocate(bytes: number, shared: boolean): ArrayBuffer | SharedArrayBuffer {
+  return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+}
+
+/**
+ * Collects names into a {@linkcode NameTable}, growing its buffers as
+ * needed. ASCII names are copied byte by byte; others are checked for a
+ * lone surrogate and go through `TextEncoder.encodeInto` straight into the
+ * big buffer.
+ *
+ * @example Two names
+ * ```ts
+ * import { NameTableBuilder } from "./names.ts";
+ * const b = new NameTableBuilder(false);
+ * b.add("INBOX");
+ * b.add("Archive/2009");
+ * const t = b.finish();
+ * console.log(t.count, t.starts[1]); // 2 6
+ * ```
+ */
+export class NameTableBuilder {
+  readonly #shared: boolean;
+  #bytes: Uint8Array;
+  #starts: Uint32Array;
+  #extras: Uint8Array | undefined;
+  #status: Uint32Array | undefined;
+  #used = 0;
+  #count = 0;
+
+  /**
+   * @param shared Keep the buffers in shared memory (for workers).
+   * @param byteHint Expected total bytes (names plus one byte each).
+   * @param countHint Expected number of names.
+   */
+  constructor(shared: boolean, byteHint = 1 << 16, countHint = 1024) {
+    this.#shared = shared;
+    this.#bytes = new Uint8Array(allocate(Math.max(64, byteHint), shared));
+    this.#starts = new Uint32Array(allocate(4 * Math.max(16, countHint + 1), shared));
+  }
+
+  /** Number of names added so far. */
+  get count(): number {
+    return this.#count;
+  }
+
+  #growBytes(need: number, keep: number): void {
+    const size = Math.max(need, Math.ceil(this.#bytes.length * 1.5) + 1024);
+    const grown = new Uint8Array(allocate(size, this.#shared));
+    grown.set(this.#bytes.subarray(0, keep));
+    this.#bytes = grown;
+  }
+
+  #growCount(): void {
+    const grown = new Uint32Array(allocate(4 * this.#starts.length * 2, this.#shared));
+    grown.set(this.#starts);
+    this.#starts = grown;
+    if (this.#extras !== undefined) {
+      const e = new Uint8Array(allocate(this.#extras.length * 2, this.#shared));
+      e.set(this.#extras);
+      this.#extras = e;
+      const s = new Uint32Array(allocate(4 * this.#status!.length * 2, this.#shared));
+      s.set(this.#status!);
+      this.#status = s;
+    }
+  }
+
+  /**
+   * Append one name.
+   *
+   * @param name The full mailbox name.
+   * @returns The name's index.
+   * @throws InvalidNameError when the name has no UTF-8 form (a lone surrogate); nothing is added.
+   */
+  add(name: string): number {
+    const i = this.#count;
+    if (i + 1 >= this.#starts.length) this.#growCount();
+    const len = name.length;
+    let pos = this.#used;
+    if (pos + len + 1 > this.#bytes.length) this.#growBytes(pos + len + 1, pos);
+    let b = this.#bytes;
+    this.#starts[i] = pos;
+    let j = 0;
+    for (; j < len; j++) {
+      const c = name.charCodeAt(j);
+      if (c >= 0x80) break;
+      b[pos + j] = c;
+    }
+    if (j === len) {
+      pos += len;
+    } else {
+      requireUtf8Form(name);
+      // Not ASCII: at most 3 bytes per UTF-16 unit.
+      if (pos + j + (len - j) * 3 + 1 > b.length) this.#growBytes(pos + j + (len - j) * 3 + 1, pos + j);
+      b = this.#bytes;
+      pos += j + encoder.encodeInto(name.slice(j), b.subarray(pos + j)).written;
+    }
+    b[pos++] = 0;
+    this.#used = pos;
+    this.#count = i + 1;
+    return i;
+  }
+
+  /**
+   * Record what a scanner knows of the name at `index`.
+   *
+   * @param index The name's index (from {@linkcode NameTableBuilder.add}).
+   * @param noSelect Whether it is not selectable.
+   * @param status Its STATUS figures, if known.
+   * @returns Nothing.
+   */
+  setExtras(index: number, noSelect: boolean, status: MailboxStatus | undefined): void {
+    if (!noSelect && status === undefined) return;
+    if (this.#extras === undefined) {
+      this.#extras = new Uint8Array(allocate(this.#starts.length, this.#shared));
+      this.#status = new Uint32Array(allocate(4 * STATUS_FIELDS * this.#starts.length, this.#shared));
+    }
+    let bits = noSelect ? EXTRA_NOSELECT : 0;
+    if (status !== undefined) {
+      bits |= EXTRA_STATUS;
+      const s = this.#status!, k = index * STATUS_FIELDS;
+      s[k] = status.messages >>> 0;
+      s[k + 1] = status.unseen >>> 0;
+      s[k + 2] = status.recent >>> 0;
+      s[k + 3] = status.uidValidity >>> 0;
+      s[k + 4] = status.uidNext >>> 0;
+    }
+    this.#extras[index] = bits;
+  }
+
+  /**
+   * Append a batch of names at once: joined and encoded by one
+   * `encodeInto` call, which for ASCII names (the common case) gives every
+   * boundary from the string lengths; other batches go name by name.
+   *
+   * @param names The full mailbox names.
+   * @returns The index of the first one.
+   * @throws InvalidNameError as {@linkcode NameTableBuilder.add}.
+   */
+  addBatch(names: readonly string[]): number {
+    const first = this.#count;
+    const n = names.length;
+    if (n === 0) return first;
+    while (first + n + 1 > this.#starts.length) this.#growCount();
+    let units = 0;
+    for (let k = 0; k < n; k++) units += names[k].length;
+    const pos = this.#used;
+    const need = units + n;
+    if (pos + need > this.#bytes.length) this.#growBytes(pos + need, pos);
+    const joined = names.join("\0");
+    const r = encoder.encodeInto(joined, this.#bytes.subarray(pos, pos + need));
+    if (r.read === joined.length && r.written === joined.length) {
+      // All ASCII: one byte per UTF-16 unit, so the lengths give the boundaries.
+      let at = pos;
+      const starts = this.#starts;
+      for (let k = 0; k < n; k++) {
+        starts[first + k] = at;
+        at += names[k].length + 1;
+      }
+      this.#bytes[pos + need - 1] = 0;
+      this.#used = pos + need;
+      this.#count = first + n;
+      return first;
+    }
+    for (let k = 0; k < n; k++) this.add(names[k]);
+    return first;
+  }
+
+  /**
+   * The names added so far, while more may come: the same buffers (until
+   * they grow, when later names go to new ones and these keep what they had).
+   *
+   * @returns The names so far.
+   */
+  view(): NameTable {
+    this.#starts[this.#count] = this.#used;
+    return {
+      bytes: this.#bytes,
+      starts: this.#starts,
+      count: this.#count,
+      extras: this.#extras,
+      status: this.#status,
+    };
+  }
+
+  /**
+   * The table of every name added.
+   *
+   * @returns The names (the builder must not be used afterwards).
+   */
+  finish(): NameTable {
+    return this.view();
+  }
+}

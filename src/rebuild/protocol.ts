@@ -1,0 +1,177 @@
+/**
+ * The rebuild's tasks between its coordinator and its workers, as explicit
+ * types ({@linkcode RebuildTasks}). Typed arrays in a request cross to the
+ * worker as views of the same memory when their buffer is a
+ * SharedArrayBuffer.
+ *
+ * @module
+ */
+import type { NameTable } from "./names.ts";
+import type { RouteResult, SplitPlan } from "./plan.ts";
+import type { TreeLimits } from "../format/limits.ts";
+import type { UnitMeasure, UnitPlacement } from "./tree_build.ts";
+import type { FaultKind, TaskWorkerApi } from "../worker/protocol.ts";
+
+export type { FaultKind, TaskWorkerApi };
+
+/** `load`: the names every later task reads (shared memory). *
+ * @example Giving every worker the names
+ * ```ts ignore
+ * await Promise.all(workers.map((w) => exec.run(w, "load", { names, separator: 0x2f, limits })));
+ * ```
+ */
+export interface LoadRequest {
+  /** The names. */
+  names: NameTable;
+  /** Separator byte. */
+  separator: number;
+  /** Name limits. */
+  limits: TreeLimits;
+}
+
+/** `routeChunk`: route names `[from, to)` of a table still being read, which comes with the request. *
+ * @example The first 65,536 names, while the rest are read
+ * ```ts ignore
+ * await exec.run(0, "routeChunk", { names: soFar, separator: 0x2f, plan, from: 0, to: 65536, unitOf });
+ * ```
+ */
+export interface RouteChunkRequest {
+  /** The names read so far (at least `[0, to)`), in shared memory. */
+  names: NameTable;
+  /** Separator byte. */
+  separator: number;
+  /** The plan. */
+  plan: SplitPlan;
+  /** First name. */
+  from: number;
+  /** One past the last name. */
+  to: number;
+  /** Target per name, written for `[from, to)` (shared). */
+  unitOf: Uint16Array;
+  /** Test hook: fail partway. */
+  fault?: FaultKind;
+}
+
+/** `route`: route names `[from, to)` to their units. *
+ * @example The first half of the names
+ * ```ts ignore
+ * await exec.run(0, "route", { plan, from: 0, to: names.count >>> 1, unitOf });
+ * ```
+ */
+export interface RouteRequest {
+  /** The plan. */
+  plan: SplitPlan;
+  /** First name. */
+  from: number;
+  /** One past the last name. */
+  to: number;
+  /** Target per name, written for `[from, to)` (shared). */
+  unitOf: Uint16Array;
+  /** Test hook: fail partway. */
+  fault?: FaultKind;
+}
+
+/** One unit to build. *
+ * @example A unit under INBOX
+ * ```ts
+ * import type { UnitJob } from "./protocol.ts";
+ * const job: UnitJob = { unit: 3, skip: 1, count: 41250 };
+ * ```
+ */
+export interface UnitJob {
+  /** Unit id. */
+  unit: number;
+  /** Depth of the unit's top directory (components its names share). */
+  skip: number;
+  /** Number of names routed to it. */
+  count: number;
+}
+
+/** `build`: build some units and measure them. *
+ * @example Two units on one worker
+ * ```ts ignore
+ * const built = await exec.run(1, "build", { unitOf, units: [{ unit: 0, skip: 0, count: 900 }, { unit: 5, skip: 1, count: 1200 }] });
+ * ```
+ */
+export interface BuildRequest {
+  /** Target per name, or undefined when the one unit takes every name. */
+  unitOf: Uint16Array | undefined;
+  /** The units. */
+  units: UnitJob[];
+  /** Test hook: fail partway. */
+  fault?: FaultKind;
+}
+
+/** The size of one built unit. *
+ * @example Where the sizes go
+ * ```ts ignore
+ * for (const m of built.units) measures[m.unit] = m;
+ * ```
+ */
+export interface MeasuredUnit extends UnitMeasure {
+  /** Unit id. */
+  unit: number;
+}
+
+/** Where one unit goes. *
+ * @example Where a unit goes
+ * ```ts ignore
+ * const placements: PlacedUnit[] = mine.map((unit) => ({ unit, ...layout.units[unit] }));
+ * ```
+ */
+export interface PlacedUnit extends UnitPlacement {
+  /** Unit id. */
+  unit: number;
+}
+
+/** `write`: write built units into the output images (shared). *
+ * @example Writing into the shared images
+ * ```ts ignore
+ * await exec.run(1, "write", { list, attr, placements });
+ * ```
+ */
+export interface WriteRequest {
+  /** The list file image. */
+  list: Uint8Array;
+  /** The attribute file image. */
+  attr: Uint8Array;
+  /** The units and their places. */
+  placements: PlacedUnit[];
+  /** Test hook: fail partway. */
+  fault?: FaultKind;
+}
+
+/**
+ * The tasks of a rebuild worker.
+ *
+ * @example Typing a call
+ * ```ts
+ * import type { RebuildTasks } from "./protocol.ts";
+ * type BuildAnswer = RebuildTasks["build"]["response"];
+ * ```
+ */
+export type RebuildTasks = {
+  /** Take the names. */
+  load: { request: LoadRequest; response: { loaded: number } };
+  /** Route names to units. */
+  route: { request: RouteRequest; response: RouteResult };
+  /** Route names to units while the rest are still being read. */
+  routeChunk: { request: RouteChunkRequest; response: RouteResult };
+  /** Build and measure units. */
+  build: { request: BuildRequest; response: { units: MeasuredUnit[] } };
+  /** Write built units. */
+  write: { request: WriteRequest; response: { written: number } };
+  /** Forget the names and units. */
+  reset: { request: Record<string, never>; response: { reset: true } };
+};
+
+/**
+ * What a rebuild worker offers through comlink.
+ *
+ * @example A call on a rebuild worker
+ * ```ts ignore
+ * const built = await pool.run(0, (api) => api.run("build", { unitOf, units }));
+ * ```
+ */
+export type RebuildWorkerApi = TaskWorkerApi<RebuildTasks>;
+

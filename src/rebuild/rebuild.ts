@@ -1,0 +1,350 @@
+/**
+ * Rebuilding an index from a full list of names (SPEC §8): a fresh list
+ * file laid out root first, then every directory in depth-first pre-order,
+ * with UIDs in that same pre-order — so its bytes depend neither on the
+ * order the names come in nor on the number of workers — plus its
+ * attribute file. Both replace the old files as a whole, under the writer
+ * lock: written next to them and flushed, then renamed into place through
+ * the journal, the header last. A reader that has the old files open keeps
+ * answering from them until it sees the new file_seq and inode.
+ *
+ * @module
+ */
+import { decodeAttrHeader, encodeAttrHeader } from "../format/attr_codec.ts";
+import { GROWTH_BLOCK, HEADER_SIZE } from "../format/constants.ts";
+import { decodeHeader } from "../format/header.ts";
+import { grownSize } from "../format/growth.ts";
+import { indexPaths } from "../store/paths.ts";
+import { replaceIndexFiles } from "../store/writer.ts";
+import { type FileIO, nodeFileIO, readFully } from "../store/io.ts";
+import { IndexStateError, UnsafeFileError } from "../format/errors.ts";
+import { acquireLock, type LockOptions } from "../store/lock.ts";
+import { separatorByte } from "../format/name_codec.ts";
+import { readNames } from "./input.ts";
+import type { NameTable, RebuildInput, RebuildSource } from "./names.ts";
+import {
+  paramsOf,
+  type RebuildFault,
+  type RebuildImages,
+  rebuildImages,
+  readRouted,
+  rebuildImagesHere,
+  RebuildThreads,
+} from "./parallel.ts";
+import { DEFAULT_LIMITS, limitsOf, type NameLimits } from "../format/limits.ts";
+import { recoverJournal } from "../store/writer.ts";
+
+export type { RebuildImages, RebuildInput, RebuildSource };
+
+/**
+ * Options of {@linkcode rebuild}.
+ *
+ * @example Four workers and a fixed uid_validity
+ * ```ts
+ * import type { RebuildOptions } from "./rebuild.ts";
+ * const options: RebuildOptions = { separator: ".", workers: 4, uidValidity: 1700000000 };
+ * ```
+ */
+export interface RebuildOptions {
+  /** Hierarchy separator, one byte (default "/"). */
+  separator?: string;
+  /**
+   * Worker threads: a number to start for this rebuild (0, the default,
+   * builds in the caller's thread without any worker), or workers from
+   * {@linkcode startRebuildWorkers} to use and keep.
+   */
+  workers?: number | RebuildWorkers;
+  /** uid_validity of the new index (default: seconds since the epoch). */
+  uidValidity?: number;
+  /** Called with the number of names read so far and the phase that starts. */
+  onProgress?: (done: number, phase: "read" | "build" | "write") => void;
+  /** The I/O seam for the index files (default node:fs). */
+  io?: FileIO;
+  /** Flush at each step (default true). */
+  durable?: boolean;
+  /** Longest component in bytes (default 255). */
+  maxComponentLength?: number;
+  /** Most levels in one name (default 255). */
+  maxDepth?: number;
+  /** Longest full name in bytes (default 4096). */
+  maxNameLength?: number;
+  /** Largest list file in bytes (default and maximum: just under 1 GiB). */
+  maxFileSize?: number;
+  /** How to wait for the writer lock. */
+  lock?: LockOptions;
+  /** Where warnings go (default console.warn): stale locks taken over, skipped lines of a name-list file. */
+  onWarning?: (message: string) => void;
+  /** Test hook: make one worker throw, exit or crash during one phase. */
+  __faultInjection?: RebuildFault;
+}
+
+/**
+ * What a rebuild wrote.
+ *
+ * @example Reporting a rebuild
+ * ```ts ignore
+ * const r: RebuildResult = await rebuild(path, names);
+ * console.log(`${r.count} mailboxes, ${r.usedSpace} bytes in ${r.ms.toFixed(0)} ms`);
+ * ```
+ */
+export interface RebuildResult {
+  /** Mailboxes in the new index (implied parents included). */
+  count: number;
+  /** used_space of the new list file. */
+  usedSpace: number;
+  /** Size of the new list file. */
+  fileSize: number;
+  /** uid_validity of the new index. */
+  uidValidity: number;
+  /** file_seq of the new list file. */
+  fileSeq: number;
+  /** Milliseconds the rebuild took, reading the names included. */
+  ms: number;
+}
+
+/** file_seq of the index at `path` when its header is readable, else 0. */
+function previousFileSeq(io: FileIO, path: string): number {
+  let fd: number;
+  try {
+    fd = io.open(path, "read");
+  } catch (e) {
+    // A symbolic link or other non-file where the list file should be is refused, not replaced.
+    if (e instanceof UnsafeFileError) throw e;
+    return 0;
+  }
+  try {
+    const b = new Uint8Array(HEADER_SIZE);
+    const size = io.fstat(fd).size;
+    readFully(io, fd, b, 0, HEADER_SIZE, 0);
+    return decodeHeader(b, size, path).fileSeq;
+  } catch {
+    return 0;
+  } finally {
+    io.close(fd);
+  }
+}
+
+/** Give built images their final file_seq (both headers). */
+function setFileSeq(images: RebuildImages, fileSeq: number): void {
+  new DataView(images.list.buffer, images.list.byteOffset, HEADER_SIZE).setUint32(4, fileSeq, true);
+  const h = decodeAttrHeader(images.attr, images.attr.length, "(rebuild)");
+  encodeAttrHeader(images.attr, { ...h, listFileSeq: fileSeq });
+}
+
+/**
+ * Rebuild the index at `indexPath` from a full list of names, replacing
+ * whatever is there. Every name becomes a mailbox; the parents it implies
+ * are created with `\NonExistent`; a name that ends with the separator
+ * declares a parent only. Scanner records may say a mailbox is not
+ * selectable (`\Noselect`) and give its STATUS figures. Duplicates are fine.
+ *
+ * With `workers` > 0 the hierarchy is shared among that many worker threads
+ * (started for this call and stopped before it returns); the bytes written
+ * are the same for any number of workers. When anything fails — a name the
+ * index cannot hold, a worker that throws or dies, the size limit — the
+ * rebuild rejects with the cause, the other workers are stopped, and the
+ * old index stays as it was.
+ *
+ * @param indexPath Path of the list file.
+ * @param names Names (strings or scanner records), sync or async, or `{ file }` for a name list (one name per line).
+ * @param options Separator, workers, uid_validity, progress, limits, I/O.
+ * @returns What was written.
+ * @throws InvalidNameError naming the first name the index cannot hold (empty, NUL byte, component too long, too deep, too long), or a name with no UTF-8 form (a lone surrogate) as soon as it is read; IndexLimitError when the file would pass its size limit; the error of a failed worker.
+ *
+ * @example Rebuild a small index in this thread
+ * ```ts
+ * import { rebuild } from "./rebuild.ts";
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
+ * const r = await rebuild(dir + "/u.mlist", ["INBOX", "Archive/2009", { name: "Shared", selectable: false }]);
+ * console.log(r.count); // 4
+ * rmSync(dir, { recursive: true });
+ * ```
+ *
+ * @example Rebuild from a name list with two workers
+ * ```ts ignore
+ * import { rebuild } from "./rebuild.ts";
+ * const r = await rebuild("/var/mail/u.mlist", { file: "/tmp/names.txt" }, { separator: ".", workers: 2 });
+ * ```
+ */
+export async function rebuild(
+  indexPath: string,
+  names: RebuildSource,
+  options: RebuildOptions = {},
+): Promise<RebuildResult> {
+  const started = performance.now();
+  const io = options.io ?? nodeFileIO;
+  const sep = separatorByte(options.separator ?? "/");
+  const workers = options.workers ?? 0;
+  const given = typeof workers === "object" ? workers : undefined;
+  if (given !== undefined && !(given instanceof RebuildThreads)) {
+    throw new TypeError("Invalid workers: give a number or what startRebuildWorkers returned");
+  }
+  if (given === undefined && (!Number.isInteger(workers) || (workers as number) < 0)) {
+    throw new RangeError(`Invalid number of workers ${workers}: give a whole number ≥ 0`);
+  }
+  const uidValidity = options.uidValidity ?? Math.floor(Date.now() / 1000);
+  if (!Number.isInteger(uidValidity) || uidValidity < 1 || uidValidity > 0xffffffff) {
+    throw new RangeError(`Invalid uid_validity ${uidValidity}: give a whole number from 1 to 4294967295`);
+  }
+  const limits = limitsOf(options);
+  const durable = options.durable ?? true;
+  const onWarning = options.onWarning ?? ((m: string) => console.warn(m));
+  const progress = options.onProgress;
+  if (given?.inUse) {
+    throw new IndexStateError(`Cannot rebuild "${indexPath}": its workers are serving another rebuild`);
+  }
+  // Workers of our own start while the names are read.
+  const pool = given ?? ((workers as number) > 0 ? await RebuildThreads.start(workers as number) : undefined);
+  if (given !== undefined) given.inUse = true;
+  let closing: Promise<void> | undefined;
+  try {
+    const params = paramsOf(sep, uidValidity, 1, limits, indexPath);
+    params.fault = options.__faultInjection;
+    const onRead = (n: number) => progress?.(n, "read");
+    // With workers, an array of names is routed to the units while it is read.
+    const { names: table, routing } = pool !== undefined && Array.isArray(names)
+      ? await readRouted(names as readonly RebuildInput[], pool, params, onRead)
+      : { names: await readNames(names, pool !== undefined, onRead, onWarning), routing: undefined };
+    params.onPhase = (phase) => {
+      if (phase === "build") progress?.(table.count, "build");
+    };
+    const images = pool !== undefined ? await rebuildImages(table, params, pool, routing) : rebuildImagesHere(table, params);
+    if (given === undefined) closing = pool?.close();
+    progress?.(table.count, "write");
+    const usedSpace = images.list.length;
+    const cap = Math.max(usedSpace, Math.floor(limits.maxFileSize / GROWTH_BLOCK) * GROWTH_BLOCK);
+    const fileSize = Math.min(grownSize(usedSpace), cap);
+    const lock = await acquireLock(indexPath, { onWarning, ...options.lock });
+    try {
+      // A commit interrupted before this rebuild is finished first, so that its renames cannot land later.
+      recoverJournal(io, indexPaths(indexPath), { durable, onWarning });
+      const fileSeq = ((previousFileSeq(io, indexPath) + 1) >>> 0) || 1;
+      setFileSeq(images, fileSeq);
+      replaceIndexFiles(io, indexPath, images.list, fileSize, images.attr, durable);
+      return { count: images.count, usedSpace, fileSize, uidValidity, fileSeq, ms: performance.now() - started };
+    } finally {
+      lock.release();
+    }
+  } finally {
+    if (given !== undefined) given.inUse = false;
+    // Our own workers always stop; given ones only when one of them died.
+    if (given === undefined || given.failure !== undefined) await (closing ?? pool?.close());
+  }
+}
+
+/**
+ * Worker threads for several rebuilds, from {@linkcode startRebuildWorkers}.
+ *
+ * @example Start and stop them
+ * ```ts ignore
+ * const workers: RebuildWorkers = await startRebuildWorkers(2);
+ * await workers.close();
+ * ```
+ */
+export interface RebuildWorkers {
+  /** Number of workers. */
+  readonly size: number;
+  /** Terminate them. */
+  close(): Promise<void>;
+}
+
+/**
+ * Start worker threads to use for many rebuilds (`{ workers }` of
+ * {@linkcode rebuild}), so that a bulk rebuild of many indexes starts them
+ * once. They serve one rebuild at a time; when one of them dies, the
+ * rebuild that used them closes them all; close them when done.
+ *
+ * @param size How many workers (a whole number ≥ 1).
+ * @returns The workers, once each has loaded its code and answers.
+ * @throws RangeError for a bad size; WorkerExitError when a worker cannot start.
+ *
+ * @example Rebuild many users' indexes with the same two workers
+ * ```ts ignore
+ * import { rebuild, startRebuildWorkers } from "./rebuild.ts";
+ * const workers = await startRebuildWorkers(2);
+ * try {
+ *   for (const user of users) await rebuild(`/var/mail/${user}/mailboxes.mlist`, await scan(user), { workers });
+ * } finally {
+ *   await workers.close();
+ * }
+ * ```
+ */
+export async function startRebuildWorkers(size: number): Promise<RebuildWorkers> {
+  const threads = await RebuildThreads.start(size);
+  try {
+    // Resolve once they are running: a kept pool's first rebuild then pays nothing for their start-up.
+    await threads.ready();
+  } catch (e) {
+    await threads.close();
+    throw e;
+  }
+  return threads;
+}
+
+/**
+ * Names read by {@linkcode gatherInput}: a {@linkcode NameTable} in shared
+ * memory, with the number of names also as `names.length`.
+ *
+ * @example Counting what was read
+ * ```ts
+ * import { type GatheredInput, gatherInput } from "./rebuild.ts";
+ * const input: GatheredInput = await gatherInput(["a", "b/c"]);
+ * console.log(input.names.length === input.count); // true
+ * ```
+ */
+export type GatheredInput = NameTable & { readonly names: { readonly length: number } };
+
+/**
+ * Read every name of a source into shared memory, for
+ * {@linkcode buildImages} or {@linkcode parallelRebuildImages}.
+ *
+ * @param names Names (strings or scanner records), sync or async, or `{ file }` for a name list.
+ * @param onProgress Called with the number of names read so far.
+ * @returns The names.
+ *
+ * @example Names and a scanner record
+ * ```ts
+ * import { gatherInput } from "./rebuild.ts";
+ * const input = await gatherInput(["INBOX", { name: "Shared", selectable: false }]);
+ * console.log(input.names.length); // 2
+ * ```
+ */
+export async function gatherInput(
+  names: RebuildSource,
+  onProgress?: RebuildOptions["onProgress"],
+): Promise<GatheredInput> {
+  const table = await readNames(names, true, (n) => onProgress?.(n, "read"));
+  return Object.assign(table, { names: { length: table.count } });
+}
+
+/**
+ * Build the images of a fresh index in this thread.
+ *
+ * @param input Names from {@linkcode gatherInput}.
+ * @param sep Separator byte.
+ * @param uidValidity uid_validity of the new index.
+ * @param fileSeq file_seq of the new list file.
+ * @param limits Name and size limits.
+ * @param file Path, for errors.
+ * @returns The images (list file bytes `[0, used_space)`, attribute file).
+ * @throws InvalidNameError, IndexLimitError; nothing is written.
+ *
+ * @example The images of two mailboxes
+ * ```ts
+ * import { buildImages, gatherInput } from "./rebuild.ts";
+ * const img = buildImages(await gatherInput(["a/b"]), 0x2f, 7, 1);
+ * console.log(img.count); // 2
+ * ```
+ */
+export function buildImages(
+  input: NameTable,
+  sep: number,
+  uidValidity: number,
+  fileSeq: number,
+  limits: NameLimits = DEFAULT_LIMITS,
+  file = "(rebuild)",
+): RebuildImages {
+  return rebuildImagesHere(input, paramsOf(sep, uidValidity, fileSeq, limitsOf(limits), file));
+}

@@ -1,0 +1,492 @@
+/**
+ * Scanning a Maildir++ store: the root is INBOX, and every directory
+ * `.A.B.C` directly under it is the mailbox `A.B.C`. Also the reading of one
+ * Maildir folder's STATUS figures, which the directory-per-folder scanner
+ * shares.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { StoreReadError } from "../format/errors.ts";
+import { nodeScanFs, type ScanDirent, type ScanFs } from "./io.ts";
+import type { MailboxStatus } from "../format/types.ts";
+import {
+  badComponent,
+  checkSeparator,
+  compareNames,
+  describeFsError,
+  failureWarning,
+  fsErrorCode,
+  pickEntries,
+  resolveDirLink,
+  type ScannedMailbox,
+  type ScanOptions,
+  type ScanWarning,
+} from "./types.ts";
+
+/** How many folders are read at the same time. */
+const WINDOW = 32;
+
+/** Name of Dovecot's per-folder UID list. */
+const UIDLIST = "dovecot-uidlist";
+
+/**
+ * UIDVALIDITY and UIDNEXT from the first line of a `dovecot-uidlist` file.
+ *
+ * @param line The first line, without its newline.
+ * @returns The two values (0 when absent), or undefined when the line is not a known header.
+ *
+ * @example Both header versions
+ * ```ts
+ * import { parseUidListHeader } from "./maildir.ts";
+ * console.log(parseUidListHeader("3 V1300000000 N42 G0123abcd")); // { uidValidity: 1300000000, uidNext: 42 }
+ * console.log(parseUidListHeader("1 1300000000 42")); // { uidValidity: 1300000000, uidNext: 42 }
+ * ```
+ */
+export function parseUidListHeader(line: string): { uidValidity: number; uidNext: number } | undefined {
+  const fields = line.trim().split(/\s+/);
+  if (fields[0] === "1") {
+    if (fields.length < 3) return undefined;
+    const v = parseU32(fields[1]);
+    const n = parseU32(fields[2]);
+    return v === undefined || n === undefined ? undefined : { uidValidity: v, uidNext: n };
+  }
+  if (fields[0] === "3") {
+    let uidValidity = 0;
+    let uidNext = 0;
+    for (let i = 1; i < fields.length; i++) {
+      const f = fields[i];
+      if (f[0] !== "V" && f[0] !== "N") continue;
+      const value = parseU32(f.slice(1));
+      if (value === undefined) return undefined;
+      if (f[0] === "V") uidValidity = value;
+      else uidNext = value;
+    }
+    return { uidValidity, uidNext };
+  }
+  return undefined;
+}
+
+function parseU32(s: string): number | undefined {
+  if (!/^[0-9]{1,10}$/.test(s)) return undefined;
+  const n = Number(s);
+  return n <= 0xffffffff ? n : undefined;
+}
+
+/** What a scan of one folder's Maildir reads with and reports to. */
+interface Probe {
+  fs: ScanFs;
+  folder: string;
+  warnings: ScanWarning[];
+}
+
+/** The warning about a Maildir part whose failure leaves the folder's STATUS unknown. */
+function statusUnknown(probe: Probe, what: string, shown: string, err: unknown): void {
+  probe.warnings.push(failureWarning(what, shown, probe.folder, err, false, "its STATUS is not reported"));
+}
+
+/**
+ * Read the header of a uid list: undefined (with a warning) when the header
+ * is unknown, null (with a warning) when the file cannot be read.
+ */
+async function readUidList(
+  path: string,
+  shown: string,
+  probe: Probe,
+): Promise<{ uidValidity: number; uidNext: number } | undefined | null> {
+  let text: string;
+  try {
+    const fh = await probe.fs.open(path);
+    try {
+      const buf = new Uint8Array(1024);
+      const bytesRead = await fh.read(buf, 0);
+      text = new TextDecoder().decode(buf.subarray(0, bytesRead));
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    statusUnknown(probe, `Cannot read "${shown}"`, shown, err);
+    return null;
+  }
+  const warnings = probe.warnings;
+  const nl = text.indexOf("\n");
+  const header = parseUidListHeader(nl < 0 ? text : text.slice(0, nl));
+  if (header === undefined) {
+    warnings.push({ path: shown, reason: `Ignoring "${shown}": unknown header ${JSON.stringify(text.slice(0, nl < 0 ? 40 : Math.min(nl, 40)))}` });
+  }
+  return header;
+}
+
+/** Count the messages of `cur/` or `new/`; undefined (with a warning) when unreadable. */
+async function countMessages(
+  path: string,
+  shown: string,
+  probe: Probe,
+): Promise<{ files: number; unseen: number } | undefined> {
+  let entries: ScanDirent[];
+  try {
+    entries = await probe.fs.readdir(path);
+  } catch (err) {
+    statusUnknown(probe, `Cannot read directory "${shown}"`, shown, err);
+    return undefined;
+  }
+  let files = 0;
+  let unseen = 0;
+  for (const e of entries) {
+    const name = e.name;
+    if (name.charCodeAt(0) === 0x2e || e.isDirectory()) continue;
+    files++;
+    const info = name.lastIndexOf(":2,");
+    if (info < 0 || name.indexOf("S", info + 3) < 0) unseen++;
+  }
+  return { files, unseen };
+}
+
+/**
+ * What a folder's listing says about it as a Maildir.
+ *
+ * @example A probe result
+ * ```ts
+ * import type { MaildirProbe } from "./maildir.ts";
+ * const p: MaildirProbe = { selectable: false, maildirLike: false };
+ * ```
+ */
+export interface MaildirProbe {
+  /** It has both `cur/` and `new/`. */
+  selectable: boolean;
+  /** It has `cur/` or `new/`, so `cur`, `new` and `tmp` are not sub-folders. */
+  maildirLike: boolean;
+  /** STATUS figures when selectable and readable. */
+  status?: MailboxStatus;
+}
+
+/**
+ * Decide whether a folder is a Maildir and, if so, count its messages:
+ * messages = files in `cur/` + `new/`; unseen = files in `new/` + files in
+ * `cur/` whose info part lacks `S`; recent = files in `new/`; UIDVALIDITY
+ * and UIDNEXT from `dovecot-uidlist` (0 without one). Files whose names start
+ * with "." are not messages. When `cur/`, `new/` or `dovecot-uidlist` cannot
+ * be read, there are no figures (the caller's cached STATUS stays as it was),
+ * with a warning naming the folder and the error's code.
+ *
+ * @param dir Path of the folder, as it is read.
+ * @param shown Path of the folder as warnings show it.
+ * @param entries The folder's listing.
+ * @param warnings Receives what was skipped.
+ * @param folder The folder's mailbox name, for warnings.
+ * @param fs The scan's file system calls.
+ * @returns Whether it is selectable, and its figures.
+ *
+ * @example Probing a folder
+ * ```ts
+ * import { nodeScanFs } from "./io.ts";
+ * import { probeMaildir } from "./maildir.ts";
+ * import type { ScanWarning } from "./types.ts";
+ * const warnings: ScanWarning[] = [];
+ * const dir = "/srv/mail/u/.Sent";
+ * const p = await probeMaildir(dir, dir, await nodeScanFs.readdir(dir), warnings, "Sent");
+ * console.log(p.selectable, p.status?.messages);
+ * ```
+ */
+export async function probeMaildir(
+  dir: string,
+  shown: string,
+  entries: readonly ScanDirent[],
+  warnings: ScanWarning[],
+  folder: string,
+  fs: ScanFs = nodeScanFs,
+): Promise<MaildirProbe> {
+  const found = pickEntries(entries, ["cur", "new", UIDLIST]);
+  const cur = found.get("cur");
+  const nw = found.get("new");
+  const curDir = cur?.isDirectory() ?? false;
+  const newDir = nw?.isDirectory() ?? false;
+  for (const e of [cur, nw]) {
+    if (e !== undefined && !e.isDirectory()) {
+      const p = join(shown, e.name);
+      warnings.push({ path: p, reason: `Skipping "${p}": not a directory, so "${shown}" is not selectable` });
+    }
+  }
+  if (curDir !== newDir) {
+    const [has, lacks] = curDir ? ["cur", "new"] : ["new", "cur"];
+    warnings.push({ path: shown, reason: `Folder "${shown}" has ${has}/ but no ${lacks}/: reported as not selectable` });
+  }
+  const maildirLike = curDir || newDir;
+  if (!curDir || !newDir) return { selectable: false, maildirLike };
+  const uidlist = found.get(UIDLIST);
+  const probe: Probe = { fs, folder, warnings };
+  const [c, n, u] = await Promise.all([
+    countMessages(join(dir, "cur"), join(shown, "cur"), probe),
+    countMessages(join(dir, "new"), join(shown, "new"), probe),
+    uidlist?.isFile() ? readUidList(join(dir, UIDLIST), join(shown, UIDLIST), probe) : undefined,
+  ]);
+  if (c === undefined || n === undefined || u === null) return { selectable: true, maildirLike };
+  return {
+    selectable: true,
+    maildirLike,
+    status: {
+      messages: c.files + n.files,
+      unseen: c.unseen + n.files,
+      recent: n.files,
+      uidValidity: u?.uidValidity ?? 0,
+      uidNext: u?.uidNext ?? 0,
+    },
+  };
+}
+
+/**
+ * List the store root, or fail with an error naming it: a root that cannot
+ * be listed is never an empty store.
+ *
+ * @param root The store root.
+ * @param fs The scan's file system calls.
+ * @returns Its real path and its entries.
+ * @throws StoreReadError when the root cannot be read.
+ *
+ * @example Listing a root
+ * ```ts
+ * import { readStoreRoot } from "./maildir.ts";
+ * const { real, entries } = await readStoreRoot("/srv/mail/u");
+ * console.log(real, entries.length);
+ * ```
+ */
+export async function readStoreRoot(root: string, fs: ScanFs = nodeScanFs): Promise<{ real: string; entries: ScanDirent[] }> {
+  try {
+    const real = await fs.realpath(root);
+    return { real, entries: await fs.readdir(real) };
+  } catch (err) {
+    throw new StoreReadError(root, describeFsError(err), fsErrorCode(err), { cause: err });
+  }
+}
+
+/** True when the listing has both `cur/` and `new/` directories. */
+function hasCurNew(entries: readonly ScanDirent[]): boolean {
+  const found = pickEntries(entries, ["cur", "new"]);
+  return (found.get("cur")?.isDirectory() ?? false) && (found.get("new")?.isDirectory() ?? false);
+}
+
+/** Non-empty components of a Maildir++ folder directory name (".A..B" → ["A", "B"]). */
+function components(dirName: string): string[] {
+  return dirName.slice(1).split(".").filter((c) => c !== "");
+}
+
+/**
+ * The distinct first components of a Maildir++ store's folders, for
+ * sharding a scan across workers with {@linkcode ScanOptions.topLevel}.
+ * The list starts with "" (the root, INBOX) when the root has `cur/` and
+ * `new/`; the rest is sorted by bytes. Scanning every key in any split of
+ * the list reports what one unsharded scan reports, except that a symbolic
+ * link whose target another shard's link already led to is followed in each
+ * shard.
+ *
+ * @param root The store root (INBOX's Maildir).
+ * @param fs The scan's file system calls.
+ * @returns The shard keys.
+ * @throws StoreReadError when the root cannot be read.
+ *
+ * @example Sharding a scan
+ * ```ts
+ * import { listMaildirTopLevel, scanMaildir } from "./maildir.ts";
+ * const keys = await listMaildirTopLevel("/srv/mail/u");
+ * for await (const m of scanMaildir("/srv/mail/u", { topLevel: keys.slice(0, 10) })) console.log(m.name);
+ * ```
+ */
+export async function listMaildirTopLevel(root: string, fs: ScanFs = nodeScanFs): Promise<string[]> {
+  const { entries } = await readStoreRoot(root, fs);
+  const keys = new Set<string>();
+  for (const e of entries) {
+    if (e.name.charCodeAt(0) !== 0x2e || !(e.isDirectory() || e.isSymbolicLink())) continue;
+    const c = components(e.name);
+    if (c.length > 0) keys.add(c[0]);
+  }
+  const sorted = [...keys].sort(compareNames);
+  return hasCurNew(entries) ? ["", ...sorted] : sorted;
+}
+
+/** One folder directory to read. */
+interface Folder {
+  name: string;
+  dirName: string;
+  shown: string;
+  /** Real path to read; undefined while a link is unresolved. */
+  real?: string;
+  link: boolean;
+}
+
+/** Result of reading one folder. */
+interface FolderResult {
+  mailbox?: ScannedMailbox;
+  warnings: ScanWarning[];
+}
+
+/** What follows when a folder of a Maildir++ store cannot be read. */
+const NOT_REPORTED = "the folder is not reported";
+
+async function readFolder(f: Folder, fs: ScanFs): Promise<FolderResult> {
+  const warnings: ScanWarning[] = [];
+  try {
+    let entries: ScanDirent[];
+    try {
+      entries = await fs.readdir(f.real!);
+    } catch (err) {
+      warnings.push(failureWarning(`Cannot read directory "${f.shown}"`, f.shown, f.name, err, true, NOT_REPORTED));
+      return { warnings };
+    }
+    const p = await probeMaildir(f.real!, f.shown, entries, warnings, f.name, fs);
+    const mailbox: ScannedMailbox = { name: f.name, selectable: p.selectable };
+    if (p.status) mailbox.status = p.status;
+    return { mailbox, warnings };
+  } catch (err) {
+    warnings.push(failureWarning(`Cannot read folder "${f.shown}"`, f.shown, f.name, err, true, NOT_REPORTED));
+    return { warnings };
+  }
+}
+
+/**
+ * Scan a Maildir++ store. The root is INBOX (reported as "INBOX" when it has
+ * `cur/` and `new/`); every directory `.A.B.C` directly under it is the
+ * mailbox `A.B.C`, reported with its components joined by
+ * {@linkcode ScanOptions.separator}. Empty components are skipped (`..A` is
+ * `A`). A folder is selectable when it has `cur/` and `new/`; see
+ * {@linkcode probeMaildir} for the STATUS figures.
+ *
+ * Skipped, with a warning: unreadable folders, names with the separator or
+ * a NUL byte, names that are not valid UTF-8, empty names, a second
+ * directory naming a mailbox already reported, non-directories named like
+ * folders, and symbolic links that dangle, loop, point outside the root or
+ * at a directory another link already led to. A folder whose `cur/`,
+ * `new/` or `dovecot-uidlist` cannot be read is reported without STATUS.
+ * Folders are reported in the byte order of their directory names, INBOX
+ * first.
+ *
+ * A folder directory that fails to list, or a link to one that cannot be
+ * followed, is not reported; its warning has `unread: true`, the folder's
+ * name and the error's code. A caller that deletes what a scan did not
+ * report must keep such a folder as it was (SPEC §9).
+ *
+ * @param root The store root (INBOX's Maildir).
+ * @param options Separator, warning callback, shard and file system calls.
+ * @returns The mailboxes, as they are read.
+ * @throws StoreReadError when the root cannot be read; RangeError for a bad separator.
+ *
+ * @example Listing a Maildir++ store
+ * ```ts
+ * import { scanMaildir } from "./maildir.ts";
+ * for await (const m of scanMaildir("/srv/mail/u", { onWarning: (w) => console.warn(w.reason) })) {
+ *   console.log(m.name, m.selectable, m.status?.unseen);
+ * }
+ * ```
+ */
+export async function* scanMaildir(root: string, options: ScanOptions = {}): AsyncGenerator<ScannedMailbox> {
+  const separator = checkSeparator(options.separator);
+  const warn = options.onWarning ?? (() => {});
+  const top = options.topLevel === undefined ? undefined : new Set(options.topLevel);
+  const fs = options.fs ?? nodeScanFs;
+  const { real: rootReal, entries } = await readStoreRoot(root, fs);
+  const rootIsMaildir = hasCurNew(entries);
+
+  if (top === undefined || top.has("")) {
+    const warnings: ScanWarning[] = [];
+    const p = await probeMaildir(rootReal, root, entries, warnings, "INBOX", fs);
+    for (const w of warnings) warn(w);
+    if (p.selectable) {
+      const inbox: ScannedMailbox = { name: "INBOX", selectable: true };
+      if (p.status) inbox.status = p.status;
+      yield inbox;
+    }
+  }
+
+  // Pick the folder directories, in byte order of their names.
+  const candidates = entries.filter((e) => e.name.charCodeAt(0) === 0x2e).sort((a, b) => compareNames(a.name, b.name));
+  let folders: Folder[] = [];
+  for (const e of candidates) {
+    const shown = join(root, e.name);
+    const comps = components(e.name);
+    if (comps.length === 0) {
+      if (top === undefined) warn({ path: shown, reason: `Skipping "${shown}": the folder name is empty` });
+      continue;
+    }
+    if (top !== undefined && !top.has(comps[0])) continue;
+    const link = e.isSymbolicLink();
+    if (!e.isDirectory() && !link) {
+      warn({ path: shown, reason: `Skipping "${shown}": not a directory` });
+      continue;
+    }
+    let bad: string | undefined;
+    for (const c of comps) {
+      bad = badComponent(c, separator === "." ? undefined : separator);
+      if (bad) break;
+    }
+    if (bad) {
+      warn({ path: shown, reason: `Skipping "${shown}": the name ${bad}` });
+      continue;
+    }
+    const name = comps.join(separator);
+    if (name === "INBOX" && rootIsMaildir) {
+      warn({ path: shown, reason: `Skipping "${shown}": "INBOX" is the store root "${root}"` });
+      continue;
+    }
+    folders.push({ name, dirName: e.name, shown, link, real: link ? undefined : join(rootReal, e.name) });
+  }
+
+  // Resolve symbolic links (never to the root itself).
+  for (const f of folders) {
+    if (!f.link) continue;
+    const t = await resolveDirLink(join(rootReal, f.dirName), f.shown, rootReal, fs);
+    if (t.kind === "bad") warn({ path: f.shown, reason: t.reason });
+    else if (t.kind === "failed") {
+      warn(failureWarning(`Cannot resolve symbolic link "${f.shown}"`, f.shown, f.name, t.err, true, NOT_REPORTED));
+    }
+    else if (t.kind === "other") warn({ path: f.shown, reason: `Skipping "${f.shown}": not a directory` });
+    else if (t.real === rootReal) {
+      warn({ path: f.shown, reason: `Skipping symbolic link "${f.shown}": symbolic link loop (it points to the store root)` });
+    } else f.real = t.real;
+  }
+  folders = folders.filter((f) => f.real !== undefined);
+
+  // One directory per mailbox name: prefer the canonical spelling (".A.B" over "..A.B").
+  const byName = new Map<string, number>();
+  const unique: (Folder | undefined)[] = [];
+  for (const f of folders) {
+    const seen = byName.get(f.name);
+    if (seen === undefined) {
+      byName.set(f.name, unique.length);
+      unique.push(f);
+      continue;
+    }
+    const first = unique[seen]!;
+    const canonical = "." + components(f.dirName).join(".");
+    const [keep, drop] = f.dirName === canonical && first.dirName !== canonical ? [f, first] : [first, f];
+    unique[seen] = keep;
+    warn({ path: drop.shown, reason: `Skipping "${drop.shown}": it names the same mailbox "${f.name}" as "${keep.shown}"` });
+  }
+
+  // Follow each link target once.
+  const followed = new Map<string, string>();
+  for (let i = 0; i < unique.length; i++) {
+    const f = unique[i]!;
+    if (!f.link) continue;
+    const from = followed.get(f.real!);
+    if (from === undefined) {
+      followed.set(f.real!, f.shown);
+    } else {
+      warn({ path: f.shown, reason: `Skipping symbolic link "${f.shown}": its target "${f.real}" was already followed from "${from}"` });
+      unique[i] = undefined;
+    }
+  }
+
+  const list = unique.filter((f): f is Folder => f !== undefined);
+  const tasks: (Promise<FolderResult> | undefined)[] = new Array(list.length);
+  let started = 0;
+  for (let i = 0; i < list.length; i++) {
+    while (started < list.length && started < i + WINDOW) {
+      tasks[started] = readFolder(list[started], fs);
+      started++;
+    }
+    const r = await tasks[i]!;
+    tasks[i] = undefined;
+    for (const w of r.warnings) warn(w);
+    if (r.mailbox) yield r.mailbox;
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * Reading the index's files from the store: a whole file (with the size
+ * cap of the format), the journal's header and its record, and the checks
+ * that tell whether a pending record can have come from a writer of these
+ * files. Readers (`index/snapshot.ts`) and the writer's recovery share them.
+ *
+ * @module
+ */
+import { HEADER_SIZE, MAX_FILE_SIZE } from "../format/constants.ts";
+import { CorruptIndexError } from "../format/errors.ts";
+import {
+  decodeJournal,
+  decodeJournalHeader,
+  FILE_ATTR,
+  FILE_LIST,
+  JOURNAL_HEADER_SIZE,
+  type JournalHeader,
+  type JournalRecord,
+} from "../format/journal.ts";
+import { type FileIO, readFully } from "./io.ts";
+import type { IndexPaths } from "./paths.ts";
+
+/**
+ * Read a whole index file, refused by its size alone (from `fstat`, before
+ * anything is allocated) when it is larger than the format allows.
+ *
+ * @param io The file interface.
+ * @param path The file.
+ * @returns Its bytes and inode, or undefined when it does not exist.
+ * @throws CorruptIndexError for a file over 1 GiB.
+ *
+ * @example A missing file
+ * ```ts
+ * import { readWhole } from "./file_read.ts";
+ * import { nodeFileIO } from "./io.ts";
+ * console.log(readWhole(nodeFileIO, "/nonexistent")); // undefined
+ * ```
+ */
+export function readWhole(io: FileIO, path: string): { bytes: Uint8Array; ino: number } | undefined {
+  let fd: number;
+  try {
+    fd = io.open(path, "read");
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return undefined;
+    throw e;
+  }
+  try {
+    const st = io.fstat(fd);
+    // Judged by its size alone: nothing is allocated or read for a file no writer can have made.
+    if (st.size > MAX_FILE_SIZE) {
+      throw new CorruptIndexError(path, 0, `file size ${st.size} exceeds the ${MAX_FILE_SIZE} bytes the format allows`);
+    }
+    const bytes = new Uint8Array(st.size);
+    const n = readFully(io, fd, bytes, 0, st.size, 0);
+    return { bytes: n === st.size ? bytes : bytes.subarray(0, n), ino: st.ino };
+  } finally {
+    io.close(fd);
+  }
+}
+
+/**
+ * Read the journal header's sequence and state (0, 0 when there is none).
+ *
+ * @param io The file interface.
+ * @param path Path of the journal.
+ * @returns Sequence number and state, and the whole header when it is readable.
+ *
+ * @example
+ * ```ts
+ * import { readJournalStamp } from "./file_read.ts";
+ * import { nodeFileIO } from "./io.ts";
+ * console.log(readJournalStamp(nodeFileIO, "/nonexistent").seq); // 0
+ * ```
+ */
+export function readJournalStamp(io: FileIO, path: string): { seq: number; state: number; header?: JournalHeader } {
+  let fd: number;
+  try {
+    fd = io.open(path, "read");
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return { seq: 0, state: 0 };
+    throw e;
+  }
+  try {
+    const b = new Uint8Array(JOURNAL_HEADER_SIZE);
+    readFully(io, fd, b, 0, JOURNAL_HEADER_SIZE, 0);
+    const h = decodeJournalHeader(b);
+    return h === undefined ? { seq: 0, state: 0 } : { seq: h.seq, state: h.state, header: h };
+  } finally {
+    io.close(fd);
+  }
+}
+
+/**
+ * Read the whole journal record when it is complete.
+ *
+ * @param io The file interface.
+ * @param path Path of the journal.
+ * @returns The record, or undefined when missing, torn or incomplete.
+ * @throws CorruptIndexError when the journal is larger than the format allows (nothing is read).
+ *
+ * @example
+ * ```ts
+ * import { readJournal } from "./file_read.ts";
+ * import { nodeFileIO } from "./io.ts";
+ * console.log(readJournal(nodeFileIO, "/nonexistent")); // undefined
+ * ```
+ */
+export function readJournal(io: FileIO, path: string): JournalRecord | undefined {
+  const whole = readWhole(io, path);
+  return whole === undefined ? undefined : decodeJournal(whole.bytes);
+}
+
+/**
+ * Whether every change of a journal record lies inside the files. A change
+ * of the attribute file may also start right at its end: new entries that
+ * the record carries itself, appended when it is applied.
+ *
+ * @param record The record.
+ * @param listSize Size of the list file.
+ * @param attrSize Size of the attribute file.
+ * @returns True when every patch fits.
+ *
+ * @example
+ * ```ts ignore
+ * if (!recordFits(record, listSize, attrSize)) ignore(record);
+ * ```
+ */
+export function recordFits(record: JournalRecord, listSize: number, attrSize: number): boolean {
+  for (const p of record.patches) {
+    if (p.file === FILE_LIST) {
+      if (p.offset + p.bytes.length > listSize) return false;
+    } else if (p.offset + p.bytes.length > attrSize && (attrSize === 0 || p.offset > attrSize)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * An image long enough for every patch a record makes to one file: the
+ * image itself, or a longer copy when the record appends to the file.
+ *
+ * @param image The file's bytes.
+ * @param record The journal record.
+ * @param file Which file the image is.
+ * @returns The image, or a longer copy of it.
+ *
+ * @example
+ * ```ts
+ * import { withPatchRoom } from "./file_read.ts";
+ * import { FILE_ATTR } from "../format/journal.ts";
+ * const rec = { patches: [{ file: FILE_ATTR, offset: 4, bytes: new Uint8Array(4) }] };
+ * console.log(withPatchRoom(new Uint8Array(4), rec, FILE_ATTR).length); // 8
+ * ```
+ */
+export function withPatchRoom(image: Uint8Array, record: Pick<JournalRecord, "patches">, file: number): Uint8Array {
+  let need = image.length;
+  for (const p of record.patches) {
+    if (p.file === file && p.offset + p.bytes.length > need) need = p.offset + p.bytes.length;
+  }
+  if (need === image.length) return image;
+  const grown = new Uint8Array(need);
+  grown.set(image);
+  return grown;
+}
+
+/**
+ * Why a pending journal record is not for the index's list file, or
+ * undefined when it is (SPEC §9). A record that changes bytes in place is
+ * bound to the file_seq and uid_validity of the list file it was written
+ * for; one whose list file has other values (a rebuilt or replaced file, a
+ * planted record) would write its changes into a file they do not belong
+ * to, so readers and writers alike ignore it whole. A record that only
+ * renames `.new` files is never foreign: after its list rename the list
+ * file has its new file_seq, and before it the `.new` files are its own.
+ *
+ * @param io The file interface.
+ * @param paths The index's files.
+ * @param record The complete pending record.
+ * @returns The reason, naming the journal and both identities, or undefined.
+ *
+ * @example Ignore a record written for another list file
+ * ```ts ignore
+ * const why = foreignRecord(nodeFileIO, paths, record);
+ * if (why !== undefined) onWarning(`${why}; it is ignored`);
+ * ```
+ */
+export function foreignRecord(io: FileIO, paths: IndexPaths, record: JournalRecord): string | undefined {
+  if (record.patches.length === 0) return undefined;
+  let fd: number;
+  try {
+    fd = io.open(paths.list, "read");
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return undefined;
+    throw e;
+  }
+  const b = new Uint8Array(HEADER_SIZE);
+  try {
+    // Too short a list file is judged by the list reader; its patches would not fit it anyway.
+    if (readFully(io, fd, b, 0, HEADER_SIZE, 0) < HEADER_SIZE) return undefined;
+  } finally {
+    io.close(fd);
+  }
+  const dv = new DataView(b.buffer);
+  const fileSeq = dv.getUint32(4, true), uidValidity = dv.getUint32(12, true);
+  if (fileSeq === record.listFileSeq && uidValidity === record.uidValidity) return undefined;
+  return `the pending record of journal "${paths.journal}" is for file_seq ${record.listFileSeq} and uid_validity ${record.uidValidity}, the list file has file_seq ${fileSeq} and uid_validity ${uidValidity}`;
+}
+

@@ -1,0 +1,37 @@
+/**
+ * The files that make one index, and replacing them as a whole.
+ *
+ * An index at `path` is the list file `path`, the attribute file
+ * `path.attr`, the redo journal `path.journal` and, while a writer works,
+ * the lock file `path.lock`.
+ *
+ * @module
+ */
+
+/** Paths of the files of one index. */
+export interface IndexPaths {
+  /** The list file. */
+  list: string;
+  /** The attribute file. */
+  attr: string;
+  /** The redo journal. */
+  journal: string;
+  /** The writer lock. */
+  lock: string;
+}
+
+/**
+ * The paths of the files of the index at `path`.
+ *
+ * @param path Path of the list file.
+ * @returns The four paths.
+ *
+ * @example
+ * ```ts
+ * import { indexPaths } from "./paths.ts";
+ * console.log(indexPaths("/var/mail/u.mlist").attr); // "/var/mail/u.mlist.attr"
+ * ```
+ */
+export function indexPaths(path: string): IndexPaths {
+  return { list: path, attr: `${path}.attr`, journal: `${path}.journal`, lock: `${path}.lock` };
+}
