@@ -43,7 +43,16 @@ import type { ListImage } from "./list_image.ts";
 
 /** Words of the last bytes of a full name kept in its slot. */
 const WINDOW_WORDS = 12;
-/** Bytes of the end of a full name kept in its slot (in whole words counted from the name's start). */
+/**
+ * Bytes of the end of a full name kept in its slot (in whole words counted
+ * from the name's start): a longer name is also compared through an anchor.
+ *
+ * @example Whether a name is confirmed by its slot alone
+ * ```ts
+ * import { WINDOW_BYTES } from "./full_names.ts";
+ * console.log(new TextEncoder().encode("INBOX/Archive/2009").length <= WINDOW_BYTES); // true
+ * ```
+ */
 export const WINDOW_BYTES = WINDOW_WORDS * 4;
 /** Words per slot: key, UID (0 = empty), anchor slot (-1: none), full length, then the window. */
 const SLOT = 4 + WINDOW_WORDS;
