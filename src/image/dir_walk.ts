@@ -13,6 +13,7 @@
  */
 import { DELETED_BIT, DIR_HEADER_SIZE, MAX_NAME_SCAN, RECORD_SIZE } from "../format/constants.ts";
 import { CorruptIndexError } from "../format/errors.ts";
+import { recordDeleted, recordNameOffset, recordUidWord } from "../format/record.ts";
 import type { ImageNames } from "./names.ts";
 import type { FlagSource } from "../format/types.ts";
 import type { ListImage } from "./list_image.ts";
@@ -115,11 +116,11 @@ export class DirWalk {
       next[top] = i + 1;
       const rec = dir + DIR_HEADER_SIZE + i * RECORD_SIZE;
       if (--budget < 0) this.#corrupt(rec, "directory links form a cycle or are shared");
-      const word = dv.getUint32(rec + 4, true);
+      const word = recordUidWord(dv, rec);
       if ((word & DELETED_BIT) !== 0) continue;
       const uid = view.uidOf(rec);
       // The name: checked like ListImage.nameEnd, noting whether it is ASCII.
-      const start = dv.getUint32(rec + 8, true);
+      const start = recordNameOffset(dv, rec);
       if (start < low || start >= end) this.#corrupt(rec + 8, `name_offset ${start} is outside the used space`);
       const limit = Math.min(end, start + MAX_NAME_SCAN);
       let p = start, any = 0;
@@ -139,12 +140,12 @@ export class DirWalk {
       let hasChildren = false;
       if (child !== 0) {
         const count = view.dirCount(child);
-        for (let k = 0, r = child + DIR_HEADER_SIZE + 4; k < count; k++, r += RECORD_SIZE) {
-          if ((dv.getUint32(r, true) & DELETED_BIT) === 0) {
+        for (let k = 0, r = child + DIR_HEADER_SIZE; k < count; k++, r += RECORD_SIZE) {
+          if (!recordDeleted(dv, r)) {
             hasChildren = true;
             break;
           }
-          if (--budget < 0) this.#corrupt(r - 4, "directory links form a cycle or are shared");
+          if (--budget < 0) this.#corrupt(r, "directory links form a cycle or are shared");
         }
       }
       names[n] = name;

@@ -9,11 +9,21 @@
  *
  * @module
  */
-import { DELETED_BIT, DIR_HEADER_SIZE, MAX_NAME_SCAN, RECORD_SIZE, UID_MASK } from "../format/constants.ts";
+import { DIR_HEADER_SIZE, MAX_NAME_SCAN, RECORD_SIZE } from "../format/constants.ts";
 import { CorruptIndexError } from "../format/errors.ts";
 import { decodeHeader, type ListHeader } from "../format/header.ts";
 import { hashBytes } from "../format/name_hash.ts";
 import { decodeOffset } from "../format/offset.ts";
+import {
+  dirNextOffset,
+  dirRecordCount,
+  dirSize,
+  recordDeleted,
+  recordDirOffset,
+  recordHash,
+  recordNameOffset,
+  recordUid,
+} from "../format/record.ts";
 import type { FlagSource } from "../format/types.ts";
 import { ImageNames } from "./names.ts";
 import type { AttrView } from "./attr_file.ts";
@@ -129,7 +139,7 @@ export class ListImage {
         this.checkDirAt(off);
         checked[bit >>> 5] |= 1 << (bit & 31);
       }
-      const next = decodeOffset(this.dv.getUint32(off, true));
+      const next = decodeOffset(dirNextOffset(this.dv, off));
       if (next === 0) return off;
       if (next <= off) this.corrupt(off, `next_offset ${next} does not point forward`);
       off = next;
@@ -141,8 +151,8 @@ export class ListImage {
     if (off < this.header.headerSize || off + DIR_HEADER_SIZE > this.end) {
       this.corrupt(off, `directory offset ${off} is outside [${this.header.headerSize}, ${this.end})`);
     }
-    const size = this.dv.getUint32(off + 4, true);
-    const count = this.dv.getUint32(off + 8, true);
+    const size = dirSize(this.dv, off);
+    const count = dirRecordCount(this.dv, off);
     if (count > (this.end - off - DIR_HEADER_SIZE) / RECORD_SIZE) {
       this.corrupt(off, `count ${count} exceeds file size`);
     }
@@ -164,7 +174,7 @@ export class ListImage {
 
   /** Number of records of the (checked) directory at `dir`. */
   dirCount(dir: number): number {
-    return this.dv.getUint32(dir + 8, true);
+    return dirRecordCount(this.dv, dir);
   }
 
   /**
@@ -174,7 +184,7 @@ export class ListImage {
    * @returns [start, end) of the name, as `end`; start is `nameStart(rec)`.
    */
   nameEnd(rec: number): number {
-    const start = this.dv.getUint32(rec + 8, true);
+    const start = recordNameOffset(this.dv, rec);
     if (start < this.header.headerSize || start >= this.end) {
       this.corrupt(rec + 8, `name_offset ${start} is outside the used space`);
     }
@@ -189,7 +199,7 @@ export class ListImage {
 
   /** Checked UID word's UID of the record at `rec` (0 is rejected). */
   private uidAt(rec: number): number {
-    const uid = this.dv.getUint32(rec + 4, true) & UID_MASK;
+    const uid = recordUid(this.dv, rec);
     if (uid === 0) this.corrupt(rec + 4, "uid is 0");
     return uid;
   }
@@ -201,7 +211,7 @@ export class ListImage {
    * @returns The child directory's newest copy, or 0.
    */
   childDir(rec: number): number {
-    const d = decodeOffset(this.dv.getUint32(rec + 12, true));
+    const d = decodeOffset(recordDirOffset(this.dv, rec));
     return d === 0 ? 0 : this.resolveDir(d);
   }
 
@@ -221,15 +231,15 @@ export class ListImage {
     let lo = 0, hi = count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.dv.getUint32(base + mid * RECORD_SIZE, true) < hash) lo = mid + 1;
+      if (recordHash(this.dv, base + mid * RECORD_SIZE) < hash) lo = mid + 1;
       else hi = mid;
     }
     const len = end - start;
     for (let i = lo; i < count; i++) {
       const rec = base + i * RECORD_SIZE;
-      if (this.dv.getUint32(rec, true) !== hash) break;
+      if (recordHash(this.dv, rec) !== hash) break;
       const nEnd = this.nameEnd(rec);
-      const nStart = this.dv.getUint32(rec + 8, true);
+      const nStart = recordNameOffset(this.dv, rec);
       if (nEnd - nStart !== len) continue;
       let same = true;
       for (let k = 0; k < len; k++) {
@@ -239,7 +249,7 @@ export class ListImage {
         }
       }
       if (!same) continue;
-      if ((this.dv.getUint32(rec + 4, true) & DELETED_BIT) !== 0) continue;
+      if (recordDeleted(this.dv, rec)) continue;
       this.uidAt(rec);
       return rec;
     }

@@ -17,6 +17,7 @@ import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE } from "../format/attr_codec.ts";
 import type { AttrView } from "./attr_file.ts";
 import { DELETED_BIT, DIR_HEADER_SIZE, RECORD_SIZE, UID_MASK } from "../format/constants.ts";
 import { CorruptIndexError } from "../format/errors.ts";
+import { recordDeleted } from "../format/record.ts";
 import { checkUids, uidBitmapFits } from "../format/uid_check.ts";
 import type { ListImage } from "./list_image.ts";
 
@@ -93,7 +94,7 @@ export function checkListTree(view: ListImage, attr: AttrView | undefined): void
     const count = view.dirCount(dir);
     for (let i = 0, r = dir + DIR_HEADER_SIZE; i < count; i++, r += RECORD_SIZE) {
       if (--budget < 0) throw new CorruptIndexError(file, r, "directory links form a cycle or are shared");
-      if ((dv.getUint32(r + 4, true) & DELETED_BIT) !== 0) continue;
+      if (recordDeleted(dv, r)) continue;
       if (n === uids.length) uids = grown(uids, Math.min(bound, n * 2));
       uids[n++] = view.uidOf(r);
       const child = view.childDir(r);
