@@ -7,12 +7,14 @@
  *
  * @module
  */
-import { listFsTopLevel, scanFsLayout } from "./fs.ts";
-import type { ScanFs } from "./io.ts";
-import { listMaildirTopLevel, scanMaildir } from "./maildir.ts";
-import type { ScannedMailbox, ScanOptions, ScanWarning } from "./types.ts";
+import { listFsTopLevel } from "./fs.ts";
+import { listMaildirTopLevel } from "./maildir.ts";
+import type { ScannedMailbox, ScanOptions } from "./types.ts";
 import { WorkerPool } from "../worker/pool.ts";
 import type { ScanShardResult, ScanWorkerApi, StoreLayout } from "./protocol.ts";
+import { scanShard } from "./shard.ts";
+
+export { scanShard };
 
 /**
  * Options of {@linkcode scanStore}. Its `fs` serves the listing of the root
@@ -30,36 +32,6 @@ export interface ScanStoreOptions extends Omit<ScanOptions, "topLevel"> {
   workers?: number;
   /** Called with the number of top-level folders done and their total. */
   onProgress?: (done: number, total: number) => void;
-}
-
-/**
- * Scan one share of a store (what a worker runs).
- *
- * @param layout "maildir" (Maildir++) or "fs" (directory per folder).
- * @param root Store root.
- * @param separator Separator of the reported names.
- * @param topLevel The top-level folders to scan.
- * @param fs The scan's file system calls (a worker uses the default).
- * @returns The mailboxes and the warnings, in scan order.
- *
- * @example
- * ```ts ignore
- * const { mailboxes } = await scanShard("maildir", "/srv/mail/u", "/", ["", "Archive"]);
- * ```
- */
-export async function scanShard(
-  layout: StoreLayout,
-  root: string,
-  separator: string,
-  topLevel: string[],
-  fs?: ScanFs,
-): Promise<ScanShardResult> {
-  const mailboxes: ScannedMailbox[] = [];
-  const warnings: ScanWarning[] = [];
-  const opts: ScanOptions = { separator, topLevel, onWarning: (w) => warnings.push(w), fs };
-  const scan = layout === "maildir" ? scanMaildir(root, opts) : scanFsLayout(root, opts);
-  for await (const m of scan) mailboxes.push(m);
-  return { kind: "scan-shard", mailboxes, warnings };
 }
 
 /**
