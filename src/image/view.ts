@@ -61,8 +61,8 @@ export class ListView extends ListImage {
    * The {@linkcode FullNameTable} of this image once it has served enough
    * lookups to pay for building it: each call before that counts as one
    * lookup and returns undefined, so that a reader doing a few lookups walks
-   * the levels instead. An image the table cannot index (damaged, or two
-   * names with one key) is never tried again.
+   * the levels instead. An image the table cannot index (damaged, or see
+   * {@linkcode FullNameTable.build}) is never tried again.
    *
    * @param sep Separator byte.
    * @param expected How many live records the image probably has (0 = unknown).
