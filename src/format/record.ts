@@ -29,6 +29,39 @@ const HASH = 0, UID = 4, NAME = 8, DIR = 12;
 const NEXT = 0, SIZE = 4, COUNT = 8;
 
 /**
+ * Where each field of a record lies, relative to the record: for naming the
+ * offset of a field in a report, never for reading it.
+ *
+ * @example The offset of a record's uid field
+ * ```ts
+ * import { RECORD_FIELD, recordAt } from "./record.ts";
+ * console.log(recordAt(28, 0) + RECORD_FIELD.uid); // 44
+ * ```
+ */
+export const RECORD_FIELD: Readonly<{ hash: number; uid: number; nameOffset: number; dirOffset: number }> = Object.freeze({
+  hash: HASH,
+  uid: UID,
+  nameOffset: NAME,
+  dirOffset: DIR,
+});
+
+/**
+ * Where each field of a directory header lies, relative to the directory:
+ * for naming the offset of a field in a report, never for reading it.
+ *
+ * @example The offset of a directory's count
+ * ```ts
+ * import { DIR_FIELD } from "./record.ts";
+ * console.log(28 + DIR_FIELD.count); // 36
+ * ```
+ */
+export const DIR_FIELD: Readonly<{ nextOffset: number; size: number; count: number }> = Object.freeze({
+  nextOffset: NEXT,
+  size: SIZE,
+  count: COUNT,
+});
+
+/**
  * The name hash of the record at `rec`.
  *
  * @param dv The image.
@@ -335,4 +368,59 @@ export function writeDirHeader(dv: DataView, dir: number, nextOffset: number, si
  */
 export function setDirNextOffset(dv: DataView, dir: number, nextOffset: number): void {
   dv.setUint32(dir + NEXT, nextOffset >>> 0, true);
+}
+
+/**
+ * Bytes of a directory image: its header, `count` records, then its names
+ * (`nameBytes`, each name's NUL included). Its names start at
+ * {@linkcode recordAt}`(dir, count)`.
+ *
+ * @param count Number of records.
+ * @param nameBytes Bytes of its names, NULs included.
+ * @returns The `dir_size` to write in its header.
+ *
+ * @example A directory of two records named "a" and "bc"
+ * ```ts
+ * import { dirImageSize } from "./record.ts";
+ * console.log(dirImageSize(2, 2 + 3)); // 49
+ * ```
+ */
+export function dirImageSize(count: number, nameBytes: number): number {
+  return DIR_HEADER_SIZE + RECORD_SIZE * count + nameBytes;
+}
+
+/**
+ * Write one name into the names of a directory image: the bytes
+ * `src[start, end)` at `at`, then its terminating NUL. The record that
+ * points at it is written with {@linkcode writeRecord}.
+ *
+ * @param bytes The image.
+ * @param at Where the name goes.
+ * @param src Where the name's bytes are.
+ * @param start First byte of the name in `src`.
+ * @param end End of the name in `src` (exclusive, no NUL).
+ * @returns Where the next name goes (after the NUL).
+ *
+ * @example Writing a record and its name
+ * ```ts
+ * import { dirImageSize, recordAt, writeDirHeader, writeRecord, writeRecordName } from "./record.ts";
+ * const name = new TextEncoder().encode("INBOX");
+ * const image = new Uint8Array(dirImageSize(1, name.length + 1));
+ * const dv = new DataView(image.buffer);
+ * const at = recordAt(0, 1);
+ * writeDirHeader(dv, 0, 0, image.length, 1);
+ * writeRecord(dv, recordAt(0, 0), 0, 1, at, 0);
+ * console.log(writeRecordName(image, at, name, 0, name.length) === image.length); // true
+ * ```
+ */
+export function writeRecordName(bytes: Uint8Array, at: number, src: Uint8Array, start: number, end: number): number {
+  if (end - start <= 32) {
+    // Short names (most of them) are copied faster by hand than through a subarray.
+    for (let q = start; q < end; q++) bytes[at++] = src[q];
+  } else {
+    bytes.set(src.subarray(start, end), at);
+    at += end - start;
+  }
+  bytes[at] = 0;
+  return at + 1;
 }

@@ -7,11 +7,24 @@
  */
 import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE, encodeAttrHeader } from "../format/attr_codec.ts";
 import type { AttrView } from "../image/attr_file.ts";
-import { DELETED_BIT, DIR_HEADER_SIZE, HEADER_SIZE, RECORD_SIZE, UID_MASK } from "../format/constants.ts";
+import { DELETED_BIT, HEADER_SIZE, UID_MASK } from "../format/constants.ts";
 import { CorruptIndexError } from "../format/errors.ts";
 import { grownSize } from "../format/growth.ts";
 import { encodeHeader, type ListHeader } from "../format/header.ts";
-import { alignUp, encodeOffset } from "../format/offset.ts";
+import { alignUp, encodeOffset, OFFSET_MARKER } from "../format/offset.ts";
+import {
+  dirImageSize,
+  recordAt,
+  recordDeleted,
+  recordDirOffset,
+  recordHash,
+  recordNameOffset,
+  recordUid,
+  setRecordDirOffset,
+  writeDirHeader,
+  writeRecord,
+  writeRecordName,
+} from "../format/record.ts";
 import { type ListView, MAX_NAME_SCAN } from "../image/view.ts";
 
 /** A compressed index, ready to replace the old files. */
@@ -44,132 +57,9 @@ export function compactImages(view: ListView, attr: AttrView | undefined, separa
   // The copy is trusted as checked (snapshotOfImages): so must its source be. Free for the
   // images a sync left behind; a full check for one read from disk.
   view.checkTree();
-  const src = view.bytes, sdv = view.dv;
-  // Room past the image for the file's growth, so that the writer keeping these
-  // images as its state can append to them in place (see withHeadroom).
-  let out = withHeadroom(grownSize(Math.max(view.end + 64, HEADER_SIZE + 64)));
-  let dv = new DataView(out.buffer);
-  const ensure = (n: number) => {
-    if (n <= out.length) return;
-    const o = new Uint8Array(Math.max(n, out.length * 2));
-    o.set(out);
-    out = o;
-    dv = new DataView(out.buffer);
-  };
-  let used = HEADER_SIZE;
-  let uids = new Uint32Array(Math.max(16, view.end >>> 5));
-  let uidCount = 0;
-  let ends = new Int32Array(256); // name ends of the directory being copied
-  let budget = (view.end >>> 4) + 16;
-
-  /** Copy the live records of `dir` as a fresh directory; returns its offset (0 when empty). */
-  const writeDir = (dir: number): number => {
-    const count = view.dirCount(dir);
-    if (count > ends.length) ends = new Int32Array(Math.max(count, ends.length * 2));
-    const e = ends, first = view.header.headerSize, end = view.end;
-    let live = 0, names = 0;
-    for (let i = 0, r = dir + DIR_HEADER_SIZE; i < count; i++, r += RECORD_SIZE) {
-      if ((sdv.getUint32(r + 4, true) & DELETED_BIT) !== 0) continue;
-      live++;
-      const ns = sdv.getUint32(r + 8, true);
-      // The NUL found natively; anything unusual goes through the checked reader (which throws).
-      let ne = ns >= first && ns < end ? src.indexOf(0, ns) : -1;
-      if (ne <= ns || ne >= end || ne - ns >= MAX_NAME_SCAN) ne = view.nameEnd(r);
-      e[i] = ne;
-      names += ne - ns + 1;
-    }
-    if (live === 0) return 0;
-    if (--budget < 0) throw new CorruptIndexError(view.file, dir, "directory links form a cycle");
-    const off = alignUp(used);
-    const size = DIR_HEADER_SIZE + RECORD_SIZE * live + names;
-    ensure(off + size);
-    if (uidCount + live > uids.length) {
-      const u = new Uint32Array(Math.max(uids.length * 2, uidCount + live));
-      u.set(uids.subarray(0, uidCount));
-      uids = u;
-    }
-    used = off + size;
-    // Locals from here on: the hot loop touches no variable another closure may change.
-    const o = out, d = dv, u = uids;
-    let n = uidCount;
-    d.setUint32(off, 0, true);
-    d.setUint32(off + 4, size, true);
-    d.setUint32(off + 8, live, true);
-    let p = off + DIR_HEADER_SIZE, np = off + DIR_HEADER_SIZE + RECORD_SIZE * live;
-    for (let i = 0, r = dir + DIR_HEADER_SIZE; i < count; i++, r += RECORD_SIZE) {
-      const word = sdv.getUint32(r + 4, true);
-      if ((word & DELETED_BIT) !== 0) continue;
-      const uid = word & UID_MASK;
-      u[n++] = uid;
-      const ns = sdv.getUint32(r + 8, true), ne = e[i];
-      d.setUint32(p, sdv.getUint32(r, true), true);
-      d.setUint32(p + 4, uid, true);
-      d.setUint32(p + 8, np, true);
-      d.setUint32(p + 12, NO_DIR, true);
-      if (ne - ns <= 32) {
-        for (let q = ns; q < ne; q++) o[np++] = src[q];
-      } else {
-        o.set(src.subarray(ns, ne), np);
-        np += ne - ns;
-      }
-      o[np++] = 0;
-      p += RECORD_SIZE;
-    }
-    uidCount = n;
-    return off;
-  };
-
-  const root = view.rootDir();
-  if (root !== 0) {
-    const rootOff = writeDir(root);
-    // Pre-order: for each written directory, its records' child directories in record order.
-    const stackNew: number[] = [];
-    const stackOld: number[] = [];
-    const stackIdx: number[] = [];
-    const stackLive: number[] = [];
-    if (rootOff !== 0) {
-      stackNew.push(rootOff);
-      stackOld.push(root);
-      stackIdx.push(0);
-      stackLive.push(0);
-    }
-    while (stackNew.length > 0) {
-      const top = stackNew.length - 1;
-      const oldDir = stackOld[top];
-      const newDir = stackNew[top];
-      const count = view.dirCount(oldDir);
-      let i = stackIdx[top];
-      let k = stackLive[top]; // live records before i = slot in the new directory
-      let pushed = false;
-      for (; i < count; i++) {
-        const r = oldDir + DIR_HEADER_SIZE + i * RECORD_SIZE;
-        if ((sdv.getUint32(r + 4, true) & DELETED_BIT) !== 0) continue;
-        // Most records have no child directory: tell from the raw link before resolving it.
-        const link = sdv.getUint32(r + 12, true);
-        const cd = link === NO_DIR || ((link & NO_DIR) >>> 0) !== NO_DIR ? 0 : view.childDir(r);
-        const slot = newDir + DIR_HEADER_SIZE + k * RECORD_SIZE;
-        k++;
-        if (cd === 0) continue;
-        const childOff = writeDir(cd);
-        if (childOff === 0) continue;
-        dv.setUint32(slot + 12, encodeOffset(childOff), true);
-        stackIdx[top] = i + 1;
-        stackLive[top] = k;
-        stackNew.push(childOff);
-        stackOld.push(cd);
-        stackIdx.push(0);
-        stackLive.push(0);
-        pushed = true;
-        break;
-      }
-      if (!pushed) {
-        stackNew.pop();
-        stackOld.pop();
-        stackIdx.pop();
-        stackLive.pop();
-      }
-    }
-  }
+  const copy = new TreeCopy(view);
+  copyTree(view, copy);
+  const used = copy.used, uidCount = copy.uidCount;
   const header: ListHeader = {
     ...view.header,
     fileSeq: (view.header.fileSeq + 1) >>> 0 || 1,
@@ -177,9 +67,9 @@ export function compactImages(view: ListView, attr: AttrView | undefined, separa
     usedSpace: used,
     deletedSpace: 0,
   };
-  const list = out.subarray(0, used);
+  const list = copy.out.subarray(0, used);
   encodeHeader(list, header);
-  const sorted = sortUids(uids.subarray(0, uidCount));
+  const sorted = sortUids(copy.uids.subarray(0, uidCount));
   const attrImage = withHeadroom(ATTR_HEADER_SIZE + uidCount * ATTR_ENTRY_SIZE);
   encodeAttrHeader(attrImage, {
     uidValidity: header.uidValidity,
@@ -193,8 +83,157 @@ export function compactImages(view: ListView, attr: AttrView | undefined, separa
   return { list, listSize: grownSize(used), header, attr: attrImage };
 }
 
-/** The encoded "no child directory" link (offset 0, SPEC §2.4). */
-const NO_DIR = 0x80808080;
+/**
+ * The fresh list image being written: directories appended one after the
+ * other, each with only the live records of its source, and the UIDs they
+ * hold in the order written.
+ */
+class TreeCopy {
+  readonly #view: ListView;
+  /** The image, header room included; grown by doubling. */
+  out: Uint8Array;
+  dv: DataView;
+  /** Bytes in use. */
+  used = HEADER_SIZE;
+  uids: Uint32Array;
+  uidCount = 0;
+  /** Name ends of the directory being copied, by record index. */
+  #ends = new Int32Array(256);
+  /** Bytes of the names of the directory being copied, NULs included. */
+  #nameBytes = 0;
+  /** Directories left to copy before the links must form a cycle. */
+  #budget: number;
+
+  constructor(view: ListView) {
+    this.#view = view;
+    // Room past the image for the file's growth, so that the writer keeping these
+    // images as its state can append to them in place (see withHeadroom).
+    this.out = withHeadroom(grownSize(Math.max(view.end + 64, HEADER_SIZE + 64)));
+    this.dv = new DataView(this.out.buffer);
+    this.uids = new Uint32Array(Math.max(16, view.end >>> 5));
+    this.#budget = (view.end >>> 4) + 16;
+  }
+
+  /** Copy the live records of `dir` as a fresh directory; returns its offset (0 when empty). */
+  writeDir(dir: number): number {
+    const view = this.#view, sdv = view.dv;
+    const count = view.dirCount(dir);
+    const live = this.#measure(dir, count), names = this.#nameBytes, ends = this.#ends;
+    if (live === 0) return 0;
+    if (--this.#budget < 0) throw new CorruptIndexError(view.file, dir, "directory links form a cycle");
+    const off = alignUp(this.used);
+    const size = dirImageSize(live, names);
+    this.#reserve(off + size, live);
+    this.used = off + size;
+    // Locals from here on: the hot loop touches no field.
+    const src = view.bytes, o = this.out, d = this.dv, u = this.uids;
+    let n = this.uidCount;
+    writeDirHeader(d, off, 0, size, live);
+    let k = 0, np = recordAt(off, live);
+    for (let i = 0; i < count; i++) {
+      const r = recordAt(dir, i);
+      if (recordDeleted(sdv, r)) continue;
+      const uid = recordUid(sdv, r);
+      u[n++] = uid;
+      writeRecord(d, recordAt(off, k++), recordHash(sdv, r), uid, np, OFFSET_MARKER);
+      np = writeRecordName(o, np, src, recordNameOffset(sdv, r), ends[i]);
+    }
+    this.uidCount = n;
+    return off;
+  }
+
+  /**
+   * The live records of `dir`: their count returned, the bytes of their
+   * names in `#nameBytes`, the end of each one's name in `#ends`.
+   */
+  #measure(dir: number, count: number): number {
+    if (count > this.#ends.length) this.#ends = new Int32Array(Math.max(count, this.#ends.length * 2));
+    const view = this.#view, sdv = view.dv, src = view.bytes, e = this.#ends;
+    const first = view.header.headerSize, end = view.end;
+    let live = 0, names = 0;
+    for (let i = 0; i < count; i++) {
+      const r = recordAt(dir, i);
+      if (recordDeleted(sdv, r)) continue;
+      live++;
+      const ns = recordNameOffset(sdv, r);
+      // The NUL found natively; anything unusual goes through the checked reader (which throws).
+      let ne = ns >= first && ns < end ? src.indexOf(0, ns) : -1;
+      if (ne <= ns || ne >= end || ne - ns >= MAX_NAME_SCAN) ne = view.nameEnd(r);
+      e[i] = ne;
+      names += ne - ns + 1;
+    }
+    this.#nameBytes = names;
+    return live;
+  }
+
+  /** Room for `end` bytes of image and `records` more UIDs. */
+  #reserve(end: number, records: number): void {
+    if (end > this.out.length) {
+      const o = new Uint8Array(Math.max(end, this.out.length * 2));
+      o.set(this.out);
+      this.out = o;
+      this.dv = new DataView(o.buffer);
+    }
+    if (this.uidCount + records > this.uids.length) {
+      const u = new Uint32Array(Math.max(this.uids.length * 2, this.uidCount + records));
+      u.set(this.uids.subarray(0, this.uidCount));
+      this.uids = u;
+    }
+  }
+}
+
+/**
+ * Copy the live tree of `view` into `copy`, root first, then depth-first
+ * pre-order: for each written directory, its records' child directories in
+ * record order, each linked from its record in the copy.
+ */
+function copyTree(view: ListView, copy: TreeCopy): void {
+  const root = view.rootDir();
+  if (root === 0) return;
+  const rootOff = copy.writeDir(root);
+  if (rootOff === 0) return;
+  const sdv = view.dv;
+  const stackNew: number[] = [rootOff];
+  const stackOld: number[] = [root];
+  const stackIdx: number[] = [0];
+  const stackLive: number[] = [0];
+  while (stackNew.length > 0) {
+    const top = stackNew.length - 1;
+    const oldDir = stackOld[top];
+    const newDir = stackNew[top];
+    const count = view.dirCount(oldDir);
+    let i = stackIdx[top];
+    let k = stackLive[top]; // live records before i = slot in the new directory
+    let pushed = false;
+    for (; i < count; i++) {
+      const r = recordAt(oldDir, i);
+      if (recordDeleted(sdv, r)) continue;
+      // Most records have no child directory: tell from the raw link before resolving it.
+      const link = recordDirOffset(sdv, r);
+      const cd = link === OFFSET_MARKER || ((link & OFFSET_MARKER) >>> 0) !== OFFSET_MARKER ? 0 : view.childDir(r);
+      const slot = recordAt(newDir, k);
+      k++;
+      if (cd === 0) continue;
+      const childOff = copy.writeDir(cd);
+      if (childOff === 0) continue;
+      setRecordDirOffset(copy.dv, slot, encodeOffset(childOff));
+      stackIdx[top] = i + 1;
+      stackLive[top] = k;
+      stackNew.push(childOff);
+      stackOld.push(cd);
+      stackIdx.push(0);
+      stackLive.push(0);
+      pushed = true;
+      break;
+    }
+    if (!pushed) {
+      stackNew.pop();
+      stackOld.pop();
+      stackIdx.pop();
+      stackLive.pop();
+    }
+  }
+}
 
 /**
  * A zeroed array of `length` bytes whose buffer has a quarter more room
