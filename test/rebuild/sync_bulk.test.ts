@@ -87,3 +87,40 @@ for (const workers of [0, 2]) {
     });
   });
 }
+
+describe("flag bits a sync does not own", () => {
+  // Bits 0x10–0x80 are no rule's: a plain full sync keeps them, and syncAll, documented
+  // to match it, must keep them too (with and without a change to the tree).
+  const OTHER = 0x10 | 0x20 | 0x40 | 0x80;
+  const names = ["INBOX", "INBOX/Sent", "Archive/2009", "Lists/dev"];
+  for (const [label, next] of [
+    ["the same names", names],
+    ["a new name", [...names, "Drafts"]],
+    ["a dropped name", names.filter((n) => n !== "Lists/dev")],
+  ] as const) {
+    for (const workers of [0, 2]) {
+      it(`survive a plain sync and syncAll alike, given ${label}, with ${workers} workers`, async () => {
+        const a = await MailboxListIndex.open(join(tmp.dir, `other-a-${label}-${workers}.mlist`), { ...quiet, uidValidity: 5 });
+        const b = await MailboxListIndex.open(join(tmp.dir, `other-b-${label}-${workers}.mlist`), { ...quiet, uidValidity: 5 });
+        for (const index of [a, b]) {
+          await syncEach(index, names);
+          const ctx = await index.syncBegin({ partial: true });
+          ctx.setFlags(index.lookup("INBOX/Sent")!, OTHER);
+          ctx.setFlags(index.lookup("INBOX")!, OTHER | MailboxFlags.Children | MailboxFlags.NoSelect);
+          ctx.setFlags(index.lookup("Archive")!, OTHER | MailboxFlags.Children | MailboxFlags.NonExistent);
+          await ctx.commit();
+        }
+        const ra = await syncEach(a, [...next]);
+        const rb = await syncAll(b, [...next], { workers });
+        assert.equal(rb.changed, ra.changed, "both change the index, or neither");
+        const ea = rows(a), eb = rows(b);
+        assert.deepEqual(eb, ea);
+        assert.equal(ea.get("INBOX/Sent")!.flags, OTHER);
+        assert.equal(ea.get("INBOX")!.flags, OTHER | MailboxFlags.Children | MailboxFlags.NoSelect);
+        assert.equal(ea.get("Archive")!.flags, OTHER | MailboxFlags.Children | MailboxFlags.NonExistent);
+        await a.close();
+        await b.close();
+      });
+    }
+  }
+});
