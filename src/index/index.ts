@@ -4,22 +4,18 @@
  *
  * @module
  */
-import { encodeAttrImage } from "../format/attr_codec.ts";
 import type { AttrView } from "../image/attr_file.ts";
 import { compactImages } from "./compact.ts";
-import { HEADER_SIZE } from "../format/constants.ts";
 import { CorruptIndexError, IndexStateError, InvalidNameError, LockLostError } from "../format/errors.ts";
 import { needsCompression } from "../format/growth.ts";
-import { encodeHeader, type ListHeader } from "../format/header.ts";
 import { indexPaths, type IndexPaths } from "../store/paths.ts";
 import { type FileIO, nodeFileIO } from "../store/io.ts";
-import { JOURNAL_APPLIED, JOURNAL_PENDING } from "../format/journal.ts";
+import { JOURNAL_APPLIED } from "../format/journal.ts";
 import { acquireLock, type WriterLock } from "../store/lock.ts";
 import { NameEncoder, separatorByte } from "../format/name_codec.ts";
 import {
   loadSnapshot,
   loadSnapshotAsync,
-  readJournalStamp,
   type Snapshot,
   snapshotAfterCommit,
   snapshotOfImages,
@@ -30,45 +26,24 @@ import { type CommitPlan, SyncEngine, type SyncOptions } from "./sync.ts";
 import { limitsOf, type NameLimits } from "../format/limits.ts";
 import type { IterateOptions, MailboxInfo, MailboxStatus } from "../format/types.ts";
 import { type ListEntry, listMailboxes, type ListOptions, type ListVisitor } from "../imap/list.ts";
-import { commitPlan, recoverJournal, replaceFiles, replaceIndexFiles } from "../store/writer.ts";
+import { commitPlan, recoverJournal, replaceFiles } from "../store/writer.ts";
 import { FullNameTable, NAME_MISSING, plainBytes } from "../image/full_names.ts";
 import type { ListView } from "../image/view.ts";
+import { createEmpty, lockOptions, type OpenOptions, prepareIndexFiles } from "./open.ts";
+import { SyncContext, type SyncResult } from "./sync_context.ts";
 
-/** Options of {@linkcode MailboxListIndex.open}. */
-export interface OpenOptions {
-  /** Hierarchy separator, one byte (default: the one stored at creation, else "/"). */
-  separator?: string;
-  /** Open for reading only: never create, lock or write. */
-  readonly?: boolean;
-  /** uid_validity for a new index (default: seconds since the epoch). */
-  uidValidity?: number;
-  /** The I/O seam (default: node:fs). */
-  io?: FileIO;
-  /** Flush to stable storage at each commit step (default true). */
-  durable?: boolean;
-  /** How long a sync waits for the writer lock (default 10 s). */
-  lockTimeoutMs?: number;
-  /**
-   * How long a lock held from another host may show no sign of life before
-   * it is taken over (default 60 s). A live holder on this host is never
-   * taken over; a held lock refreshes itself well within this time.
-   */
-  staleLockMs?: number;
-  /** Longest name component in bytes (default 255). */
-  maxComponentLength?: number;
-  /** Most levels in a name (default 255). */
-  maxDepth?: number;
-  /** Longest full name in bytes, UTF-8 (default 4096). */
-  maxNameLength?: number;
-  /** Largest list file in bytes (default and maximum: just under 1 GiB). */
-  maxFileSize?: number;
-  /** Readers re-check the files at most this often (default 0: before every answer). */
-  checkIntervalMs?: number;
-  /** Where warnings go (default console.warn). */
-  onWarning?: (message: string) => void;
-}
+export { SyncContext };
+export type { OpenOptions, SyncResult };
 
-/** The list file header as the API reports it. */
+/**
+ * The list file header as the API reports it.
+ *
+ * @example How much of the file is garbage
+ * ```ts ignore
+ * const { usedSpace, deletedSpace } = index.header;
+ * console.log(`${Math.round((100 * deletedSpace) / usedSpace)}% deleted`);
+ * ```
+ */
 export interface IndexHeader {
   /** Bumped each time the file is recreated. */
   fileSeq: number;
@@ -80,266 +55,6 @@ export interface IndexHeader {
   usedSpace: number;
   /** Bytes known to be garbage. */
   deletedSpace: number;
-}
-
-/** What a commit did. */
-export interface SyncResult {
-  /** Mailboxes added. */
-  added: number;
-  /** Mailboxes deleted. */
-  deleted: number;
-  /** Whether anything was written. */
-  changed: boolean;
-  /** Whether the file was compressed afterwards. */
-  compressed: boolean;
-}
-
-/**
- * A sync in progress (SPEC §4). Holds the writer lock, refreshed from a
- * timer, until {@linkcode SyncContext.commit} or
- * {@linkcode SyncContext.rollback}; `await using` rolls back whatever was
- * not committed when the scope ends, and so does closing the index.
- *
- * @example A sync that skips names the index cannot hold
- * ```ts
- * import { InvalidNameError, MailboxListIndex } from "../../mod.ts";
- * import { mkdtempSync, rmSync } from "node:fs";
- * import { tmpdir } from "node:os";
- * const dir = mkdtempSync(tmpdir() + "/mli-");
- * const index = await MailboxListIndex.open(dir + "/u.mlist");
- * {
- *   await using ctx = await index.syncBegin({ recursive: true });
- *   for (const name of ["INBOX", "bad\0name", "Archive/2024"]) {
- *     try {
- *       ctx.add(name);
- *     } catch (e) {
- *       if (!(e instanceof InvalidNameError)) throw e; // the sync goes on without that name
- *     }
- *   }
- *   await ctx.commit();
- * }
- * console.log([...index.iterate()].map((m) => m.name)); // ["INBOX", "Archive", "Archive/2024"]
- * await index.close();
- * rmSync(dir, { recursive: true });
- * ```
- */
-export class SyncContext {
-  #index: MailboxListIndex;
-  #engine: SyncEngine;
-  #lock: WriterLock;
-  #options: SyncOptions;
-  #done = false;
-  // The files this sync started from: a commit writes only onto these (SPEC §6).
-  #stamp: SnapshotStamp;
-  // What the caller reported, kept to replay it into a recreated index when
-  // the current one turns out to be damaged (SPEC §5, §9).
-  #names: string[] = [];
-  #uids = new Int32Array(256);
-  #flagCalls: [number, number][] = [];
-  #statusCalls: [number | string, MailboxStatus][] = [];
-  #extraCalls: [number | string, number][] = [];
-  #keptNames: string[] = [];
-
-  /** @internal */
-  constructor(
-    index: MailboxListIndex,
-    engine: SyncEngine,
-    lock: WriterLock,
-    options: SyncOptions,
-    stamp: SnapshotStamp,
-  ) {
-    this.#index = index;
-    this.#engine = engine;
-    this.#lock = lock;
-    this.#options = options;
-    this.#stamp = stamp;
-  }
-
-  #check(): void {
-    if (this.#done) throw new IndexStateError(`Cannot use the sync of "${this.#index.path}": it already ended`);
-  }
-
-  /** The index is damaged: recreate it and replay everything reported so far. */
-  #recover(e: CorruptIndexError): void {
-    const engine = this.#index._recreateForSync(e, this.#options);
-    this.#stamp = this.#index._stamp();
-    const map = new Map<number, number>();
-    for (let i = 0; i < this.#names.length; i++) {
-      const uid = engine.add(this.#names[i]);
-      map.set(this.#uids[i], uid);
-      this.#uids[i] = uid;
-    }
-    for (const [uid, flags] of this.#flagCalls) {
-      const now = map.get(uid);
-      if (now !== undefined) engine.setFlags(now, flags);
-    }
-    for (const [key, bits] of this.#extraCalls) {
-      const now = typeof key === "string" ? key : map.get(key);
-      if (now !== undefined) engine.orFlags(now, bits);
-    }
-    for (const name of this.#keptNames) engine.keep(name);
-    for (const [key, status] of this.#statusCalls) {
-      if (typeof key === "string") engine.setStatus(key, status);
-      else {
-        const now = map.get(key);
-        if (now !== undefined) engine.setStatus(now, status);
-      }
-    }
-    this.#engine = engine;
-  }
-
-  /**
-   * Report one existing mailbox. Its missing parents are created.
-   *
-   * @param name Full mailbox name.
-   * @returns Its UID.
-   * @throws InvalidNameError when the name cannot be stored; the sync goes on.
-   */
-  add(name: string): number {
-    this.#check();
-    let uid: number;
-    try {
-      uid = this.#engine.add(name);
-    } catch (e) {
-      if (!(e instanceof CorruptIndexError)) throw e;
-      this.#recover(e);
-      uid = this.#engine.add(name);
-    }
-    const i = this.#names.length;
-    this.#names.push(name);
-    if (i === this.#uids.length) {
-      const grown = new Int32Array(i * 2);
-      grown.set(this.#uids);
-      this.#uids = grown;
-    }
-    this.#uids[i] = uid;
-    return uid;
-  }
-
-  /**
-   * Replace the stored flags of a mailbox (applied after the sync's own rules).
-   *
-   * @param uid The mailbox's UID.
-   * @param flags {@linkcode MailboxFlags} bits.
-   * @returns Nothing.
-   */
-  setFlags(uid: number, flags: number): void {
-    this.#check();
-    this.#flagCalls.push([uid, flags]);
-    this.#engine.setFlags(uid, flags);
-  }
-
-  /**
-   * Add flag bits (for example `MailboxFlags.NoSelect`) on top of the flags
-   * the sync's own rules give a mailbox, keeping `\HasChildren` and
-   * `\NonExistent` as the rules set them.
-   *
-   * @param uidOrName UID or full name of the mailbox.
-   * @param bits {@linkcode MailboxFlags} bits to add.
-   * @returns Nothing.
-   */
-  addFlags(uidOrName: number | string, bits: number): void {
-    this.#check();
-    this.#extraCalls.push([uidOrName, bits]);
-    this.#engine.orFlags(uidOrName, bits);
-  }
-
-  /**
-   * Keep a mailbox and its whole subtree as they are, for a store that
-   * could not be read completely (SPEC §9): a full sync deletes none of
-   * them and leaves their flags and STATUS as they were (unless reported or
-   * changed by other calls); its parents count as reported parents. A name
-   * that is not in the index, or outside the sync path, changes nothing.
-   *
-   * @param name Full name of the mailbox the scan could not read.
-   * @returns Nothing.
-   * @throws InvalidNameError when the name cannot be stored; the sync goes on.
-   *
-   * @example Keep a folder that failed to list
-   * ```ts ignore
-   * const ctx = await index.syncBegin({ recursive: true });
-   * ctx.add("INBOX");
-   * ctx.keep("Archive"); // the scan warned that "Archive" could not be read
-   * await ctx.commit(); // "Archive" and everything under it stay
-   * ```
-   */
-  keep(name: string): void {
-    this.#check();
-    try {
-      this.#engine.keep(name);
-    } catch (e) {
-      if (!(e instanceof CorruptIndexError)) throw e;
-      this.#recover(e);
-      this.#engine.keep(name);
-    }
-    this.#keptNames.push(name);
-  }
-
-  /**
-   * Set the cached STATUS of a mailbox.
-   *
-   * @param uidOrName UID or full name of the mailbox.
-   * @param status The figures.
-   * @returns Nothing.
-   */
-  setStatus(uidOrName: number | string, status: MailboxStatus): void {
-    this.#check();
-    this.#statusCalls.push([uidOrName, status]);
-    this.#engine.setStatus(uidOrName, status);
-  }
-
-  /**
-   * Write the sync all-or-nothing, compress when due, release the lock.
-   * Before anything is written, the lock must still be this sync's and the
-   * files the ones it started from (same list file, same journal record).
-   *
-   * @returns What changed.
-   * @throws LockLostError when the lock was taken over or the files changed since the sync began; nothing is written.
-   */
-  // deno-lint-ignore require-await
-  async commit(): Promise<SyncResult> {
-    this.#check();
-    this.#done = true;
-    try {
-      let plan: CommitPlan;
-      try {
-        // A full sync that reported exactly what the index holds ends here: nothing to plan or write.
-        if (this.#engine.unchanged()) return { added: 0, deleted: 0, changed: false, compressed: false };
-        plan = this.#engine.plan();
-      } catch (e) {
-        if (!(e instanceof CorruptIndexError)) throw e;
-        this.#recover(e);
-        plan = this.#engine.plan();
-      }
-      this.#index._verifyWriter(this.#lock, this.#stamp);
-      return this.#index._commit(plan);
-    } finally {
-      this.#index._endSync(this);
-      this.#lock.release();
-    }
-  }
-
-  /**
-   * Drop the sync; nothing is written.
-   *
-   * @returns Nothing.
-   */
-  // deno-lint-ignore require-await
-  async rollback(): Promise<void> {
-    if (this.#done) return;
-    this.#done = true;
-    this.#index._endSync(this);
-    this.#lock.release();
-  }
-
-  /**
-   * Roll back what was not committed, for `await using`.
-   *
-   * @returns Nothing.
-   */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.rollback();
-  }
 }
 
 /**
@@ -411,21 +126,7 @@ export class MailboxListIndex {
     const io = options.io ?? nodeFileIO;
     const paths = indexPaths(path);
     const readonly = options.readonly ?? false;
-    if (!readonly) {
-      const exists = io.stat(paths.list) !== undefined;
-      const pending = readJournalStamp(io, paths.journal).state === JOURNAL_PENDING;
-      if (!exists || pending) {
-        const lock = await acquireLock(path, lockOptions(options));
-        try {
-          recoverJournal(io, paths, { durable: options.durable ?? true, onWarning: options.onWarning ?? console.warn });
-          if (io.stat(paths.list) === undefined) {
-            createEmpty(io, path, options.uidValidity, separatorByte(options.separator ?? "/"));
-          }
-        } finally {
-          lock.release();
-        }
-      }
-    }
+    if (!readonly) await prepareIndexFiles(io, path, paths, options);
     let sep = options.separator !== undefined ? separatorByte(options.separator) : 0;
     const index = new MailboxListIndex(path, options, sep || 0x2f);
     try {
@@ -856,28 +557,3 @@ export class MailboxListIndex {
 }
 
 const NO_FLAGS = { flagsOf: () => 0 };
-
-function lockOptions(options: OpenOptions) {
-  return {
-    timeoutMs: options.lockTimeoutMs,
-    staleMs: options.staleLockMs,
-    onWarning: options.onWarning,
-  };
-}
-
-/** Write an empty index (header only, no root directory) atomically. */
-function createEmpty(io: FileIO, path: string, uidValidity: number | undefined, sep: number): void {
-  const uv = (uidValidity ?? Math.floor(Date.now() / 1000)) >>> 0 || 1;
-  const header: ListHeader = {
-    fileSeq: 1,
-    headerSize: HEADER_SIZE,
-    uidValidity: uv,
-    nextUid: 1,
-    usedSpace: HEADER_SIZE,
-    deletedSpace: 0,
-  };
-  const list = new Uint8Array(HEADER_SIZE);
-  encodeHeader(list, header);
-  const attr = encodeAttrImage(uv, 1, 1, { uids: new Uint32Array(0), flags: new Uint8Array(0), count: 0 }, sep);
-  replaceIndexFiles(io, path, list, HEADER_SIZE, attr);
-}

@@ -1,0 +1,305 @@
+/**
+ * {@linkcode SyncContext}: one sync of an index in progress, from
+ * `syncBegin` to its commit or rollback, and {@linkcode SyncResult}, what a
+ * commit did.
+ *
+ * @module
+ */
+import { CorruptIndexError, IndexStateError } from "../format/errors.ts";
+import type { MailboxStatus } from "../format/types.ts";
+import type { WriterLock } from "../store/lock.ts";
+import type { SnapshotStamp } from "./snapshot.ts";
+import type { CommitPlan } from "../store/commit_plan.ts";
+import type { SyncEngine, SyncOptions } from "./sync.ts";
+
+/**
+ * What a commit did.
+ *
+ * @example Reporting a commit
+ * ```ts ignore
+ * const { added, deleted, changed, compressed } = await ctx.commit();
+ * if (changed) console.log(`+${added} -${deleted}${compressed ? " (compressed)" : ""}`);
+ * ```
+ */
+export interface SyncResult {
+  /** Mailboxes added. */
+  added: number;
+  /** Mailboxes deleted. */
+  deleted: number;
+  /** Whether anything was written. */
+  changed: boolean;
+  /** Whether the file was compressed afterwards. */
+  compressed: boolean;
+}
+
+/**
+ * @internal What a sync needs of its index (a `MailboxListIndex` is
+ * one): the writer-side steps it calls between `syncBegin` and its end.
+ *
+ * @example The index as a host
+ * ```ts ignore
+ * const host: SyncHost = index; // MailboxListIndex
+ * ```
+ */
+export interface SyncHost {
+  /** Path of the list file. */
+  readonly path: string;
+  /** The index was found damaged: recreate it (lock held) and give a fresh engine. */
+  _recreateForSync(e: CorruptIndexError, options: SyncOptions): SyncEngine;
+  /** The identity of the files the current snapshot was read from. */
+  _stamp(): SnapshotStamp;
+  /** The lock must still be this sync's and the files the ones it started from. */
+  _verifyWriter(lock: WriterLock, stamp: SnapshotStamp): void;
+  /** Write a planned sync (lock held). */
+  _commit(plan: CommitPlan): SyncResult;
+  /** The sync ended (committed or rolled back). */
+  _endSync(ctx?: SyncContext): void;
+}
+
+/**
+ * A sync in progress (SPEC §4). Holds the writer lock, refreshed from a
+ * timer, until {@linkcode SyncContext.commit} or
+ * {@linkcode SyncContext.rollback}; `await using` rolls back whatever was
+ * not committed when the scope ends, and so does closing the index.
+ *
+ * @example A sync that skips names the index cannot hold
+ * ```ts
+ * import { InvalidNameError, MailboxListIndex } from "../../mod.ts";
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
+ * const index = await MailboxListIndex.open(dir + "/u.mlist");
+ * {
+ *   await using ctx = await index.syncBegin({ recursive: true });
+ *   for (const name of ["INBOX", "bad\0name", "Archive/2024"]) {
+ *     try {
+ *       ctx.add(name);
+ *     } catch (e) {
+ *       if (!(e instanceof InvalidNameError)) throw e; // the sync goes on without that name
+ *     }
+ *   }
+ *   await ctx.commit();
+ * }
+ * console.log([...index.iterate()].map((m) => m.name)); // ["INBOX", "Archive", "Archive/2024"]
+ * await index.close();
+ * rmSync(dir, { recursive: true });
+ * ```
+ */
+export class SyncContext {
+  #index: SyncHost;
+  #engine: SyncEngine;
+  #lock: WriterLock;
+  #options: SyncOptions;
+  #done = false;
+  // The files this sync started from: a commit writes only onto these (SPEC §6).
+  #stamp: SnapshotStamp;
+  // What the caller reported, kept to replay it into a recreated index when
+  // the current one turns out to be damaged (SPEC §5, §9).
+  #names: string[] = [];
+  #uids = new Int32Array(256);
+  #flagCalls: [number, number][] = [];
+  #statusCalls: [number | string, MailboxStatus][] = [];
+  #extraCalls: [number | string, number][] = [];
+  #keptNames: string[] = [];
+
+  /** @internal */
+  constructor(
+    index: SyncHost,
+    engine: SyncEngine,
+    lock: WriterLock,
+    options: SyncOptions,
+    stamp: SnapshotStamp,
+  ) {
+    this.#index = index;
+    this.#engine = engine;
+    this.#lock = lock;
+    this.#options = options;
+    this.#stamp = stamp;
+  }
+
+  #check(): void {
+    if (this.#done) throw new IndexStateError(`Cannot use the sync of "${this.#index.path}": it already ended`);
+  }
+
+  /** The index is damaged: recreate it and replay everything reported so far. */
+  #recover(e: CorruptIndexError): void {
+    const engine = this.#index._recreateForSync(e, this.#options);
+    this.#stamp = this.#index._stamp();
+    const map = new Map<number, number>();
+    for (let i = 0; i < this.#names.length; i++) {
+      const uid = engine.add(this.#names[i]);
+      map.set(this.#uids[i], uid);
+      this.#uids[i] = uid;
+    }
+    for (const [uid, flags] of this.#flagCalls) {
+      const now = map.get(uid);
+      if (now !== undefined) engine.setFlags(now, flags);
+    }
+    for (const [key, bits] of this.#extraCalls) {
+      const now = typeof key === "string" ? key : map.get(key);
+      if (now !== undefined) engine.orFlags(now, bits);
+    }
+    for (const name of this.#keptNames) engine.keep(name);
+    for (const [key, status] of this.#statusCalls) {
+      if (typeof key === "string") engine.setStatus(key, status);
+      else {
+        const now = map.get(key);
+        if (now !== undefined) engine.setStatus(now, status);
+      }
+    }
+    this.#engine = engine;
+  }
+
+  /**
+   * Report one existing mailbox. Its missing parents are created.
+   *
+   * @param name Full mailbox name.
+   * @returns Its UID.
+   * @throws InvalidNameError when the name cannot be stored; the sync goes on.
+   */
+  add(name: string): number {
+    this.#check();
+    let uid: number;
+    try {
+      uid = this.#engine.add(name);
+    } catch (e) {
+      if (!(e instanceof CorruptIndexError)) throw e;
+      this.#recover(e);
+      uid = this.#engine.add(name);
+    }
+    const i = this.#names.length;
+    this.#names.push(name);
+    if (i === this.#uids.length) {
+      const grown = new Int32Array(i * 2);
+      grown.set(this.#uids);
+      this.#uids = grown;
+    }
+    this.#uids[i] = uid;
+    return uid;
+  }
+
+  /**
+   * Replace the stored flags of a mailbox (applied after the sync's own rules).
+   *
+   * @param uid The mailbox's UID.
+   * @param flags {@linkcode MailboxFlags} bits.
+   * @returns Nothing.
+   */
+  setFlags(uid: number, flags: number): void {
+    this.#check();
+    this.#flagCalls.push([uid, flags]);
+    this.#engine.setFlags(uid, flags);
+  }
+
+  /**
+   * Add flag bits (for example `MailboxFlags.NoSelect`) on top of the flags
+   * the sync's own rules give a mailbox, keeping `\HasChildren` and
+   * `\NonExistent` as the rules set them.
+   *
+   * @param uidOrName UID or full name of the mailbox.
+   * @param bits {@linkcode MailboxFlags} bits to add.
+   * @returns Nothing.
+   */
+  addFlags(uidOrName: number | string, bits: number): void {
+    this.#check();
+    this.#extraCalls.push([uidOrName, bits]);
+    this.#engine.orFlags(uidOrName, bits);
+  }
+
+  /**
+   * Keep a mailbox and its whole subtree as they are, for a store that
+   * could not be read completely (SPEC §9): a full sync deletes none of
+   * them and leaves their flags and STATUS as they were (unless reported or
+   * changed by other calls); its parents count as reported parents. A name
+   * that is not in the index, or outside the sync path, changes nothing.
+   *
+   * @param name Full name of the mailbox the scan could not read.
+   * @returns Nothing.
+   * @throws InvalidNameError when the name cannot be stored; the sync goes on.
+   *
+   * @example Keep a folder that failed to list
+   * ```ts ignore
+   * const ctx = await index.syncBegin({ recursive: true });
+   * ctx.add("INBOX");
+   * ctx.keep("Archive"); // the scan warned that "Archive" could not be read
+   * await ctx.commit(); // "Archive" and everything under it stay
+   * ```
+   */
+  keep(name: string): void {
+    this.#check();
+    try {
+      this.#engine.keep(name);
+    } catch (e) {
+      if (!(e instanceof CorruptIndexError)) throw e;
+      this.#recover(e);
+      this.#engine.keep(name);
+    }
+    this.#keptNames.push(name);
+  }
+
+  /**
+   * Set the cached STATUS of a mailbox.
+   *
+   * @param uidOrName UID or full name of the mailbox.
+   * @param status The figures.
+   * @returns Nothing.
+   */
+  setStatus(uidOrName: number | string, status: MailboxStatus): void {
+    this.#check();
+    this.#statusCalls.push([uidOrName, status]);
+    this.#engine.setStatus(uidOrName, status);
+  }
+
+  /**
+   * Write the sync all-or-nothing, compress when due, release the lock.
+   * Before anything is written, the lock must still be this sync's and the
+   * files the ones it started from (same list file, same journal record).
+   *
+   * @returns What changed.
+   * @throws LockLostError when the lock was taken over or the files changed since the sync began; nothing is written.
+   */
+  // deno-lint-ignore require-await
+  async commit(): Promise<SyncResult> {
+    this.#check();
+    this.#done = true;
+    try {
+      let plan: CommitPlan;
+      try {
+        // A full sync that reported exactly what the index holds ends here: nothing to plan or write.
+        if (this.#engine.unchanged()) return { added: 0, deleted: 0, changed: false, compressed: false };
+        plan = this.#engine.plan();
+      } catch (e) {
+        if (!(e instanceof CorruptIndexError)) throw e;
+        this.#recover(e);
+        plan = this.#engine.plan();
+      }
+      this.#index._verifyWriter(this.#lock, this.#stamp);
+      return this.#index._commit(plan);
+    } finally {
+      this.#index._endSync(this);
+      this.#lock.release();
+    }
+  }
+
+  /**
+   * Drop the sync; nothing is written.
+   *
+   * @returns Nothing.
+   */
+  // deno-lint-ignore require-await
+  async rollback(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    this.#index._endSync(this);
+    this.#lock.release();
+  }
+
+  /**
+   * Roll back what was not committed, for `await using`.
+   *
+   * @returns Nothing.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.rollback();
+  }
+}
