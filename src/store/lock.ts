@@ -27,6 +27,10 @@
  * turns out to be someone else's fresh lock is linked back in place. Waiters
  * therefore never delete a lock another waiter has just created.
  *
+ * This file holds the public API, the waiting and the held lock; the
+ * record and its file I/O are in `lock_record.ts`, the stale rules and the
+ * take-over in `lock_takeover.ts`.
+ *
  * Lock files are opened without following symbolic links: a lock file that
  * is a symlink is an {@linkcode UnsafeFileError}, and its target is never
  * read, touched or written.
@@ -37,11 +41,25 @@
  * @module
  */
 import * as fs from "node:fs";
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
-import process from "node:process";
 import { setInterval } from "node:timers";
-import { IndexStateError, LockLostError, LockTimeoutError, UnsafeFileError } from "../format/errors.ts";
+import { IndexStateError, LockLostError, LockTimeoutError } from "../format/errors.ts";
+import {
+  createExclusive,
+  errorCode,
+  heldTokens,
+  inspect,
+  type LockHolder,
+  makeRecord,
+  parseHolder,
+  READ_NOFOLLOW,
+  readContent,
+  sameFile,
+  type Seen,
+  unsafe,
+} from "./lock_record.ts";
+import { breakLockPath, removeIfSame, staleReason, takeBreakLock } from "./lock_takeover.ts";
+
+export type { LockHolder };
 
 /**
  * How to wait for the writer lock.
@@ -110,35 +128,10 @@ export interface WriterLock {
   verify(): void;
 }
 
-/**
- * Who holds a lock, as recorded in the lock file.
- *
- * @example Reading the holder
- * ```ts ignore
- * import { type LockHolder, readLockHolder } from "./lock.ts";
- * const holder: LockHolder | undefined = readLockHolder("/var/mail/u.mlist.lock");
- * console.log(holder?.pid);
- * ```
- */
-export interface LockHolder {
-  /** Process id of the holder. */
-  pid: number;
-  /** When the lock was taken, in ms since the epoch. */
-  startedAt: number;
-  /** Host name of the holder. */
-  host: string;
-  /** Start time of the holder process as the system tells it (on Linux, clock ticks since boot), when known. */
-  procStart?: string;
-}
-
 /** Default wait for a live holder. */
 const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 /** Default age after which a lock is stale whatever its pid. */
 const DEFAULT_STALE_LOCK_MS = 60_000;
-/** A lock file with unreadable contents is left alone for this long (by mtime). */
-const UNREADABLE_GRACE_MS = 2_000;
-/** A take-over lock older than this (by mtime) was left by a crashed waiter. */
-const BREAK_STALE_MS = 5_000;
 /** Initial and largest poll interval when `retryMs` is not given. */
 const FIRST_POLL_MS = 10;
 const MAX_POLL_MS = 50;
@@ -149,26 +142,14 @@ const REFRESHES_PER_STALE = 4;
 /** Bounds of the refresh interval. */
 const MIN_REFRESH_MS = 20;
 const MAX_REFRESH_MS = 15_000;
-/** Opening a lock file for reading without following a symlink. */
-const READ_NOFOLLOW = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0);
-/** Creating a lock file exclusively (O_EXCL never follows a symlink either). */
-const CREATE_EXCLUSIVE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL |
-  (fs.constants.O_NOFOLLOW ?? 0);
 
-/** The lock file's contents and identity at one moment. */
-interface Seen {
-  content: string;
-  ino: number;
-  dev: number;
-  mtimeMs: number;
-  holder: (LockHolder & { token: string }) | undefined;
-}
-
+/** What one try at the lock came to. */
 type Attempt =
   | { kind: "locked"; lock: WriterLock }
   | { kind: "again" }
   | { kind: "wait"; holderPid: number | undefined };
 
+/** The options of one acquire, defaults applied. */
 interface Settings {
   lockPath: string;
   timeoutMs: number;
@@ -176,17 +157,6 @@ interface Settings {
   retryMs: number | undefined;
   warn: (message: string) => void;
 }
-
-let uniqueCounter = 0;
-
-/**
- * Tokens of the locks this process holds, shared by every copy of this
- * module loaded in the process: a lock file with our pid but a token not
- * in here was left by an earlier process that had the same pid.
- */
-const heldTokens: Set<string> = ((globalThis as Record<symbol, unknown>)[
-  Symbol.for("mailbox-list-index.heldLockTokens")
-] ??= new Set<string>()) as Set<string>;
 
 /**
  * Take the writer lock of the index at `indexPath`, waiting asynchronously
@@ -336,8 +306,9 @@ function attempt(settings: Settings): Attempt {
   if (!reason) return { kind: "wait", holderPid: seen.holder?.pid };
 
   // Only one waiter at a time may remove a stale lock.
-  const breaker = tryBreakLock(lockPath, settings.warn);
-  if (!breaker) return { kind: "wait", holderPid: seen.holder?.pid };
+  const breakRecord = takeBreakLock(lockPath, settings.warn);
+  if (breakRecord === undefined) return { kind: "wait", holderPid: seen.holder?.pid };
+  const breaker = new HeldLock(breakLockPath(lockPath), breakRecord, settings.warn, undefined, true);
   try {
     const again = inspect(lockPath);
     if (!again) return { kind: "again" };
@@ -365,210 +336,11 @@ function refreshInterval(staleMs: number): number {
   return Math.max(MIN_REFRESH_MS, Math.min(MAX_REFRESH_MS, Math.floor(staleMs / REFRESHES_PER_STALE)));
 }
 
-function createExclusive(path: string, content: string): boolean {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, CREATE_EXCLUSIVE, 0o644);
-  } catch (e) {
-    if (errorCode(e) === "EEXIST") return false;
-    throw unsafe(e, path);
-  }
-  try {
-    const bytes = new TextEncoder().encode(content);
-    let done = 0;
-    while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, done);
-  } catch (e) {
-    fs.closeSync(fd);
-    try {
-      fs.unlinkSync(path);
-    } catch {
-      // Left empty: others take it over after the grace period.
-    }
-    throw e;
-  }
-  fs.closeSync(fd);
-  return true;
-}
-
-function makeRecord(): string {
-  return JSON.stringify({
-    pid: process.pid,
-    procStart: processStart(process.pid),
-    startedAt: Date.now(),
-    host: localHost(),
-    token: randomBytes(12).toString("hex"),
-  }) + "\n";
-}
-
-let ownStart: string | undefined | null = null;
-
 /**
- * When process `pid` started, as the system reports it: on Linux the 22nd
- * field of `/proc/<pid>/stat` (clock ticks since boot), which tells a
- * reused pid from the process that held a lock. `undefined` where the
- * system does not say (the pid check alone is then used).
+ * A lock file this process created and holds, known by its exact record.
+ * The take-over lock is one too, quiet (no warning when it is lost) and
+ * without a refresh timer.
  */
-function processStart(pid: number): string | undefined {
-  if (pid === process.pid && ownStart !== null) return ownStart;
-  let start: string | undefined;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "latin1");
-    // The command name (field 2) is in parentheses and may hold spaces or parentheses itself.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    start = /^\d+$/.test(fields[19] ?? "") ? fields[19] : undefined;
-  } catch {
-    start = undefined;
-  }
-  if (pid === process.pid) ownStart = start;
-  return start;
-}
-
-let cachedHost: string | undefined;
-function localHost(): string {
-  if (cachedHost === undefined) {
-    try {
-      cachedHost = hostname();
-    } catch {
-      cachedHost = "unknown";
-    }
-  }
-  return cachedHost;
-}
-
-function parseHolder(content: string): (LockHolder & { token: string }) | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(content);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== "object" || value === null) return undefined;
-  const { pid, startedAt, host, token } = value as Record<string, unknown>;
-  if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
-  if (typeof startedAt !== "number" || !Number.isFinite(startedAt)) return undefined;
-  if (typeof host !== "string") return undefined;
-  const procStart = (value as Record<string, unknown>).procStart;
-  return {
-    pid,
-    startedAt,
-    host,
-    token: typeof token === "string" ? token : "",
-    ...(typeof procStart === "string" ? { procStart } : {}),
-  };
-}
-
-/** Read a lock file and its identity; `undefined` when it does not exist. */
-function inspect(path: string): Seen | undefined {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, READ_NOFOLLOW);
-  } catch (e) {
-    if (errorCode(e) === "ENOENT") return undefined;
-    throw unsafe(e, path);
-  }
-  try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new UnsafeFileError(path, "it is not a regular file");
-    const content = readContent(fd, st.size);
-    return { content, ino: st.ino, dev: st.dev, mtimeMs: st.mtimeMs, holder: parseHolder(content) };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function sameFile(a: Seen, b: Seen): boolean {
-  return a.ino === b.ino && a.dev === b.dev && a.content === b.content;
-}
-
-/** Why the lock is stale, in words; `undefined` while it is live. */
-function staleReason(seen: Seen, staleMs: number): string | undefined {
-  const now = Date.now();
-  const holder = seen.holder;
-  if (!holder) {
-    const age = Math.round(now - seen.mtimeMs);
-    return age > Math.min(UNREADABLE_GRACE_MS, staleMs)
-      ? `its contents are not a lock record and it is ${age} ms old`
-      : undefined;
-  }
-  if (holder.host === localHost()) {
-    // A holder on this host is judged by its process alone: alive, it keeps the lock however long.
-    if (holder.pid === process.pid) {
-      return heldTokens.has(holder.token)
-        ? undefined
-        : `it was left by an earlier process with the same pid ${holder.pid}`;
-    }
-    if (!pidAlive(holder.pid)) return `process ${holder.pid} is not running`;
-    if (holder.procStart !== undefined) {
-      const now = processStart(holder.pid);
-      if (now !== undefined && now !== holder.procStart) {
-        return `process ${holder.pid} is not the holder: the pid was reused (start ${now}, holder's ${holder.procStart})`;
-      }
-    }
-    return undefined;
-  }
-  const age = Math.round(now - Math.max(holder.startedAt, seen.mtimeMs));
-  return age > staleMs ? `it shows no sign of life for ${age} ms (stale after ${staleMs} ms)` : undefined;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it lives under another user. Anything else: assume alive.
-    return errorCode(e) !== "ESRCH";
-  }
-}
-
-/**
- * Remove `path` if it is still the file `expected`: rename it to a unique
- * name, compare, then delete it — or link it back when it was not.
- */
-function removeIfSame(path: string, expected: Seen, warn: (message: string) => void): boolean {
-  const aside = `${path}.${process.pid}-${++uniqueCounter}-${randomBytes(4).toString("hex")}.gone`;
-  try {
-    fs.renameSync(path, aside);
-  } catch (e) {
-    if (errorCode(e) === "ENOENT") return false;
-    throw e;
-  }
-  const moved = inspect(aside);
-  if (moved && sameFile(moved, expected)) {
-    fs.unlinkSync(aside);
-    return true;
-  }
-  // Someone else's lock took its place meanwhile: put it back.
-  if (moved) {
-    try {
-      fs.linkSync(aside, path);
-    } catch (e) {
-      if (errorCode(e) === "EEXIST" || !createExclusive(path, moved.content)) {
-        warn(`Lock "${path}" was replaced while being restored; its holder no longer holds it`);
-      }
-    }
-  }
-  try {
-    fs.unlinkSync(aside);
-  } catch {
-    // Already gone.
-  }
-  return false;
-}
-
-/** Take the short-lived take-over lock; `undefined` while another waiter holds it. */
-function tryBreakLock(lockPath: string, warn: (message: string) => void): HeldLock | undefined {
-  const breakPath = `${lockPath}.break`;
-  const content = makeRecord();
-  if (createExclusive(breakPath, content)) return new HeldLock(breakPath, content, warn, undefined, true);
-  const seen = inspect(breakPath);
-  if (!seen) return undefined;
-  const holder = seen.holder;
-  const dead = holder !== undefined && holder.host === localHost() &&
-    (holder.pid === process.pid ? !heldTokens.has(holder.token) : !pidAlive(holder.pid));
-  if (dead || Date.now() - seen.mtimeMs > BREAK_STALE_MS) removeIfSame(breakPath, seen, warn);
-  return undefined;
-}
-
 class HeldLock implements WriterLock {
   readonly path: string;
   #content: string;
@@ -664,26 +436,4 @@ class HeldLock implements WriterLock {
       throw new LockLostError(this.path, `the lock was taken over by ${who}`);
     }
   }
-}
-
-/** Read a small lock file from an open handle. */
-function readContent(fd: number, fileSize = fs.fstatSync(fd).size): string {
-  const size = Math.min(fileSize, 4096);
-  const buf = new Uint8Array(size);
-  let got = 0;
-  while (got < size) {
-    const n = fs.readSync(fd, buf, got, size - got, got);
-    if (n === 0) break;
-    got += n;
-  }
-  return new TextDecoder().decode(buf.subarray(0, got));
-}
-
-/** ELOOP from a no-follow open means a symlink: say so with the typed error. */
-function unsafe(e: unknown, path: string): unknown {
-  return errorCode(e) === "ELOOP" ? new UnsafeFileError(path, "it is a symbolic link") : e;
-}
-
-function errorCode(e: unknown): string | undefined {
-  return typeof e === "object" && e !== null && "code" in e ? String((e as { code: unknown }).code) : undefined;
 }
