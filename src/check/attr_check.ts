@@ -1,0 +1,153 @@
+/**
+ * The checks of the attribute file against the list file (SPEC §3): a
+ * header matching the list file's uid_validity, file_seq and next_uid;
+ * entries sorted by UID; the live count; an entry for every live mailbox
+ * and none for another; flags consistent with the tree.
+ *
+ * @module
+ */
+import {
+  ATTR_ENTRY_SIZE,
+  ATTR_HEADER_SIZE,
+  isAttrEntryDeleted,
+  readAttrStatus,
+  STATUS_SET_BIT,
+} from "../format/attr_codec.ts";
+import { MailboxFlags, UID_MASK } from "../format/constants.ts";
+import type { ListHeader } from "../format/header.ts";
+import type { AttrView } from "../image/attr_file.ts";
+import type { DumpAttrEntry } from "./dump_types.ts";
+import { flagNames } from "./flags.ts";
+import { hex, type Problems } from "./problems.ts";
+import type { LiveInfo } from "./scope.ts";
+import type { CheckStats } from "./stats.ts";
+
+/** Where the fields of an attribute entry lie (SPEC §3), for the words the codec has no reader of. */
+const ENTRY_FLAGS = 4, ENTRY_RESERVED = 28;
+
+/**
+ * The attribute file under check and where its findings go.
+ *
+ * @example A scope for a check (no dump)
+ * ```ts ignore
+ * const scope: AttrScope = { path: paths.attr, listHeader: h, problems, stats, live };
+ * ```
+ */
+export interface AttrScope {
+  /** Path of the attribute file, for the problems. */
+  path: string;
+  /** The list file's header, which the attribute file must match. */
+  listHeader: ListHeader;
+  /** Where problems go. */
+  problems: Problems;
+  /** Figures gathered on the way. */
+  stats: CheckStats;
+  /** The live records of the list file by UID (from `walkTree`). */
+  live: Map<number, LiveInfo>;
+  /** The entries for a dump; undefined when not dumping. */
+  entries?: DumpAttrEntry[];
+}
+
+/** The header against the list file's. */
+function checkAttrHeader(scope: AttrScope, attr: AttrView): void {
+  const { path, problems, listHeader: h } = scope;
+  const ah = attr.header;
+  if (ah.uidValidity !== h.uidValidity) {
+    problems.error(path, 12, `uid_validity ${ah.uidValidity} differs from the list file's ${h.uidValidity}`);
+  }
+  if (ah.listFileSeq !== h.fileSeq) {
+    problems.error(path, 16, `file_seq ${ah.listFileSeq} differs from the list file's ${h.fileSeq}`);
+  }
+  if (ah.nextUid !== h.nextUid) {
+    problems.error(path, 20, `next_uid ${ah.nextUid} differs from the list file's ${h.nextUid}`);
+  }
+  if (ah.separator === 0) problems.warn(path, 36, "the separator is not recorded");
+}
+
+/** A live entry's flags against its mailbox's place in the tree. */
+function checkLiveEntry(scope: AttrScope, attr: AttrView, pos: number, uid: number, where: string): boolean {
+  const { path, problems, stats } = scope;
+  const flagWord = attr.dv.getUint32(pos + ENTRY_FLAGS, true);
+  const flags = flagWord & 0xff;
+  if (uid >= scope.listHeader.nextUid) {
+    problems.error(path, pos, `${where}: uid ${uid} is not below next_uid ${scope.listHeader.nextUid}`);
+  }
+  if ((flagWord & ~(0xff | STATUS_SET_BIT)) !== 0 || (flags & ~0x0f) !== 0) {
+    problems.warn(path, pos + ENTRY_FLAGS, `${where}: unknown flag bits in ${hex(flagWord)}`);
+  }
+  if (attr.dv.getUint32(pos + ENTRY_RESERVED, true) !== 0) {
+    problems.warn(path, pos + ENTRY_RESERVED, `${where}: the reserved word is not 0`);
+  }
+  const info = scope.live.get(uid);
+  if (info === undefined) {
+    // A lie readers and writers refuse (SPEC §9), not an oddity.
+    problems.error(path, pos, `${where}: no live mailbox in the list file has this uid`);
+    return false;
+  }
+  if (flags & MailboxFlags.NonExistent) stats.nonExistent++;
+  if (flags & MailboxFlags.NoSelect) stats.noSelect++;
+  if (readAttrStatus(attr.dv, pos) !== undefined) stats.withStatus++;
+  const name = JSON.stringify(info.name);
+  if ((flags & MailboxFlags.Children) && !info.hasChildren) {
+    problems.warn(path, pos + ENTRY_FLAGS, `${name} has \\HasChildren but no live children`);
+  }
+  if ((flags & MailboxFlags.NoChildren) && !(flags & MailboxFlags.Children) && info.hasChildren) {
+    problems.warn(path, pos + ENTRY_FLAGS, `${name} has \\HasNoChildren but has live children`);
+  }
+  if ((flags & MailboxFlags.NonExistent) && !info.hasChildren) {
+    problems.warn(path, pos + ENTRY_FLAGS, `${name} is \\NonExistent without children`);
+  }
+  return true;
+}
+
+/**
+ * Check an attribute file against the list file it belongs to; for a dump,
+ * list its entries.
+ *
+ * @param scope The attribute file under check, the list file's header and live records.
+ * @param attr The attribute file, or undefined when it could not be used.
+ * @param unusable Why it could not be used, when known.
+ * @returns Nothing; the problems and figures go into the scope.
+ *
+ * @example After the walk of the list file
+ * ```ts ignore
+ * checkAttrFile({ path: paths.attr, listHeader: h, problems, stats, live: walkTree(list) }, snap.attr, snap.attrProblem);
+ * ```
+ */
+export function checkAttrFile(scope: AttrScope, attr: AttrView | undefined, unusable: string | undefined): void {
+  const { path, problems } = scope;
+  if (attr === undefined) {
+    problems.error(path, 0, unusable ?? `attribute file "${path}" cannot be used`);
+    return;
+  }
+  const ah = attr.header;
+  scope.stats.attrEntries = ah.count;
+  checkAttrHeader(scope, attr);
+  let prev = 0;
+  let liveEntries = 0;
+  const found = new Set<number>();
+  for (let i = 0, pos = ATTR_HEADER_SIZE; i < ah.count; i++, pos += ATTR_ENTRY_SIZE) {
+    const uid = attr.dv.getUint32(pos, true) & UID_MASK;
+    const deleted = isAttrEntryDeleted(attr.dv, pos);
+    const where = `entry ${i} (uid ${uid})`;
+    if (uid === 0) problems.error(path, pos, `${where}: uid is 0`);
+    else if (uid <= prev) problems.error(path, pos, `${where}: entries are not sorted by uid (after uid ${prev})`);
+    prev = Math.max(prev, uid);
+    if (scope.entries !== undefined) {
+      const flags = attr.dv.getUint32(pos + ENTRY_FLAGS, true) & 0xff;
+      const e: DumpAttrEntry = { offset: pos, uid, deleted, flags, flagNames: flagNames(flags) };
+      const status = readAttrStatus(attr.dv, pos);
+      if (status !== undefined) e.status = status;
+      scope.entries.push(e);
+    }
+    if (deleted) continue;
+    liveEntries++;
+    if (checkLiveEntry(scope, attr, pos, uid, where)) found.add(uid);
+  }
+  if (liveEntries !== ah.live) {
+    problems.error(path, 32, `the header counts ${ah.live} live entries, the file has ${liveEntries}`);
+  }
+  for (const [uid, info] of scope.live) {
+    if (!found.has(uid)) problems.error(path, 0, `mailbox ${JSON.stringify(info.name)} (uid ${uid}) has no attribute entry`);
+  }
+}
