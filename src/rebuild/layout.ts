@@ -16,7 +16,7 @@ import { encodeHeader } from "../format/header.ts";
 import { alignUp, encodeOffset, OFFSET_MARKER } from "../format/offset.ts";
 import { type NameTable, STATUS_FIELDS } from "./names.ts";
 import type { RouteResult, SplitPlan } from "./plan.ts";
-import type { UnitMeasure, UnitPlacement } from "./tree_build.ts";
+import type { UnitMeasure, UnitPlacement } from "./unit.ts";
 
 /** Where everything of a rebuilt list file goes. *
  * @example Where the one unit of two names goes

@@ -21,7 +21,8 @@ import { READ_CHUNK, readNames } from "./input.ts";
 import type { NameTable, RebuildInput } from "./names.ts";
 import { PLAN_SAMPLE, planSplit, type RouteResult, singleUnitPlan, type SplitPlan, splitPath } from "./plan.ts";
 import { RebuildWorkerState } from "./tasks.ts";
-import { type InvalidName, TreeUnit } from "./tree_build.ts";
+import { TreeUnit } from "./tree_build.ts";
+import type { InvalidName } from "./unit.ts";
 import { WorkerPool } from "../worker/pool.ts";
 import type { FaultKind, MeasuredUnit, PlacedUnit, RebuildTasks, RebuildWorkerApi, UnitJob } from "./protocol.ts";
 

@@ -9,7 +9,7 @@
 import type { NameTable } from "./names.ts";
 import type { RouteResult, SplitPlan } from "./plan.ts";
 import type { TreeLimits } from "../format/limits.ts";
-import type { UnitMeasure, UnitPlacement } from "./tree_build.ts";
+import type { UnitMeasure, UnitPlacement } from "./unit.ts";
 import type { FaultKind, TaskWorkerApi } from "../worker/protocol.ts";
 
 export type { FaultKind, TaskWorkerApi };

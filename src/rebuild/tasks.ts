@@ -9,7 +9,8 @@
 import type { NameTable } from "./names.ts";
 import { type RouteResult, routeNames, type SplitPlan } from "./plan.ts";
 import { DEFAULT_LIMITS, type TreeLimits } from "../format/limits.ts";
-import { BuildScratch, TreeUnit } from "./tree_build.ts";
+import { BuildScratch } from "./build_memory.ts";
+import { TreeUnit } from "./tree_build.ts";
 import type { FaultKind, MeasuredUnit, RebuildTasks, TaskWorkerApi } from "./protocol.ts";
 
 /**

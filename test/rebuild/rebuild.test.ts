@@ -19,9 +19,11 @@ import { rebuild, type RebuildInput, type RebuildOptions, type RebuildResult, st
 import { READ_CHUNK, readNames } from "../../src/rebuild/input.ts";
 import { LocalRebuildExecutor, limitsOf, paramsOf, readRouted, rebuildImages, rebuildImagesHere } from "../../src/rebuild/parallel.ts";
 import { PLAN_SAMPLE, planSplit, routeNames } from "../../src/rebuild/plan.ts";
-import { BuildScratch, TreeUnit } from "../../src/rebuild/tree_build.ts";
+import { BuildScratch } from "../../src/rebuild/build_memory.ts";
+import { TreeUnit } from "../../src/rebuild/tree_build.ts";
 import type { MailboxStatus } from "../../src/format/types.ts";
-import { generateTree, prng, shuffle } from "../../bench/trees.ts";
+import { generateTree } from "../../bench/trees.ts";
+import { prng, shuffle } from "../helpers/random.ts";
 import { makeTempDir } from "../helpers/tmp.ts";
 import { VECTORS_DIR } from "../helpers/vectors.ts";
 
