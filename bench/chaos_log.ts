@@ -164,18 +164,8 @@ export function checkFinal(replay: Replay, final: Map<string, number>): { missin
   return { missing, changed, back };
 }
 
-/** xorshift32. */
-export function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
+/** The tests' seeded PRNG. */
+export { prng as rng } from "../test/helpers/random.ts";
 
 /** Sleep without blocking the event loop. */
 export function sleep(ms: number): Promise<void> {

@@ -6,17 +6,10 @@
  * @module
  */
 
-/** A small seeded PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng, shuffle } from "../test/helpers/random.ts";
+
+/** The tests' seeded PRNG (mulberry32) and in-place shuffle, the one copy of each. */
+export { prng, shuffle };
 
 const ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_ ";
 
@@ -98,28 +91,4 @@ export function generateTree(shape: TreeShape, n: number, seed = 1, separator = 
     (underInbox ? inboxNodes : otherNodes).push(node);
   }
   return out;
-}
-
-/**
- * Shuffle in place with a seeded PRNG.
- *
- * @param a The array.
- * @param seed PRNG seed.
- * @returns The same array.
- *
- * @example
- * ```ts
- * import { shuffle } from "./trees.ts";
- * console.log(shuffle([1, 2, 3], 1).length); // 3
- * ```
- */
-export function shuffle<T>(a: T[], seed = 2): T[] {
-  const rand = prng(seed);
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = a[i];
-    a[i] = a[j];
-    a[j] = t;
-  }
-  return a;
 }

@@ -16,6 +16,7 @@ import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { prng } from "./random.ts";
 import { makeTempDir } from "./tmp.ts";
 
 /** Options of {@linkcode runConcurrency}. */
@@ -195,15 +196,7 @@ export async function runConcurrency(options: ConcurrencyOptions): Promise<Concu
     let kills = 0, killsWhileSyncing = 0;
     if (options.killWriter) {
       const { minMs, maxMs } = options.killWriter;
-      let x = seed * 2654435761 >>> 0 || 1;
-      const random = () => {
-        x ^= x << 13;
-        x >>>= 0;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        x >>>= 0;
-        return x / 0x100000000;
-      };
+      const random = prng(seed * 2654435761);
       for (;;) {
         // Kill at a random moment after the writer has started syncing.
         await writer.waitFor("ready", Math.max(0, deadline - Date.now())).catch(() => {});

@@ -25,6 +25,7 @@ import {
   resolveListPattern,
 } from "../../src/imap/list.ts";
 import { imapQuote, utf8Length } from "../../src/imap/quote.ts";
+import { prng } from "../helpers/random.ts";
 import { makeTempDir } from "../helpers/tmp.ts";
 
 // ------------------------------------------------------------------ helpers
@@ -222,18 +223,6 @@ function referenceMatch(pattern: string, name: string, sep: string): boolean {
   return go(0, 0);
 }
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // -------------------------------------------------------------- imapQuote
 
 describe("imapQuote", () => {
@@ -373,7 +362,7 @@ describe("ListPattern", () => {
   });
 
   it("agrees with a reference matcher on random patterns and names", () => {
-    const next = rng(20240601);
+    const next = prng(20240601);
     const alpha = ["a", "b", "/", "i", "N", "B", "o", "X"];
     const palpha = [...alpha, "*", "%", "%", "*"];
     const pick = (from: string[], n: number) =>

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidNameError, MailboxFlags, MailboxListIndex, syncAll } from "../../mod.ts";
-import { generateTree, shuffle } from "../../bench/trees.ts";
+import { generateTree } from "../../bench/trees.ts";
+import { shuffle } from "../helpers/random.ts";
 import { makeTempDir } from "../helpers/tmp.ts";
 import { ListView } from "../../src/image/view.ts";
 

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MailboxListIndex } from "../../mod.ts";
 import { ImageNames } from "../../src/image/names.ts";
-import { generateTree, shuffle } from "../../bench/trees.ts";
+import { generateTree } from "../../bench/trees.ts";
+import { shuffle } from "../helpers/random.ts";
 import { makeTempDir } from "../helpers/tmp.ts";
 
 const tmp = makeTempDir();
