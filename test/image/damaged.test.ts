@@ -11,8 +11,9 @@
 // and recreates the index.
 //
 // The checks run in a child process of the same runtime (Deno, Bun or Node),
-// one case after another, under a watchdog and a heap limit: a case that
-// hangs or exhausts memory fails its test instead of stopping the suite.
+// test/fixtures/damaged_child.ts, one case after another, under a watchdog
+// and a heap limit: a case that hangs or exhausts memory fails its test
+// instead of stopping the suite.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -22,28 +23,18 @@ import * as path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { encodeOffset, MailboxListIndex, nameHash } from "../../mod.ts";
+import { prng } from "../helpers/random.ts";
+import type { ChildCase, ChildMessage, DamagedManifest, OpResult, ReadResult, WriteResult } from "../fixtures/damaged_child.ts";
 
 // ------------------------------------------------------------------ setup
 
 const REPO = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const MOD_URL = new URL("../../mod.ts", import.meta.url).href;
+const CHILD = fileURLToPath(new URL("../fixtures/damaged_child.ts", import.meta.url));
 /** A case whose child process prints nothing for this long is taken as hung. */
 const WATCHDOG_MS = 10_000;
 /** Guard on the time one case may take (not a timing test). */
 const CASE_MS = 5_000;
 const FILE_NAME = "x.mlist";
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The names of the valid index: a few hundred, several levels, a few non-ASCII. */
 function validNames(): string[] {
@@ -196,182 +187,32 @@ interface Case {
   writePartial: boolean;
 }
 
-interface OpResult {
-  op: string;
-  kind: "ok" | "corrupt" | "other" | "unbounded";
-  name?: string;
-  message?: string;
-  file?: string;
-  offset?: number;
-  check?: string;
-  stack?: string;
-}
-
-interface ReadResult {
-  id: number;
-  ops: OpResult[];
-  entries: number;
-  lookupsOk: number;
-  lookupsCorrupt: number;
-  ms: number;
-}
-
-interface WriteResult {
-  id: number;
-  mode: "full" | "partial";
-  error?: OpResult;
-  warnings: string[];
-  names?: string[];
-  reread?: string[];
-  rereadError?: OpResult;
-  dirFiles?: string[];
-  ms: number;
-}
-
 type ChildOutcome = { kind: "done"; result: ReadResult | WriteResult } | { kind: "hang" | "crash"; detail: string };
 
-// ------------------------------------------------------------------ the child process
-
-const CHILD_SOURCE = String.raw`
-import process from "node:process";
-import * as fs from "node:fs";
-import * as path from "node:path";
-const { MailboxListIndex, CorruptIndexError } = await import(process.env.MLI_MOD_URL);
-const manifest = JSON.parse(fs.readFileSync(process.env.MLI_MANIFEST, "utf8"));
-const say = (o) => {
-  const s = JSON.stringify(o) + "\n";
-  try { fs.writeSync(1, s); } catch { console.log(s.trimEnd()); }
-};
-function classify(op, e) {
-  if (e instanceof CorruptIndexError) {
-    const where = op === "sync" && e.stack ? String(e.stack).split("\n").slice(1, 6).join("\n") : undefined;
-    return { op, kind: "corrupt", name: e.name, message: e.message, file: e.file, offset: e.offset, check: e.check, stack: where };
-  }
-  return { op, kind: "other", name: e && e.name, message: String(e && e.message !== undefined ? e.message : e), stack: e && e.stack ? String(e.stack).slice(0, 1500) : undefined };
-}
-let lastOp = "";
-function tryOp(ops, op, fn) {
-  if (op !== lastOp) { lastOp = op; say({ op }); }
-  try { fn(); ops.push({ op, kind: "ok" }); return true; } catch (e) { ops.push(classify(op, e)); return false; }
-}
-async function readCase(c) {
-  const ops = [];
-  let index;
-  say({ op: "open" });
-  try {
-    index = await MailboxListIndex.open(c.file, { readonly: true, onWarning() {} });
-    ops.push({ op: "open", kind: "ok" });
-  } catch (e) {
-    ops.push(classify("open", e));
-    return { ops, entries: 0, lookupsOk: 0, lookupsCorrupt: 0 };
-  }
-  const size = fs.statSync(c.file).size;
-  // The bound on entries: linear in the file size (every record once, plus slack), never 2^depth.
-  const cap = Math.floor(size / 16) * 8 + 4096;
-  let entries = 0;
-  tryOp(ops, "header", () => index.header);
-  let unbounded = false;
-  tryOp(ops, "iterate", () => {
-    for (const m of index.iterate()) {
-      if (typeof m.name !== "string" || typeof m.uid !== "number") throw new TypeError("bad entry " + JSON.stringify(m));
-      if (++entries > cap) { unbounded = true; break; }
-    }
-  });
-  if (unbounded) ops.push({ op: "iterate", kind: "unbounded", message: "more than " + cap + " entries from a file of " + size + " bytes" });
-  const names = c.lookups ?? manifest.lookups;
-  let lookupsOk = 0, lookupsCorrupt = 0;
-  const lookupOther = [];
-  // Enough rounds to pass 2048 lookups on one image (where readers switch to a table of full names).
-  const rounds = Math.max(8, Math.ceil(2200 / Math.max(1, names.length)));
-  for (let round = 0; round < rounds; round++) {
-    say({ op: "lookup round " + round });
-    for (const n of names) {
-      try { index.lookup(n); lookupsOk++; } catch (e) {
-        const r = classify("lookup " + n, e);
-        if (r.kind === "corrupt") { lookupsCorrupt++; if (lookupsCorrupt === 1) ops.push(r); }
-        else if (lookupOther.length < 3) { lookupOther.push(r); ops.push(r); }
-      }
-    }
-  }
-  for (const n of names.slice(0, 25)) {
-    tryOp(ops, "iterate " + n, () => {
-      let k = 0;
-      for (const m of index.iterate(n, { depth: 0 })) if (++k > cap) throw new RangeError("unbounded depth-0 iteration");
-    });
-    tryOp(ops, "flags/status " + n, () => { index.flags(n); index.status(n); });
-  }
-  await index.close();
-  return { ops, entries, lookupsOk, lookupsCorrupt };
-}
-async function writeCase(c) {
-  const warnings = [];
-  let index;
-  try {
-    index = await MailboxListIndex.open(c.file, { onWarning: (w) => warnings.push(String(w)), durable: false, uidValidity: 4242 });
-    say({ op: "syncBegin" });
-    const ctx = await index.syncBegin(c.mode === "full" ? { recursive: true } : { partial: true });
-    say({ op: "add" });
-    for (const n of c.report) ctx.add(n);
-    say({ op: "commit" });
-    await ctx.commit();
-    say({ op: "after commit" });
-    const names = [...index.iterate()].map((m) => m.name);
-    await index.close();
-    const out = { warnings, names };
-    try {
-      const r = await MailboxListIndex.open(c.file, { readonly: true, onWarning() {} });
-      out.reread = [...r.iterate()].map((m) => m.name);
-      for (const n of c.report) r.lookup(n);
-      await r.close();
-    } catch (e) { out.rereadError = classify("reread", e); }
-    out.dirFiles = fs.readdirSync(path.dirname(c.file));
-    return out;
-  } catch (e) {
-    return { error: classify("sync", e), warnings };
-  }
-}
-for (const c of manifest.cases) {
-  say({ start: c.id, mode: c.mode });
-  const t0 = Date.now();
-  const r = c.mode === "read" ? await readCase(c) : await writeCase(c);
-  say({ result: { id: c.id, mode: c.mode, ...r, ms: Date.now() - t0 } });
-}
-say({ done: true });
-`;
-
-function childCommand(script: string): [string, string[]] {
+/** test/fixtures/damaged_child.ts on this runtime, its heap limited, checking the cases of `manifest`. */
+function childCommand(manifest: string): [string, string[]] {
   const g = globalThis as { Deno?: unknown; Bun?: unknown };
   if (g.Deno !== undefined) {
-    return [process.execPath, ["run", "-A", "--no-check", "--v8-flags=--max-old-space-size=768", script]];
+    return [process.execPath, ["run", "-A", "--no-check", "--v8-flags=--max-old-space-size=768", CHILD, manifest]];
   }
-  if (g.Bun !== undefined) return [process.execPath, [script]];
-  return [process.execPath, ["--max-old-space-size=768", "--import", "tsx", script]];
-}
-
-interface ChildCase {
-  id: number;
-  mode: "read" | "full" | "partial";
-  file: string;
-  lookups?: string[];
-  report?: string[];
+  if (g.Bun !== undefined) return [process.execPath, [CHILD, manifest]];
+  return [process.execPath, ["--max-old-space-size=768", "--import", "tsx", CHILD, manifest]];
 }
 
 /** Run the cases in child processes; a hung or crashed case is recorded and the rest go on in a new child. */
 async function runCases(work: string, cases: ChildCase[], lookups: string[]): Promise<Map<string, ChildOutcome>> {
-  const script = path.join(work, "check-child.mts");
-  fs.writeFileSync(script, CHILD_SOURCE);
   const outcomes = new Map<string, ChildOutcome>();
   const key = (c: { id: number; mode: string }) => `${c.mode}:${c.id}`;
   let rest = cases;
   let round = 0;
   while (rest.length > 0) {
     const manifest = path.join(work, `manifest-${round++}.json`);
-    fs.writeFileSync(manifest, JSON.stringify({ cases: rest, lookups }));
-    const [cmd, args] = childCommand(script);
+    fs.writeFileSync(manifest, JSON.stringify({ cases: rest, lookups } satisfies DamagedManifest));
+    const [cmd, args] = childCommand(manifest);
     const got = await new Promise<{ lines: string[]; stderr: string; hung: boolean; code: number | null }>((resolve) => {
       const child = spawn(cmd, args, {
         cwd: REPO,
-        env: { ...process.env, MLI_MANIFEST: manifest, MLI_MOD_URL: MOD_URL, NO_COLOR: "1" },
+        env: { ...process.env, NO_COLOR: "1" },
         stdio: ["ignore", "pipe", "pipe"],
       });
       const lines: string[] = [];
@@ -405,7 +246,7 @@ async function runCases(work: string, cases: ChildCase[], lookups: string[]): Pr
     let done = false;
     const finished = new Set<string>();
     for (const line of got.lines) {
-      let msg: { start?: number; mode?: string; op?: string; result?: ReadResult | WriteResult; done?: boolean };
+      let msg: ChildMessage;
       try {
         msg = JSON.parse(line);
       } catch {
