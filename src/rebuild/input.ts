@@ -14,8 +14,8 @@ import {
   type RebuildSource,
 } from "./names.ts";
 import type { MailboxStatus } from "../format/types.ts";
-
-const fatalDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+import { describeFsError } from "../format/fs_error.ts";
+import { cannotReadNameList, nameListLabel, NameLines } from "../format/name_lines.ts";
 
 function isFileSource(source: RebuildSource): source is { file: string } {
   return typeof source === "object" && source !== null && !(Symbol.iterator in source) &&
@@ -167,21 +167,13 @@ function readNameArray(
   return b.finish();
 }
 
-/** Whether bytes `[s, e)` are valid UTF-8 (checked only when not ASCII). */
-function isUtf8(bytes: Uint8Array, s: number, e: number): boolean {
-  try {
-    fatalDecoder.decode(bytes.slice(s, e));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Read a name-list file (one name per line) straight into a table, without
- * making a string per name. A trailing "\r" is removed, blank lines are
- * skipped, a UTF-8 byte order mark at the start is dropped, and lines that
- * are not valid UTF-8 are skipped with a warning, as `readNameList` does.
+ * making a string per name, by the one rule of a name list
+ * (`format/name_lines.ts`) that `readNameList` follows too: a trailing "\r"
+ * is removed, blank lines are skipped, a UTF-8 byte order mark at the start
+ * is dropped, and lines longer than 1 MiB or not valid UTF-8 are skipped
+ * with a warning.
  *
  * @param path The file.
  * @param shared Keep the table in shared memory (for workers).
@@ -218,40 +210,20 @@ export function readNameFile(path: string, shared: boolean, onWarning?: (message
       fs.closeSync(fd);
     }
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new Error(`Cannot read name list "${path}": ${code ?? (e as Error).message}`, { cause: e });
+    throw new Error(cannotReadNameList(path, describeFsError(e)), { cause: e });
   }
   let count = 0;
   for (let i = 0; i < size; i++) if (bytes[i] === 0x0a) count++;
-  let starts = new Uint32Array(allocate(4 * (count + 2), shared));
-  let n = 0, w = 0, line = 0;
-  let from = size >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  while (from < size) {
-    let nl = bytes.indexOf(0x0a, from);
-    if (nl < 0) nl = size;
-    line++;
-    let end = nl;
-    if (end > from && bytes[end - 1] === 0x0d) end--;
-    if (end > from) {
-      let ascii = true;
-      for (let i = from; i < end; i++) {
-        if (bytes[i] >= 0x80) {
-          ascii = false;
-          break;
-        }
-      }
-      if (ascii || isUtf8(bytes, from, end)) {
-        if (w !== from) bytes.copyWithin(w, from, end);
-        starts[n++] = w;
-        w += end - from;
-        bytes[w++] = 0;
-      } else {
-        onWarning?.(`Skipping line ${line} of name list "${path}": not valid UTF-8`);
-      }
-    }
-    from = nl + 1;
-  }
+  // Workers are given these very buffers (shared memory), never copies: like a builder's, `starts` may be longer than used.
+  const starts = new Uint32Array(allocate(4 * (count + 2), shared));
+  let n = 0, w = 0;
+  // Names move down in place (a name and its NUL take no more room than its line), to the spare byte at most.
+  new NameLines(nameListLabel(path), undefined, onWarning).lines(bytes, 0, size, (from, end) => {
+    if (w !== from) bytes.copyWithin(w, from, end);
+    starts[n++] = w;
+    w += end - from;
+    bytes[w++] = 0;
+  });
   starts[n] = w;
-  if (n + 1 < starts.length / 2) starts = starts.slice(0, n + 1);
   return { bytes, starts, count: n, extras: undefined, status: undefined };
 }

@@ -1,13 +1,15 @@
 /**
  * Reading mailbox names from a list, one name per line: a file, standard
  * input, or any stream of bytes or text. The list is streamed, never read
- * into one string.
+ * into one string. Its lines follow the one rule of a name list
+ * (`format/name_lines.ts`), which the rebuild's `{ file }` input follows too.
  *
  * @module
  */
 
 import process from "node:process";
 import { hasUtf8Form } from "../format/name_codec.ts";
+import { cannotReadNameList, DEFAULT_MAX_LINE_BYTES, nameListLabel, NameLines, NameLineSplitter } from "../format/name_lines.ts";
 import { nodeScanFs, type ScanFile, type ScanFs } from "./io.ts";
 import { describeFsError, type ScanWarning } from "./types.ts";
 
@@ -29,10 +31,9 @@ export interface NameListOptions {
   fs?: ScanFs;
 }
 
-const NEWLINE = 0x0a;
 const READ_SIZE = 1 << 18;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * The bytes of text from a stream of strings. A lone surrogate (which has no
@@ -63,145 +64,12 @@ function textBytes(text: string): Uint8Array {
   return out.subarray(0, n);
 }
 
-/** Splits a byte stream into names, keeping the unfinished last line. */
-class LineSplitter {
-  #carry: Uint8Array = new Uint8Array(0);
-  #skipping = false;
-  #line = 0;
-  #atStart = true;
-  readonly #label: string;
-  readonly #path: string;
-  readonly #max: number;
-  readonly #warn: (w: ScanWarning) => void;
-
-  constructor(path: string, label: string, max: number, warn: (w: ScanWarning) => void) {
-    this.#path = path;
-    this.#label = label;
-    this.#max = max;
-    this.#warn = warn;
-  }
-
-  /** Take the next chunk; append the completed names to `out`. */
-  push(bytes: Uint8Array, out: string[]): void {
-    let start = 0;
-    if (this.#carry.length > 0 || this.#skipping) {
-      const nl = bytes.indexOf(NEWLINE);
-      if (nl < 0) {
-        this.#extend(bytes);
-        return;
-      }
-      this.#extend(bytes.subarray(0, nl));
-      this.#finishCarry(out);
-      start = nl + 1;
-    }
-    const last = bytes.lastIndexOf(NEWLINE);
-    if (last >= start) {
-      this.#block(bytes.subarray(start, last), out);
-      start = last + 1;
-    }
-    if (start < bytes.length) this.#extend(bytes.subarray(start));
-  }
-
-  /** The end of the input: the last line may lack its newline. */
-  end(out: string[]): void {
-    if (this.#carry.length > 0 || this.#skipping) this.#finishCarry(out);
-  }
-
-  #extend(bytes: Uint8Array): void {
-    if (this.#skipping || bytes.length === 0) return;
-    const n = this.#carry.length + bytes.length;
-    if (n > this.#max) {
-      this.#skipping = true;
-      this.#carry = new Uint8Array(0);
-      return;
-    }
-    const c = new Uint8Array(n);
-    c.set(this.#carry);
-    c.set(bytes, this.#carry.length);
-    this.#carry = c;
-  }
-
-  #finishCarry(out: string[]): void {
-    if (this.#skipping) {
-      this.#line++;
-      this.#atStart = false;
-      this.#warnLine(`longer than ${this.#max} bytes`);
-      this.#skipping = false;
-      return;
-    }
-    const c = this.#carry;
-    this.#carry = new Uint8Array(0);
-    this.#lines(c, out);
-  }
-
-  /** Complete lines (without the final newline). */
-  #block(bytes: Uint8Array, out: string[]): void {
-    let text: string;
-    try {
-      text = decoder.decode(bytes);
-    } catch {
-      this.#lines(bytes, out);
-      return;
-    }
-    let from = 0;
-    for (;;) {
-      const nl = text.indexOf("\n", from);
-      this.#add(nl < 0 ? text.slice(from) : text.slice(from, nl), out, true);
-      if (nl < 0) break;
-      from = nl + 1;
-    }
-  }
-
-  /** Complete lines one by one, finding the ones that are not UTF-8. */
-  #lines(bytes: Uint8Array, out: string[]): void {
-    let from = 0;
-    for (;;) {
-      const nl = bytes.indexOf(NEWLINE, from);
-      const line = bytes.subarray(from, nl < 0 ? bytes.length : nl);
-      let text: string | undefined;
-      try {
-        text = decoder.decode(line);
-      } catch {
-        text = undefined;
-      }
-      if (text === undefined) {
-        this.#line++;
-        this.#atStart = false;
-        this.#warnLine("not valid UTF-8");
-      } else {
-        this.#add(text, out, line.length * 3 > this.#max);
-      }
-      if (nl < 0) break;
-      from = nl + 1;
-    }
-  }
-
-  #add(line: string, out: string[], checkLength: boolean): void {
-    this.#line++;
-    if (this.#atStart) {
-      this.#atStart = false;
-      if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-    }
-    if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
-    if (line.length === 0) return;
-    if (checkLength && line.length * 3 > this.#max && encoder.encode(line).length > this.#max) {
-      this.#warnLine(`longer than ${this.#max} bytes`);
-      return;
-    }
-    out.push(line);
-  }
-
-  #warnLine(why: string): void {
-    this.#warn({ path: this.#path, reason: `Skipping line ${this.#line} of ${this.#label}: ${why}` });
-  }
-}
-
 async function* readFile(path: string, fs: ScanFs): AsyncGenerator<Uint8Array> {
   let fh: ScanFile;
   try {
     fh = await fs.open(path);
   } catch (err) {
-    throw new Error(`Cannot read name list "${path}": ${describeFsError(err)}`, { cause: err });
+    throw new Error(cannotReadNameList(path, describeFsError(err)), { cause: err });
   }
   try {
     const buf = new Uint8Array(READ_SIZE);
@@ -210,7 +78,7 @@ async function* readFile(path: string, fs: ScanFs): AsyncGenerator<Uint8Array> {
       try {
         n = await fh.read(buf, null);
       } catch (err) {
-        throw new Error(`Cannot read name list "${path}": ${describeFsError(err)}`, { cause: err });
+        throw new Error(cannotReadNameList(path, describeFsError(err)), { cause: err });
       }
       if (n === 0) return;
       yield buf.subarray(0, n);
@@ -246,24 +114,21 @@ export async function* readNameListBatches(
   let label: string;
   if (typeof source === "string") {
     path = source;
-    if (source === "-") {
-      label = "standard input";
-      chunks = process.stdin as AsyncIterable<Uint8Array | string>;
-    } else {
-      label = JSON.stringify(source);
-      chunks = readFile(source, options.fs ?? nodeScanFs);
-    }
+    label = nameListLabel(source);
+    chunks = source === "-" ? process.stdin as AsyncIterable<Uint8Array | string> : readFile(source, options.fs ?? nodeScanFs);
   } else {
     path = "";
     label = "the name list";
     chunks = source;
   }
-  const max = options.maxLineBytes ?? 1 << 20;
-  const splitter = new LineSplitter(path, label, max, options.onWarning ?? (() => {}));
+  const warn = options.onWarning;
+  const rule = new NameLines(label, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, (reason) => warn?.({ path, reason }));
+  const splitter = new NameLineSplitter(rule);
+  let out: string[] = [];
+  const onName = (bytes: Uint8Array, s: number, e: number) => out.push(decoder.decode(bytes.subarray(s, e)));
   // A high surrogate that ends a text chunk waits for the low one that may start the next.
   let high = "";
   for await (const chunk of chunks) {
-    const out: string[] = [];
     if (typeof chunk === "string") {
       let text = high + chunk;
       high = "";
@@ -272,17 +137,19 @@ export async function* readNameListBatches(
         high = text.slice(-1);
         text = text.slice(0, -1);
       }
-      splitter.push(textBytes(text), out);
+      splitter.push(textBytes(text), onName);
     } else {
-      if (high !== "") splitter.push(textBytes(high), out);
+      if (high !== "") splitter.push(textBytes(high), onName);
       high = "";
-      splitter.push(chunk, out);
+      splitter.push(chunk, onName);
     }
-    if (out.length > 0) yield out;
+    if (out.length > 0) {
+      yield out;
+      out = [];
+    }
   }
-  const out: string[] = [];
-  if (high !== "") splitter.push(textBytes(high), out);
-  splitter.end(out);
+  if (high !== "") splitter.push(textBytes(high), onName);
+  splitter.end(onName);
   if (out.length > 0) yield out;
 }
 

@@ -8,6 +8,7 @@
 
 import { sep as pathSep } from "node:path";
 import { hasUtf8Form, separatorByte } from "../format/name_codec.ts";
+import { describeFsError } from "../format/fs_error.ts";
 import type { ScanDirent, ScanFs } from "./io.ts";
 import type { MailboxStatus } from "../format/types.ts";
 
@@ -130,36 +131,8 @@ export function compareNames(a: string, b: string): number {
   return a.length - b.length;
 }
 
-const ERROR_WORDS: Record<string, string> = {
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  ENOENT: "no such file or directory",
-  ENOTDIR: "not a directory",
-  ELOOP: "too many levels of symbolic links",
-  EIO: "input/output error",
-  EMFILE: "too many open files",
-  ENFILE: "too many open files in the system",
-  ENAMETOOLONG: "file name too long",
-  EISDIR: "is a directory",
-};
-
-/**
- * Describe a file system error in a few lowercase words.
- *
- * @param err The thrown value.
- * @returns For example "permission denied".
- *
- * @example Wording an error
- * ```ts
- * import { describeFsError } from "./types.ts";
- * console.log(describeFsError(Object.assign(new Error("x"), { code: "EACCES" }))); // "permission denied"
- * ```
- */
-export function describeFsError(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === "string") return ERROR_WORDS[code] ?? code;
-  return err instanceof Error ? err.message : String(err);
-}
+/** Describe a file system error in a few lowercase words (the one wording, in `format/fs_error.ts`). */
+export { describeFsError };
 
 /**
  * The code of a file system error ("EACCES", "EIO", ...), if it has one.

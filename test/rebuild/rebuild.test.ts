@@ -838,7 +838,7 @@ describe("rebuild: progress and inputs", () => {
     const warnings: string[] = [];
     const r = await rebuild(freshPath("inputs-bad"), { file }, { uidValidity: 1, onWarning: (m) => warnings.push(m) });
     assert.equal(r.count, 2);
-    assert.deepEqual(warnings, [`Skipping line 2 of name list "${file}": not valid UTF-8`]);
+    assert.deepEqual(warnings, [`Skipping line 2 of "${file}": not valid UTF-8`]);
     await assert.rejects(rebuild(freshPath("inputs-none"), { file: join(tmp.dir, "missing.txt") }), /Cannot read name list/);
     await assert.rejects(rebuild(freshPath("inputs-odd"), [42 as unknown as string]), TypeError);
   });
