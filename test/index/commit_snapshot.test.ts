@@ -5,8 +5,9 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { MailboxListIndex, type MailboxStatus, nodeFileIO } from "../../mod.ts";
+import { MailboxListIndex, nodeFileIO } from "../../mod.ts";
 import type { FileIO } from "../../src/store/io.ts";
+import { readState, stateOf } from "../helpers/index_state.ts";
 import { makeTempDir } from "../helpers/tmp.ts";
 
 const tmp = makeTempDir();
@@ -23,32 +24,6 @@ function countingIO(): { io: FileIO; reads: Map<string, number> } {
     },
   };
   return { io, reads };
-}
-
-interface Entry {
-  name: string;
-  uid: number;
-  hasChildren: boolean;
-  flags: number;
-  status: MailboxStatus | null;
-}
-
-function stateOf(index: MailboxListIndex): { header: unknown; entries: Entry[] } {
-  const entries: Entry[] = [];
-  for (const m of index.iterate()) {
-    entries.push({ name: m.name, uid: m.uid, hasChildren: m.hasChildren, flags: m.flags, status: null });
-  }
-  for (const e of entries) e.status = index.status(e.name) ?? null;
-  return { header: index.header, entries };
-}
-
-async function freshState(path: string) {
-  const reader = await MailboxListIndex.open(path, { readonly: true, onWarning: () => {} });
-  try {
-    return stateOf(reader);
-  } finally {
-    await reader.close();
-  }
 }
 
 describe("the state a writer keeps after its own commit", () => {
@@ -83,7 +58,7 @@ describe("the state a writer keeps after its own commit", () => {
       sizeBefore = size;
       const mine = stateOf(index);
       assert.equal(reads.get(path) ?? 0, 0, `commit ${r}: the writer read the list file again`);
-      assert.deepEqual(mine, await freshState(path), `commit ${r}: the writer's state differs from the files`);
+      assert.deepEqual(mine, await readState(path), `commit ${r}: the writer's state differs from the files`);
       assert.equal(index.lookup(`INBOX/new-${r}`), uid);
     }
     assert.ok(compressions >= 2, `only ${compressions} compressions`);
@@ -96,7 +71,7 @@ describe("the state a writer keeps after its own commit", () => {
     ctx = await again.syncBegin({ partial: true });
     ctx.add("INBOX/last");
     await ctx.commit();
-    assert.deepEqual(stateOf(again), await freshState(path));
+    assert.deepEqual(stateOf(again), await readState(path));
     await again.close();
   });
 });

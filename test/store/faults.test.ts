@@ -6,7 +6,7 @@
 // (which replays or drops the journal) must both show exactly the state
 // before or the state after the sync — the same one — and a further sync
 // must work.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import { MailboxListIndex, type MailboxStatus, nodeFileIO } from "../../mod.ts";
 import type { FileIO } from "../../src/store/io.ts";
 import { readJournalStamp } from "../../src/index/snapshot.ts";
 import { FaultyIO, SimulatedCrash, type Tear, tornVariants } from "../helpers/faulty_io.ts";
+import { type Entry, type IndexState, readState, stateOf } from "../helpers/index_state.ts";
 import { makeTempDir } from "../helpers/tmp.ts";
 
 const UV = 1234567;
@@ -24,16 +25,10 @@ const STILL = 60_000;
 /** The mailbox a further sync adds after a crash. */
 const AFTER_CRASH = "INBOX/Drafts/after-crash";
 
-/** One mailbox as compared across crashes. */
-interface Entry {
-  name: string;
-  uid: number;
-  hasChildren: boolean;
-  flags: number;
-  status: MailboxStatus | null;
-}
-
-/** What must survive a crash: the listing, STATUS and the UID counters. */
+/**
+ * What must survive a crash: the listing, STATUS and the UID counters (not
+ * the space counts, which a recovery or the next sync may change).
+ */
 interface State {
   uidValidity: number;
   nextUid: number;
@@ -44,14 +39,13 @@ function quiet(): (m: string) => void {
   return () => {};
 }
 
-function stateOf(index: MailboxListIndex): State {
-  const entries: Entry[] = [];
-  for (const m of index.iterate()) {
-    entries.push({ name: m.name, uid: m.uid, hasChildren: m.hasChildren, flags: m.flags, status: null });
-  }
-  for (const e of entries) e.status = index.status(e.name) ?? null;
-  const h = index.header;
-  return { uidValidity: h.uidValidity, nextUid: h.nextUid, entries };
+function lasting({ header, entries }: IndexState): State {
+  return { uidValidity: header.uidValidity, nextUid: header.nextUid, entries };
+}
+
+/** The lasting state of an open instance. */
+function crashState(index: MailboxListIndex): State {
+  return lasting(stateOf(index));
 }
 
 const EMPTY: State = { uidValidity: UV, nextUid: 1, entries: [] };
@@ -276,23 +270,12 @@ function runOperation(sc: Scenario, io: FileIO, path: string): Promise<unknown> 
 
 /** Open the files read-only, with a seam that fails on any write. */
 async function readOnlyState(path: string, sc: Scenario): Promise<State> {
-  let index: MailboxListIndex;
   try {
-    index = await MailboxListIndex.open(path, {
-      readonly: true,
-      io: new FaultyIO({ forbidWrites: true }),
-      onWarning: quiet(),
-      checkIntervalMs: STILL,
-    });
+    return lasting(await readState(path, { io: new FaultyIO({ forbidWrites: true }), checkIntervalMs: STILL }));
   } catch (e) {
     // Before a brand-new index exists there is nothing to open: that is the state before.
     if (sc.start === undefined && (e as { code?: string }).code === "ENOENT") return EMPTY;
     throw e;
-  }
-  try {
-    return stateOf(index);
-  } finally {
-    await index.close();
   }
 }
 
@@ -332,332 +315,339 @@ interface Tally {
   after: number;
 }
 
-describe("fault injection", () => {
-  const tmp = makeTempDir("mli-faults-");
-  const templates = new Map<string, string>();
-  const beforeStates = new Map<string, State>();
-  const afterStates = new Map<string, State>();
-  const counts = new Map<string, number>();
-  const writeSizes = new Map<string, Map<number, number>>();
-  let serial = 0;
-  const strays: string[] = [];
+/** One scenario, prepared in a temporary directory of its own. */
+interface Run {
+  sc: Scenario;
+  /** The test's temporary directory. */
+  dir: string;
+  /** The starting files, copied for every run. */
+  template: string;
+  before: State;
+  after: State;
+  /** Mutating I/O calls of the uninterrupted operation. */
+  count: number;
+  /** Length of each write, by call number. */
+  writeSizes: Map<number, number>;
+  serial: number;
+  /** Files left next to an index after its recovery and one more sync. */
+  strays: string[];
+}
 
-  function freshCopy(sc: Scenario): string {
-    const dir = join(tmp.dir, `run-${serial++}`);
-    mkdirSync(dir);
-    cpSync(templates.get(sc.id)!, dir, { recursive: true });
-    return join(dir, FILE);
-  }
+/** A copy of the directory of the index at `path`, as a new run; returns the copy's index path. */
+function copyDir(run: Run, path: string): string {
+  const dir = join(run.dir, `run-${run.serial++}`);
+  cpSync(join(path, ".."), dir, { recursive: true });
+  return join(dir, FILE);
+}
 
-  before(async () => {
-    for (const sc of SCENARIOS) {
-      if (sc.operation !== undefined && typeof rebuildFn === "string") continue;
-      const dir = join(tmp.dir, `template-${sc.id.replace("'", "-prime")}`);
-      mkdirSync(dir);
-      templates.set(sc.id, dir);
-      if (sc.start !== undefined) {
-        const { index } = await syncNames(nodeFileIO, join(dir, FILE), sc.start, sc.startTweak);
-        beforeStates.set(sc.id, stateOf(index));
-        await index.close();
-        if (sc.startInterrupted) {
-          // A writer killed right after flushing its journal record: the record is pending.
-          const path = join(dir, FILE);
-          const probe = join(tmp.dir, "probe");
-          mkdirSync(probe);
-          cpSync(dir, probe, { recursive: true });
-          const counter = new FaultyIO();
-          await syncNames(counter, join(probe, FILE), sc.startInterrupted.names).then((r) => r.index.close());
-          rmSync(probe, { recursive: true, force: true });
-          const flushed = counter.calls.findIndex((c) => c.kind === "flush" && c.path.endsWith(".journal"));
-          const io = new FaultyIO({ crashAt: flushed + 2 });
-          await assert.rejects(syncNames(io, path, sc.startInterrupted.names));
-          io.kill();
-          rmSync(`${path}.lock`, { force: true });
-          const index = await MailboxListIndex.open(path, { readonly: true, onWarning: quiet() });
-          beforeStates.set(sc.id, stateOf(index));
-          await index.close();
-          assert.ok(existsSync(`${path}.journal`));
-        }
-      } else {
-        beforeStates.set(sc.id, EMPTY);
-      }
-      // The uninterrupted run, counted.
-      const path = freshCopy(sc);
+/** A fresh copy of the starting files; returns its index path. */
+function freshCopy(run: Run): string {
+  return copyDir(run, join(run.template, FILE));
+}
+
+/** Make the starting files of `sc` in `dir`, and run the operation once uninterrupted, counting its calls. */
+async function prepare(sc: Scenario, dir: string): Promise<Run> {
+  const template = join(dir, "template");
+  mkdirSync(template);
+  const path = join(template, FILE);
+  let before = EMPTY;
+  if (sc.start !== undefined) {
+    const { index } = await syncNames(nodeFileIO, path, sc.start, sc.startTweak);
+    before = crashState(index);
+    await index.close();
+    if (sc.startInterrupted) {
+      // A writer killed right after flushing its journal record: the record is pending.
+      const probe = join(dir, "probe");
+      mkdirSync(probe);
+      cpSync(template, probe, { recursive: true });
       const counter = new FaultyIO();
-      const r = await runOperation(sc, counter, path) as { compressed?: boolean } | undefined;
-      if (sc.operation === undefined) {
-        assert.equal(r?.compressed, sc.compresses, `scenario (${sc.id}) compressed: ${r?.compressed}`);
-      }
-      counts.set(sc.id, counter.count);
-      if (process.env.MLI_FAULTS_VERBOSE) {
-        console.log(`scenario (${sc.id}) calls:\n` + counter.calls.map((c, i) =>
-          `  ${i + 1} ${c.kind} ${c.path.replace(tmp.dir, "")} ${c.length}`).join("\n"));
-      }
-      const sizes = new Map<number, number>();
-      counter.calls.forEach((c, i) => {
-        if (c.kind === "write") sizes.set(i + 1, c.length);
-      });
-      writeSizes.set(sc.id, sizes);
-      const index = await MailboxListIndex.open(path, { readonly: true, onWarning: quiet() });
-      afterStates.set(sc.id, stateOf(index));
-      await index.close();
-      assert.notDeepEqual(afterStates.get(sc.id), beforeStates.get(sc.id), `scenario (${sc.id}) changes nothing`);
-      rmSync(join(path, ".."), { recursive: true, force: true });
+      await syncNames(counter, join(probe, FILE), sc.startInterrupted.names).then((r) => r.index.close());
+      rmSync(probe, { recursive: true, force: true });
+      const flushed = counter.calls.findIndex((c) => c.kind === "flush" && c.path.endsWith(".journal"));
+      const io = new FaultyIO({ crashAt: flushed + 2 });
+      await assert.rejects(syncNames(io, path, sc.startInterrupted.names));
+      io.kill();
+      rmSync(`${path}.lock`, { force: true });
+      before = lasting(await readState(path));
+      assert.ok(existsSync(`${path}.journal`));
     }
+  }
+  const run: Run = { sc, dir, template, before, after: EMPTY, count: 0, writeSizes: new Map(), serial: 0, strays: [] };
+  // The uninterrupted run, counted.
+  const copy = freshCopy(run);
+  const counter = new FaultyIO();
+  const r = await runOperation(sc, counter, copy) as { compressed?: boolean } | undefined;
+  if (sc.operation === undefined) {
+    assert.equal(r?.compressed, sc.compresses, `scenario (${sc.id}) compressed: ${r?.compressed}`);
+  }
+  run.count = counter.count;
+  if (process.env.MLI_FAULTS_VERBOSE) {
+    console.log(`scenario (${sc.id}) calls:\n` + counter.calls.map((c, i) =>
+      `  ${i + 1} ${c.kind} ${c.path.replace(dir, "")} ${c.length}`).join("\n"));
+  }
+  counter.calls.forEach((c, i) => {
+    if (c.kind === "write") run.writeSizes.set(i + 1, c.length);
   });
+  run.after = lasting(await readState(copy));
+  assert.notDeepEqual(run.after, run.before, `scenario (${sc.id}) changes nothing`);
+  rmSync(join(copy, ".."), { recursive: true, force: true });
+  return run;
+}
 
-  after(() => tmp.cleanup());
+/** Check the files after an interrupted run; returns which state they show. */
+async function checkRecovered(run: Run, path: string, where: string): Promise<"before" | "after"> {
+  const { sc, before: b, after: a } = run;
+  // 1. A reader that comes first sees the files exactly as the crash left them.
+  const seenByReader = await readOnlyState(path, sc);
+  const which = classify(seenByReader, b, a, `${where}, read-only open`);
+  // 2. The next writer replays or drops the journal: the same state.
+  // (Real I/O; only the flushes are skipped: a crash here is a process crash, not a power loss.)
+  const index = await MailboxListIndex.open(path, {
+    io: new FaultyIO(),
+    uidValidity: UV,
+    onWarning: quiet(),
+    checkIntervalMs: STILL,
+  });
+  try {
+    const recovered = crashState(index);
+    assert.equal(
+      classify(recovered, b, a, `${where}, writable open`),
+      which,
+      `${where}: a reader saw the state ${which}, the recovered writer the other`,
+    );
+    // 3. A further sync works and keeps every mailbox. It adds a child
+    // directory in place (no rewrite, no compression), so that changes a
+    // recovery failed to put on disk cannot be hidden by a rewrite.
+    // A compression that a crash interrupted is due again.
+    const h = index.header;
+    const due = h.usedSpace >= 1024 && h.deletedSpace >= Math.floor(h.usedSpace / 100) * 10;
+    const ctx = await index.syncBegin({ partial: true });
+    const added = ctx.add(AFTER_CRASH);
+    const result = await ctx.commit();
+    assert.equal(result.compressed, due, `${where}: the further sync compressed: ${result.compressed}, due: ${due}`);
+    const later = crashState(index);
+    const byName = new Map(later.entries.map((e) => [e.name, e]));
+    for (const e of recovered.entries) {
+      assert.equal(byName.get(e.name)?.uid, e.uid, `${where}: ${e.name} lost or renumbered by the next sync`);
+    }
+    assert.equal(index.lookup(AFTER_CRASH), added, `${where}: the next sync's mailbox is missing`);
+    assert.ok(added >= recovered.nextUid, `${where}: UID ${added} reused (next_uid was ${recovered.nextUid})`);
+    assert.deepEqual(await readOnlyState(path, sc), later, `${where}: a new reader disagrees with the writer`);
+  } finally {
+    await index.close();
+  }
+  for (const f of strayFiles(join(path, ".."))) run.strays.push(`${where}: ${f.replace(/tmp-.*/, "tmp-*")}`);
+  return which;
+}
 
-  /** Check the files after an interrupted run; returns which state they show. */
-  async function checkRecovered(sc: Scenario, path: string, where: string): Promise<"before" | "after"> {
-    const b = beforeStates.get(sc.id)!, a = afterStates.get(sc.id)!;
-    // 1. A reader that comes first sees the files exactly as the crash left them.
-    const seenByReader = await readOnlyState(path, sc);
-    const which = classify(seenByReader, b, a, `${where}, read-only open`);
-    // 2. The next writer replays or drops the journal: the same state.
-    // (Real I/O; only the flushes are skipped: a crash here is a process crash, not a power loss.)
-    const index = await MailboxListIndex.open(path, {
-      io: new FaultyIO(),
-      uidValidity: UV,
-      onWarning: quiet(),
-      checkIntervalMs: STILL,
-    });
+/** What a restarted writer does first: open (replaying the journal) and begin a sync. */
+async function recover(io: FileIO, path: string): Promise<void> {
+  const index = await MailboxListIndex.open(path, { io, uidValidity: UV, onWarning: quiet() });
+  const ctx = await index.syncBegin({ partial: true });
+  await ctx.rollback();
+  await index.close();
+}
+
+async function crashAt(run: Run, k: number, tear: Tear, tally: Tally): Promise<void> {
+  const { sc } = run;
+  const path = freshCopy(run);
+  const io = new FaultyIO({ crashAt: k, tear });
+  const where = `scenario (${sc.id}) crash at call ${k}${tear === "none" ? "" : ` torn ${tear}`}`;
+  let threw: unknown;
+  try {
+    await runOperation(sc, io, path);
+  } catch (e) {
+    threw = e;
+  }
+  io.kill();
+  assert.ok(io.crashed, `${where}: the crash point was never reached`);
+  assert.ok(threw !== undefined, `${where}: the crash was swallowed`);
+  if (!(threw instanceof SimulatedCrash) && !((threw as Error).cause instanceof SimulatedCrash)) {
+    assert.fail(`${where}: unexpected error ${(threw as Error).stack}`);
+  }
+  // A killed holder leaves its lock behind; the next writer would take it over.
+  rmSync(`${path}.lock`, { force: true });
+  restartDelay();
+  // The restarted writer may crash too, at any point of its recovery.
+  if (tear === "none") {
+    const counter = new FaultyIO();
+    const probe = copyDir(run, path);
+    await recover(counter, probe);
+    rmSync(join(probe, ".."), { recursive: true, force: true });
+    const expected = classify(await readOnlyState(path, sc), run.before, run.after, `${where}, read-only open`);
+    // Only a recovery that replays something is interesting beyond its first calls.
+    const replays = counter.calls.some((c) => c.kind !== "unlink");
+    for (const j of samplePoints(counter.count, replays ? 6 : 1)) {
+      const again = copyDir(run, path);
+      const io2 = new FaultyIO({ crashAt: j, tear: j % 2 === 0 ? "half" : "none" });
+      await assert.rejects(recover(io2, again), `${where}: the recovery's crash at ${j} was swallowed`);
+      io2.kill();
+      rmSync(`${again}.lock`, { force: true });
+      restartDelay();
+      const w2 = `${where}, then at recovery call ${j}`;
+      assert.equal(await checkRecovered(run, again, w2), expected, `${w2}: the state changed`);
+      rmSync(join(again, ".."), { recursive: true, force: true });
+      tally.recovery++;
+    }
+  }
+  tally[await checkRecovered(run, path, where)]++;
+  rmSync(join(path, ".."), { recursive: true, force: true });
+}
+
+async function failAt(run: Run, k: number, tally: Tally): Promise<void> {
+  const { sc } = run;
+  const path = freshCopy(run);
+  const io = new FaultyIO({ failAt: k, failCode: k % 2 === 0 ? "ENOSPC" : "EIO" });
+  const where = `scenario (${sc.id}) I/O error at call ${k}`;
+  let threw: unknown;
+  let index: MailboxListIndex | undefined;
+  try {
+    if (sc.operation) await sc.operation(io, path);
+    else {
+      index = await MailboxListIndex.open(path, { io, uidValidity: UV, onWarning: quiet() });
+      const ctx = await index.syncBegin(sc.syncOptions ?? { recursive: true });
+      for (const n of sc.names) ctx.add(n);
+      sc.tweak?.(ctx);
+      await ctx.commit();
+    }
+  } catch (e) {
+    threw = e;
+  }
+  assert.ok(io.failed, `${where}: the failure was never injected`);
+  void threw; // A failure may be absorbed (cleanup of leftovers): the files are checked all the same.
+  // A new process finds one of the two states (checked on a copy) ...
+  const copy = copyDir(run, path);
+  tally[await checkRecovered(run, copy, where)]++;
+  rmSync(join(copy, ".."), { recursive: true, force: true });
+  // ... and this process goes on with the same instance (the device works again):
+  // it must show what a fresh reader shows, before and after one more sync.
+  if (index !== undefined) {
     try {
-      const recovered = stateOf(index);
-      assert.equal(
-        classify(recovered, b, a, `${where}, writable open`),
-        which,
-        `${where}: a reader saw the state ${which}, the recovered writer the other`,
-      );
-      // 3. A further sync works and keeps every mailbox. It adds a child
-      // directory in place (no rewrite, no compression), so that changes a
-      // recovery failed to put on disk cannot be hidden by a rewrite.
-      // A compression that a crash interrupted is due again.
-      const h = index.header;
-      const due = h.usedSpace >= 1024 && h.deletedSpace >= Math.floor(h.usedSpace / 100) * 10;
+      const own = crashState(index);
+      assert.deepEqual(own, await readOnlyState(path, sc), `${where}: the writer's own view differs from a fresh reader's`);
       const ctx = await index.syncBegin({ partial: true });
       const added = ctx.add(AFTER_CRASH);
-      const result = await ctx.commit();
-      assert.equal(result.compressed, due, `${where}: the further sync compressed: ${result.compressed}, due: ${due}`);
-      const later = stateOf(index);
-      const byName = new Map(later.entries.map((e) => [e.name, e]));
-      for (const e of recovered.entries) {
-        assert.equal(byName.get(e.name)?.uid, e.uid, `${where}: ${e.name} lost or renumbered by the next sync`);
-      }
-      assert.equal(index.lookup(AFTER_CRASH), added, `${where}: the next sync's mailbox is missing`);
-      assert.ok(added >= recovered.nextUid, `${where}: UID ${added} reused (next_uid was ${recovered.nextUid})`);
-      assert.deepEqual(await readOnlyState(path, sc), later, `${where}: a new reader disagrees with the writer`);
+      await ctx.commit();
+      const later = crashState(index);
+      assert.deepEqual(later, await readOnlyState(path, sc), `${where}: after one more sync, the writer's view differs`);
+      const byName = new Map(later.entries.map((e) => [e.name, e.uid]));
+      for (const e of own.entries) assert.equal(byName.get(e.name), e.uid, `${where}: ${e.name} lost by the next sync`);
+      assert.equal(byName.get(AFTER_CRASH), added);
     } finally {
       await index.close();
     }
-    for (const f of strayFiles(join(path, ".."))) strays.push(`${where}: ${f.replace(/tmp-.*/, "tmp-*")}`);
-    return which;
   }
+  rmSync(join(path, ".."), { recursive: true, force: true });
+}
 
-  /** What a restarted writer does first: open (replaying the journal) and begin a sync. */
-  async function recover(io: FileIO, path: string): Promise<void> {
-    const index = await MailboxListIndex.open(path, { io, uidValidity: UV, onWarning: quiet() });
-    const ctx = await index.syncBegin({ partial: true });
-    await ctx.rollback();
-    await index.close();
-  }
-
-  function copyDir(path: string): string {
-    const dir = join(tmp.dir, `run-${serial++}`);
-    cpSync(join(path, ".."), dir, { recursive: true });
-    return join(dir, FILE);
-  }
-
-  async function crashAt(sc: Scenario, k: number, tear: Tear, tally: Tally): Promise<void> {
-    const path = freshCopy(sc);
-    const io = new FaultyIO({ crashAt: k, tear });
-    const where = `scenario (${sc.id}) crash at call ${k}${tear === "none" ? "" : ` torn ${tear}`}`;
-    let threw: unknown;
-    try {
-      await runOperation(sc, io, path);
-    } catch (e) {
-      threw = e;
-    }
-    io.kill();
-    assert.ok(io.crashed, `${where}: the crash point was never reached`);
-    assert.ok(threw !== undefined, `${where}: the crash was swallowed`);
-    if (!(threw instanceof SimulatedCrash) && !((threw as Error).cause instanceof SimulatedCrash)) {
-      assert.fail(`${where}: unexpected error ${(threw as Error).stack}`);
-    }
-    // A killed holder leaves its lock behind; the next writer would take it over.
-    rmSync(`${path}.lock`, { force: true });
-    restartDelay();
-    // The restarted writer may crash too, at any point of its recovery.
-    if (tear === "none") {
-      const counter = new FaultyIO();
-      const probe = copyDir(path);
-      await recover(counter, probe);
-      rmSync(join(probe, ".."), { recursive: true, force: true });
-      const expected = classify(
-        await readOnlyState(path, sc),
-        beforeStates.get(sc.id)!,
-        afterStates.get(sc.id)!,
-        `${where}, read-only open`,
-      );
-      // Only a recovery that replays something is interesting beyond its first calls.
-      const replays = counter.calls.some((c) => c.kind !== "unlink");
-      for (const j of samplePoints(counter.count, replays ? 6 : 1)) {
-        const again = copyDir(path);
-        const io2 = new FaultyIO({ crashAt: j, tear: j % 2 === 0 ? "half" : "none" });
-        await assert.rejects(recover(io2, again), `${where}: the recovery's crash at ${j} was swallowed`);
-        io2.kill();
-        rmSync(`${again}.lock`, { force: true });
-        restartDelay();
-        const w2 = `${where}, then at recovery call ${j}`;
-        assert.equal(await checkRecovered(sc, again, w2), expected, `${w2}: the state changed`);
-        rmSync(join(again, ".."), { recursive: true, force: true });
-        tally.recovery++;
-      }
-    }
-    tally[await checkRecovered(sc, path, where)]++;
-    rmSync(join(path, ".."), { recursive: true, force: true });
-  }
-
-  async function failAt(sc: Scenario, k: number, tally: Tally): Promise<void> {
-    const path = freshCopy(sc);
-    const io = new FaultyIO({ failAt: k, failCode: k % 2 === 0 ? "ENOSPC" : "EIO" });
-    const where = `scenario (${sc.id}) I/O error at call ${k}`;
-    let threw: unknown;
-    let index: MailboxListIndex | undefined;
-    try {
-      if (sc.operation) await sc.operation(io, path);
-      else {
-        index = await MailboxListIndex.open(path, { io, uidValidity: UV, onWarning: quiet() });
-        const ctx = await index.syncBegin(sc.syncOptions ?? { recursive: true });
-        for (const n of sc.names) ctx.add(n);
-        sc.tweak?.(ctx);
-        await ctx.commit();
-      }
-    } catch (e) {
-      threw = e;
-    }
-    assert.ok(io.failed, `${where}: the failure was never injected`);
-    void threw; // A failure may be absorbed (cleanup of leftovers): the files are checked all the same.
-    // A new process finds one of the two states (checked on a copy) ...
-    const copy = copyDir(path);
-    tally[await checkRecovered(sc, copy, where)]++;
-    rmSync(join(copy, ".."), { recursive: true, force: true });
-    // ... and this process goes on with the same instance (the device works again):
-    // it must show what a fresh reader shows, before and after one more sync.
-    if (index !== undefined) {
-      try {
-        const own = stateOf(index);
-        assert.deepEqual(own, await readOnlyState(path, sc), `${where}: the writer's own view differs from a fresh reader's`);
-        const ctx = await index.syncBegin({ partial: true });
-        const added = ctx.add(AFTER_CRASH);
-        await ctx.commit();
-        const later = stateOf(index);
-        assert.deepEqual(later, await readOnlyState(path, sc), `${where}: after one more sync, the writer's view differs`);
-        const byName = new Map(later.entries.map((e) => [e.name, e.uid]));
-        for (const e of own.entries) assert.equal(byName.get(e.name), e.uid, `${where}: ${e.name} lost by the next sync`);
-        assert.equal(byName.get(AFTER_CRASH), added);
-      } finally {
-        await index.close();
-      }
-    }
-    rmSync(join(path, ".."), { recursive: true, force: true });
-  }
-
+describe("fault injection", () => {
   for (const sc of SCENARIOS) {
-    it(`scenario (${sc.id}): ${sc.title} — before or after at every crash point`, { timeout: 120_000 }, async (t) => {
+    it(`scenario (${sc.id}): ${sc.title} — before or after at every crash point, no files left behind`, {
+      timeout: 120_000,
+    }, async (t) => {
       if (sc.operation !== undefined && typeof rebuildFn === "string") {
         t.skip(rebuildFn);
         return;
       }
-      const n = counts.get(sc.id)!;
-      assert.ok(n > 0, "the scenario makes no mutating call");
-      const tally: Tally = { points: 0, recovery: 0, torn: 0, failures: 0, before: 0, after: 0 };
-      const sizes = writeSizes.get(sc.id)!;
-      for (let k = 1; k <= n; k++) {
-        await crashAt(sc, k, "none", tally);
-        tally.points++;
-        const len = sizes.get(k);
-        if (len !== undefined) {
-          for (const tear of tornVariants(len)) {
-            await crashAt(sc, k, tear, tally);
-            tally.torn++;
+      const tmp = makeTempDir("mli-faults-");
+      try {
+        const run = await prepare(sc, tmp.dir);
+        assert.ok(run.count > 0, "the scenario makes no mutating call");
+        const tally: Tally = { points: 0, recovery: 0, torn: 0, failures: 0, before: 0, after: 0 };
+        for (let k = 1; k <= run.count; k++) {
+          await crashAt(run, k, "none", tally);
+          tally.points++;
+          const len = run.writeSizes.get(k);
+          if (len !== undefined) {
+            for (const tear of tornVariants(len)) {
+              await crashAt(run, k, tear, tally);
+              tally.torn++;
+            }
           }
         }
+        for (let k = 1; k <= run.count; k++) {
+          await failAt(run, k, tally);
+          tally.failures++;
+        }
+        console.log(
+          `faults: scenario (${sc.id}): ${tally.points} crash points, ${tally.torn} torn variants, ` +
+            `${tally.failures} I/O failures, ${tally.recovery} crash points during recovery; recovered to before ${tally.before}, after ${tally.after}`,
+        );
+        assert.ok(tally.before > 0 && tally.after > 0, "both outcomes occur");
+        // Recovery and the next sync leave no temporary or half-written files behind.
+        const distinct = [...new Set(run.strays.map((s) => s.replace(/ at call \d+( torn \w+)?/, "")))];
+        assert.deepEqual(distinct, [], `after ${run.strays.length} recoveries:\n${run.strays.slice(0, 10).join("\n")}`);
+      } finally {
+        tmp.cleanup();
       }
-      for (let k = 1; k <= n; k++) {
-        await failAt(sc, k, tally);
-        tally.failures++;
-      }
-      console.log(
-        `faults: scenario (${sc.id}): ${tally.points} crash points, ${tally.torn} torn variants, ` +
-          `${tally.failures} I/O failures, ${tally.recovery} crash points during recovery; recovered to before ${tally.before}, after ${tally.after}`,
-      );
-      assert.ok(tally.before > 0 && tally.after > 0, "both outcomes occur");
     });
   }
 
   it("a reader open across a crash that tore the journal header sees every later commit", async () => {
-    // A big index, so that the commits below do not compress it (the list file keeps its inode).
-    const dir = join(tmp.dir, "stale-reader");
-    mkdirSync(dir);
-    const path = join(dir, FILE);
-    const many = [...BASE, ...BIG, ...Array.from({ length: 1500 }, (_, i) => `Huge/h${i}`)];
-    await syncNames(new FaultyIO(), path, many).then((r) => r.index.close());
-    const one = async (name: string, io: FileIO = new FaultyIO()) => {
-      const w = await MailboxListIndex.open(path, { io, onWarning: quiet() });
-      try {
-        const ctx = await w.syncBegin({ partial: true });
-        ctx.add(name);
-        return await ctx.commit();
-      } finally {
-        await w.close();
-      }
-    };
-    await one("INBOX/a");
-    await one("INBOX/b");
-    const reader = await MailboxListIndex.open(path, { readonly: true, onWarning: quiet() });
-    assert.ok(reader.lookup("INBOX/b") !== undefined);
-    const seen = readJournalStamp(nodeFileIO, `${path}.journal`).seq;
-    // The next commit dies while it marks its record applied, half of the 36-byte header written.
-    const probe = copyDir(path);
-    const counter = new FaultyIO();
-    const w = await MailboxListIndex.open(probe, { io: counter, onWarning: quiet() });
-    const ctx = await w.syncBegin({ partial: true });
-    ctx.add("INBOX/c");
-    await ctx.commit();
-    await w.close();
-    let last = 0;
-    counter.calls.forEach((c, i) => {
-      if (c.kind === "write" && c.path.endsWith(".journal")) last = i + 1;
-    });
-    const crashing = new FaultyIO({ crashAt: last, tear: "half" });
-    await assert.rejects(one("INBOX/c", crashing));
-    crashing.kill();
-    rmSync(`${path}.lock`, { force: true });
-    restartDelay();
-    // More commits, the reader idle meanwhile, until the journal's sequence number is back
-    // where it was when the reader last looked (it restarts when the header is unreadable).
-    const added = ["INBOX/c"];
-    for (let i = 0; i < 2 * seen + 4 && (i === 0 || readJournalStamp(nodeFileIO, `${path}.journal`).seq !== seen); i++) {
-      const name = `INBOX/n${i}`;
-      const r = await one(name);
-      added.push(name);
-      if (r.compressed) break; // A new file: no reader can take it for the one it has.
+    const tmp = makeTempDir("mli-faults-");
+    try {
+      await staleReader(tmp.dir);
+    } finally {
+      tmp.cleanup();
     }
-    const missing = added.filter((n) => reader.lookup(n) === undefined);
-    assert.deepEqual(
-      missing,
-      [],
-      `a read-only instance that last looked at journal sequence ${seen} misses committed mailboxes ` +
-        `when the sequence, restarted after the crash, comes back to ${seen}; ` +
-        `a fresh reader sees them: ${JSON.stringify((await readOnlyState(path, SCENARIOS[0])).entries.filter((e) => missing.includes(e.name)).map((e) => e.name))}`,
-    );
-    await reader.close();
   });
-
-  it("recovery leaves no temporary or half-written files behind", () => {
-    const distinct = [...new Set(strays.map((s) => s.replace(/ at call \d+( torn \w+)?/, "")))];
-    assert.deepEqual(distinct, [], `after ${strays.length} recoveries:\n${strays.slice(0, 10).join("\n")}`);
-  });
-
 });
+
+async function staleReader(dir: string): Promise<void> {
+  // A big index, so that the commits below do not compress it (the list file keeps its inode).
+  mkdirSync(join(dir, "stale-reader"));
+  const path = join(dir, "stale-reader", FILE);
+  const many = [...BASE, ...BIG, ...Array.from({ length: 1500 }, (_, i) => `Huge/h${i}`)];
+  await syncNames(new FaultyIO(), path, many).then((r) => r.index.close());
+  const one = async (name: string, io: FileIO = new FaultyIO()) => {
+    const w = await MailboxListIndex.open(path, { io, onWarning: quiet() });
+    try {
+      const ctx = await w.syncBegin({ partial: true });
+      ctx.add(name);
+      return await ctx.commit();
+    } finally {
+      await w.close();
+    }
+  };
+  await one("INBOX/a");
+  await one("INBOX/b");
+  const reader = await MailboxListIndex.open(path, { readonly: true, onWarning: quiet() });
+  assert.ok(reader.lookup("INBOX/b") !== undefined);
+  const seen = readJournalStamp(nodeFileIO, `${path}.journal`).seq;
+  // The next commit dies while it marks its record applied, half of the 36-byte header written.
+  const probe = join(dir, "probe");
+  cpSync(join(dir, "stale-reader"), probe, { recursive: true });
+  const counter = new FaultyIO();
+  const w = await MailboxListIndex.open(join(probe, FILE), { io: counter, onWarning: quiet() });
+  const ctx = await w.syncBegin({ partial: true });
+  ctx.add("INBOX/c");
+  await ctx.commit();
+  await w.close();
+  let last = 0;
+  counter.calls.forEach((c, i) => {
+    if (c.kind === "write" && c.path.endsWith(".journal")) last = i + 1;
+  });
+  const crashing = new FaultyIO({ crashAt: last, tear: "half" });
+  await assert.rejects(one("INBOX/c", crashing));
+  crashing.kill();
+  rmSync(`${path}.lock`, { force: true });
+  restartDelay();
+  // More commits, the reader idle meanwhile, until the journal's sequence number is back
+  // where it was when the reader last looked (it restarts when the header is unreadable).
+  const added = ["INBOX/c"];
+  for (let i = 0; i < 2 * seen + 4 && (i === 0 || readJournalStamp(nodeFileIO, `${path}.journal`).seq !== seen); i++) {
+    const name = `INBOX/n${i}`;
+    const r = await one(name);
+    added.push(name);
+    if (r.compressed) break; // A new file: no reader can take it for the one it has.
+  }
+  const missing = added.filter((n) => reader.lookup(n) === undefined);
+  const fresh = (await readState(path)).entries.filter((e) => missing.includes(e.name)).map((e) => e.name);
+  await reader.close();
+  assert.deepEqual(
+    missing,
+    [],
+    `a read-only instance that last looked at journal sequence ${seen} misses committed mailboxes ` +
+      `when the sequence, restarted after the crash, comes back to ${seen}; a fresh reader sees them: ${JSON.stringify(fresh)}`,
+  );
+}
