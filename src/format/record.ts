@@ -211,6 +211,27 @@ export function writeRecord(
 }
 
 /**
+ * Give a live record another UID (its deleted bit clear).
+ *
+ * @param dv The image.
+ * @param rec Offset of the record.
+ * @param uid The UID (bits 0–30).
+ * @returns Nothing.
+ *
+ * @example Renumber a record
+ * ```ts
+ * import { recordUid, setRecordUid, writeRecord } from "./record.ts";
+ * const dv = new DataView(new ArrayBuffer(16));
+ * writeRecord(dv, 0, 0, 3, 0, 0);
+ * setRecordUid(dv, 0, 12);
+ * console.log(recordUid(dv, 0)); // 12
+ * ```
+ */
+export function setRecordUid(dv: DataView, rec: number, uid: number): void {
+  dv.setUint32(rec + UID, uid & UID_MASK, true);
+}
+
+/**
  * Set or clear the deleted bit of a record, keeping its UID.
  *
  * @param dv The image.

@@ -116,7 +116,9 @@ export async function prepareIndexFiles(
 }
 
 /**
- * Write an empty index (header only, no root directory) atomically.
+ * Write an empty index (header only, no root directory) atomically. The
+ * caller holds the writer lock and has finished any interrupted commit
+ * (`recoverJournal`).
  *
  * @param io The I/O seam.
  * @param path Path of the list file.
@@ -142,5 +144,5 @@ export function createEmpty(io: FileIO, path: string, uidValidity: number | unde
   const list = new Uint8Array(HEADER_SIZE);
   encodeHeader(list, header);
   const attr = encodeAttrImage(uv, 1, 1, { uids: new Uint32Array(0), flags: new Uint8Array(0), count: 0 }, sep);
-  replaceIndexFiles(io, path, list, HEADER_SIZE, attr);
+  replaceIndexFiles(io, path, { fileSeq: header.fileSeq, uidValidity: uv }, list, HEADER_SIZE, attr);
 }

@@ -5,15 +5,16 @@
  * subtrees, each unit's region where its records' subtrees go — every
  * directory at the next multiple of 4, and UIDs in the same pre-order. Then
  * writing the parts the coordinator owns: the split directories' headers,
- * their split records and names, those records' attributes, and both file
- * headers.
+ * their split records and names, those records' attributes, and, once the
+ * file_seq is known, both file headers.
  *
  * @module
  */
 import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE, encodeAttrHeader, STATUS_SET_BIT } from "../format/attr_codec.ts";
-import { DIR_HEADER_SIZE, HEADER_SIZE, MailboxFlags, RECORD_SIZE } from "../format/constants.ts";
+import { HEADER_SIZE, MailboxFlags } from "../format/constants.ts";
 import { encodeHeader } from "../format/header.ts";
 import { alignUp, encodeOffset, OFFSET_MARKER } from "../format/offset.ts";
+import { dirImageSize, RECORD_SIZE, recordAt, writeDirHeader, writeRecord, writeRecordName } from "../format/record.ts";
 import { type NameTable, STATUS_FIELDS } from "./names.ts";
 import type { RouteResult, SplitPlan } from "./plan.ts";
 import type { UnitMeasure, UnitPlacement } from "./unit.ts";
@@ -94,12 +95,12 @@ export function layoutRebuild(plan: SplitPlan, measures: readonly UnitMeasure[])
     }
     if (count === 0) return; // only an empty root
     const dir = alignUp(cur);
-    const size = DIR_HEADER_SIZE + RECORD_SIZE * count + names;
+    const size = dirImageSize(count, names);
     out.splitDir[s] = dir;
     out.splitDirSize[s] = size;
     out.splitCount[s] = count;
     cur = dir + size;
-    let rec = dir + DIR_HEADER_SIZE, name = rec + RECORD_SIZE * count;
+    let rec = recordAt(dir, 0), name = recordAt(dir, count);
     for (let r = rangeFirst[s]; r < rangeFirst[s + 1]; r++) {
       const t = rangeTarget[r];
       if (t >= 0) {
@@ -196,8 +197,10 @@ export interface RebuildHeader {
 }
 
 /**
- * Write what the coordinator owns into the output images: split directory
- * headers, split records and names, their attributes, then both headers.
+ * Write what the coordinator owns into the output images, but for the
+ * headers: split directory headers, split records and names, and their
+ * attributes. The headers are {@linkcode writeRebuildHeaders}'s, once the
+ * file_seq is known.
  *
  * @param list The list image, `usedSpace` bytes (zeroed where not written by units).
  * @param attr The attribute image, header plus one entry per record.
@@ -205,12 +208,11 @@ export interface RebuildHeader {
  * @param plan The plan.
  * @param layout Its layout.
  * @param facts What routing learnt of the split directories.
- * @param header uid_validity, file_seq and separator.
  * @returns Nothing.
  *
  * @example The coordinator's last step
  * ```ts ignore
- * writeCoordinatorParts(list, attr, names, plan, layout, facts, { uidValidity, fileSeq, separator: 0x2f });
+ * writeCoordinatorParts(list, attr, names, plan, layout, facts);
  * ```
  */
 export function writeCoordinatorParts(
@@ -220,7 +222,6 @@ export function writeCoordinatorParts(
   plan: SplitPlan,
   layout: Layout,
   facts: SplitFacts,
-  header: RebuildHeader,
 ): void {
   const dv = new DataView(list.buffer, list.byteOffset, list.byteLength);
   const adv = new DataView(attr.buffer, attr.byteOffset, attr.byteLength);
@@ -228,20 +229,12 @@ export function writeCoordinatorParts(
   for (let s = 0; s < plan.splitCount; s++) {
     const dir = layout.splitDir[s];
     const hasDir = layout.splitCount[s] > 0;
-    if (hasDir) {
-      dv.setUint32(dir, 0, true);
-      dv.setUint32(dir + 4, layout.splitDirSize[s], true);
-      dv.setUint32(dir + 8, layout.splitCount[s], true);
-    }
+    if (hasDir) writeDirHeader(dv, dir, 0, layout.splitDirSize[s], layout.splitCount[s]);
     if (s === 0) continue;
     const rec = layout.splitRecord[s], name = layout.splitName[s], uid = layout.splitUid[s];
-    const ns = plan.splitNameStart[s], nl = plan.splitNameLen[s];
-    dv.setUint32(rec, plan.splitHash[s], true);
-    dv.setUint32(rec + 4, uid, true);
-    dv.setUint32(rec + 8, name, true);
-    dv.setUint32(rec + 12, hasDir ? encodeOffset(dir) : OFFSET_MARKER, true);
-    list.set(src.subarray(ns, ns + nl), name);
-    list[name + nl] = 0;
+    const ns = plan.splitNameStart[s];
+    writeRecord(dv, rec, plan.splitHash[s], uid, name, hasDir ? encodeOffset(dir) : OFFSET_MARKER);
+    writeRecordName(list, name, src, ns, ns + plan.splitNameLen[s]);
     const pos = ATTR_HEADER_SIZE + (uid - 1) * ATTR_ENTRY_SIZE;
     let flags = (hasDir ? MailboxFlags.Children : 0) | (facts.leaf[s] !== 0 ? 0 : MailboxFlags.NonExistent) |
       (facts.noSelect[s] !== 0 ? MailboxFlags.NoSelect : 0);
@@ -253,20 +246,43 @@ export function writeCoordinatorParts(
     adv.setUint32(pos, uid, true);
     adv.setUint32(pos + 4, flags, true);
   }
+}
+
+/**
+ * Write both headers of a rebuilt index, once: the list header (no deleted
+ * space, next_uid after the last record, used_space the list image's
+ * length) and the attribute header (every entry live).
+ *
+ * @param list The list image, `[0, used_space)`.
+ * @param attr The attribute image.
+ * @param records Mailboxes in the index (UIDs `1 .. records`).
+ * @param header uid_validity, file_seq and separator.
+ * @returns Nothing.
+ *
+ * @example The headers of an empty index
+ * ```ts
+ * import { decodeHeader } from "../format/header.ts";
+ * import { writeRebuildHeaders } from "./layout.ts";
+ * const list = new Uint8Array(28), attr = new Uint8Array(48);
+ * writeRebuildHeaders(list, attr, 0, { uidValidity: 7, fileSeq: 3, separator: 0x2f });
+ * console.log(decodeHeader(list, 28, "x").fileSeq); // 3
+ * ```
+ */
+export function writeRebuildHeaders(list: Uint8Array, attr: Uint8Array, records: number, header: RebuildHeader): void {
   encodeHeader(list, {
     fileSeq: header.fileSeq,
     headerSize: HEADER_SIZE,
     uidValidity: header.uidValidity,
-    nextUid: layout.records + 1,
-    usedSpace: layout.usedSpace,
+    nextUid: records + 1,
+    usedSpace: list.length,
     deletedSpace: 0,
   });
   encodeAttrHeader(attr, {
     uidValidity: header.uidValidity,
     listFileSeq: header.fileSeq,
-    nextUid: layout.records + 1,
-    count: layout.records,
-    live: layout.records,
+    nextUid: records + 1,
+    count: records,
+    live: records,
     separator: header.separator,
   });
 }

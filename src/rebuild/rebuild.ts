@@ -10,31 +10,31 @@
  *
  * @module
  */
-import { decodeAttrHeader, encodeAttrHeader } from "../format/attr_codec.ts";
 import { GROWTH_BLOCK, HEADER_SIZE } from "../format/constants.ts";
 import { decodeHeader } from "../format/header.ts";
 import { grownSize } from "../format/growth.ts";
 import { indexPaths } from "../store/paths.ts";
-import { replaceIndexFiles } from "../store/writer.ts";
+import { recoverJournal, replaceIndexFiles } from "../store/writer.ts";
 import { type FileIO, nodeFileIO, readFully } from "../store/io.ts";
-import { IndexStateError, UnsafeFileError } from "../format/errors.ts";
+import { UnsafeFileError } from "../format/errors.ts";
 import { acquireLock, type LockOptions } from "../store/lock.ts";
 import { separatorByte } from "../format/name_codec.ts";
 import { readNames } from "./input.ts";
+import { writeRebuildHeaders } from "./layout.ts";
 import type { NameTable, RebuildInput, RebuildSource } from "./names.ts";
 import {
   paramsOf,
   type RebuildFault,
   type RebuildImages,
   rebuildImages,
-  readRouted,
   rebuildImagesHere,
-  RebuildThreads,
-} from "./parallel.ts";
-import { DEFAULT_LIMITS, limitsOf, type NameLimits } from "../format/limits.ts";
-import { recoverJournal } from "../store/writer.ts";
+  readRouted,
+} from "./coordinator.ts";
+import { keptWorkers, RebuildWorkerLease, type RebuildWorkers, startRebuildWorkers } from "./workers.ts";
+import { limitsOf } from "../format/limits.ts";
 
-export type { RebuildImages, RebuildInput, RebuildSource };
+export type { RebuildImages, RebuildInput, RebuildSource, RebuildWorkers };
+export { startRebuildWorkers };
 
 /**
  * Options of {@linkcode rebuild}.
@@ -124,13 +124,6 @@ function previousFileSeq(io: FileIO, path: string): number {
   }
 }
 
-/** Give built images their final file_seq (both headers). */
-function setFileSeq(images: RebuildImages, fileSeq: number): void {
-  new DataView(images.list.buffer, images.list.byteOffset, HEADER_SIZE).setUint32(4, fileSeq, true);
-  const h = decodeAttrHeader(images.attr, images.attr.length, "(rebuild)");
-  encodeAttrHeader(images.attr, { ...h, listFileSeq: fileSeq });
-}
-
 /**
  * Rebuild the index at `indexPath` from a full list of names, replacing
  * whatever is there. Every name becomes a mailbox; the parents it implies
@@ -177,11 +170,8 @@ export async function rebuild(
   const io = options.io ?? nodeFileIO;
   const sep = separatorByte(options.separator ?? "/");
   const workers = options.workers ?? 0;
-  const given = typeof workers === "object" ? workers : undefined;
-  if (given !== undefined && !(given instanceof RebuildThreads)) {
-    throw new TypeError("Invalid workers: give a number or what startRebuildWorkers returned");
-  }
-  if (given === undefined && (!Number.isInteger(workers) || (workers as number) < 0)) {
+  const kept = keptWorkers(workers);
+  if (kept === undefined && (!Number.isInteger(workers) || (workers as number) < 0)) {
     throw new RangeError(`Invalid number of workers ${workers}: give a whole number ≥ 0`);
   }
   const uidValidity = options.uidValidity ?? Math.floor(Date.now() / 1000);
@@ -192,15 +182,11 @@ export async function rebuild(
   const durable = options.durable ?? true;
   const onWarning = options.onWarning ?? ((m: string) => console.warn(m));
   const progress = options.onProgress;
-  if (given?.inUse) {
-    throw new IndexStateError(`Cannot rebuild "${indexPath}": its workers are serving another rebuild`);
-  }
-  // Workers of our own start while the names are read.
-  const pool = given ?? ((workers as number) > 0 ? await RebuildThreads.start(workers as number) : undefined);
-  if (given !== undefined) given.inUse = true;
-  let closing: Promise<void> | undefined;
+  const lease = await RebuildWorkerLease.take(kept ?? (workers as number), `rebuild "${indexPath}"`);
   try {
-    const params = paramsOf(sep, uidValidity, 1, limits, indexPath);
+    const pool = lease.pool;
+    // The file_seq is learnt under the lock: the headers are written then, once.
+    const params = paramsOf(sep, uidValidity, undefined, limits, indexPath);
     params.fault = options.__faultInjection;
     const onRead = (n: number) => progress?.(n, "read");
     // With workers, an array of names is routed to the units while it is read.
@@ -211,7 +197,7 @@ export async function rebuild(
       if (phase === "build") progress?.(table.count, "build");
     };
     const images = pool !== undefined ? await rebuildImages(table, params, pool, routing) : rebuildImagesHere(table, params);
-    if (given === undefined) closing = pool?.close();
+    lease.done();
     progress?.(table.count, "write");
     const usedSpace = images.list.length;
     const cap = Math.max(usedSpace, Math.floor(limits.maxFileSize / GROWTH_BLOCK) * GROWTH_BLOCK);
@@ -221,66 +207,16 @@ export async function rebuild(
       // A commit interrupted before this rebuild is finished first, so that its renames cannot land later.
       recoverJournal(io, indexPaths(indexPath), { durable, onWarning });
       const fileSeq = ((previousFileSeq(io, indexPath) + 1) >>> 0) || 1;
-      setFileSeq(images, fileSeq);
-      replaceIndexFiles(io, indexPath, images.list, fileSize, images.attr, durable);
+      writeRebuildHeaders(images.list, images.attr, images.count, { uidValidity, fileSeq, separator: sep });
+      replaceIndexFiles(io, indexPath, { fileSeq, uidValidity }, images.list, fileSize, images.attr, durable);
       return { count: images.count, usedSpace, fileSize, uidValidity, fileSeq, ms: performance.now() - started };
     } finally {
       lock.release();
     }
   } finally {
-    if (given !== undefined) given.inUse = false;
-    // Our own workers always stop; given ones only when one of them died.
-    if (given === undefined || given.failure !== undefined) await (closing ?? pool?.close());
+    // Our own workers always stop; kept ones only when one of them died.
+    await lease.release();
   }
-}
-
-/**
- * Worker threads for several rebuilds, from {@linkcode startRebuildWorkers}.
- *
- * @example Start and stop them
- * ```ts ignore
- * const workers: RebuildWorkers = await startRebuildWorkers(2);
- * await workers.close();
- * ```
- */
-export interface RebuildWorkers {
-  /** Number of workers. */
-  readonly size: number;
-  /** Terminate them. */
-  close(): Promise<void>;
-}
-
-/**
- * Start worker threads to use for many rebuilds (`{ workers }` of
- * {@linkcode rebuild}), so that a bulk rebuild of many indexes starts them
- * once. They serve one rebuild at a time; when one of them dies, the
- * rebuild that used them closes them all; close them when done.
- *
- * @param size How many workers (a whole number ≥ 1).
- * @returns The workers, once each has loaded its code and answers.
- * @throws RangeError for a bad size; WorkerExitError when a worker cannot start.
- *
- * @example Rebuild many users' indexes with the same two workers
- * ```ts ignore
- * import { rebuild, startRebuildWorkers } from "./rebuild.ts";
- * const workers = await startRebuildWorkers(2);
- * try {
- *   for (const user of users) await rebuild(`/var/mail/${user}/mailboxes.mlist`, await scan(user), { workers });
- * } finally {
- *   await workers.close();
- * }
- * ```
- */
-export async function startRebuildWorkers(size: number): Promise<RebuildWorkers> {
-  const threads = await RebuildThreads.start(size);
-  try {
-    // Resolve once they are running: a kept pool's first rebuild then pays nothing for their start-up.
-    await threads.ready();
-  } catch (e) {
-    await threads.close();
-    throw e;
-  }
-  return threads;
 }
 
 /**
@@ -297,8 +233,8 @@ export async function startRebuildWorkers(size: number): Promise<RebuildWorkers>
 export type GatheredInput = NameTable & { readonly names: { readonly length: number } };
 
 /**
- * Read every name of a source into shared memory, for
- * {@linkcode buildImages} or {@linkcode parallelRebuildImages}.
+ * Read every name of a source into shared memory, for a rebuild on worker
+ * threads or in this thread.
  *
  * @param names Names (strings or scanner records), sync or async, or `{ file }` for a name list.
  * @param onProgress Called with the number of names read so far.
@@ -317,34 +253,4 @@ export async function gatherInput(
 ): Promise<GatheredInput> {
   const table = await readNames(names, true, (n) => onProgress?.(n, "read"));
   return Object.assign(table, { names: { length: table.count } });
-}
-
-/**
- * Build the images of a fresh index in this thread.
- *
- * @param input Names from {@linkcode gatherInput}.
- * @param sep Separator byte.
- * @param uidValidity uid_validity of the new index.
- * @param fileSeq file_seq of the new list file.
- * @param limits Name and size limits.
- * @param file Path, for errors.
- * @returns The images (list file bytes `[0, used_space)`, attribute file).
- * @throws InvalidNameError, IndexLimitError; nothing is written.
- *
- * @example The images of two mailboxes
- * ```ts
- * import { buildImages, gatherInput } from "./rebuild.ts";
- * const img = buildImages(await gatherInput(["a/b"]), 0x2f, 7, 1);
- * console.log(img.count); // 2
- * ```
- */
-export function buildImages(
-  input: NameTable,
-  sep: number,
-  uidValidity: number,
-  fileSeq: number,
-  limits: NameLimits = DEFAULT_LIMITS,
-  file = "(rebuild)",
-): RebuildImages {
-  return rebuildImagesHere(input, paramsOf(sep, uidValidity, fileSeq, limitsOf(limits), file));
 }

@@ -19,8 +19,9 @@ import { sortIdsByKey } from "../format/sort.ts";
 import { ListView } from "../image/view.ts";
 import { grownSize } from "../format/growth.ts";
 import type { MailboxListIndex, SyncResult } from "../index/index.ts";
-import { buildImages, type GatheredInput, gatherInput, type RebuildInput } from "./rebuild.ts";
-import { parallelRebuildImages } from "./parallel.ts";
+import { type GatheredInput, gatherInput, type RebuildInput } from "./rebuild.ts";
+import { paramsOf } from "./coordinator.ts";
+import { keptWorkers, rebuildImagesOn, type RebuildWorkers } from "./workers.ts";
 import { FullNameTable, HAS_CHILDREN, MARK_LEAF, MARK_SEEN, NAME_MISSING, NAME_NOT_PLAIN, plainBytes } from "../image/full_names.ts";
 import { NameEncoder } from "../format/name_codec.ts";
 import { allocate, type NameTable, NameTableBuilder, STATUS_FIELDS } from "./names.ts";
@@ -309,8 +310,12 @@ function attrPositions(attr: AttrView): Int32Array | undefined {
 
 /** Options of {@linkcode syncAll}. */
 export interface SyncAllOptions {
-  /** Worker threads to build the new tree with (0 = this thread). */
-  workers?: number;
+  /**
+   * Worker threads to build the new tree with: a number to start for this
+   * call (0, the default: this thread), or workers from
+   * `startRebuildWorkers` to use and keep.
+   */
+  workers?: number | RebuildWorkers;
   /** Progress of reading and building. */
   onProgress?: (done: number, phase: "read" | "build" | "write") => void;
   /**
@@ -419,6 +424,7 @@ export async function syncAll(
   names: Iterable<RebuildInput> | AsyncIterable<RebuildInput> | { file: string },
   options: SyncAllOptions = {},
 ): Promise<SyncResult> {
+  const pool = keptWorkers(options.workers ?? 0);
   // A plain array is checked as it is; any other source is read first.
   let plain = Array.isArray(names) ? names as readonly RebuildInput[] : undefined;
   let input: GatheredInput | undefined = plain === undefined ? await gatherInput(names, options.onProgress) : undefined;
@@ -442,11 +448,10 @@ export async function syncAll(
     input ??= await gatherInput(plain!, options.onProgress);
     const uidValidity = snap.list.header.uidValidity;
     const fileSeq = ((snap.list.header.fileSeq + 1) >>> 0) || 1;
-    const workers = Math.max(0, Math.floor(options.workers ?? 0));
+    const workers = pool ?? Math.max(0, Math.floor((options.workers as number | undefined) ?? 0));
     options.onProgress?.(input.names.length, "build");
-    const images = workers > 0
-      ? await parallelRebuildImages(input, sep, uidValidity, fileSeq, index._limits, workers, index.path)
-      : buildImages(input, sep, uidValidity, fileSeq, index._limits, index.path);
+    const params = paramsOf(sep, uidValidity, fileSeq, index._limits, index.path);
+    const images = await rebuildImagesOn(input, params, workers, `sync "${index.path}"`);
     const m = matchToCurrent(images.list, images.attr, snap.list, snap.attr, fileSeq);
     result = { added: m.added, deleted: m.deleted, changed: m.changed, compressed: m.changed };
     if (!m.changed) return undefined;

@@ -22,6 +22,7 @@
  */
 import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE, STATUS_SET_BIT } from "../format/attr_codec.ts";
 import { MailboxFlags } from "../format/constants.ts";
+import { treeFlags } from "../format/flags.ts";
 import { INVALID_EMPTY, INVALID_LENGTH, type TreeLimits } from "../format/limits.ts";
 import { alignUp, encodeOffset, OFFSET_MARKER } from "../format/offset.ts";
 import { dirImageSize, RECORD_SIZE, recordAt, writeDirHeader, writeRecord, writeRecordName } from "../format/record.ts";
@@ -315,8 +316,7 @@ export class TreeUnit {
       const uid = firstUid + rank[c];
       const pos = ATTR_HEADER_SIZE + (uid - 1) * ATTR_ENTRY_SIZE;
       const st = state[c];
-      let flags = (start[c + 1] > start[c] ? MailboxFlags.Children : 0) |
-        ((st & LEAF) !== 0 ? 0 : MailboxFlags.NonExistent) |
+      let flags = treeFlags(start[c + 1] > start[c], (st & LEAF) !== 0) |
         ((st & NOSELECT) !== 0 ? MailboxFlags.NoSelect : 0);
       if (statusOf !== undefined && statusOf[c] >= 0) {
         const k = statusOf[c] * STATUS_FIELDS;

@@ -450,11 +450,15 @@ export function replaceFiles(
  * Replace a whole index by new images, all-or-nothing: both files are
  * written as `.new` copies and flushed, one journal record names the two
  * renames, then they happen and the directory is flushed (see
- * src/writer.ts). A crash before the record leaves the old index; after it,
- * the next writer finishes the renames. The caller holds the writer lock.
+ * {@linkcode replaceFiles}). A crash before the record leaves the old index;
+ * after it, the next writer finishes the renames. The caller holds the
+ * writer lock and has finished any interrupted commit first
+ * ({@linkcode recoverJournal}): a pending record is a committed sync, which
+ * a torn write of the new record would lose.
  *
  * @param io The file interface.
  * @param path Path of the list file.
+ * @param target The new list file's file_seq and uid_validity (as in its header), for the record.
  * @param listImage Bytes of the new list file, `[0, used_space)`.
  * @param listSize Size to give the list file (growth padding reads as zeros).
  * @param attrImage Bytes of the new attribute file.
@@ -463,23 +467,21 @@ export function replaceFiles(
  *
  * @example
  * ```ts ignore
- * import { replaceIndexFiles } from "./writer.ts";
+ * import { recoverJournal, replaceIndexFiles } from "./writer.ts";
  * import { nodeFileIO } from "./io.ts";
- * replaceIndexFiles(nodeFileIO, "/tmp/u.mlist", listBytes, 512, attrBytes);
+ * import { indexPaths } from "./paths.ts";
+ * recoverJournal(nodeFileIO, indexPaths("/tmp/u.mlist"), { durable: true });
+ * replaceIndexFiles(nodeFileIO, "/tmp/u.mlist", { fileSeq: 1, uidValidity: 7 }, listBytes, 512, attrBytes);
  * ```
  */
 export function replaceIndexFiles(
   io: FileIO,
   path: string,
+  target: CommitTarget,
   listImage: Uint8Array,
   listSize: number,
   attrImage: Uint8Array,
   durable = true,
 ): void {
-  // A pending journal record is a committed sync: finish it before the journal is
-  // overwritten, or a torn write of the new record would lose it.
-  recoverJournal(io, indexPaths(path), { durable });
-  const dv = new DataView(listImage.buffer, listImage.byteOffset, Math.min(listImage.byteLength, 28));
-  const target = { fileSeq: dv.getUint32(4, true), uidValidity: dv.getUint32(12, true) };
   replaceFiles(io, indexPaths(path), target, listImage, listSize, attrImage, { durable });
 }

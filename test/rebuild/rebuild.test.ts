@@ -15,10 +15,22 @@ import { MailboxFlags } from "../../src/format/constants.ts";
 import { grownSize } from "../../src/format/growth.ts";
 import { IndexLimitError, InvalidNameError } from "../../src/format/errors.ts";
 import { MailboxListIndex } from "../../src/index/index.ts";
-import { rebuild, type RebuildInput, type RebuildOptions, type RebuildResult, startRebuildWorkers } from "../../src/rebuild/rebuild.ts";
+import {
+  rebuild,
+  type RebuildInput,
+  type RebuildOptions,
+  type RebuildResult,
+  type RebuildWorkers,
+  startRebuildWorkers,
+} from "../../src/rebuild/rebuild.ts";
+import { syncAll, type SyncAllOptions } from "../../src/rebuild/sync_bulk.ts";
 import { READ_CHUNK, readNames } from "../../src/rebuild/input.ts";
-import { LocalRebuildExecutor, limitsOf, paramsOf, readRouted, rebuildImages, rebuildImagesHere } from "../../src/rebuild/parallel.ts";
+import { paramsOf, readRouted, rebuildImages, rebuildImagesHere } from "../../src/rebuild/coordinator.ts";
+import { writeRebuildHeaders } from "../../src/rebuild/layout.ts";
+import { LocalRebuildExecutor } from "../../src/rebuild/executors.ts";
+import { limitsOf } from "../../src/format/limits.ts";
 import { PLAN_SAMPLE, planSplit, routeNames } from "../../src/rebuild/plan.ts";
+import { assignUnits } from "../../src/rebuild/shares.ts";
 import { BuildScratch } from "../../src/rebuild/build_memory.ts";
 import { TreeUnit } from "../../src/rebuild/tree_build.ts";
 import type { MailboxStatus } from "../../src/format/types.ts";
@@ -506,10 +518,16 @@ describe("rebuild: many-unit plans in one thread", () => {
     assert.ok(plan.splitCount >= 2, "INBOX is split");
     const unitOf = new Uint16Array(names.count);
     const r = routeNames(names, 0x2f, plan, 0, names.count, unitOf);
-    const counts = Array.from(r.counts.subarray(0, plan.unitCount));
-    // Shared among 2 workers biggest first, the loads stay within 20% of even.
-    const load = [0, 0];
-    for (const c of counts.sort((a, b) => b - a)) load[load[0] <= load[1] ? 0 : 1] += c;
+    const counts = r.counts.subarray(0, plan.unitCount);
+    for (const workers of [1, 2, 3, 8]) {
+      const mine = assignUnits(counts, plan.unitCount, workers);
+      // Every unit goes to exactly one worker; each worker's units are in ascending order.
+      assert.equal(mine.length, workers);
+      assert.deepEqual(mine.flat().sort((a, b) => a - b), Array.from({ length: plan.unitCount }, (_, u) => u));
+      for (const list of mine) assert.deepEqual(list, [...list].sort((a, b) => a - b), `${workers} workers: ascending`);
+    }
+    // Shared among 2 workers, the loads stay within 20% of even.
+    const load = assignUnits(counts, plan.unitCount, 2).map((list) => list.reduce((sum, u) => sum + counts[u], 0));
     const even = (load[0] + load[1]) / 2;
     assert.ok(Math.max(...load) <= even * 1.2, `loads ${load} vs ${even}`);
   });
@@ -703,6 +721,56 @@ describe("rebuild: worker failures leave the previous index alone", () => {
     }
   });
 
+  it("syncAll takes kept workers as rebuild does: the same files as in one thread; busy or foreign workers are refused", SLOW, async () => {
+    const names = generateTree("realistic", 6_000, 24);
+    const next = [...names.filter((_, i) => i % 7 !== 0), "New/one", "New/two/three"];
+    const sync = async (label: string, workers: SyncAllOptions["workers"]) => {
+      const path = freshPath(label);
+      await rebuild(path, names, { ...quiet, uidValidity: 77, durable: false });
+      const index = await MailboxListIndex.open(path, { ...quiet, durable: false });
+      try {
+        const r = await syncAll(index, next, { workers });
+        return { r, list: new Uint8Array(readFileSync(path)), attr: new Uint8Array(readFileSync(`${path}.attr`)) };
+      } finally {
+        await index.close();
+      }
+    };
+    const here = await sync("syncall-here", 0);
+    assert.ok(here.r.changed && here.r.added === 4 && here.r.deleted > 0, JSON.stringify(here.r));
+    const workers = await startRebuildWorkers(2);
+    try {
+      for (let k = 0; k < 2; k++) {
+        const kept = await sync(`syncall-kept-${k}`, workers);
+        assert.deepEqual(kept.r, here.r);
+        assertSameBytes(kept.list, here.list, `list, syncAll #${k + 1} on kept workers`);
+        assertSameBytes(kept.attr, here.attr, `attr, syncAll #${k + 1} on kept workers`);
+      }
+      // One call at a time: while a rebuild holds them (it waits for its names), syncAll is refused.
+      const path = freshPath("syncall-busy");
+      await rebuild(path, names, { ...quiet, uidValidity: 77 });
+      const index = await MailboxListIndex.open(path, quiet);
+      try {
+        let open!: () => void;
+        const gate = new Promise<void>((resolve) => (open = resolve));
+        async function* held(): AsyncGenerator<string> {
+          yield "a";
+          await gate;
+          yield "b";
+        }
+        const busy = rebuild(freshPath("syncall-busy-rebuild"), held(), { ...quiet, workers });
+        await assert.rejects(syncAll(index, next, { workers }), /serving another rebuild/);
+        open();
+        assert.equal((await busy).count, 2);
+        await assert.rejects(syncAll(index, next, { workers: {} as RebuildWorkers }), TypeError);
+        assert.equal((await syncAll(index, next, { workers })).added, 4, "the workers serve again");
+      } finally {
+        await index.close();
+      }
+    } finally {
+      await workers.close();
+    }
+  });
+
   it("the same failure in one thread (no workers) rejects too", async () => {
     const names = await readNames(newNames, false);
     const params = paramsOf(0x2f, 1, 1, limitsOf({}), "x");
@@ -802,6 +870,40 @@ describe("rebuild: progress and inputs", () => {
         const name = typeof item === "string" ? item : item.name;
         assert.equal(dec.decode(a.bytes.subarray(a.starts[i], a.starts[i + 1] - 1)), name);
       }
+    }
+  });
+
+  it("a name-list file read for workers stays in shared memory, blank lines or not", async () => {
+    for (const [label, text] of [["plain", "INBOX\nArchive/2009\n"], ["mostly blank", "INBOX\n" + "\n".repeat(5_000) + "Sent"]]) {
+      const file = join(tmp.dir, `shared-${label.replace(" ", "-")}.txt`);
+      writeFileSync(file, text);
+      const t = await readNames({ file }, true);
+      assert.equal(t.count, 2, label);
+      // Workers are given the table itself: no private copy is made of any part of it.
+      assert.ok(t.bytes.buffer instanceof SharedArrayBuffer, `${label}: bytes`);
+      assert.ok(t.starts.buffer instanceof SharedArrayBuffer, `${label}: starts`);
+      assert.equal(new TextDecoder().decode(t.bytes.subarray(t.starts[1], t.starts[2] - 1)), label === "plain" ? "Archive/2009" : "Sent");
+    }
+  });
+
+  it("images built before the file_seq is known get their headers once, from writeRebuildHeaders", async () => {
+    const input = generateTree("realistic", 20_000, 43);
+    const known = paramsOf(0x2f, 99, 5, LIMITS, "late.mlist");
+    const late = paramsOf(0x2f, 99, undefined, LIMITS, "late.mlist");
+    const names = await readNames(input, false);
+    const pairs = [
+      [rebuildImagesHere(names, known), rebuildImagesHere(names, late)],
+      [
+        await rebuildImages(names, { ...known, units: 16 }, new LocalRebuildExecutor(3)),
+        await rebuildImages(names, { ...late, units: 16 }, new LocalRebuildExecutor(3)),
+      ],
+    ];
+    for (const [ref, img] of pairs) {
+      assert.ok(img.list.subarray(0, 28).every((x) => x === 0), "no list header yet");
+      assert.ok(img.attr.subarray(0, ATTR_HEADER_SIZE).every((x) => x === 0), "no attribute header yet");
+      writeRebuildHeaders(img.list, img.attr, img.count, { uidValidity: 99, fileSeq: 5, separator: 0x2f });
+      assertSameBytes(img.list, ref.list, "list");
+      assertSameBytes(img.attr, ref.attr, "attr");
     }
   });
 

@@ -1,0 +1,219 @@
+/**
+ * The attribute file side of a commit (SPEC §3): patched in place when few
+ * entries change and every changed UID has one — deleted entries get bit
+ * 31, changed ones are written again, new ones appended — or else written
+ * whole from the live records of the list image (rule 10 derives the
+ * structural flags again when the old file is unusable).
+ *
+ * @module
+ */
+import {
+  ATTR_ENTRY_SIZE,
+  ATTR_HEADER_SIZE,
+  type AttrHeader,
+  encodeAttrHeader,
+  writeAttrEntry,
+} from "../format/attr_codec.ts";
+import { DELETED_BIT } from "../format/constants.ts";
+import { CorruptIndexError } from "../format/errors.ts";
+import { FLAG_BITS, treeFlags } from "../format/flags.ts";
+import type { ListHeader } from "../format/header.ts";
+import { RECORD_SIZE, recordAt, recordDeleted, recordUid } from "../format/record.ts";
+import type { MailboxStatus } from "../format/types.ts";
+import type { AttrView } from "../image/attr_file.ts";
+import type { CommitPlan } from "../store/commit_plan.ts";
+import { newRecordFlags } from "./sync_flags.ts";
+import { N_NEW } from "./sync_nodes.ts";
+import type { SyncTree } from "./sync_tree.ts";
+
+/** What a commit changes in the attribute file. */
+export interface AttrChanges {
+  /** UID → new flags of existing records (and of new ones a caller set). */
+  flags: Map<number, number>;
+  /** UID → bits callers added (new records get them with their flags). */
+  extras: ReadonlyMap<number, number>;
+  /** UID → new STATUS cache. */
+  status: ReadonlyMap<number, MailboxStatus>;
+  /** UIDs the commit deletes. */
+  deletedUids: readonly number[];
+}
+
+/**
+ * Plan the attribute file's part of a commit.
+ *
+ * @param tree The sync's tree.
+ * @param attr The current attribute image (undefined: it is written whole, rule 10).
+ * @param header The list header after the commit.
+ * @param separator The index's separator byte.
+ * @param changes What changes.
+ * @returns The attribute plan, or undefined when nothing changes.
+ * @throws CorruptIndexError when directory links form a cycle (rebuilding it whole).
+ *
+ * @example The attribute side of a sync
+ * ```ts ignore
+ * const attrPlan = planAttr(tree, attr, newHeader, 0x2f, { flags, extras, status, deletedUids });
+ * ```
+ */
+export function planAttr(
+  tree: SyncTree,
+  attr: AttrView | undefined,
+  header: ListHeader,
+  separator: number,
+  changes: AttrChanges,
+): CommitPlan["attr"] | undefined {
+  const nodes = tree.nodes;
+  const newIds: number[] = [];
+  for (let id = 1; id < nodes.count; id++) if ((nodes.state[id] & N_NEW) !== 0) newIds.push(id);
+  newIds.sort((a, b) => nodes.uid[a] - nodes.uid[b]);
+  const firstNewUid = tree.view.header.nextUid;
+  const { flags, status, deletedUids } = changes;
+  // In place when few entries change and every changed existing UID has an entry to patch.
+  if (
+    attr === undefined || flags.size + status.size + deletedUids.length > attr.header.count / 4 + 64 ||
+    !haveEntries(attr, flags.keys(), firstNewUid) || !haveEntries(attr, status.keys(), firstNewUid)
+  ) return replaceAttr(tree, attr, header, separator, changes, newIds);
+  return patchAttr(tree, attr, header, changes, newIds);
+}
+
+/** Whether every UID below `firstNewUid` has a live entry. */
+function haveEntries(attr: AttrView, uids: Iterable<number>, firstNewUid: number): boolean {
+  for (const uid of uids) if (attr.positionOf(uid) < 0 && uid < firstNewUid) return false;
+  return true;
+}
+
+/** The attribute file patched in place. */
+function patchAttr(
+  tree: SyncTree,
+  a: AttrView,
+  header: ListHeader,
+  changes: AttrChanges,
+  newIds: number[],
+): CommitPlan["attr"] | undefined {
+  const { flags, status, deletedUids, extras } = changes;
+  const nodes = tree.nodes, firstNewUid = tree.view.header.nextUid;
+  const patches: { offset: number; bytes: Uint8Array }[] = [];
+  let live = a.header.live;
+  for (const uid of deletedUids) {
+    const pos = a.positionOf(uid);
+    if (pos < 0) continue;
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, (uid | DELETED_BIT) >>> 0, true);
+    patches.push({ offset: pos, bytes: b });
+    live--;
+  }
+  const touched = new Set<number>([...flags.keys(), ...status.keys()]);
+  // Flags or STATUS set on a mailbox this sync deletes go with it (rule 6): rewriting its
+  // entry would bring it back to life, an entry for a UID the list does not have (SPEC §9).
+  for (const uid of deletedUids) touched.delete(uid);
+  for (const uid of touched) {
+    if (uid >= firstNewUid) continue;
+    const pos = a.positionOf(uid);
+    if (pos < 0) continue;
+    const f = flags.get(uid) ?? (a.dv.getUint32(pos + 4, true) & FLAG_BITS);
+    const b = new Uint8Array(ATTR_ENTRY_SIZE);
+    writeAttrEntry(new DataView(b.buffer), 0, uid, f, status.get(uid) ?? a.statusOf(uid));
+    patches.push({ offset: pos, bytes: b });
+  }
+  const append = new Uint8Array(newIds.length * ATTR_ENTRY_SIZE);
+  const adv = new DataView(append.buffer);
+  for (let k = 0; k < newIds.length; k++) {
+    const id = newIds[k];
+    const uid = nodes.uid[id];
+    const f = flags.get(uid) ?? newRecordFlags(nodes, id, extras.get(uid) ?? 0);
+    writeAttrEntry(adv, k * ATTR_ENTRY_SIZE, uid, f, status.get(uid));
+  }
+  if (patches.length === 0 && append.length === 0 && a.header.nextUid === header.nextUid) return undefined;
+  const h: AttrHeader = {
+    ...a.header,
+    nextUid: header.nextUid,
+    count: a.header.count + newIds.length,
+    live: live + newIds.length,
+  };
+  const hb = new Uint8Array(ATTR_HEADER_SIZE);
+  encodeAttrHeader(hb, h);
+  patches.push({ offset: 0, bytes: hb });
+  return {
+    kind: "patch",
+    appendOffset: ATTR_HEADER_SIZE + a.header.count * ATTR_ENTRY_SIZE,
+    append,
+    patches,
+  };
+}
+
+/** A whole new attribute image: the old entries that stay, changed, plus the new ones. */
+function replaceAttr(
+  tree: SyncTree,
+  attr: AttrView | undefined,
+  header: ListHeader,
+  separator: number,
+  changes: AttrChanges,
+  newIds: number[],
+): CommitPlan["attr"] {
+  const { flags: flagChanges, status, extras } = changes;
+  const nodes = tree.nodes;
+  // Existing live UIDs come from the list image (the attribute file may be missing or reset).
+  const { liveUids, derived } = liveRecords(tree, new Set(changes.deletedUids), attr === undefined);
+  const total = liveUids.length + newIds.length;
+  const uids = new Uint32Array(total);
+  const flags = new Uint8Array(total);
+  const statuses: (MailboxStatus | undefined)[] = new Array(total);
+  let k = 0;
+  for (const uid of liveUids) {
+    uids[k] = uid;
+    flags[k] = flagChanges.get(uid) ?? (attr !== undefined ? attr.flagsOf(uid) : derived.get(uid) ?? 0);
+    statuses[k++] = status.get(uid) ?? attr?.statusOf(uid);
+  }
+  for (const id of newIds) {
+    const uid = nodes.uid[id];
+    uids[k] = uid;
+    flags[k] = flagChanges.get(uid) ?? newRecordFlags(nodes, id, extras.get(uid) ?? 0);
+    statuses[k++] = status.get(uid);
+  }
+  const image = new Uint8Array(ATTR_HEADER_SIZE + total * ATTR_ENTRY_SIZE);
+  const idv = new DataView(image.buffer);
+  encodeAttrHeader(image, {
+    uidValidity: header.uidValidity,
+    listFileSeq: header.fileSeq,
+    nextUid: header.nextUid,
+    count: total,
+    live: total,
+    separator,
+  });
+  for (let i = 0; i < total; i++) writeAttrEntry(idv, ATTR_HEADER_SIZE + i * ATTR_ENTRY_SIZE, uids[i], flags[i], statuses[i]);
+  return { kind: "replace", image };
+}
+
+/**
+ * The UIDs of the image's live records that the commit keeps, ascending,
+ * and (when `derive`) their structural flags (rule 10: CHILDREN from the tree).
+ */
+function liveRecords(
+  tree: SyncTree,
+  deleted: ReadonlySet<number>,
+  derive: boolean,
+): { liveUids: number[]; derived: Map<number, number> } {
+  const liveUids: number[] = [];
+  const derived = new Map<number, number>();
+  const view = tree.view, dv = tree.dv;
+  const root = view.rootDir();
+  if (root !== 0) {
+    const stack = [root];
+    let budget = (view.end >>> 4) + 16;
+    while (stack.length > 0) {
+      const dir = stack.pop()!;
+      const count = view.dirCount(dir);
+      for (let i = 0, r = recordAt(dir, 0); i < count; i++, r += RECORD_SIZE) {
+        if (--budget < 0) throw new CorruptIndexError(view.file, r, "directory links form a cycle or are shared");
+        if (recordDeleted(dv, r)) continue;
+        const uid = recordUid(dv, r);
+        if (deleted.has(uid)) continue;
+        liveUids.push(uid);
+        const cd = view.childDir(r);
+        if (derive) derived.set(uid, treeFlags(tree.recHasLiveChildren(r), true));
+        if (cd !== 0) stack.push(cd);
+      }
+    }
+  }
+  liveUids.sort((a, b) => a - b);
+  return { liveUids, derived };
+}
