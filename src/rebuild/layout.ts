@@ -12,6 +12,7 @@
  */
 import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE, encodeAttrHeader, STATUS_SET_BIT } from "../format/attr_codec.ts";
 import { HEADER_SIZE, MailboxFlags } from "../format/constants.ts";
+import { treeFlags } from "../format/flags.ts";
 import { encodeHeader } from "../format/header.ts";
 import { alignUp, encodeOffset, OFFSET_MARKER } from "../format/offset.ts";
 import { dirImageSize, RECORD_SIZE, recordAt, writeDirHeader, writeRecord, writeRecordName } from "../format/record.ts";
@@ -236,8 +237,7 @@ export function writeCoordinatorParts(
     writeRecord(dv, rec, plan.splitHash[s], uid, name, hasDir ? encodeOffset(dir) : OFFSET_MARKER);
     writeRecordName(list, name, src, ns, ns + plan.splitNameLen[s]);
     const pos = ATTR_HEADER_SIZE + (uid - 1) * ATTR_ENTRY_SIZE;
-    let flags = (hasDir ? MailboxFlags.Children : 0) | (facts.leaf[s] !== 0 ? 0 : MailboxFlags.NonExistent) |
-      (facts.noSelect[s] !== 0 ? MailboxFlags.NoSelect : 0);
+    let flags = treeFlags(hasDir, facts.leaf[s] !== 0) | (facts.noSelect[s] !== 0 ? MailboxFlags.NoSelect : 0);
     if (facts.status[s] >= 0 && names.status !== undefined) {
       flags = (flags | STATUS_SET_BIT) >>> 0;
       const k = facts.status[s] * STATUS_FIELDS;
