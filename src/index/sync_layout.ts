@@ -48,7 +48,7 @@ export interface Patch {
  * import { patchU32 } from "./sync_layout.ts";
  * const patches: { offset: number; bytes: Uint8Array }[] = [];
  * patchU32(patches, 28, encodeOffset(512));
- * console.log(patches[0].bytes); // Uint8Array(4) [ 128, 129, 128, 128 ]
+ * console.log(patches[0].bytes); // Uint8Array(4) [ 128, 128, 129, 128 ]
  * ```
  */
 export function patchU32(patches: Patch[], offset: number, value: number): void {

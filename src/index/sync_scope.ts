@@ -16,7 +16,7 @@ import type { ListView } from "../image/view.ts";
  * ```ts
  * import { SyncScope } from "./sync_scope.ts";
  * const scope = new SyncScope("Archive//2009", 0x2f);
- * console.log(scope.depth, scope.toString()); // 2 "Archive//2009"
+ * console.log(scope.depth, scope.toString()); // 2 Archive//2009
  * ```
  */
 export class SyncScope {
