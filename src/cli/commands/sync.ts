@@ -1,0 +1,101 @@
+/**
+ * `sync`: bring an index (created when missing) up to date with a mail
+ * store or a name list.
+ *
+ * @module
+ */
+import { MailboxListIndex } from "../../index/index.ts";
+import type { Command, CommandContext } from "../command.ts";
+import { noPositionals, optionalString, requireString, separatorOption } from "../options.ts";
+import { seconds } from "../output.ts";
+import { PROGRAM } from "../program.ts";
+import { quoteNames, scanSource, SOURCE_HELP, SOURCE_OPTIONS, sourceOption } from "../source.ts";
+import { syncIndex } from "../sync_index.ts";
+
+/** The separator of the index at `index` when it can be opened, else `fallback`. */
+async function separatorOf(index: string, fallback: string): Promise<string> {
+  try {
+    const existing = await MailboxListIndex.open(index, { readonly: true, onWarning: () => {} });
+    const separator = existing.separator;
+    await existing.close();
+    return separator;
+  } catch {
+    // A missing or damaged index: the sync creates or rebuilds it.
+    return fallback;
+  }
+}
+
+async function run(ctx: CommandContext): Promise<number> {
+  noPositionals(ctx);
+  const index = requireString(ctx, "index");
+  const source = sourceOption(ctx);
+  const path = optionalString(ctx, "path");
+  const partial = ctx.values.partial === true;
+  const recursive = ctx.values.recursive === true;
+  const wanted = separatorOption(ctx);
+  // The names must come with the index's own separator.
+  const separator = await separatorOf(index, wanted ?? "/");
+  const scan = await scanSource(ctx, source, separator);
+  const keep = scan.incomplete;
+  if (keep.length > 0) {
+    ctx.warn(
+      `${keep.length} folder(s) could not be read (${quoteNames(keep)}): the sync of "${index}" keeps them ` +
+        "and everything under them as they were",
+    );
+  }
+  const started = Date.now();
+  const r = await syncIndex(index, scan.mailboxes, {
+    path,
+    partial,
+    recursive,
+    separator: wanted,
+    onWarning: ctx.warn,
+    keep,
+  });
+  ctx.out.line(
+    `Synced "${index}": ${r.added} added, ${r.deleted} deleted, ${r.total} mailboxes` +
+      (r.compressed ? " (compressed)" : "") + ` in ${seconds(Date.now() - started + scan.ms)}`,
+  );
+  return 0;
+}
+
+/**
+ * The `sync` command.
+ *
+ * @example Its usage line
+ * ```ts ignore
+ * console.log(syncCommand.usage);
+ * ```
+ */
+export const syncCommand: Command = {
+  summary: "bring an index up to date with a mail store or a name list",
+  usage: `${PROGRAM} sync --index FILE (--maildir DIR | --fs DIR | --from-list FILE|-) [options]`,
+  help: `Reconcile the index (created when missing) with the mailboxes the store really has:
+new ones are added, and unless --partial, ones that are gone are deleted. \\Noselect
+and the STATUS cache follow the store.
+
+${SOURCE_HELP}
+
+Options:
+  --index FILE         the index to sync
+  --path P             only the subtree under mailbox P (names outside it are an error)
+  --partial            only add, never delete
+  --recursive          check every level under the path for deletions (default: only
+                       the path's own level)
+  --separator S        separator for a new index (default "/"; an existing index keeps its own)
+  -h, --help           show this help
+
+When the scan cannot read some folder (a directory that fails to list), that folder
+and everything under it are kept in the index as they were, with a warning naming
+them: nothing is deleted for a folder that is only unreadable. A store root that
+cannot be read is an error.`,
+  options: {
+    index: { type: "string" },
+    ...SOURCE_OPTIONS,
+    path: { type: "string" },
+    partial: { type: "boolean" },
+    recursive: { type: "boolean" },
+    separator: { type: "string" },
+  },
+  run,
+};

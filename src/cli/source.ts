@@ -1,0 +1,234 @@
+/**
+ * Where the mailboxes of `rebuild` and `sync` come from: a Maildir++ store
+ * (`--maildir`), a directory-per-folder store (`--fs`) or a name list
+ * (`--from-list`), and the scan that reads them, with warnings and a
+ * progress bar.
+ *
+ * @module
+ */
+import { readdir, stat } from "node:fs/promises";
+import { describeFsError } from "../format/fs_error.ts";
+import { scanFsLayout } from "../scan/fs.ts";
+import { scanMaildir } from "../scan/maildir.ts";
+import { readNameList } from "../scan/name_list.ts";
+import { scanStore } from "../scan/parallel.ts";
+import type { ScannedMailbox, ScanWarning } from "../scan/types.ts";
+import type { CommandContext } from "./command.ts";
+import { CliError, UsageError } from "./errors.ts";
+import { requireString } from "./options.ts";
+import { Progress } from "./progress.ts";
+import type { MailboxInput } from "./sync_index.ts";
+
+/**
+ * The options that name the source, for a command's option table.
+ *
+ * @example A command's options
+ * ```ts ignore
+ * const options = { index: { type: "string" }, ...SOURCE_OPTIONS };
+ * ```
+ */
+export const SOURCE_OPTIONS: Readonly<Record<"maildir" | "fs" | "from-list", { type: "string" }>> = Object.freeze({
+  maildir: { type: "string" },
+  fs: { type: "string" },
+  "from-list": { type: "string" },
+});
+
+/**
+ * The help text of the source options.
+ *
+ * @example In a command's help
+ * ```ts ignore
+ * const help = `Make a new index.\n\n${SOURCE_HELP}\n\nOptions: …`;
+ * ```
+ */
+export const SOURCE_HELP = `Source of the mailboxes (exactly one):
+  --maildir DIR        a Maildir++ store: DIR is INBOX, DIR/.A.B is "A<sep>B";
+                       a folder with cur/ and new/ is selectable, others are \\Noselect;
+                       STATUS figures are counted from cur/ and new/
+  --fs DIR             a directory-per-folder store (like Dovecot's LAYOUT=fs)
+  --from-list FILE     names, one per line; "-" reads standard input`;
+
+/**
+ * A source as given: a store's root directory, or a name list ("-" for
+ * standard input).
+ *
+ * @example A Maildir++ store
+ * ```ts
+ * import type { Source } from "./source.ts";
+ * const source: Source = { kind: "maildir", dir: "/home/u/Maildir" };
+ * ```
+ */
+export type Source = { kind: "maildir" | "fs"; dir: string } | { kind: "list"; file: string };
+
+/**
+ * The source the command line names.
+ *
+ * @param ctx The command's context.
+ * @returns The source.
+ * @throws UsageError when none or more than one is given.
+ *
+ * @example The source of a sync
+ * ```ts ignore
+ * const source = sourceOption(ctx);
+ * ```
+ */
+export function sourceOption(ctx: CommandContext): Source {
+  const given = (["maildir", "fs", "from-list"] as const).filter((k) => ctx.values[k] !== undefined);
+  if (given.length === 0) throw new UsageError("Missing the source: --maildir DIR, --fs DIR or --from-list FILE");
+  if (given.length > 1) throw new UsageError(`Give one source, not ${given.map((g) => "--" + g).join(" and ")}`);
+  const k = given[0];
+  const v = requireString(ctx, k);
+  return k === "from-list" ? { kind: "list", file: v } : { kind: k, dir: v };
+}
+
+/** Number of folder directories directly under a Maildir++ root (for the progress total). */
+async function countMaildirFolders(root: string): Promise<number | undefined> {
+  try {
+    const entries = await readdir(root, { withFileTypes: true });
+    let n = 1;
+    for (const e of entries) {
+      if (e.name.startsWith(".") && e.name !== "." && e.name !== ".." && (e.isDirectory() || e.isSymbolicLink())) n++;
+    }
+    return n;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What {@linkcode scanSource} read.
+ *
+ * @example Reporting a scan
+ * ```ts ignore
+ * const scan: Scan = await scanSource(ctx, source, "/");
+ * console.log(`${scan.mailboxes.length} folders in ${scan.ms} ms`);
+ * ```
+ */
+export interface Scan {
+  /** The mailboxes, in the order read. */
+  mailboxes: MailboxInput[];
+  /** Folders whose subtree the scan could not read completely. */
+  incomplete: string[];
+  /** Milliseconds the scan took. */
+  ms: number;
+}
+
+/**
+ * The names of unread folders, quoted, for a message: ten at most, then
+ * how many more.
+ *
+ * @param names The folders.
+ * @returns For example `"Keep", "Old"`.
+ *
+ * @example Two folders
+ * ```ts
+ * import { quoteNames } from "./source.ts";
+ * console.log(quoteNames(["Keep", "Old"])); // "Keep", "Old"
+ * ```
+ */
+export function quoteNames(names: readonly string[]): string {
+  const shown = names.slice(0, 10).map((n) => JSON.stringify(n)).join(", ");
+  return names.length > 10 ? `${shown} and ${names.length - 10} more` : shown;
+}
+
+/** A name list, through the one name-list reader, with a progress bar. */
+async function readList(ctx: CommandContext, file: string, onWarning: (w: ScanWarning) => void): Promise<MailboxInput[]> {
+  const mailboxes: MailboxInput[] = [];
+  const bar = new Progress({ label: "Reading names", unit: "names", stream: ctx.err });
+  try {
+    for await (const name of readNameList(file, { onWarning, fs: ctx.scanFs })) {
+      mailboxes.push(name);
+      if ((mailboxes.length & 1023) === 0) bar.update(mailboxes.length);
+    }
+  } finally {
+    bar.done();
+  }
+  return mailboxes;
+}
+
+/** A store's top-level folders across worker threads, with a progress bar. */
+async function scanWithWorkers(
+  ctx: CommandContext,
+  source: { kind: "maildir" | "fs"; dir: string },
+  separator: string,
+  workers: number,
+  onWarning: (w: ScanWarning) => void,
+): Promise<MailboxInput[]> {
+  const bar = new Progress({ label: "Scanning top-level folders", unit: "folders", stream: ctx.err });
+  try {
+    return await scanStore(source.kind, source.dir, {
+      separator,
+      workers,
+      onWarning,
+      onProgress: (done) => bar.update(done),
+      fs: ctx.scanFs,
+    });
+  } finally {
+    bar.done();
+  }
+}
+
+/** A store in this thread, with a progress bar (with a total for Maildir++). */
+async function scanHere(
+  ctx: CommandContext,
+  source: { kind: "maildir" | "fs"; dir: string },
+  separator: string,
+  onWarning: (w: ScanWarning) => void,
+): Promise<MailboxInput[]> {
+  const mailboxes: MailboxInput[] = [];
+  const total = source.kind === "maildir" ? await countMaildirFolders(source.dir) : undefined;
+  const bar = new Progress({ label: "Scanning", unit: "folders", total, stream: ctx.err });
+  try {
+    const fs = ctx.scanFs;
+    const scan = source.kind === "maildir"
+      ? scanMaildir(source.dir, { separator, onWarning, fs })
+      : scanFsLayout(source.dir, { separator, onWarning, fs });
+    for await (const m of scan as AsyncIterable<ScannedMailbox>) {
+      mailboxes.push(m);
+      bar.update(mailboxes.length);
+    }
+  } finally {
+    bar.done();
+  }
+  return mailboxes;
+}
+
+/**
+ * Read every mailbox of the source, with warnings and a progress bar: a
+ * name list through `readNameList`, a store through its scanner (across
+ * `workers` threads when > 0).
+ *
+ * @param ctx The command's context (warnings, the progress stream, the scan seam).
+ * @param source What to read.
+ * @param separator The separator of the names to make.
+ * @param workers Worker threads for a store's scan (0: in this thread).
+ * @returns The mailboxes, the folders that could not be read, and the time taken.
+ * @throws CliError when a Maildir++ root cannot be read; the scanners' errors.
+ *
+ * @example Scanning a Maildir++ store
+ * ```ts ignore
+ * const scan = await scanSource(ctx, { kind: "maildir", dir: "/home/u/Maildir" }, "/");
+ * ```
+ */
+export async function scanSource(ctx: CommandContext, source: Source, separator: string, workers = 0): Promise<Scan> {
+  const started = Date.now();
+  const incomplete: string[] = [];
+  const onWarning = (w: ScanWarning) => {
+    if (w.unread && w.folder !== undefined) incomplete.push(w.folder);
+    ctx.warn(w.reason);
+  };
+  if (source.kind === "list") {
+    const mailboxes = await readList(ctx, source.file, onWarning);
+    return { mailboxes, incomplete, ms: Date.now() - started };
+  }
+  if (source.kind === "maildir") {
+    const s = await stat(source.dir).catch((e) => {
+      throw new CliError(`Cannot read store root "${source.dir}": ${describeFsError(e)}`, 1);
+    });
+    if (!s.isDirectory()) throw new CliError(`Cannot read store root "${source.dir}": not a directory`, 1);
+  }
+  const mailboxes = workers > 0
+    ? await scanWithWorkers(ctx, source, separator, workers, onWarning)
+    : await scanHere(ctx, source, separator, onWarning);
+  return { mailboxes, incomplete, ms: Date.now() - started };
+}
