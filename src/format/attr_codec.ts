@@ -58,7 +58,7 @@ export interface AttrHeader {
  * @param h Header fields.
  * @returns Nothing.
  *
- * @example
+ * @example Write a header and read it back
  * ```ts
  * import { decodeAttrHeader, encodeAttrHeader } from "./attr_codec.ts";
  * const b = new Uint8Array(48);
@@ -91,7 +91,7 @@ export function encodeAttrHeader(bytes: Uint8Array, h: AttrHeader): void {
  * @returns The header.
  * @throws CorruptIndexError on a bad magic, version, checksum or count.
  *
- * @example
+ * @example A zeroed header is refused
  * ```ts
  * import { decodeAttrHeader } from "./attr_codec.ts";
  * try { decodeAttrHeader(new Uint8Array(48), 48, "a"); } catch (e) { console.log((e as Error).name); }
@@ -139,7 +139,7 @@ export function decodeAttrHeader(bytes: Uint8Array, fileSize: number, file: stri
  * @param status STATUS figures, or undefined when not cached.
  * @returns Nothing.
  *
- * @example
+ * @example An entry without STATUS
  * ```ts
  * import { writeAttrEntry } from "./attr_codec.ts";
  * const b = new Uint8Array(32);
@@ -172,7 +172,7 @@ export function writeAttrEntry(
  * @param uid UID to find.
  * @returns Byte position of the entry (deleted or not), or -1.
  *
- * @example
+ * @example UID 9 among two entries
  * ```ts
  * import { findAttrEntry, writeAttrEntry, ATTR_HEADER_SIZE } from "./attr_codec.ts";
  * const b = new Uint8Array(48 + 64), dv = new DataView(b.buffer);
@@ -199,7 +199,7 @@ export function findAttrEntry(dv: DataView, count: number, uid: number): number 
  * @param pos Byte position of the entry.
  * @returns True when bit 31 of its uid word is set.
  *
- * @example
+ * @example An entry with bit 31 of its uid word set
  * ```ts
  * import { isAttrEntryDeleted } from "./attr_codec.ts";
  * const b = new Uint8Array(32); b[3] = 0x80;
@@ -217,7 +217,7 @@ export function isAttrEntryDeleted(dv: DataView, pos: number): boolean {
  * @param pos Byte position of the entry.
  * @returns The figures, or undefined when the cache is not set.
  *
- * @example
+ * @example The STATUS written with an entry
  * ```ts
  * import { readAttrStatus, writeAttrEntry } from "./attr_codec.ts";
  * const b = new Uint8Array(32), dv = new DataView(b.buffer);
@@ -263,7 +263,7 @@ export interface AttrColumns {
  * @param separator Separator byte of the names (0 = unknown).
  * @returns The file's bytes.
  *
- * @example
+ * @example An image of two entries
  * ```ts
  * import { encodeAttrImage } from "./attr_codec.ts";
  * const img = encodeAttrImage(7, 1, 3, { uids: new Uint32Array([1, 2]), flags: new Uint8Array([9, 0]), count: 2 });

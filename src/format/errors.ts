@@ -40,10 +40,11 @@ export class CorruptIndexError extends Error {
  * a component too long, too many levels, too long as a whole, or a string
  * with no UTF-8 form (a lone surrogate).
  *
- * @example
+ * @example A name with a NUL byte
  * ```ts
  * import { InvalidNameError } from "./errors.ts";
- * throw new InvalidNameError("a\0b", "contains a NUL byte");
+ * const err = new InvalidNameError("a\0b", "contains a NUL byte");
+ * console.log(err instanceof InvalidNameError, err.mailbox.length); // true 3
  * ```
  */
 export class InvalidNameError extends Error {
@@ -64,10 +65,11 @@ export class InvalidNameError extends Error {
  * A sync would pass a hard limit of the format: the 1 GiB addressable size
  * or the last UID. The previous index stays valid.
  *
- * @example
+ * @example A file that would grow past 1 GiB
  * ```ts
  * import { IndexLimitError } from "./errors.ts";
- * throw new IndexLimitError("/tmp/x.mlist", "file would grow past 1073741824 bytes");
+ * const err = new IndexLimitError("/tmp/x.mlist", "file would grow past 1073741824 bytes");
+ * console.log(err.file); // "/tmp/x.mlist"
  * ```
  */
 export class IndexLimitError extends Error {
@@ -87,10 +89,11 @@ export class IndexLimitError extends Error {
 /**
  * Another process held the writer lock for longer than the timeout.
  *
- * @example
+ * @example A lock another process held too long
  * ```ts
  * import { LockTimeoutError } from "./errors.ts";
- * throw new LockTimeoutError("/tmp/x.mlist.lock", 1234, 5000);
+ * const err = new LockTimeoutError("/tmp/x.mlist.lock", 1234, 5000);
+ * console.log(err.holderPid, err.lockPath); // 1234 "/tmp/x.mlist.lock"
  * ```
  */
 export class LockTimeoutError extends Error {
@@ -116,10 +119,11 @@ export class LockTimeoutError extends Error {
 /**
  * An operation on a closed index, a finished sync, or a read-only index.
  *
- * @example
+ * @example Adding to a committed sync
  * ```ts
  * import { IndexStateError } from "./errors.ts";
- * throw new IndexStateError("Cannot add to sync of \"/tmp/x\": it was already committed");
+ * const err = new IndexStateError("Cannot add to sync of \"/tmp/x\": it was already committed");
+ * console.log(err.name); // "IndexStateError"
  * ```
  */
 export class IndexStateError extends Error {
@@ -134,7 +138,7 @@ export class IndexStateError extends Error {
  * A sync's writer lock is no longer its own, or the index's files are no
  * longer the ones the sync started from (SPEC §6). Nothing was written.
  *
- * @example
+ * @example A lock another process took over
  * ```ts
  * import { LockLostError } from "./errors.ts";
  * const err = new LockLostError("/tmp/x.mlist.lock", "it is now held by pid 42");
@@ -160,7 +164,7 @@ export class LockLostError extends Error {
  * temporary `.new` file) is a symbolic link or not a regular file
  * (SPEC §6). It is neither followed nor written.
  *
- * @example
+ * @example A journal that is a symbolic link
  * ```ts
  * import { UnsafeFileError } from "./errors.ts";
  * const err = new UnsafeFileError("/tmp/x.mlist.journal", "it is a symbolic link");

@@ -17,7 +17,7 @@ import {
  * @param need Bytes the file must cover.
  * @returns `need + max(need/100*10, 512)` rounded down to a multiple of 512, never below `need`.
  *
- * @example
+ * @example Room past what a write needs
  * ```ts
  * import { grownSize } from "./growth.ts";
  * console.log(grownSize(108930)); // 119808
@@ -36,7 +36,7 @@ export function grownSize(need: number): number {
  * @param deletedSpace Bytes known to be garbage.
  * @returns True when deleted space reached 10% of used space and used space is at least 1024.
  *
- * @example
+ * @example Deleted space past a tenth of the used space
  * ```ts
  * import { needsCompression } from "./growth.ts";
  * console.log(needsCompression(2148, 1584)); // true

@@ -31,7 +31,7 @@ export interface ListHeader {
  * @returns The decoded header.
  * @throws CorruptIndexError when a field is out of range.
  *
- * @example
+ * @example Decode a header just written
  * ```ts
  * import { decodeHeader, encodeHeader } from "./header.ts";
  * const b = new Uint8Array(28);
@@ -78,7 +78,7 @@ export function decodeHeader(bytes: Uint8Array, fileSize: number, file: string):
  * @param h The header fields.
  * @returns Nothing.
  *
- * @example
+ * @example The header of an empty index
  * ```ts
  * import { encodeHeader } from "./header.ts";
  * const b = new Uint8Array(28);

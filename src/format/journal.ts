@@ -86,7 +86,7 @@ export interface JournalRecord extends JournalHeader {
  * @param h Header fields.
  * @returns 36 bytes.
  *
- * @example
+ * @example A header that decodes back
  * ```ts
  * import { decodeJournalHeader, encodeJournalHeader } from "./journal.ts";
  * const b = encodeJournalHeader({ seq: 3, state: 2, listFileSeq: 1, uidValidity: 5, bodyLength: 0, bodyCrc: 0 });
@@ -114,7 +114,7 @@ export function encodeJournalHeader(h: JournalHeader): Uint8Array {
  * @param b At least the first 36 bytes of the journal.
  * @returns The header, or undefined when it is not a valid one.
  *
- * @example
+ * @example Zero bytes are no header
  * ```ts
  * import { decodeJournalHeader } from "./journal.ts";
  * console.log(decodeJournalHeader(new Uint8Array(36))); // undefined
@@ -148,7 +148,7 @@ export function decodeJournalHeader(b: Uint8Array): JournalHeader | undefined {
  * @param renames Files replaced by their `.new` copy.
  * @returns The record's bytes (header + body).
  *
- * @example
+ * @example A record of one list-file patch
  * ```ts
  * import { decodeJournal, encodeJournal, FILE_LIST } from "./journal.ts";
  * const b = encodeJournal(1, 1, 5, [{ file: FILE_LIST, offset: 16, bytes: new Uint8Array([2, 0, 0, 0]) }], []);
@@ -195,7 +195,7 @@ export function encodeJournal(
  * @param b The journal file's bytes.
  * @returns The record, or undefined.
  *
- * @example
+ * @example A truncated record
  * ```ts
  * import { decodeJournal } from "./journal.ts";
  * console.log(decodeJournal(new Uint8Array(3))); // undefined
@@ -238,7 +238,7 @@ export function decodeJournal(b: Uint8Array): JournalRecord | undefined {
  * @param file Which file the image is.
  * @returns False when a patch falls outside the image (the image is stale).
  *
- * @example
+ * @example Patch one byte of a list image
  * ```ts
  * import { applyPatches, decodeJournal, encodeJournal, FILE_LIST } from "./journal.ts";
  * const rec = decodeJournal(encodeJournal(1, 1, 5, [{ file: FILE_LIST, offset: 1, bytes: new Uint8Array([9]) }], []))!;

@@ -69,7 +69,7 @@ export function requireUtf8Form(name: string): void {
  * @param end One past the last byte.
  * @returns The string.
  *
- * @example
+ * @example Two ASCII bytes
  * ```ts
  * import { decodeName } from "./name_codec.ts";
  * console.log(decodeName(new Uint8Array([0x49, 0x4e]), 0, 2)); // "IN"
@@ -97,7 +97,7 @@ export function decodeName(bytes: Uint8Array, start: number, end: number): strin
 /**
  * A reusable UTF-8 encoding buffer that grows as needed.
  *
- * @example
+ * @example Encode a full name
  * ```ts
  * import { NameEncoder } from "./name_codec.ts";
  * const enc = new NameEncoder();
@@ -134,7 +134,7 @@ export class NameEncoder {
  * @returns Its byte value.
  * @throws RangeError when the separator is not a single byte other than NUL.
  *
- * @example
+ * @example The byte of a dot separator
  * ```ts
  * import { separatorByte } from "./name_codec.ts";
  * console.log(separatorByte(".")); // 46

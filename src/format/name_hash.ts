@@ -24,7 +24,7 @@ export const CRC32_TABLE: Uint32Array = (() => {
  * @param end One past the last byte of the name.
  * @returns The u32 name hash.
  *
- * @example
+ * @example Hash the bytes of a name
  * ```ts
  * import { hashBytes } from "./name_hash.ts";
  * const b = new TextEncoder().encode("INBOX");
@@ -69,7 +69,7 @@ const encoder = new TextEncoder();
  * @param name The name of one level ("2009", not "Archive/2009").
  * @returns The u32 name hash.
  *
- * @example
+ * @example Hash one level's name
  * ```ts
  * import { nameHash } from "./name_hash.ts";
  * console.log(nameHash("Archive").toString(16)); // "e5be9bff"
@@ -93,7 +93,7 @@ export function nameHash(name: string | Uint8Array): number {
  * @param bEnd End of the second name.
  * @returns Negative, zero or positive, like C `strcmp` after the hash.
  *
- * @example
+ * @example Two names in record order
  * ```ts
  * import { compareNames, nameHash } from "./name_hash.ts";
  * const a = new TextEncoder().encode("epdnndzu"), b = new TextEncoder().encode("ecylwtxz");
@@ -125,7 +125,7 @@ export function compareNames(
  * @param bEnd End in the second buffer.
  * @returns Negative, zero or positive.
  *
- * @example
+ * @example Bytes compared unsigned
  * ```ts
  * import { compareBytes } from "./name_hash.ts";
  * const x = new Uint8Array([1, 2]), y = new Uint8Array([1, 3]);

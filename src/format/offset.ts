@@ -39,7 +39,7 @@ export function encodeOffset(offset: number): number {
  * @param encoded The u32 read from the file.
  * @returns The plain offset, or 0 for "no link".
  *
- * @example
+ * @example A link and no link
  * ```ts
  * import { decodeOffset } from "./offset.ts";
  * console.log(decodeOffset(0x87808080)); // 28
@@ -61,7 +61,7 @@ export function decodeOffset(encoded: number): number {
  * @param n A byte count or offset.
  * @returns The smallest multiple of 4 that is ≥ n.
  *
- * @example
+ * @example Align an offset
  * ```ts
  * import { alignUp } from "./offset.ts";
  * console.log(alignUp(345)); // 348

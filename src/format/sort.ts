@@ -18,7 +18,7 @@ let scratchCount = new Uint32Array(65536 + 1);
  * @param tie Compares two ids with equal keys (by name bytes).
  * @returns Nothing; `ids` is sorted.
  *
- * @example
+ * @example Sort ids by their keys
  * ```ts
  * import { sortIdsByKey } from "./sort.ts";
  * const ids = new Int32Array([0, 1, 2]);

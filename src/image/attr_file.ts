@@ -23,7 +23,7 @@ const DENSE_AFTER = 256;
 /**
  * A checked, read-only view of one attribute file image.
  *
- * @example
+ * @example The flags of UID 1
  * ```ts
  * import { AttrView } from "./attr_file.ts";
  * import { encodeAttrImage } from "../format/attr_codec.ts";

@@ -48,7 +48,7 @@ export interface CompactImages {
  * @returns The new images.
  * @throws CorruptIndexError when the image lies ({@linkcode ListView.checkTree}) or is damaged.
  *
- * @example
+ * @example Compact the current images
  * ```ts ignore
  * const { list, listSize, attr } = compactImages(view, attrView, 0x2f);
  * ```

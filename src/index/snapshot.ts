@@ -142,7 +142,7 @@ export function readSnapshotOnce(io: FileIO, paths: IndexPaths): Snapshot | unde
  * @returns The snapshot.
  * @throws CorruptIndexError for a damaged file; IndexStateError when every read met a writer; ENOENT when there is no index.
  *
- * @example
+ * @example Read an index's files without waiting
  * ```ts ignore
  * const snap = loadSnapshot(nodeFileIO, indexPaths("/tmp/u.mlist"));
  * ```
@@ -168,7 +168,7 @@ export function loadSnapshot(io: FileIO, paths: IndexPaths): Snapshot {
  * @returns The snapshot.
  * @throws CorruptIndexError for a damaged file; IndexStateError when no stable state could be read in time; ENOENT when there is no index.
  *
- * @example
+ * @example Read an index's files, waiting out a writer
  * ```ts ignore
  * const snap = await loadSnapshotAsync(nodeFileIO, indexPaths("/tmp/u.mlist"));
  * ```
@@ -208,7 +208,7 @@ function withRoom(bytes: Uint8Array, size: number): Uint8Array {
  * @param paths The index's files.
  * @returns The new snapshot.
  *
- * @example
+ * @example The state after this process's commit
  * ```ts ignore
  * snap = snapshotAfterCommit(snap, plan, outcome.seq, outcome.listSize, paths);
  * ```
@@ -257,7 +257,7 @@ export function snapshotAfterCommit(
  * @returns The snapshot.
  * @throws CorruptIndexError when an image does not decode (it never should).
  *
- * @example
+ * @example The state after a compression
  * ```ts ignore
  * snap = snapshotOfImages(images.list, images.listSize, images.attr, stamp, paths);
  * ```

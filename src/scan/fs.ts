@@ -91,7 +91,7 @@ function hasCurNew(entries: readonly ScanDirent[]): boolean {
  * @throws StoreReadError when the root cannot be read.
  *
  * @example Sharding a scan
- * ```ts
+ * ```ts ignore
  * import { listFsTopLevel, scanFsLayout } from "./fs.ts";
  * const keys = await listFsTopLevel("/srv/mail/u");
  * for await (const m of scanFsLayout("/srv/mail/u", { topLevel: keys.slice(0, 10) })) console.log(m.name);
@@ -225,7 +225,7 @@ async function visit(node: Node, walk: Walk, given?: ScanDirent[]): Promise<Visi
  * @throws StoreReadError when the root cannot be read; RangeError for a bad separator.
  *
  * @example Listing a directory-per-folder store
- * ```ts
+ * ```ts ignore
  * import { scanFsLayout } from "./fs.ts";
  * for await (const m of scanFsLayout("/srv/mail/u", { separator: "." })) {
  *   console.log(m.name, m.selectable ? m.status?.messages : "\\Noselect");

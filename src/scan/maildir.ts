@@ -179,7 +179,7 @@ export interface MaildirProbe {
  * @returns Whether it is selectable, and its figures.
  *
  * @example Probing a folder
- * ```ts
+ * ```ts ignore
  * import { nodeScanFs } from "./io.ts";
  * import { probeMaildir } from "./maildir.ts";
  * import type { ScanWarning } from "./types.ts";
@@ -245,7 +245,7 @@ export async function probeMaildir(
  * @throws StoreReadError when the root cannot be read.
  *
  * @example Listing a root
- * ```ts
+ * ```ts ignore
  * import { readStoreRoot } from "./maildir.ts";
  * const { real, entries } = await readStoreRoot("/srv/mail/u");
  * console.log(real, entries.length);
@@ -286,7 +286,7 @@ function components(dirName: string): string[] {
  * @throws StoreReadError when the root cannot be read.
  *
  * @example Sharding a scan
- * ```ts
+ * ```ts ignore
  * import { listMaildirTopLevel, scanMaildir } from "./maildir.ts";
  * const keys = await listMaildirTopLevel("/srv/mail/u");
  * for await (const m of scanMaildir("/srv/mail/u", { topLevel: keys.slice(0, 10) })) console.log(m.name);
@@ -371,7 +371,7 @@ async function readFolder(f: Folder, fs: ScanFs): Promise<FolderResult> {
  * @throws StoreReadError when the root cannot be read; RangeError for a bad separator.
  *
  * @example Listing a Maildir++ store
- * ```ts
+ * ```ts ignore
  * import { scanMaildir } from "./maildir.ts";
  * for await (const m of scanMaildir("/srv/mail/u", { onWarning: (w) => console.warn(w.reason) })) {
  *   console.log(m.name, m.selectable, m.status?.unseen);

@@ -100,9 +100,12 @@ async function* readFile(path: string, fs: ScanFs): AsyncGenerator<Uint8Array> {
  * @example Counting names
  * ```ts
  * import { readNameListBatches } from "./name_list.ts";
+ * async function* list() {
+ *   yield "INBOX\nArchive/2009\n";
+ * }
  * let n = 0;
- * for await (const batch of readNameListBatches("names.txt")) n += batch.length;
- * console.log(n);
+ * for await (const batch of readNameListBatches(list())) n += batch.length;
+ * console.log(n); // 2
  * ```
  */
 export async function* readNameListBatches(

@@ -47,7 +47,7 @@ export interface ScanStoreOptions extends Omit<ScanOptions, "topLevel"> {
  * @returns Every mailbox, in the order of a single-thread scan.
  * @throws StoreReadError when the root cannot be read (in this thread or in a worker).
  *
- * @example
+ * @example Scan a Maildir++ store with two workers
  * ```ts ignore
  * const boxes = await scanStore("maildir", "/srv/mail/u", { workers: 2 });
  * ```

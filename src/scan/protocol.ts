@@ -6,7 +6,9 @@
  */
 import type { ScannedMailbox, ScanWarning } from "./types.ts";
 
-/** Store layouts the scanners read. *
+/**
+ * Store layouts the scanners read.
+ *
  * @example A Maildir++ store
  * ```ts
  * import type { StoreLayout } from "./protocol.ts";
@@ -15,7 +17,9 @@ import type { ScannedMailbox, ScanWarning } from "./types.ts";
  */
 export type StoreLayout = "maildir" | "fs";
 
-/** A scan worker's answer: one share of a store. *
+/**
+ * A scan worker's answer: one share of a store.
+ *
  * @example Collecting a share
  * ```ts ignore
  * const share: ScanShardResult = await pool.run(0, (api) => api.scan("maildir", root, "/", ["Archive"]));
@@ -29,7 +33,9 @@ export interface ScanShardResult {
   warnings: ScanWarning[];
 }
 
-/** What a scan worker offers through comlink. *
+/**
+ * What a scan worker offers through comlink.
+ *
  * @example Serving scans in a worker
  * ```ts ignore
  * Comlink.expose({ scan: scanShard } satisfies ScanWorkerApi, nodeEndpoint(parentPort!));

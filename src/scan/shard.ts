@@ -21,7 +21,7 @@ import type { ScannedMailbox, ScanOptions, ScanWarning } from "./types.ts";
  * @param fs The scan's file system calls (a worker uses the default).
  * @returns The mailboxes and the warnings, in scan order.
  *
- * @example
+ * @example Scan the root folder and one top-level folder
  * ```ts ignore
  * const { mailboxes } = await scanShard("maildir", "/srv/mail/u", "/", ["", "Archive"]);
  * ```

@@ -65,7 +65,7 @@ export function readWhole(io: FileIO, path: string): { bytes: Uint8Array; ino: n
  * @param path Path of the journal.
  * @returns Sequence number and state, and the whole header when it is readable.
  *
- * @example
+ * @example An index without a journal
  * ```ts
  * import { readJournalStamp } from "./file_read.ts";
  * import { nodeFileIO } from "./io.ts";
@@ -98,7 +98,7 @@ export function readJournalStamp(io: FileIO, path: string): { seq: number; state
  * @returns The record, or undefined when missing, torn or incomplete.
  * @throws CorruptIndexError when the journal is larger than the format allows (nothing is read).
  *
- * @example
+ * @example A journal that does not exist
  * ```ts
  * import { readJournal } from "./file_read.ts";
  * import { nodeFileIO } from "./io.ts";
@@ -120,7 +120,7 @@ export function readJournal(io: FileIO, path: string): JournalRecord | undefined
  * @param attrSize Size of the attribute file.
  * @returns True when every patch fits.
  *
- * @example
+ * @example Ignore a record that does not fit the files
  * ```ts ignore
  * if (!recordFits(record, listSize, attrSize)) ignore(record);
  * ```
@@ -145,7 +145,7 @@ export function recordFits(record: JournalRecord, listSize: number, attrSize: nu
  * @param file Which file the image is.
  * @returns The image, or a longer copy of it.
  *
- * @example
+ * @example A patch that appends to the attribute file
  * ```ts
  * import { withPatchRoom } from "./file_read.ts";
  * import { FILE_ATTR } from "../format/journal.ts";

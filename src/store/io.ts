@@ -291,7 +291,7 @@ export const nodeFileIO: FileIO = {
  * @param position File position.
  * @returns Bytes actually read (less than `length` only at end of file).
  *
- * @example
+ * @example Read the first four bytes of a file
  * ```ts
  * import { nodeFileIO, readFully } from "./io.ts";
  * const fd = nodeFileIO.open(import.meta.filename ?? "./src/io.ts", "read");
@@ -328,13 +328,16 @@ export function readFully(
  * @param position File position.
  * @returns Nothing; throws when the device takes no more bytes.
  *
- * @example
+ * @example Write two bytes to a new file
  * ```ts
  * import { nodeFileIO, writeFully } from "./io.ts";
- * import { mkdtempSync } from "node:fs";
- * const fd = nodeFileIO.open(mkdtempSync("/tmp/x") + "/f", "create");
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
+ * const fd = nodeFileIO.open(dir + "/f", "create");
  * writeFully(nodeFileIO, fd, new Uint8Array([1, 2]), 0, 2, 0);
  * nodeFileIO.close(fd);
+ * rmSync(dir, { recursive: true });
  * ```
  */
 export function writeFully(

@@ -142,7 +142,8 @@ export function createExclusive(path: string, content: string): boolean {
  * @returns The record as one JSON line.
  *
  * @example A record
- * ```ts ignore
+ * ```ts
+ * import { makeRecord } from "./lock_record.ts";
  * console.log(makeRecord()); // {"pid":4242,"procStart":"123456","startedAt":1700000000000,"host":"mx1","token":"…"}
  * ```
  */
@@ -218,7 +219,8 @@ export function localHost(): string {
  * @returns The record, or `undefined` when the text is not one.
  *
  * @example Who holds it
- * ```ts ignore
+ * ```ts
+ * import { parseHolder } from "./lock_record.ts";
  * console.log(parseHolder('{"pid":7,"startedAt":0,"host":"mx1"}')?.pid); // 7
  * ```
  */

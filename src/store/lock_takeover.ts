@@ -144,8 +144,9 @@ export function removeIfSame(path: string, expected: Seen, warn: (message: strin
  * @param lockPath Path of the lock file.
  * @returns `lockPath + ".break"`.
  *
- * @example
- * ```ts ignore
+ * @example The take-over lock of an index's lock
+ * ```ts
+ * import { breakLockPath } from "./lock_takeover.ts";
  * console.log(breakLockPath("/var/mail/u.mlist.lock")); // "/var/mail/u.mlist.lock.break"
  * ```
  */

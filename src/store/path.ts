@@ -12,7 +12,7 @@ import * as nodePath from "node:path";
  * @param path A file path.
  * @returns Its directory.
  *
- * @example
+ * @example The directory of an index file
  * ```ts
  * import { dirName } from "./path.ts";
  * console.log(dirName("/tmp/a.mlist")); // "/tmp"

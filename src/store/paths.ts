@@ -26,7 +26,7 @@ export interface IndexPaths {
  * @param path Path of the list file.
  * @returns The four paths.
  *
- * @example
+ * @example The attribute file of an index
  * ```ts
  * import { indexPaths } from "./paths.ts";
  * console.log(indexPaths("/var/mail/u.mlist").attr); // "/var/mail/u.mlist.attr"
