@@ -68,7 +68,7 @@ export const DIR_FIELD: Readonly<{ nextOffset: number; size: number; count: numb
  * @param rec Offset of the record.
  * @returns Its `name_hash`.
  *
- * @example
+ * @example The hash of a record just written
  * ```ts
  * import { recordHash, writeRecord } from "./record.ts";
  * const dv = new DataView(new ArrayBuffer(16));
@@ -87,7 +87,7 @@ export function recordHash(dv: DataView, rec: number): number {
  * @param rec Offset of the record.
  * @returns The word as stored.
  *
- * @example
+ * @example The uid word of a deleted record
  * ```ts
  * import { recordUidWord, writeRecord } from "./record.ts";
  * const dv = new DataView(new ArrayBuffer(16));
@@ -106,7 +106,7 @@ export function recordUidWord(dv: DataView, rec: number): number {
  * @param rec Offset of the record.
  * @returns Its UID.
  *
- * @example
+ * @example The UID of a deleted record
  * ```ts
  * import { recordUid, writeRecord } from "./record.ts";
  * const dv = new DataView(new ArrayBuffer(16));
@@ -125,7 +125,7 @@ export function recordUid(dv: DataView, rec: number): number {
  * @param rec Offset of the record.
  * @returns True when its deleted bit is set.
  *
- * @example
+ * @example A record written as deleted
  * ```ts
  * import { recordDeleted, writeRecord } from "./record.ts";
  * const dv = new DataView(new ArrayBuffer(16));
@@ -144,7 +144,7 @@ export function recordDeleted(dv: DataView, rec: number): boolean {
  * @param rec Offset of the record.
  * @returns Its `name_offset`.
  *
- * @example
+ * @example Where a record's name is
  * ```ts
  * import { recordNameOffset, writeRecord } from "./record.ts";
  * const dv = new DataView(new ArrayBuffer(16));
@@ -163,7 +163,7 @@ export function recordNameOffset(dv: DataView, rec: number): number {
  * @param rec Offset of the record.
  * @returns Its `dir_offset`, still encoded.
  *
- * @example
+ * @example A record linked to a child directory
  * ```ts
  * import { recordDirOffset, writeRecord } from "./record.ts";
  * const dv = new DataView(new ArrayBuffer(16));
@@ -187,7 +187,7 @@ export function recordDirOffset(dv: DataView, rec: number): number {
  * @param deleted Whether to set the deleted bit.
  * @returns Nothing.
  *
- * @example
+ * @example Write a record and read its UID
  * ```ts
  * import { recordUid, writeRecord } from "./record.ts";
  * const dv = new DataView(new ArrayBuffer(16));
@@ -239,7 +239,7 @@ export function setRecordUid(dv: DataView, rec: number, uid: number): void {
  * @param deleted The new state.
  * @returns Nothing.
  *
- * @example
+ * @example Mark a record deleted
  * ```ts
  * import { recordDeleted, setRecordDeleted, writeRecord } from "./record.ts";
  * const dv = new DataView(new ArrayBuffer(16));
@@ -261,7 +261,7 @@ export function setRecordDeleted(dv: DataView, rec: number, deleted: boolean): v
  * @param dirOffset Encoded offset (0 for none).
  * @returns Nothing.
  *
- * @example
+ * @example Link a record to its child directory
  * ```ts
  * import { recordDirOffset, setRecordDirOffset } from "./record.ts";
  * const dv = new DataView(new ArrayBuffer(16));
@@ -280,7 +280,7 @@ export function setRecordDirOffset(dv: DataView, rec: number, dirOffset: number)
  * @param dir Offset of the directory.
  * @returns Its `next_offset`, still encoded.
  *
- * @example
+ * @example A directory without a newer copy
  * ```ts
  * import { dirNextOffset, writeDirHeader } from "./record.ts";
  * const dv = new DataView(new ArrayBuffer(12));
@@ -299,7 +299,7 @@ export function dirNextOffset(dv: DataView, dir: number): number {
  * @param dir Offset of the directory.
  * @returns Bytes needed to read it.
  *
- * @example
+ * @example The size of an empty directory
  * ```ts
  * import { dirSize, writeDirHeader } from "./record.ts";
  * const dv = new DataView(new ArrayBuffer(12));
@@ -318,7 +318,7 @@ export function dirSize(dv: DataView, dir: number): number {
  * @param dir Offset of the directory.
  * @returns Its count.
  *
- * @example
+ * @example A directory of two records
  * ```ts
  * import { dirRecordCount, writeDirHeader } from "./record.ts";
  * const dv = new DataView(new ArrayBuffer(12));
@@ -337,7 +337,7 @@ export function dirRecordCount(dv: DataView, dir: number): number {
  * @param i Index of the record.
  * @returns The record's offset.
  *
- * @example
+ * @example The third record of the root directory
  * ```ts
  * import { recordAt } from "./record.ts";
  * console.log(recordAt(28, 2)); // 72
@@ -357,7 +357,7 @@ export function recordAt(dir: number, i: number): number {
  * @param count Number of records.
  * @returns Nothing.
  *
- * @example
+ * @example Write the header of a one-record directory
  * ```ts
  * import { dirRecordCount, writeDirHeader } from "./record.ts";
  * const dv = new DataView(new ArrayBuffer(12));
@@ -379,7 +379,7 @@ export function writeDirHeader(dv: DataView, dir: number, nextOffset: number, si
  * @param nextOffset Encoded offset of the newer copy.
  * @returns Nothing.
  *
- * @example
+ * @example Link a directory to its newer copy
  * ```ts
  * import { dirNextOffset, setDirNextOffset } from "./record.ts";
  * const dv = new DataView(new ArrayBuffer(12));

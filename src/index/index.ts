@@ -117,7 +117,7 @@ export class MailboxListIndex {
    * @returns The open index.
    * @throws CorruptIndexError for a damaged read-only index; an ENOENT error for a missing read-only one.
    *
-   * @example
+   * @example Open an index of a store with a dot separator
    * ```ts ignore
    * const index = await MailboxListIndex.open("/var/mail/u/mailboxes.mlist", { separator: "." });
    * ```

@@ -60,7 +60,7 @@ export const PARENT_ONLY = 2;
 /**
  * Groups of distinct pairs up to this size are sorted by insertion.
  *
- * @example
+ * @example The largest group sorted by insertion
  * ```ts
  * import { INSERTION_MAX } from "./build_memory.ts";
  * console.log(INSERTION_MAX); // 24
@@ -70,7 +70,7 @@ export const INSERTION_MAX = 24;
 /**
  * Groups up to this size are sorted natively as (hash, position) numbers; larger ones by radix.
  *
- * @example
+ * @example The largest group sorted natively
  * ```ts
  * import { NATIVE_SORT_MAX } from "./build_memory.ts";
  * console.log(NATIVE_SORT_MAX); // 65536

@@ -35,7 +35,9 @@ import { assignUnits } from "./shares.ts";
 import { TreeUnit } from "./tree_build.ts";
 import type { InvalidName } from "./unit.ts";
 
-/** A failure to inject into one worker, for tests of failure handling. *
+/**
+ * A failure to inject into one worker, for tests of failure handling.
+ *
  * @example Worker 1 exits while it builds
  * ```ts
  * import type { RebuildFault } from "./coordinator.ts";
@@ -51,7 +53,9 @@ export interface RebuildFault {
   how: FaultKind;
 }
 
-/** What a rebuild builds from, besides its names. *
+/**
+ * What a rebuild builds from, besides its names.
+ *
  * @example Parameters with a test hook
  * ```ts
  * import { limitsOf } from "../format/limits.ts";
@@ -84,7 +88,9 @@ export interface RebuildParams {
   onPhase?: (phase: "route" | "build" | "write") => void;
 }
 
-/** The new images of a rebuild, before they are written. *
+/**
+ * The new images of a rebuild, before they are written.
+ *
  * @example Sizes of the images
  * ```ts
  * import { limitsOf } from "../format/limits.ts";
@@ -138,7 +144,9 @@ function unitsFor(params: RebuildParams, workers: number): number {
   return params.units ?? (workers <= 1 ? 1 : 8 * workers);
 }
 
-/** Every name routed to its unit, with what routing found out. *
+/**
+ * Every name routed to its unit, with what routing found out.
+ *
  * @example Routing that came with the names
  * ```ts ignore
  * const { names, routing } = await readRouted(list, pool, params);

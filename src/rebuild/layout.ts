@@ -20,7 +20,9 @@ import { type NameTable, STATUS_FIELDS } from "./names.ts";
 import type { RouteResult, SplitPlan } from "./plan.ts";
 import type { UnitMeasure, UnitPlacement } from "./unit.ts";
 
-/** Where everything of a rebuilt list file goes. *
+/**
+ * Where everything of a rebuilt list file goes.
+ *
  * @example Where the one unit of two names goes
  * ```ts
  * import { layoutRebuild } from "./layout.ts";
@@ -139,7 +141,9 @@ export function layoutRebuild(plan: SplitPlan, measures: readonly UnitMeasure[])
   return out;
 }
 
-/** What the coordinator knows of the split directories' own mailboxes, merged from routing. *
+/**
+ * What the coordinator knows of the split directories' own mailboxes, merged from routing.
+ *
  * @example No name reports a split directory
  * ```ts
  * import { mergeSplitFacts } from "./layout.ts";
@@ -181,7 +185,9 @@ export function mergeSplitFacts(plan: SplitPlan, results: readonly RouteResult[]
   return facts;
 }
 
-/** Identity of the new files, for their headers. *
+/**
+ * Identity of the new files, for their headers.
+ *
  * @example The header fields of a first rebuild
  * ```ts
  * import type { RebuildHeader } from "./layout.ts";

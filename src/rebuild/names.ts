@@ -30,7 +30,9 @@ export const STATUS_FIELDS = 5;
  */
 export type RebuildInput = string | { name: string; selectable?: boolean; status?: MailboxStatus };
 
-/** Where a rebuild's names come from: strings or scanner records, sync or async, or a name-list file. *
+/**
+ * Where a rebuild's names come from: strings or scanner records, sync or async, or a name-list file.
+ *
  * @example The three kinds of source
  * ```ts
  * import type { RebuildSource } from "./names.ts";

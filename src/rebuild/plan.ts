@@ -308,7 +308,9 @@ function parentSplit(plan: SplitPlan, s: number): number {
   return 0;
 }
 
-/** What routing found out besides each name's unit. *
+/**
+ * What routing found out besides each name's unit.
+ *
  * @example Names per unit, and an empty one
  * ```ts
  * import { readNames } from "./input.ts";

@@ -14,7 +14,9 @@ import type { FaultKind, TaskWorkerApi } from "../worker/protocol.ts";
 
 export type { FaultKind, TaskWorkerApi };
 
-/** `load`: the names every later task reads (shared memory). *
+/**
+ * `load`: the names every later task reads (shared memory).
+ *
  * @example Giving every worker the names
  * ```ts ignore
  * await Promise.all(workers.map((w) => exec.run(w, "load", { names, separator: 0x2f, limits })));
@@ -29,7 +31,9 @@ export interface LoadRequest {
   limits: TreeLimits;
 }
 
-/** `routeChunk`: route names `[from, to)` of a table still being read, which comes with the request. *
+/**
+ * `routeChunk`: route names `[from, to)` of a table still being read, which comes with the request.
+ *
  * @example The first 65,536 names, while the rest are read
  * ```ts ignore
  * await exec.run(0, "routeChunk", { names: soFar, separator: 0x2f, plan, from: 0, to: 65536, unitOf });
@@ -52,7 +56,9 @@ export interface RouteChunkRequest {
   fault?: FaultKind;
 }
 
-/** `route`: route names `[from, to)` to their units. *
+/**
+ * `route`: route names `[from, to)` to their units.
+ *
  * @example The first half of the names
  * ```ts ignore
  * await exec.run(0, "route", { plan, from: 0, to: names.count >>> 1, unitOf });
@@ -71,7 +77,9 @@ export interface RouteRequest {
   fault?: FaultKind;
 }
 
-/** One unit to build. *
+/**
+ * One unit to build.
+ *
  * @example A unit under INBOX
  * ```ts
  * import type { UnitJob } from "./protocol.ts";
@@ -87,7 +95,9 @@ export interface UnitJob {
   count: number;
 }
 
-/** `build`: build some units and measure them. *
+/**
+ * `build`: build some units and measure them.
+ *
  * @example Two units on one worker
  * ```ts ignore
  * const built = await exec.run(1, "build", { unitOf, units: [{ unit: 0, skip: 0, count: 900 }, { unit: 5, skip: 1, count: 1200 }] });
@@ -102,7 +112,9 @@ export interface BuildRequest {
   fault?: FaultKind;
 }
 
-/** The size of one built unit. *
+/**
+ * The size of one built unit.
+ *
  * @example Where the sizes go
  * ```ts ignore
  * for (const m of built.units) measures[m.unit] = m;
@@ -113,7 +125,9 @@ export interface MeasuredUnit extends UnitMeasure {
   unit: number;
 }
 
-/** Where one unit goes. *
+/**
+ * Where one unit goes.
+ *
  * @example Where a unit goes
  * ```ts ignore
  * const placements: PlacedUnit[] = mine.map((unit) => ({ unit, ...layout.units[unit] }));
@@ -124,7 +138,9 @@ export interface PlacedUnit extends UnitPlacement {
   unit: number;
 }
 
-/** `write`: write built units into the output images (shared). *
+/**
+ * `write`: write built units into the output images (shared).
+ *
  * @example Writing into the shared images
  * ```ts ignore
  * await exec.run(1, "write", { list, attr, placements });

@@ -135,7 +135,7 @@ function appendNames(input: GatheredInput, extra: readonly string[]): GatheredIn
  * @param options Workers, progress, mailboxes to keep.
  * @returns What changed.
  *
- * @example
+ * @example Sync a Maildir++ store's names with two workers
  * ```ts ignore
  * const result = await syncAll(index, scanMaildir("/var/mail/alice"), { workers: 2 });
  * ```

@@ -8,7 +8,9 @@
  * @module
  */
 
-/** The first name of a unit the index cannot hold. *
+/**
+ * The first name of a unit the index cannot hold.
+ *
  * @example A name with a NUL byte
  * ```ts
  * import { DEFAULT_LIMITS, INVALID_NUL } from "../format/limits.ts";
@@ -28,7 +30,9 @@ export interface InvalidName {
   detail: number;
 }
 
-/** What a built unit needs in the output. *
+/**
+ * What a built unit needs in the output.
+ *
  * @example Two records at the top, one directory below
  * ```ts
  * import { DEFAULT_LIMITS } from "../format/limits.ts";
@@ -52,7 +56,9 @@ export interface UnitMeasure {
   invalid: InvalidName | undefined;
 }
 
-/** Where the coordinator put a unit. *
+/**
+ * Where the coordinator put a unit.
+ *
  * @example The only unit, right after the root directory header
  * ```ts
  * import type { UnitPlacement } from "./unit.ts";

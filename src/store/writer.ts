@@ -115,7 +115,7 @@ function ioError(e: unknown, path: string, step: string): Error {
  * @param options Writer options.
  * @returns True when a record was replayed.
  *
- * @example
+ * @example Finish an interrupted commit before writing
  * ```ts ignore
  * recoverJournal(nodeFileIO, indexPaths("/tmp/u.mlist"), { durable: true, onWarning: console.warn });
  * ```
@@ -298,7 +298,7 @@ function writeNewFile(io: FileIO, path: string, bytes: Uint8Array, size: number,
  * @param options Writer options.
  * @returns The journal sequence and file size, or undefined when nothing changed; on an error before the journal record is flushed nothing changed.
  *
- * @example
+ * @example Commit a sync engine's plan
  * ```ts ignore
  * commitPlan(nodeFileIO, paths, { fileSeq: 1, uidValidity: 7 }, engine.plan(), { durable: true });
  * ```
@@ -405,7 +405,7 @@ export interface CommitOutcome {
  * @param options Writer options.
  * @returns The sequence number of the journal record of the replacement (now applied).
  *
- * @example
+ * @example Replace both files of an index
  * ```ts ignore
  * replaceFiles(nodeFileIO, paths, { fileSeq: 1, uidValidity: 7 }, list, 1024, attr, { durable: true });
  * ```
@@ -465,7 +465,7 @@ export function replaceFiles(
  * @param durable Flush at each step (default true).
  * @returns Nothing.
  *
- * @example
+ * @example Replace a whole index after finishing its journal
  * ```ts ignore
  * import { recoverJournal, replaceIndexFiles } from "./writer.ts";
  * import { nodeFileIO } from "./io.ts";
