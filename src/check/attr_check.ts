@@ -7,13 +7,18 @@
  * @module
  */
 import {
+  ATTR_ENTRY_FIELD,
   ATTR_ENTRY_SIZE,
   ATTR_HEADER_SIZE,
+  attrEntryFlagWord,
+  attrEntryReserved,
+  attrEntryUid,
   isAttrEntryDeleted,
   readAttrStatus,
   STATUS_SET_BIT,
 } from "../format/attr_codec.ts";
-import { MailboxFlags, UID_MASK } from "../format/constants.ts";
+import { MailboxFlags } from "../format/constants.ts";
+import { FLAG_BITS } from "../format/flags.ts";
 import type { ListHeader } from "../format/header.ts";
 import type { AttrView } from "../image/attr_file.ts";
 import type { DumpAttrEntry } from "./dump_types.ts";
@@ -22,8 +27,7 @@ import { hex, type Problems } from "./problems.ts";
 import type { LiveInfo } from "./scope.ts";
 import type { CheckStats } from "./stats.ts";
 
-/** Where the fields of an attribute entry lie (SPEC §3), for the words the codec has no reader of. */
-const ENTRY_FLAGS = 4, ENTRY_RESERVED = 28;
+const ENTRY_FLAGS = ATTR_ENTRY_FIELD.flags;
 
 /**
  * The attribute file under check and where its findings go.
@@ -67,16 +71,16 @@ function checkAttrHeader(scope: AttrScope, attr: AttrView): void {
 /** A live entry's flags against its mailbox's place in the tree. */
 function checkLiveEntry(scope: AttrScope, attr: AttrView, pos: number, uid: number, where: string): boolean {
   const { path, problems, stats } = scope;
-  const flagWord = attr.dv.getUint32(pos + ENTRY_FLAGS, true);
-  const flags = flagWord & 0xff;
+  const flagWord = attrEntryFlagWord(attr.dv, pos);
+  const flags = flagWord & FLAG_BITS;
   if (uid >= scope.listHeader.nextUid) {
     problems.error(path, pos, `${where}: uid ${uid} is not below next_uid ${scope.listHeader.nextUid}`);
   }
-  if ((flagWord & ~(0xff | STATUS_SET_BIT)) !== 0 || (flags & ~0x0f) !== 0) {
+  if ((flagWord & ~(FLAG_BITS | STATUS_SET_BIT)) !== 0 || (flags & ~0x0f) !== 0) {
     problems.warn(path, pos + ENTRY_FLAGS, `${where}: unknown flag bits in ${hex(flagWord)}`);
   }
-  if (attr.dv.getUint32(pos + ENTRY_RESERVED, true) !== 0) {
-    problems.warn(path, pos + ENTRY_RESERVED, `${where}: the reserved word is not 0`);
+  if (attrEntryReserved(attr.dv, pos) !== 0) {
+    problems.warn(path, pos + ATTR_ENTRY_FIELD.reserved, `${where}: the reserved word is not 0`);
   }
   const info = scope.live.get(uid);
   if (info === undefined) {
@@ -127,14 +131,14 @@ export function checkAttrFile(scope: AttrScope, attr: AttrView | undefined, unus
   let liveEntries = 0;
   const found = new Set<number>();
   for (let i = 0, pos = ATTR_HEADER_SIZE; i < ah.count; i++, pos += ATTR_ENTRY_SIZE) {
-    const uid = attr.dv.getUint32(pos, true) & UID_MASK;
+    const uid = attrEntryUid(attr.dv, pos);
     const deleted = isAttrEntryDeleted(attr.dv, pos);
     const where = `entry ${i} (uid ${uid})`;
     if (uid === 0) problems.error(path, pos, `${where}: uid is 0`);
     else if (uid <= prev) problems.error(path, pos, `${where}: entries are not sorted by uid (after uid ${prev})`);
     prev = Math.max(prev, uid);
     if (scope.entries !== undefined) {
-      const flags = attr.dv.getUint32(pos + ENTRY_FLAGS, true) & 0xff;
+      const flags = attrEntryFlagWord(attr.dv, pos) & FLAG_BITS;
       const e: DumpAttrEntry = { offset: pos, uid, deleted, flags, flagNames: flagNames(flags) };
       const status = readAttrStatus(attr.dv, pos);
       if (status !== undefined) e.status = status;

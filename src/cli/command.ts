@@ -13,7 +13,8 @@ import type { ProgressStream } from "./progress.ts";
  * writes.
  *
  * @example Printing a result and a warning
- * ```ts ignore
+ * ```ts
+ * import type { CommandContext } from "./command.ts";
  * async function run(ctx: CommandContext): Promise<number> {
  *   ctx.warn("the index has a pending commit");
  *   ctx.out.line("done");
@@ -43,7 +44,8 @@ export interface CommandContext {
  * text, its options (for `node:util` `parseArgs`) and how it runs.
  *
  * @example A command that prints a word
- * ```ts ignore
+ * ```ts
+ * import type { Command } from "./command.ts";
  * const hello: Command = {
  *   summary: "say hello",
  *   usage: "mailbox-list-index hello",

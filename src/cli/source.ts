@@ -23,8 +23,10 @@ import type { MailboxInput } from "./sync_index.ts";
  * The options that name the source, for a command's option table.
  *
  * @example A command's options
- * ```ts ignore
+ * ```ts
+ * import { SOURCE_OPTIONS } from "./source.ts";
  * const options = { index: { type: "string" }, ...SOURCE_OPTIONS };
+ * console.log(Object.keys(options)); // ["index", "maildir", "fs", "from-list"]
  * ```
  */
 export const SOURCE_OPTIONS: Readonly<Record<"maildir" | "fs" | "from-list", { type: "string" }>> = Object.freeze({
@@ -37,7 +39,8 @@ export const SOURCE_OPTIONS: Readonly<Record<"maildir" | "fs" | "from-list", { t
  * The help text of the source options.
  *
  * @example In a command's help
- * ```ts ignore
+ * ```ts
+ * import { SOURCE_HELP } from "./source.ts";
  * const help = `Make a new index.\n\n${SOURCE_HELP}\n\nOptions: …`;
  * ```
  */

@@ -211,6 +211,79 @@ export function isAttrEntryDeleted(dv: DataView, pos: number): boolean {
 }
 
 /**
+ * Where the words of an attribute entry lie, relative to the entry: for
+ * naming the offset of a field in a report.
+ *
+ * @example The offset of an entry's flags word
+ * ```ts
+ * import { ATTR_ENTRY_FIELD, ATTR_HEADER_SIZE } from "./attr_codec.ts";
+ * console.log(ATTR_HEADER_SIZE + ATTR_ENTRY_FIELD.flags); // 52
+ * ```
+ */
+export const ATTR_ENTRY_FIELD: Readonly<{ uid: number; flags: number; reserved: number }> = Object.freeze({
+  uid: 0,
+  flags: 4,
+  reserved: 28,
+});
+
+/**
+ * The UID of the entry at `pos` (without the deleted bit).
+ *
+ * @param dv View over the image.
+ * @param pos Byte position of the entry.
+ * @returns Its UID.
+ *
+ * @example A deleted entry's UID
+ * ```ts
+ * import { attrEntryUid } from "./attr_codec.ts";
+ * const b = new Uint8Array(32); b[0] = 5; b[3] = 0x80;
+ * console.log(attrEntryUid(new DataView(b.buffer), 0)); // 5
+ * ```
+ */
+export function attrEntryUid(dv: DataView, pos: number): number {
+  return dv.getUint32(pos + ATTR_ENTRY_FIELD.uid, true) & UID_MASK;
+}
+
+/**
+ * The flags word of the entry at `pos` as stored: the flag bits (0–7) and
+ * {@linkcode STATUS_SET_BIT}.
+ *
+ * @param dv View over the image.
+ * @param pos Byte position of the entry.
+ * @returns The word.
+ *
+ * @example An entry's flags
+ * ```ts
+ * import { attrEntryFlagWord, writeAttrEntry } from "./attr_codec.ts";
+ * const b = new Uint8Array(32), dv = new DataView(b.buffer);
+ * writeAttrEntry(dv, 0, 1, 9, undefined);
+ * console.log(attrEntryFlagWord(dv, 0)); // 9
+ * ```
+ */
+export function attrEntryFlagWord(dv: DataView, pos: number): number {
+  return dv.getUint32(pos + ATTR_ENTRY_FIELD.flags, true);
+}
+
+/**
+ * The reserved word of the entry at `pos` (0 as written).
+ *
+ * @param dv View over the image.
+ * @param pos Byte position of the entry.
+ * @returns The word.
+ *
+ * @example A fresh entry
+ * ```ts
+ * import { attrEntryReserved, writeAttrEntry } from "./attr_codec.ts";
+ * const b = new Uint8Array(32), dv = new DataView(b.buffer);
+ * writeAttrEntry(dv, 0, 1, 0, undefined);
+ * console.log(attrEntryReserved(dv, 0)); // 0
+ * ```
+ */
+export function attrEntryReserved(dv: DataView, pos: number): number {
+  return dv.getUint32(pos + ATTR_ENTRY_FIELD.reserved, true);
+}
+
+/**
  * Read the STATUS cache of the entry at `pos`.
  *
  * @param dv View over the image.

@@ -70,7 +70,8 @@ async function run(ctx: CommandContext): Promise<number> {
  * The `check` command.
  *
  * @example Its usage line
- * ```ts ignore
+ * ```ts
+ * import { checkCommand } from "./check.ts";
  * console.log(checkCommand.usage);
  * ```
  */

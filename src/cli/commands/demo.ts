@@ -65,7 +65,8 @@ async function run(ctx: CommandContext): Promise<number> {
  * The `demo` command.
  *
  * @example Its usage line
- * ```ts ignore
+ * ```ts
+ * import { demoCommand } from "./demo.ts";
  * console.log(demoCommand.usage);
  * ```
  */

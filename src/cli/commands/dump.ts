@@ -81,7 +81,8 @@ async function run(ctx: CommandContext): Promise<number> {
  * The `dump` command.
  *
  * @example Its usage line
- * ```ts ignore
+ * ```ts
+ * import { dumpCommand } from "./dump.ts";
  * console.log(dumpCommand.usage);
  * ```
  */

@@ -57,7 +57,8 @@ async function run(ctx: CommandContext): Promise<number> {
  * The `list` command.
  *
  * @example Its usage line
- * ```ts ignore
+ * ```ts
+ * import { listCommand } from "./list.ts";
  * console.log(listCommand.usage);
  * ```
  */

@@ -29,7 +29,8 @@ async function run(ctx: CommandContext): Promise<number> {
  * The `lookup` command.
  *
  * @example Its usage line
- * ```ts ignore
+ * ```ts
+ * import { lookupCommand } from "./lookup.ts";
  * console.log(lookupCommand.usage);
  * ```
  */

@@ -85,7 +85,8 @@ async function run(ctx: CommandContext): Promise<number> {
  * The `rebuild` command.
  *
  * @example Its usage line
- * ```ts ignore
+ * ```ts
+ * import { rebuildCommand } from "./rebuild.ts";
  * console.log(rebuildCommand.usage);
  * ```
  */

@@ -63,7 +63,8 @@ async function run(ctx: CommandContext): Promise<number> {
  * The `sync` command.
  *
  * @example Its usage line
- * ```ts ignore
+ * ```ts
+ * import { syncCommand } from "./sync.ts";
  * console.log(syncCommand.usage);
  * ```
  */
