@@ -259,6 +259,25 @@ describe("cli", () => {
     assert.ok(oneLine(wrong).includes(path));
   });
 
+  it("rebuild and sync --from-list read a list by the same rule, with the same warning for a skipped line", async () => {
+    const names = join(tmp.dir, "rule.txt");
+    const enc = new TextEncoder();
+    writeFileSync(names, new Uint8Array([...enc.encode("\ufeffINBOX\r\n\n"), 0x62, 0xff, 0x0a, ...enc.encode("a/b\r\n")]));
+    const warning = `warning: Skipping line 3 of ${JSON.stringify(names)}: not valid UTF-8`;
+    const rebuilt = join(tmp.dir, "rule-rebuilt.mlist");
+    const r = await cli(["rebuild", "--index", rebuilt, "--from-list", names]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /: 3 mailboxes from 2 names read in /);
+    assert.equal(r.stderr, `mailbox-list-index rebuild: ${warning}\n`);
+    const synced = join(tmp.dir, "rule-synced.mlist");
+    const s = await cli(["sync", "--index", synced, "--from-list", names, "--recursive"]);
+    assert.equal(s.status, 0, s.stderr);
+    assert.equal(s.stderr, `mailbox-list-index sync: ${warning}\n`);
+    const listed = await Promise.all([rebuilt, synced].map((p) => cli(["list", "--index", p])));
+    assert.equal(listed[0].stdout, listed[1].stdout);
+    assert.ok(listed[0].stdout.includes('"a/b"') && listed[0].stdout.includes('"INBOX"'), listed[0].stdout);
+  });
+
   it("sync --fs reads a directory-per-folder store", async () => {
     const fs = join(tmp.dir, "fs");
     maildir(fs, [], ["1.M1.host"]);
