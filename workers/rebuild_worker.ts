@@ -1,6 +1,7 @@
 /**
  * Entry of a rebuild worker thread: serves the rebuild tasks of
- * src/worker_protocol.ts (src/rebuild_tasks.ts) through comlink.
+ * src/rebuild/protocol.ts (their work is src/rebuild/tasks.ts) through
+ * comlink. A task's error crosses back with its name, message and stack.
  *
  * @module
  */

@@ -3,7 +3,7 @@
  * back in one buffer (shared memory when workers read it), an offsets table,
  * and optional per-name columns for what a store scanner knows (not
  * selectable, STATUS figures). No object per name is kept. Reading the
- * names from their source is src/rebuild_input.ts.
+ * names from their source is src/rebuild/input.ts.
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * The work of one rebuild worker, behind the task protocol of
- * src/worker_protocol.ts: route names, build units, write them. The same
+ * src/rebuild/protocol.ts: route names, build units, write them. The same
  * code runs in worker threads and, for a rebuild without workers, in the
  * caller's thread.
  *
