@@ -1,5 +1,6 @@
 // Runs the test suite under Deno, Bun and Node (in that order), prints each
 // runner's summary, and exits non-zero when any runner fails or runs no test.
+// Deno also runs the JSDoc examples of src/ and mod.ts (deno test --doc).
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -20,10 +21,14 @@ if (files.length === 0) {
   console.error("No test files found in test/");
   process.exit(1);
 }
+/** Each runtime's commands (what they run, command, arguments), run in turn; their counts add up. */
 const commands = {
-  deno: [bin("deno"), ["test", "-A", "--no-check", ...files]],
-  bun: [bin("bun"), ["test", "--timeout", "600000", ...files]],
-  node: [process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=600000", ...files]],
+  deno: [
+    ["test files", bin("deno"), ["test", "-A", "--no-check", ...files]],
+    ["doc examples", bin("deno"), ["test", "-A", "--no-check", "--doc", "src", "mod.ts"]],
+  ],
+  bun: [["test files", bin("bun"), ["test", "--timeout", "600000", ...files]]],
+  node: [["test files", process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=600000", ...files]]],
 };
 /** Run one runner, echoing its output, and return its exit status and output. */
 function run(cmd, args, env) {
@@ -65,19 +70,25 @@ function counts(rt, out) {
 
 const results = [];
 for (const rt of runtimes) {
-  const [cmd, args] = commands[rt];
-  console.log(`\n===== ${rt}: ${[cmd.split("/").pop(), ...args].join(" ")}`);
   const t0 = Date.now();
-  const r = await run(cmd, args, { ...process.env, MLI_TEST_RUNTIME: rt });
-  const c = counts(rt, r.out);
-  const ok = r.status === 0 && c !== undefined && c.passed > 0 && c.failed === 0;
-  results.push({ rt, ok, status: r.status, c, ms: Date.now() - t0 });
+  let ok = true, status = 0, c = { passed: 0, failed: 0 };
+  const parts = [];
+  for (const [what, cmd, args] of commands[rt]) {
+    console.log(`\n===== ${rt}: ${[cmd.split("/").pop(), ...args].join(" ")}`);
+    const r = await run(cmd, args, { ...process.env, MLI_TEST_RUNTIME: rt });
+    const got = counts(rt, r.out);
+    ok &&= r.status === 0 && got !== undefined && got.passed > 0 && got.failed === 0;
+    if (r.status !== 0 && status === 0) status = r.status;
+    c = c && got ? { passed: c.passed + got.passed, failed: c.failed + got.failed } : undefined;
+    parts.push(`${what}: ${got ? `${got.passed} passed, ${got.failed} failed` : "no test summary found"}`);
+  }
+  results.push({ rt, ok, status, c, ms: Date.now() - t0, parts: parts.length > 1 ? ` (${parts.join("; ")})` : "" });
 }
 console.log("\n===== summary");
 let passed = 0, failed = 0;
 for (const r of results) {
   const what = r.c ? `${r.c.passed} passed, ${r.c.failed} failed` : "no test summary found";
-  console.log(`${r.rt}: ${r.ok ? "ok" : `FAILED (exit ${r.status})`}: ${what} in ${(r.ms / 1000).toFixed(1)} s`);
+  console.log(`${r.rt}: ${r.ok ? "ok" : `FAILED (exit ${r.status})`}: ${what}${r.parts} in ${(r.ms / 1000).toFixed(1)} s`);
   passed += r.c?.passed ?? 0;
   failed += r.c ? r.c.failed : 1;
 }
