@@ -64,14 +64,16 @@ export interface IndexHeader {
  * @example Sync a few names and list them
  * ```ts
  * import { MailboxListIndex } from "./index.ts";
- * import { mkdtempSync } from "node:fs";
+ * import { mkdtempSync, rmSync } from "node:fs";
  * import { tmpdir } from "node:os";
- * const index = await MailboxListIndex.open(mkdtempSync(tmpdir() + "/mli-") + "/u.mlist");
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
+ * const index = await MailboxListIndex.open(dir + "/u.mlist");
  * const ctx = await index.syncBegin({ recursive: true });
  * for (const name of ["INBOX", "INBOX/Sent", "Archive/2009"]) ctx.add(name);
  * await ctx.commit();
  * for (const m of index.iterate()) console.log(m.name, m.uid, m.flags);
  * await index.close();
+ * rmSync(dir, { recursive: true });
  * ```
  */
 export class MailboxListIndex {

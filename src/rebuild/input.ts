@@ -184,10 +184,12 @@ function readNameArray(
  * @example A list with CRLF and a blank line
  * ```ts
  * import { readNameFile } from "./input.ts";
- * import { mkdtempSync, writeFileSync } from "node:fs";
- * const p = mkdtempSync("/tmp/mli-") + "/names.txt";
- * writeFileSync(p, "INBOX\r\n\nArchive/2009\n");
- * console.log(readNameFile(p, false).count); // 2
+ * import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
+ * writeFileSync(dir + "/names.txt", "INBOX\r\n\nArchive/2009\n");
+ * console.log(readNameFile(dir + "/names.txt", false).count); // 2
+ * rmSync(dir, { recursive: true });
  * ```
  */
 export function readNameFile(path: string, shared: boolean, onWarning?: (message: string) => void): NameTable {

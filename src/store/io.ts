@@ -163,8 +163,9 @@ function refusal(path: string, e: unknown): unknown {
  * @example Refusing a symbolic link
  * ```ts
  * import { openNoFollow } from "./io.ts";
- * import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
- * const dir = mkdtempSync("/tmp/mli-");
+ * import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
  * writeFileSync(dir + "/target", "x");
  * symlinkSync(dir + "/target", dir + "/u.mlist.journal");
  * try {
@@ -172,6 +173,7 @@ function refusal(path: string, e: unknown): unknown {
  * } catch (e) {
  *   console.log((e as Error).name); // "UnsafeFileError"
  * }
+ * rmSync(dir, { recursive: true });
  * ```
  */
 export function openNoFollow(path: string, mode: OpenMode, noFollowFlag = NO_FOLLOW !== undefined): number {
