@@ -10,13 +10,13 @@
  *
  * @module
  */
-import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE, encodeAttrHeader, STATUS_SET_BIT } from "../format/attr_codec.ts";
-import { HEADER_SIZE, MailboxFlags } from "../format/constants.ts";
-import { treeFlags } from "../format/flags.ts";
+import { encodeAttrHeader } from "../format/attr_codec.ts";
+import { HEADER_SIZE } from "../format/constants.ts";
 import { encodeHeader } from "../format/header.ts";
 import { alignUp, encodeOffset, OFFSET_MARKER } from "../format/offset.ts";
 import { dirImageSize, RECORD_SIZE, recordAt, writeDirHeader, writeRecord, writeRecordName } from "../format/record.ts";
-import { type NameTable, STATUS_FIELDS } from "./names.ts";
+import { writeRebuiltEntry } from "./entry.ts";
+import type { NameTable } from "./names.ts";
 import type { RouteResult, SplitPlan } from "./plan.ts";
 import type { UnitMeasure, UnitPlacement } from "./unit.ts";
 
@@ -242,15 +242,7 @@ export function writeCoordinatorParts(
     const ns = plan.splitNameStart[s];
     writeRecord(dv, rec, plan.splitHash[s], uid, name, hasDir ? encodeOffset(dir) : OFFSET_MARKER);
     writeRecordName(list, name, src, ns, ns + plan.splitNameLen[s]);
-    const pos = ATTR_HEADER_SIZE + (uid - 1) * ATTR_ENTRY_SIZE;
-    let flags = treeFlags(hasDir, facts.leaf[s] !== 0) | (facts.noSelect[s] !== 0 ? MailboxFlags.NoSelect : 0);
-    if (facts.status[s] >= 0 && names.status !== undefined) {
-      flags = (flags | STATUS_SET_BIT) >>> 0;
-      const k = facts.status[s] * STATUS_FIELDS;
-      for (let f = 0; f < STATUS_FIELDS; f++) adv.setUint32(pos + 8 + 4 * f, names.status[k + f], true);
-    }
-    adv.setUint32(pos, uid, true);
-    adv.setUint32(pos + 4, flags, true);
+    writeRebuiltEntry(adv, uid, hasDir, facts.leaf[s] !== 0, facts.noSelect[s] !== 0, names.status, facts.status[s]);
   }
 }
 

@@ -20,16 +20,14 @@
  *
  * @module
  */
-import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE, STATUS_SET_BIT } from "../format/attr_codec.ts";
-import { MailboxFlags } from "../format/constants.ts";
-import { treeFlags } from "../format/flags.ts";
 import { INVALID_EMPTY, INVALID_LENGTH, type TreeLimits } from "../format/limits.ts";
 import { alignUp, encodeOffset, OFFSET_MARKER } from "../format/offset.ts";
 import { dirImageSize, RECORD_SIZE, recordAt, writeDirHeader, writeRecord, writeRecordName } from "../format/record.ts";
 import { BuildScratch, LAST, LEAF, type LevelEntries, NameArena, NodeArrays, NOSELECT } from "./build_memory.ts";
 import { markEntries, makeLevelNodes } from "./level_order.ts";
 import { reject, scanLevel } from "./level_scan.ts";
-import { type NameTable, STATUS_FIELDS } from "./names.ts";
+import { writeRebuiltEntry } from "./entry.ts";
+import type { NameTable } from "./names.ts";
 import type { InvalidName, UnitMeasure, UnitPlacement } from "./unit.ts";
 
 /**
@@ -313,18 +311,9 @@ export class TreeUnit {
     const status = this.#names.status;
     const dv = new DataView(attr.buffer, attr.byteOffset, attr.byteLength);
     for (let c = 1; c < n; c++) {
-      const uid = firstUid + rank[c];
-      const pos = ATTR_HEADER_SIZE + (uid - 1) * ATTR_ENTRY_SIZE;
       const st = state[c];
-      let flags = treeFlags(start[c + 1] > start[c], (st & LEAF) !== 0) |
-        ((st & NOSELECT) !== 0 ? MailboxFlags.NoSelect : 0);
-      if (statusOf !== undefined && statusOf[c] >= 0) {
-        const k = statusOf[c] * STATUS_FIELDS;
-        flags = (flags | STATUS_SET_BIT) >>> 0;
-        for (let f = 0; f < STATUS_FIELDS; f++) dv.setUint32(pos + 8 + 4 * f, status![k + f], true);
-      }
-      dv.setUint32(pos, uid, true);
-      dv.setUint32(pos + 4, flags, true);
+      const from = statusOf === undefined ? -1 : statusOf[c];
+      writeRebuiltEntry(dv, firstUid + rank[c], start[c + 1] > start[c], (st & LEAF) !== 0, (st & NOSELECT) !== 0, status, from);
     }
   }
 }
