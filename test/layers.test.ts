@@ -5,7 +5,7 @@
 // cycle and a built-in on a small tree made for the purpose.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, run } from "./helpers/runtime.ts";
 import { makeTempDir } from "./helpers/tmp.ts";
@@ -38,6 +38,22 @@ describe("the layers of src/", () => {
       assert.ok(statSync(join(ROOT, "src", entry)).isDirectory(), `src/${entry} is not in a layer's folder`);
       assert.ok(LAYERS.includes(entry), `src/${entry} is not a layer`);
     }
+  });
+
+  it("no file of src/ is over 600 lines", () => {
+    const long: string[] = [];
+    const visit = (dir: string) => {
+      for (const entry of readdirSync(dir)) {
+        const path = join(dir, entry);
+        if (statSync(path).isDirectory()) visit(path);
+        else if (entry.endsWith(".ts")) {
+          const lines = readFileSync(path, "utf8").split("\n").length - 1;
+          if (lines > 600) long.push(`${path.slice(ROOT.length + 1)}: ${lines} lines`);
+        }
+      }
+    };
+    visit(join(ROOT, "src"));
+    assert.deepEqual(long, []);
   });
 
   it("every import of src/, workers/ and mod.ts keeps to the layers, with no cycle", async () => {
