@@ -16,8 +16,8 @@ import { hashBytes } from "../format/name_hash.ts";
 import { recordHash, recordUid } from "../format/record.ts";
 import { type FullNameTable, MARK_LEAF, MARK_SEEN, NAME_NOT_PLAIN } from "../image/full_names.ts";
 import type { ListView } from "../image/view.ts";
-import { R_LEAF, R_SEEN } from "./sync_marks.ts";
-import { N_LEAF, NO_NODE } from "./sync_nodes.ts";
+import { R_LEAF, R_SEEN, type RecordMarks } from "./sync_marks.ts";
+import { N_LEAF, NO_NODE, type NodeStore } from "./sync_nodes.ts";
 import type { SyncScope } from "./sync_scope.ts";
 import type { SyncTree } from "./sync_tree.ts";
 
@@ -50,6 +50,9 @@ export class NameWalk {
   keptCount = 0;
 
   private readonly view: ListView;
+  private readonly marks: RecordMarks;
+  private readonly nodes: NodeStore;
+  private readonly recNode: Map<number, number>;
   private readonly sep: number;
   private readonly limits: NameLimits;
   private readonly encoder = new NameEncoder();
@@ -82,6 +85,9 @@ export class NameWalk {
   ) {
     this.tree = tree;
     this.view = tree.view;
+    this.marks = tree.marks;
+    this.nodes = tree.nodes;
+    this.recNode = tree.recNode;
     this.fast = fast;
     this.fastMarks = fast === undefined ? undefined : new Uint8Array(fast.slotCount);
     this.scope = scope;
@@ -113,7 +119,7 @@ export class NameWalk {
   private markFound(slot: number, parentOnly: boolean): number {
     const fast = this.fast!;
     if (this.fastFlushed) {
-      const marks = this.tree.marks;
+      const marks = this.marks;
       const k = fast.numberAt(slot);
       for (let t = k; t >= 0; t = fast.parent[t]) {
         const r = fast.rec[t];
@@ -135,7 +141,7 @@ export class NameWalk {
    */
   flushMarks(): void {
     if (this.fast === undefined || this.fastFlushed) return;
-    const fast = this.fast, marks = this.tree.marks, byNumber = fast.marksByNumber(this.fastMarks!);
+    const fast = this.fast, marks = this.marks, byNumber = fast.marksByNumber(this.fastMarks!);
     for (let k = 0; k < fast.count; k++) {
       const m = byNumber[k];
       if (m === 0) continue;
@@ -240,9 +246,9 @@ export class NameWalk {
   }
 
   private markLeaf(pos: number): void {
-    const nodes = this.tree.nodes;
-    if (pos < 0) this.tree.marks.set(-pos, R_LEAF);
-    else if (nodes.rec[pos] > 0) this.tree.marks.set(nodes.rec[pos], R_LEAF);
+    const nodes = this.nodes;
+    if (pos < 0) this.marks.set(-pos, R_LEAF);
+    else if (nodes.rec[pos] > 0) this.marks.set(nodes.rec[pos], R_LEAF);
     else nodes.state[pos] |= N_LEAF;
   }
 
@@ -254,13 +260,13 @@ export class NameWalk {
       const rec = this.view.findInDir(dir, b, s, e, hash);
       if (rec !== 0) {
         this.view.uidOf(rec);
-        this.tree.marks.markSeen(rec, k + 1);
-        const node = this.tree.recNode.get(rec);
+        this.marks.markSeen(rec, k + 1);
+        const node = this.recNode.get(rec);
         return node === undefined ? -rec : node;
       }
     }
     const pnode = parent < 0 ? this.materialize(k - 1) : parent;
-    const found = this.tree.nodes.findNew(pnode, hash, b, s, e);
+    const found = this.nodes.findNew(pnode, hash, b, s, e);
     if (found !== NO_NODE) return found;
     if (this.nextUid > MAX_UID) {
       throw new IndexLimitError(
@@ -268,7 +274,7 @@ export class NameWalk {
         `all ${MAX_UID} UIDs of uid_validity ${this.view.header.uidValidity} are used; rebuild the index with a new uid_validity`,
       );
     }
-    return this.tree.nodes.createNew(pnode, hash, b, s, e, k + 1, this.nextUid++);
+    return this.nodes.createNew(pnode, hash, b, s, e, k + 1, this.nextUid++);
   }
 
   /** Turn the walk position at level `k` (an existing record) into a node. */
@@ -278,8 +284,8 @@ export class NameWalk {
     const rec = -pos;
     const parent = k === 0 ? 0 : this.materialize(k - 1);
     const dv = this.tree.dv;
-    const id = this.tree.nodes.addExisting(parent, rec, recordHash(dv, rec), recordUid(dv, rec), k + 1);
-    this.tree.recNode.set(rec, id);
+    const id = this.nodes.addExisting(parent, rec, recordHash(dv, rec), recordUid(dv, rec), k + 1);
+    this.recNode.set(rec, id);
     this.walkPos[k] = id;
     return id;
   }
@@ -313,7 +319,7 @@ export class NameWalk {
     }
     const rec = recs[recs.length - 1];
     // Its parents inside the sync's scope are reported parents (rule 4).
-    for (let k = scope.depth; k < recs.length - 1; k++) this.tree.marks.markSeen(recs[k], k + 1);
+    for (let k = scope.depth; k < recs.length - 1; k++) this.marks.markSeen(recs[k], k + 1);
     this.keptCount++;
     this.tree.markKept(rec);
   }
