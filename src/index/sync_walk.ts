@@ -61,6 +61,8 @@ export class NameWalk {
   private encPrev = new NameEncoder();
   private prevLen = 0;
   private prevCompCount = 0;
+  /** Components of the name being walked. */
+  private walkComps = 0;
   private curStart = new Int32Array(64);
   private curEnd = new Int32Array(64);
   private prevStart = new Int32Array(64);
@@ -198,9 +200,17 @@ export class NameWalk {
     // Walk the rest.
     const pos = this.walkPos;
     const wd = this.walkDir;
-    for (let k = level; k < comps; k++) {
-      pos[k] = this.child(k === 0 ? 0 : pos[k - 1], k, b, cs[k], ce[k]);
-      wd[k] = -1;
+    this.walkComps = comps;
+    try {
+      for (let k = level; k < comps; k++) {
+        pos[k] = this.child(k === 0 ? 0 : pos[k - 1], k, b, cs[k], ce[k]);
+        wd[k] = -1;
+      }
+    } catch (e) {
+      // The walk positions now hold part of this name: the next name must not reuse them.
+      this.prevCompCount = 0;
+      this.prevLen = 0;
+      throw e;
     }
     // This name becomes the previous one.
     this.encCur = this.encPrev;
@@ -268,7 +278,9 @@ export class NameWalk {
     const pnode = parent < 0 ? this.materialize(k - 1) : parent;
     const found = this.nodes.findNew(pnode, hash, b, s, e);
     if (found !== NO_NODE) return found;
-    if (this.nextUid > MAX_UID) {
+    // The first new component of a name: it and every component after it need a UID.
+    // Refuse before creating any, so that a refused name leaves no parents behind.
+    if (this.nextUid + (this.walkComps - 1 - k) > MAX_UID) {
       throw new IndexLimitError(
         this.view.file,
         `all ${MAX_UID} UIDs of uid_validity ${this.view.header.uidValidity} are used; rebuild the index with a new uid_validity`,

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { join } from "node:path";
-import { InvalidNameError, LockLostError, MailboxListIndex } from "../../mod.ts";
+import { IndexLimitError, InvalidNameError, LockLostError, MailboxListIndex } from "../../mod.ts";
 import { ROOT, tsCommand } from "../helpers/runtime.ts";
 import { makeTempDir } from "../helpers/tmp.ts";
 
@@ -81,16 +81,23 @@ describe("a sync that outlives staleLockMs", () => {
   it("is never taken over by a second writer process: both writers' mailboxes land, every UID unique", async () => {
     const path = freshIndex();
     (await MailboxListIndex.open(path)).close();
+    const release = `${path}.release-a`;
     const a = writer({
       index: path,
       names: ["fromA/one", "fromA/two", "fromA/three"],
-      holdMs: 1500,
+      holdMs: 0,
+      releaseFile: release,
       staleLockMs: 200,
       lockTimeoutMs: 20_000,
     });
     await a.line("began");
     const b = writer({ index: path, names: ["fromB/x", "fromB/y"], holdMs: 0, staleLockMs: 200, lockTimeoutMs: 20_000 });
+    // B waits for the lock while A's sync stays open for many times staleLockMs.
+    await b.line("opened");
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    fs.writeFileSync(release, "");
     const [outA, outB] = await Promise.all([a.done, b.done]);
+    fs.unlinkSync(release);
     const commitA = outA.find((l) => l.startsWith("committed "));
     const commitB = outB.find((l) => l.startsWith("committed "));
     assert.ok(commitA, outA.join(" | "));
@@ -107,11 +114,21 @@ describe("a sync that outlives staleLockMs", () => {
   it("makes a second writer that cannot wait that long fail with LockTimeoutError naming the holder, losing nothing", async () => {
     const path = freshIndex();
     (await MailboxListIndex.open(path)).close();
-    const a = writer({ index: path, names: ["fromA/one"], holdMs: 1500, staleLockMs: 100, lockTimeoutMs: 20_000 });
+    const release = `${path}.release-a`;
+    const a = writer({
+      index: path,
+      names: ["fromA/one"],
+      holdMs: 0,
+      releaseFile: release,
+      staleLockMs: 100,
+      lockTimeoutMs: 20_000,
+    });
     await a.line("began");
     const b = writer({ index: path, names: ["fromB/x"], holdMs: 0, staleLockMs: 100, lockTimeoutMs: 400 });
     const outB = await b.done;
+    fs.writeFileSync(release, "");
     const outA = await a.done;
+    fs.unlinkSync(release);
     assert.match(outB.join("\n"), /^refused LockTimeoutError Cannot lock ".*u\.mlist\.lock": held by pid \d+/m);
     assert.ok(outA.some((l) => l.startsWith("committed ")), outA.join(" | "));
     const names = await listing(path);
@@ -212,6 +229,26 @@ describe("an open sync ends with its handle or its scope", () => {
     const names = await listing(path);
     assert.equal(names.has("Dropped"), false);
     assert.equal(names.has("Kept"), true);
+  });
+
+  it("an add() that runs out of UIDs throws IndexLimitError and leaves no parents behind", async () => {
+    const path = freshIndex();
+    (await MailboxListIndex.open(path)).close();
+    // Two UIDs left under this uid_validity.
+    const list = fs.readFileSync(path);
+    list.writeUInt32LE(0x7ffffffe, 16);
+    fs.writeFileSync(path, list);
+    await using index = await MailboxListIndex.open(path, { onWarning: () => {} });
+    {
+      await using ctx = await index.syncBegin({ partial: true });
+      // Three new levels where two UIDs are left: refused before any is created.
+      assert.throws(() => ctx.add("a/b/c"), (e: unknown) => e instanceof IndexLimitError && /rebuild the index/.test(e.message));
+      assert.equal(ctx.add("keep/one"), 0x7fffffff);
+      assert.throws(() => ctx.add("keep/two"), IndexLimitError);
+      assert.equal(ctx.add("keep/one"), 0x7fffffff);
+      await ctx.commit();
+    }
+    assert.deepEqual([...(await listing(path)).entries()], [["keep", 0x7ffffffe], ["keep/one", 0x7fffffff]]);
   });
 
   it("an add() that throws InvalidNameError leaves the sync usable", async () => {
