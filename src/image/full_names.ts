@@ -20,52 +20,36 @@
  * one is not indexed), the bytes give the components. A component too long
  * for the last bytes to reach its parent is compared in the image.
  *
- * The 32-bit key of a name (a multiply-xorshift hash over its bytes four at
- * a time, from a state drawn once per process) only chooses where a probe
+ * The 32-bit key of a name (`full_name_keys.ts`) only chooses where a probe
  * starts and skips most other slots; keys that collide cost a comparison,
- * never a wrong answer. A key continues its parent's hash state, so the key
- * of every prefix comes from one pass over the name, and the few slots one
- * lookup compares are loaded side by side rather than one after another. An
+ * never a wrong answer. The keys of every prefix come from one pass over the
+ * name, so the few slots one lookup compares are loaded side by side. An
  * image whose keys cluster past a bound (or that holds one name twice) is
- * not indexed, and its callers take their general path.
- *
- * Building the table visits every live record, so it also checks the
- * image's UIDs ({@linkcode checkUids}: non-zero, below next_uid, none used
- * twice, which also finds a directory reached from two records).
+ * not indexed, and its callers take their general path. Building the table
+ * visits every live record (`full_name_records.ts`), which checks the UIDs.
  *
  * @module
  */
-import { DELETED_BIT, DIR_HEADER_SIZE, RECORD_SIZE } from "../format/constants.ts";
-import { CorruptIndexError } from "../format/errors.ts";
-import { nameProblem, type TreeLimits } from "../format/limits.ts";
-import { checkUids } from "../format/uid_check.ts";
+import type { TreeLimits } from "../format/limits.ts";
+import {
+  currentPrime,
+  KEY_SEED,
+  mixWord,
+  nameKey,
+  WINDOW_BYTES,
+  WINDOW_WORDS,
+  windowStart,
+} from "./full_name_keys.ts";
+import { growI32, liveRecords, marksOfNumbers } from "./full_name_records.ts";
 import type { ListImage } from "./list_image.ts";
 
-/** Words of the last bytes of a full name kept in its slot. */
-const WINDOW_WORDS = 12;
-/**
- * Bytes of the end of a full name kept in its slot (in whole words counted
- * from the name's start): a longer name is also compared through an anchor.
- *
- * @example Whether a name is confirmed by its slot alone
- * ```ts
- * import { WINDOW_BYTES } from "./full_names.ts";
- * console.log(new TextEncoder().encode("INBOX/Archive/2009").length <= WINDOW_BYTES); // true
- * ```
- */
-export const WINDOW_BYTES = WINDOW_WORDS * 4;
+export { degenerateKeysForTests, plainBytes, WINDOW_BYTES } from "./full_name_keys.ts";
+export { HAS_CHILDREN, MARK_LEAF, MARK_SEEN } from "./full_name_records.ts";
+
 /** Words per slot: key, UID (0 = empty), anchor slot (-1: none), full length, then the window. */
 const SLOT = 4 + WINDOW_WORDS;
 /** Probe steps a build may spend past the first slot of each key, per record, before it gives up. */
 const PROBE_BUDGET = 8;
-
-/** Hash state of the empty name, where every key starts; drawn once per process (see the module doc). */
-const KEY_SEED = 0x2545f491 ^ crypto.getRandomValues(new Int32Array(1))[0];
-const WORD_PRIME = 0x9e3779b1 | 0;
-const LEN_PRIME = 0x85ebca77 | 0;
-const FINAL_PRIME = 0xc2b2ae35 | 0;
-/** Multiplier of a name's words for tables built from now on; 0 only while {@linkcode degenerateKeysForTests} is on. */
-let wordPrime = WORD_PRIME;
 
 /** {@linkcode FullNameTable.findString}: the name is valid and not in the image. */
 export const NAME_MISSING = -1;
@@ -75,14 +59,6 @@ export const NAME_MISSING = -1;
  * the limits), which the general path reports.
  */
 export const NAME_NOT_PLAIN = -2;
-
-/** Per-number bit of {@linkcode FullNameTable.info}: the record has a live child. */
-export const HAS_CHILDREN = 1;
-
-/** Mark of a sync: the record was reported, as a leaf or as a parent. */
-export const MARK_SEEN = 1;
-/** Mark of a sync: the record was reported as a leaf. */
-export const MARK_LEAF = 2;
 
 const tables = new WeakMap<ListImage, FullNameTable | null>();
 
@@ -95,31 +71,6 @@ let levelKeys = new Int32Array(256);
 let levelEnds = new Int32Array(256);
 /** Levels whose slots a lookup compares, the name's own level first, then each anchor's. */
 let chain = new Int32Array(64);
-
-/** Mix one complete word of a name into a hash state, with the table's multiplier `p`. */
-function mixWord(h: number, w: number, p: number): number {
-  h = Math.imul(h ^ w, p);
-  return h ^ (h >>> 15);
-}
-
-/**
- * The key of a name of `len` bytes from the hash state after its complete
- * words and its last, incomplete word `w` (`partial` false when there is none),
- * with the table's multiplier `p`.
- */
-function nameKey(h: number, w: number, partial: boolean, len: number, p: number): number {
-  if (partial) h = mixWord(h, w, p);
-  h = Math.imul(h ^ len, LEN_PRIME);
-  h ^= h >>> 16;
-  h = Math.imul(h, FINAL_PRIME);
-  return h ^ (h >>> 13);
-}
-
-/** Where the window of a full name of `len` bytes starts: its bytes from there on are in its slot. */
-function windowStart(len: number): number {
-  const words = (len + 3) >>> 2;
-  return words > WINDOW_WORDS ? (words - WINDOW_WORDS) * 4 : 0;
-}
 
 /** Byte `q` of the name being looked up. */
 function nameByte(q: number): number {
@@ -164,7 +115,7 @@ export class FullNameTable {
   /** The most steps any slot lies past the first slot of its key: no probe goes further. */
   private reach = 0;
   /** Multiplier of the words of a name in its keys (see {@linkcode degenerateKeysForTests}). */
-  private readonly prime = wordPrime;
+  private readonly prime = currentPrime();
 
   private constructor(
     view: ListImage,
@@ -247,51 +198,7 @@ export class FullNameTable {
    * ```
    */
   static build(view: ListImage, sep: number, expected = 0): FullNameTable | undefined {
-    const bound = Math.max(1, Math.floor(view.end / RECORD_SIZE));
-    let cap = Math.min(bound, Math.max(1024, Math.floor(expected) + 16));
-    let rec = new Int32Array(cap), parent = new Int32Array(cap), uid = new Int32Array(cap), len = new Int32Array(cap);
-    let level = new Uint8Array(cap), info = new Uint8Array(cap);
-    const dv = view.dv;
-    let n = 0;
-    let budget = bound + 16;
-    // Breadth-first: the numbers given so far are the queue of records whose children come next.
-    let dir = view.rootDir();
-    let p = -1;
-    for (let q = 0;;) {
-      if (dir !== 0) {
-        const count = view.dirCount(dir);
-        const lvl = p < 0 ? 1 : level[p] < 255 ? level[p] + 1 : 255;
-        for (let i = 0, r = dir + DIR_HEADER_SIZE; i < count; i++, r += RECORD_SIZE) {
-          if (--budget < 0) throw new CorruptIndexError(view.file, r, "directory links form a cycle or are shared");
-          if ((dv.getUint32(r + 4, true) & DELETED_BIT) !== 0) continue;
-          const u = view.uidOf(r);
-          const ne = view.nameEnd(r);
-          if (n === cap) {
-            // Live records lie at distinct offsets, at most one per 16 bytes: more means a directory is reached twice.
-            if (cap === bound) throw new CorruptIndexError(view.file, r, "directory links form a cycle or are shared");
-            cap = Math.min(Math.max(cap * 2, 1024), bound);
-            rec = growI32(rec, cap);
-            parent = growI32(parent, cap);
-            uid = growI32(uid, cap);
-            len = growI32(len, cap);
-            level = growU8(level, cap);
-            info = growU8(info, cap);
-          }
-          rec[n] = r;
-          parent[n] = p;
-          uid[n] = u;
-          len[n] = ne - dv.getUint32(r + 8, true);
-          level[n] = lvl;
-          n++;
-          if (p >= 0) info[p] = HAS_CHILDREN;
-        }
-      }
-      if (q >= n) break;
-      p = q++;
-      dir = view.childDir(rec[p]);
-    }
-    // Every live UID non-zero, below next_uid and used once (a directory reached twice repeats its UIDs).
-    checkUids(uid, n, view.header.nextUid, view.file);
+    const { count: n, rec, parent, uid, len, level, info } = liveRecords(view, expected);
     let size = 1024;
     while (size * 3 < n * 4) size *= 2;
     const table = new FullNameTable(view, sep, n, { rec, parent, uid, level, info }, size);
@@ -610,19 +517,7 @@ export class FullNameTable {
    * ```
    */
   marksByNumber(bySlot: Uint8Array): Uint8Array {
-    const numbers = this.numbers, parent = this.parent;
-    const marks = new Uint8Array(this.count);
-    for (let s = 0; s < bySlot.length; s++) {
-      if (bySlot[s] !== 0) marks[numbers[s]] |= bySlot[s];
-    }
-    // Numbers give parents before children: one backward pass reaches every ancestor.
-    for (let k = this.count - 1; k >= 0; k--) {
-      if (marks[k] !== 0) {
-        const p = parent[k];
-        if (p >= 0) marks[p] |= MARK_SEEN;
-      }
-    }
-    return marks;
+    return marksOfNumbers(bySlot, this.numbers, this.parent, this.count);
   }
 
   /**
@@ -681,61 +576,4 @@ export class FullNameTable {
     words[m] = w;
     return this.resolve(depth);
   }
-}
-
-/**
- * Make every key depend on the lengths of the components only, so that
- * names of one shape share keys and probes, for tests of what happens when
- * keys collide; a table keeps the keys it was built with. Never call it outside
- * tests.
- *
- * @param on True to make keys collide, false for the real keys.
- * @returns Nothing.
- *
- * @example Build a table whose names all share keys
- * ```ts ignore
- * degenerateKeysForTests(true);
- * try {
- *   const table = FullNameTable.build(view, 0x2f);
- * } finally {
- *   degenerateKeysForTests(false);
- * }
- * ```
- */
-export function degenerateKeysForTests(on: boolean): void {
-  wordPrime = on ? 0 : WORD_PRIME;
-}
-
-function growI32(a: Int32Array<ArrayBuffer>, size: number): Int32Array<ArrayBuffer> {
-  const r = new Int32Array(size);
-  r.set(a);
-  return r;
-}
-
-function growU8(a: Uint8Array<ArrayBuffer>, size: number): Uint8Array<ArrayBuffer> {
-  const r = new Uint8Array(size);
-  r.set(a);
-  return r;
-}
-
-/**
- * Whether bytes `[s, e)` are a name the build would take (see
- * {@linkcode nameProblem}): not empty, no NUL, within the limits.
- *
- * @param b Buffer holding the name.
- * @param s First byte of the name.
- * @param e One past the last byte.
- * @param sep Separator byte.
- * @param limits Name limits.
- * @returns True when the name can be looked up whole in a {@linkcode FullNameTable}.
- *
- * @example Check an encoded name
- * ```ts
- * import { plainBytes } from "./full_names.ts";
- * const bytes = new TextEncoder().encode("Entwürfe/2009");
- * console.log(plainBytes(bytes, 0, bytes.length, 0x2f, { maxComponentLength: 255, maxDepth: 255, maxNameLength: 4096 })); // true
- * ```
- */
-export function plainBytes(b: Uint8Array, s: number, e: number, sep: number, limits: Readonly<TreeLimits>): boolean {
-  return nameProblem(b, s, e, sep, limits) === 0;
 }
