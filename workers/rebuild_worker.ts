@@ -1,7 +1,10 @@
 /**
  * Entry of a rebuild worker thread: serves the rebuild tasks of
  * src/rebuild/protocol.ts (their work is src/rebuild/tasks.ts) through
- * comlink. A task's error crosses back with its name, message and stack.
+ * comlink, and their `scan` task here: a share of a store scanned
+ * (src/scan/shard.ts) and encoded into a name table in shared memory, as
+ * the rebuild reads it. A task's error crosses back with its name, message
+ * and stack.
  *
  * @module
  */
@@ -9,7 +12,9 @@ import * as Comlink from "comlink";
 import process from "node:process";
 import { RebuildWorkerState } from "../src/rebuild/tasks.ts";
 import { hostEndpoint } from "../src/worker/endpoint.ts";
-import type { RebuildTasks, TaskWorkerApi } from "../src/rebuild/protocol.ts";
+import type { RebuildTasks, ScannedShare, ScanRequest, TaskWorkerApi } from "../src/rebuild/protocol.ts";
+import { readNames } from "../src/rebuild/input.ts";
+import { scanShard } from "../src/scan/shard.ts";
 
 /** Thrown by an injected crash; the worker then dies of an uncaught error. */
 class InjectedCrash extends Error {}
@@ -19,8 +24,15 @@ const state = new RebuildWorkerState((kind) => {
   throw new InjectedCrash("Injected crash of a rebuild worker");
 });
 
+/** Scan a share of a store and encode its mailboxes into shared memory, by the rebuild's own reader. */
+async function scanShare(r: ScanRequest): Promise<ScannedShare> {
+  const { mailboxes, warnings } = await scanShard(r.layout, r.root, r.separator, r.topLevel);
+  return { names: await readNames(mailboxes, true), warnings };
+}
+
 const api: TaskWorkerApi<RebuildTasks> = {
   run(task, request) {
+    if (task === "scan") return scanShare(request as ScanRequest) as Promise<RebuildTasks[typeof task]["response"]>;
     try {
       return state.run(task, request);
     } catch (e) {

@@ -2,16 +2,19 @@
  * Where the mailboxes of `rebuild` and `sync` come from: a Maildir++ store
  * (`--maildir`), a directory-per-folder store (`--fs`) or a name list
  * (`--from-list`), and the scan that reads them, with warnings and a
- * progress bar.
+ * progress bar: into records in this thread, or, for `rebuild --workers`,
+ * on the rebuild's workers straight into its name table.
  *
  * @module
  */
 import { readdir, stat } from "node:fs/promises";
 import { describeFsError } from "../format/fs_error.ts";
-import { scanFsLayout } from "../scan/fs.ts";
-import { scanMaildir } from "../scan/maildir.ts";
+import { listFsTopLevel, scanFsLayout } from "../scan/fs.ts";
+import { listMaildirTopLevel, scanMaildir } from "../scan/maildir.ts";
 import { readNameList } from "../scan/name_list.ts";
-import { scanStore } from "../scan/parallel.ts";
+import type { NameTable } from "../rebuild/names.ts";
+import { scanStoreOn } from "../rebuild/store_scan.ts";
+import type { RebuildWorkers } from "../rebuild/workers.ts";
 import type { ScannedMailbox, ScanWarning } from "../scan/types.ts";
 import type { CommandContext } from "./command.ts";
 import { CliError, UsageError } from "./errors.ts";
@@ -149,28 +152,6 @@ async function readList(ctx: CommandContext, file: string, onWarning: (w: ScanWa
   return mailboxes;
 }
 
-/** A store's top-level folders across worker threads, with a progress bar. */
-async function scanWithWorkers(
-  ctx: CommandContext,
-  source: { kind: "maildir" | "fs"; dir: string },
-  separator: string,
-  workers: number,
-  onWarning: (w: ScanWarning) => void,
-): Promise<MailboxInput[]> {
-  const bar = new Progress({ label: "Scanning top-level folders", unit: "folders", stream: ctx.err });
-  try {
-    return await scanStore(source.kind, source.dir, {
-      separator,
-      workers,
-      onWarning,
-      onProgress: (done) => bar.update(done),
-      fs: ctx.scanFs,
-    });
-  } finally {
-    bar.done();
-  }
-}
-
 /** A store in this thread, with a progress bar (with a total for Maildir++). */
 async function scanHere(
   ctx: CommandContext,
@@ -196,15 +177,85 @@ async function scanHere(
   return mailboxes;
 }
 
+/** A Maildir++ root that is missing or not a directory is a CliError. */
+async function checkStoreRoot(source: { kind: "maildir" | "fs"; dir: string }): Promise<void> {
+  if (source.kind !== "maildir") return;
+  const s = await stat(source.dir).catch((e) => {
+    throw new CliError(`Cannot read store root "${source.dir}": ${describeFsError(e)}`, 1);
+  });
+  if (!s.isDirectory()) throw new CliError(`Cannot read store root "${source.dir}": not a directory`, 1);
+}
+
+/**
+ * What {@linkcode scanStoreIntoTable} read: the names, encoded by the workers.
+ *
+ * @example Reporting a scan
+ * ```ts ignore
+ * const scan: TableScan = await scanStoreIntoTable(ctx, source, "/", workers);
+ * console.log(`${scan.names.count} folders in ${scan.ms} ms`);
+ * ```
+ */
+export interface TableScan {
+  /** The mailboxes, in shared memory, in the order of a scan in one thread. */
+  names: NameTable;
+  /** Folders whose subtree the scan could not read completely. */
+  incomplete: string[];
+  /** Milliseconds the scan took. */
+  ms: number;
+}
+
+/**
+ * Scan a store on kept rebuild workers, which encode what they find
+ * straight into the name table the rebuild then reads on the same workers,
+ * with warnings and a progress bar.
+ *
+ * @param ctx The command's context (warnings, the progress stream; `scanFs` serves the listing of the root).
+ * @param source The store.
+ * @param separator The separator of the names to make.
+ * @param workers Workers from `startRebuildWorkers`.
+ * @returns The names, the folders that could not be read, and the time taken.
+ * @throws CliError when a Maildir++ root cannot be read; the scanners' errors.
+ *
+ * @example Scan, then rebuild on the same workers
+ * ```ts ignore
+ * const scan = await scanStoreIntoTable(ctx, { kind: "maildir", dir: "/home/u/Maildir" }, "/", workers);
+ * await rebuild(index, { table: scan.names }, { workers });
+ * ```
+ */
+export async function scanStoreIntoTable(
+  ctx: CommandContext,
+  source: { kind: "maildir" | "fs"; dir: string },
+  separator: string,
+  workers: RebuildWorkers,
+): Promise<TableScan> {
+  const started = Date.now();
+  await checkStoreRoot(source);
+  const keys = source.kind === "maildir"
+    ? await listMaildirTopLevel(source.dir, ctx.scanFs)
+    : await listFsTopLevel(source.dir, ctx.scanFs);
+  const bar = new Progress({ label: "Scanning top-level folders", unit: "folders", stream: ctx.err });
+  let scan;
+  try {
+    scan = await scanStoreOn(workers, source.kind, source.dir, separator, keys, (done) => bar.update(done));
+  } finally {
+    bar.done();
+  }
+  const incomplete: string[] = [];
+  for (const w of scan.warnings) {
+    if (w.unread && w.folder !== undefined) incomplete.push(w.folder);
+    ctx.warn(w.reason);
+  }
+  return { names: scan.names, incomplete, ms: Date.now() - started };
+}
+
 /**
  * Read every mailbox of the source, with warnings and a progress bar: a
- * name list through `readNameList`, a store through its scanner (across
- * `workers` threads when > 0).
+ * name list through `readNameList`, a store through its scanner in this
+ * thread (`rebuild --workers` scans on its workers: {@linkcode scanStoreIntoTable}).
  *
  * @param ctx The command's context (warnings, the progress stream, the scan seam).
  * @param source What to read.
  * @param separator The separator of the names to make.
- * @param workers Worker threads for a store's scan (0: in this thread).
  * @returns The mailboxes, the folders that could not be read, and the time taken.
  * @throws CliError when a Maildir++ root cannot be read; the scanners' errors.
  *
@@ -213,7 +264,7 @@ async function scanHere(
  * const scan = await scanSource(ctx, { kind: "maildir", dir: "/home/u/Maildir" }, "/");
  * ```
  */
-export async function scanSource(ctx: CommandContext, source: Source, separator: string, workers = 0): Promise<Scan> {
+export async function scanSource(ctx: CommandContext, source: Source, separator: string): Promise<Scan> {
   const started = Date.now();
   const incomplete: string[] = [];
   const onWarning = (w: ScanWarning) => {
@@ -224,14 +275,7 @@ export async function scanSource(ctx: CommandContext, source: Source, separator:
     const mailboxes = await readList(ctx, source.file, onWarning);
     return { mailboxes, incomplete, ms: Date.now() - started };
   }
-  if (source.kind === "maildir") {
-    const s = await stat(source.dir).catch((e) => {
-      throw new CliError(`Cannot read store root "${source.dir}": ${describeFsError(e)}`, 1);
-    });
-    if (!s.isDirectory()) throw new CliError(`Cannot read store root "${source.dir}": not a directory`, 1);
-  }
-  const mailboxes = workers > 0
-    ? await scanWithWorkers(ctx, source, separator, workers, onWarning)
-    : await scanHere(ctx, source, separator, onWarning);
+  await checkStoreRoot(source);
+  const mailboxes = await scanHere(ctx, source, separator, onWarning);
   return { mailboxes, incomplete, ms: Date.now() - started };
 }

@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import {
   allocate,
+  joinNameTables,
   type NameTable,
   NameTableBuilder,
   type RebuildInput,
@@ -20,6 +21,16 @@ import { cannotReadNameList, nameListLabel, NameLines } from "../format/name_lin
 function isFileSource(source: RebuildSource): source is { file: string } {
   return typeof source === "object" && source !== null && !(Symbol.iterator in source) &&
     !(Symbol.asyncIterator in source) && typeof (source as { file?: unknown }).file === "string";
+}
+
+function isTableSource(source: RebuildSource): source is { table: NameTable } {
+  return typeof source === "object" && source !== null && !(Symbol.iterator in source) &&
+    !(Symbol.asyncIterator in source) && typeof (source as { table?: unknown }).table === "object";
+}
+
+/** Whether every buffer of a table is shared memory. */
+function isShared(t: NameTable): boolean {
+  return [t.bytes, t.starts, t.extras, t.status].every((a) => a === undefined || a.buffer instanceof SharedArrayBuffer);
 }
 
 function describeItem(item: unknown): string {
@@ -69,7 +80,7 @@ class ItemBatcher {
 /**
  * Read every name of a source into a {@linkcode NameTable}.
  *
- * @param source Names (strings or scanner records), sync or async, or `{ file }` for a name-list file.
+ * @param source Names (strings or scanner records), sync or async, `{ file }` for a name-list file, or `{ table }` for names already encoded (copied only when shared memory is needed and it is not).
  * @param shared Keep the table in shared memory (for workers).
  * @param onRead Called now and then with the number of names read so far.
  * @param onWarning Receives a message for each skipped line of a name-list file.
@@ -92,6 +103,11 @@ export async function readNames(
   onChunk?: (names: NameTable, from: number, to: number) => void,
 ): Promise<NameTable> {
   if (isFileSource(source)) return readNameFile(source.file, shared, onWarning);
+  if (isTableSource(source)) {
+    const t = source.table;
+    onRead?.(t.count);
+    return shared && !isShared(t) ? joinNameTables([t], true) : t;
+  }
   if (Array.isArray(source)) return readNameArray(source as readonly RebuildInput[], shared, onRead, onChunk);
   const b = new NameTableBuilder(shared);
   const batch = new ItemBatcher(b);

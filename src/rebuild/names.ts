@@ -31,7 +31,9 @@ export const STATUS_FIELDS = 5;
 export type RebuildInput = string | { name: string; selectable?: boolean; status?: MailboxStatus };
 
 /**
- * Where a rebuild's names come from: strings or scanner records, sync or async, or a name-list file.
+ * Where a rebuild's names come from: strings or scanner records, sync or
+ * async, a name-list file, or names already encoded (`{ table }`, for
+ * example joined from what workers scanned).
  *
  * @example The three kinds of source
  * ```ts
@@ -44,7 +46,7 @@ export type RebuildInput = string | { name: string; selectable?: boolean; status
  * const stream: RebuildSource = scan();
  * ```
  */
-export type RebuildSource = Iterable<RebuildInput> | AsyncIterable<RebuildInput> | { file: string };
+export type RebuildSource = Iterable<RebuildInput> | AsyncIterable<RebuildInput> | { file: string } | { table: NameTable };
 
 /**
  * Every name of a rebuild in typed arrays. Name `i` is
@@ -278,4 +280,50 @@ export class NameTableBuilder {
   finish(): NameTable {
     return this.view();
   }
+}
+
+/**
+ * One table of the names of several tables, in their order: what workers
+ * encoded, share by share, joined without encoding anything again (their
+ * bytes and columns are copied as they are).
+ *
+ * @param tables The tables, in order.
+ * @param shared Keep the joined table in shared memory (for workers).
+ * @returns The joined table.
+ *
+ * @example Two shares of a scan
+ * ```ts
+ * import { joinNameTables, NameTableBuilder } from "./names.ts";
+ * const a = new NameTableBuilder(false), b = new NameTableBuilder(false);
+ * a.add("INBOX");
+ * b.setExtras(b.add("Shared"), true, undefined);
+ * const t = joinNameTables([a.finish(), b.finish()], false);
+ * console.log(t.count, t.starts[1], t.extras?.[1]); // 2 6 1
+ * ```
+ */
+export function joinNameTables(tables: readonly NameTable[], shared: boolean): NameTable {
+  let count = 0, used = 0, extras = false;
+  for (const t of tables) {
+    count += t.count;
+    used += t.starts[t.count];
+    if (t.extras !== undefined) extras = true;
+  }
+  const bytes = new Uint8Array(allocate(Math.max(1, used), shared));
+  const starts = new Uint32Array(allocate(4 * (count + 1), shared));
+  const e = extras ? new Uint8Array(allocate(Math.max(1, count), shared)) : undefined;
+  const s = extras ? new Uint32Array(allocate(4 * STATUS_FIELDS * Math.max(1, count), shared)) : undefined;
+  let at = 0, n = 0;
+  for (const t of tables) {
+    const size = t.starts[t.count];
+    bytes.set(t.bytes.subarray(0, size), at);
+    for (let i = 0; i < t.count; i++) starts[n + i] = t.starts[i] + at;
+    if (t.extras !== undefined) {
+      e!.set(t.extras.subarray(0, t.count), n);
+      s!.set(t.status!.subarray(0, STATUS_FIELDS * t.count), STATUS_FIELDS * n);
+    }
+    at += size;
+    n += t.count;
+  }
+  starts[n] = at;
+  return { bytes, starts, count, extras: e, status: s };
 }

@@ -158,6 +158,70 @@ export interface WriteRequest {
 }
 
 /**
+ * `scan`: scan a share of a mail store and encode what it finds into a name
+ * table in shared memory, which the coordinator joins with the other
+ * shares into the rebuild's names. Served by the worker entry
+ * (`workers/rebuild_worker.ts`, which has the store scanners), not by
+ * `RebuildWorkerState` of tasks.ts.
+ *
+ * @example The top-level folders "" (INBOX) and "Archive" of a Maildir++ store
+ * ```ts
+ * import type { ScanRequest } from "./protocol.ts";
+ * const r: ScanRequest = { layout: "maildir", root: "/srv/mail/u", separator: "/", topLevel: ["", "Archive"] };
+ * ```
+ */
+export interface ScanRequest {
+  /** "maildir" (Maildir++) or "fs" (directory per folder). */
+  layout: "maildir" | "fs";
+  /** Store root. */
+  root: string;
+  /** Separator of the names. */
+  separator: string;
+  /** The top-level folders of the share. */
+  topLevel: string[];
+}
+
+/**
+ * Something the scan of a share skipped, and why (the store scanner's warning).
+ *
+ * @example A folder that could not be listed
+ * ```ts
+ * import type { ShareWarning } from "./protocol.ts";
+ * const w: ShareWarning = { path: "/m/.Old", reason: 'Cannot list "/m/.Old"', folder: "Old", unread: true };
+ * ```
+ */
+export interface ShareWarning {
+  /** File system path of the skipped entry. */
+  path: string;
+  /** What happened. */
+  reason: string;
+  /** The mailbox the warning is about. */
+  folder?: string;
+  /** The file system error's code. */
+  code?: string;
+  /** True when `folder` and its sub-folders could not be read completely. */
+  unread?: boolean;
+}
+
+/**
+ * What the scan of a share found: its mailboxes as a name table in shared
+ * memory (not selectable and STATUS in its columns), and its warnings, both
+ * in scan order.
+ *
+ * @example Counting a share
+ * ```ts ignore
+ * const share: ScannedShare = await exec.run(0, "scan", request);
+ * console.log(share.names.count, share.warnings.length);
+ * ```
+ */
+export interface ScannedShare {
+  /** The mailboxes. */
+  names: NameTable;
+  /** What was skipped and why. */
+  warnings: ShareWarning[];
+}
+
+/**
  * The tasks of a rebuild worker.
  *
  * @example Typing a call
@@ -177,6 +241,8 @@ export type RebuildTasks = {
   build: { request: BuildRequest; response: { units: MeasuredUnit[] } };
   /** Write built units. */
   write: { request: WriteRequest; response: { written: number } };
+  /** Scan a share of a store into a name table (served by the worker entry). */
+  scan: { request: ScanRequest; response: ScannedShare };
   /** Forget the names and units. */
   reset: { request: Record<string, never>; response: { reset: true } };
 };

@@ -4,13 +4,21 @@
  *
  * @module
  */
-import { rebuild, type RebuildResult } from "../../rebuild/rebuild.ts";
+import { rebuild, type RebuildResult, startRebuildWorkers } from "../../rebuild/rebuild.ts";
 import type { Command, CommandContext } from "../command.ts";
 import { CliError } from "../errors.ts";
 import { intOption, noPositionals, requireString, separatorOption } from "../options.ts";
 import { seconds } from "../output.ts";
 import { PROGRAM } from "../program.ts";
-import { quoteNames, scanSource, SOURCE_HELP, SOURCE_OPTIONS, sourceOption } from "../source.ts";
+import {
+  quoteNames,
+  scanSource,
+  scanStoreIntoTable,
+  type Source,
+  SOURCE_HELP,
+  SOURCE_OPTIONS,
+  sourceOption,
+} from "../source.ts";
 
 /** What the rebuild's report says about its input. */
 interface Read {
@@ -48,6 +56,39 @@ async function rebuildFromFile(ctx: CommandContext, index: string, file: string,
   return [{ ...r, ms: Math.max(0, r.ms - read.ms) }, read];
 }
 
+/** A rebuild from a scan that could not read every folder would lack them: refused. */
+function refuseIncomplete(index: string, incomplete: readonly string[]): void {
+  if (incomplete.length === 0) return;
+  throw new CliError(
+    `Cannot rebuild "${index}": the scan could not read ${incomplete.length} folder(s) (${
+      quoteNames(incomplete)
+    }); nothing was written (sync keeps them as they were)`,
+    1,
+  );
+}
+
+/**
+ * A store with workers: one set of rebuild workers scans it, each writing
+ * the names it finds straight into shared memory, and then builds the index
+ * from those names.
+ */
+async function rebuildFromStore(
+  ctx: CommandContext,
+  index: string,
+  source: Source & { kind: "maildir" | "fs" },
+  s: Settings,
+): Promise<[RebuildResult, Read]> {
+  const workers = await startRebuildWorkers(s.workers);
+  try {
+    const scan = await scanStoreIntoTable(ctx, source, s.separator, workers);
+    refuseIncomplete(index, scan.incomplete);
+    const r = await rebuild(index, { table: scan.names }, { ...s, workers, onWarning: ctx.warn });
+    return [r, { count: scan.names.count, ms: scan.ms }];
+  } finally {
+    await workers.close();
+  }
+}
+
 async function run(ctx: CommandContext): Promise<number> {
   noPositionals(ctx);
   const index = requireString(ctx, "index");
@@ -60,16 +101,11 @@ async function run(ctx: CommandContext): Promise<number> {
   let r: RebuildResult, read: Read;
   if (source.kind === "list" && source.file !== "-") {
     [r, read] = await rebuildFromFile(ctx, index, source.file, settings);
+  } else if (source.kind !== "list" && settings.workers > 0) {
+    [r, read] = await rebuildFromStore(ctx, index, source, settings);
   } else {
-    const scan = await scanSource(ctx, source, settings.separator, settings.workers);
-    if (scan.incomplete.length > 0) {
-      throw new CliError(
-        `Cannot rebuild "${index}": the scan could not read ${scan.incomplete.length} folder(s) (${
-          quoteNames(scan.incomplete)
-        }); nothing was written (sync keeps them as they were)`,
-        1,
-      );
-    }
+    const scan = await scanSource(ctx, source, settings.separator);
+    refuseIncomplete(index, scan.incomplete);
     r = await rebuild(index, scan.mailboxes, { ...settings, onWarning: ctx.warn });
     read = { count: scan.mailboxes.length, ms: scan.ms };
   }
