@@ -1,9 +1,11 @@
 /**
- * Scanning a big store across worker threads (the same pool as the
- * rebuild): the top-level folders are handed out in contiguous shares to
- * whichever worker is free, since counting files in thousands of directories is where
- * the time goes. The result is the same, in the same order, as one scan in
- * this thread.
+ * Scanning a big store across scan worker threads (`workers/scan_worker.ts`,
+ * which load the scanners alone): the top-level folders are handed out in
+ * contiguous shares to whichever worker is free, since counting files in
+ * thousands of directories is where the time goes. The result is the same,
+ * in the same order, as one scan in this thread. (A rebuild from a store
+ * scans on its own kept workers instead, straight into its shared name
+ * table: `rebuild/store_scan.ts`.)
  *
  * @module
  */
