@@ -8,8 +8,9 @@
  *
  * @module
  */
-import { DELETED_BIT, DIR_HEADER_SIZE, RECORD_SIZE } from "../format/constants.ts";
+import { DIR_HEADER_SIZE, RECORD_SIZE } from "../format/constants.ts";
 import { CorruptIndexError } from "../format/errors.ts";
+import { recordDeleted, recordNameOffset } from "../format/record.ts";
 import { checkUids } from "../format/uid_check.ts";
 import type { ListImage } from "./list_image.ts";
 
@@ -71,7 +72,7 @@ export function liveRecords(view: ListImage, expected: number): LiveRecords {
       const lvl = p < 0 ? 1 : level[p] < 255 ? level[p] + 1 : 255;
       for (let i = 0, r = dir + DIR_HEADER_SIZE; i < count; i++, r += RECORD_SIZE) {
         if (--budget < 0) throw new CorruptIndexError(view.file, r, "directory links form a cycle or are shared");
-        if ((dv.getUint32(r + 4, true) & DELETED_BIT) !== 0) continue;
+        if (recordDeleted(dv, r)) continue;
         const u = view.uidOf(r);
         const ne = view.nameEnd(r);
         if (n === cap) {
@@ -88,7 +89,7 @@ export function liveRecords(view: ListImage, expected: number): LiveRecords {
         rec[n] = r;
         parent[n] = p;
         uid[n] = u;
-        len[n] = ne - dv.getUint32(r + 8, true);
+        len[n] = ne - recordNameOffset(dv, r);
         level[n] = lvl;
         n++;
         if (p >= 0) info[p] = HAS_CHILDREN;

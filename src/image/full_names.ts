@@ -31,6 +31,7 @@
  * @module
  */
 import type { TreeLimits } from "../format/limits.ts";
+import { recordNameOffset } from "../format/record.ts";
 import {
   currentPrime,
   KEY_SEED,
@@ -237,7 +238,7 @@ export class FullNameTable {
         if ((q & 3) === 3) h = mixWord(h, words[(q >>> 2) - base], P);
         q++;
       }
-      for (let s = dv.getUint32(rec[k] + 8, true), e = s + n; s < e; s++, q++) {
+      for (let s = recordNameOffset(dv, rec[k]), e = s + n; s < e; s++, q++) {
         const x = bytes[s];
         // A component with the separator in it would read as two levels.
         if (x === sep) return false;
@@ -300,7 +301,7 @@ export class FullNameTable {
   ): boolean {
     if (!this.sameHead(i, key, total, anchor, win, from)) return false;
     const start = anchor < 0 ? 0 : this.slots[anchor * SLOT + 3] + 1;
-    const b = this.bytes, x = this.componentAt(i), y = this.dv.getUint32(this.rec[k] + 8, true);
+    const b = this.bytes, x = this.componentAt(i), y = recordNameOffset(this.dv, this.rec[k]);
     for (let j = 0; j < ws - start; j++) if (b[x + j] !== b[y + j]) return false;
     return true;
   }
@@ -311,7 +312,7 @@ export class FullNameTable {
    * they are this component's first bytes: its anchor is its parent then.
    */
   private componentAt(i: number): number {
-    return this.dv.getUint32(this.rec[this.numbers[i]] + 8, true);
+    return recordNameOffset(this.dv, this.rec[this.numbers[i]]);
   }
 
   /**
