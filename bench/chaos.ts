@@ -40,11 +40,11 @@
  *
  * @module
  */
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { type Child, startChild } from "../test/helpers/child.ts";
 import { ROOT, tsCommand } from "../test/helpers/runtime.ts";
 import { makeTempDir } from "../test/helpers/tmp.ts";
 import { checkFinal, readLog, replayLog, rng, sleep } from "./chaos_log.ts";
@@ -145,66 +145,11 @@ function usage(message: string): never {
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 
-interface Child {
-  who: string;
-  lines: string[];
-  exited: Promise<number>;
-  waitFor: (prefix: string, ms: number) => Promise<string>;
-  kill: () => void;
-}
 
 /** Start a bench/ file on `runtime`, collecting its stdout lines (stderr as one "stderr" line). */
 function start(who: string, file: string, arg: unknown, runtime: Runtime, onLine?: (who: string, l: string) => void): Child {
   const [cmd, args] = tsCommand(join(HERE, file), [JSON.stringify(arg)], runtime);
-  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], cwd: ROOT });
-  const lines: string[] = [];
-  const waiters: { prefix: string; resolve: (l: string) => void }[] = [];
-  let buf = "", err = "";
-  child.stdout!.setEncoding("utf8");
-  child.stdout!.on("data", (d: string) => {
-    buf += d;
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      lines.push(line);
-      onLine?.(who, line);
-      for (const w of waiters.splice(0)) {
-        if (line.startsWith(w.prefix)) w.resolve(line);
-        else waiters.push(w);
-      }
-    }
-  });
-  child.stderr!.setEncoding("utf8");
-  child.stderr!.on("data", (d: string) => (err += d));
-  const exited = new Promise<number>((resolve) => {
-    child.on("close", (code, signal) => {
-      if (err.trim() !== "") lines.push(`stderr ${err.trim().replace(/\n/g, " | ")}`);
-      resolve(code ?? (signal ? 128 : 0));
-    });
-    child.on("error", (e) => {
-      lines.push(`fail cannot start: ${e.message}`);
-      resolve(127);
-    });
-  });
-  const waitFor = (prefix: string, ms: number) =>
-    new Promise<string>((resolve, reject) => {
-      const hit = lines.find((l) => l.startsWith(prefix));
-      if (hit) return resolve(hit);
-      const timer = setTimeout(() => reject(new Error(`${who}: no "${prefix}" within ${ms} ms: ${lines.join(" | ")}`)), ms);
-      waiters.push({
-        prefix,
-        resolve: (l) => {
-          clearTimeout(timer);
-          resolve(l);
-        },
-      });
-      exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`${who} exited (${code}) before "${prefix}": ${lines.join(" | ")}`));
-      });
-    });
-  return { who, lines, exited, waitFor, kill: () => child.kill("SIGKILL") };
+  return startChild(who, cmd, args, ROOT, onLine);
 }
 
 /** One runtime's figures. */

@@ -11,13 +11,13 @@
  *
  * @module
  */
-import { spawn } from "node:child_process";
 import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { prng } from "./random.ts";
 import { makeTempDir } from "./tmp.ts";
+import { type Child, startChild } from "./child.ts";
 
 /** Options of {@linkcode runConcurrency}. */
 export interface ConcurrencyOptions {
@@ -103,68 +103,10 @@ export function runtimeCommand(file: string): [string, string[]] {
   return [process.execPath, ["--import", "tsx", file]];
 }
 
-interface Child {
-  who: string;
-  lines: string[];
-  exited: Promise<number>;
-  waitFor: (prefix: string, ms: number) => Promise<string>;
-  kill: () => void;
-}
 
 function start(who: string, file: string, args: string[], onLine?: (who: string, line: string) => void): Child {
   const [cmd, base] = runtimeCommand(join(FIXTURES, file));
-  const child = spawn(cmd, [...base, ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: join(FIXTURES, "..", "..") });
-  const lines: string[] = [];
-  const waiters: { prefix: string; resolve: (l: string) => void }[] = [];
-  let buf = "";
-  let errBuf = "";
-  child.stdout!.setEncoding("utf8");
-  child.stdout!.on("data", (d: string) => {
-    buf += d;
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      lines.push(line);
-      onLine?.(who, line);
-      for (const w of waiters.splice(0)) {
-        if (line.startsWith(w.prefix)) w.resolve(line);
-        else waiters.push(w);
-      }
-    }
-  });
-  child.stderr!.setEncoding("utf8");
-  child.stderr!.on("data", (d: string) => {
-    errBuf += d;
-  });
-  const exited = new Promise<number>((resolve) => {
-    child.on("close", (code, signal) => {
-      if (errBuf.trim() !== "") lines.push(`stderr ${errBuf.trim()}`);
-      resolve(code ?? (signal ? 128 : 0));
-    });
-    child.on("error", (e) => {
-      lines.push(`fail cannot start: ${e.message}`);
-      resolve(127);
-    });
-  });
-  const waitFor = (prefix: string, ms: number) =>
-    new Promise<string>((resolve, reject) => {
-      const hit = lines.find((l) => l.startsWith(prefix));
-      if (hit) return resolve(hit);
-      const timer = setTimeout(() => reject(new Error(`${who}: no "${prefix}" within ${ms} ms: ${lines.join(" | ")}`)), ms);
-      waiters.push({
-        prefix,
-        resolve: (l) => {
-          clearTimeout(timer);
-          resolve(l);
-        },
-      });
-      exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`${who} exited (${code}) before "${prefix}": ${lines.join(" | ")}`));
-      });
-    });
-  return { who, lines, exited, waitFor, kill: () => child.kill("SIGKILL") };
+  return startChild(who, cmd, [...base, ...args], join(FIXTURES, "..", ".."), onLine);
 }
 
 /**

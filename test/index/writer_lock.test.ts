@@ -4,10 +4,10 @@
 // close() and by `await using`.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { IndexLimitError, InvalidNameError, LockLostError, MailboxListIndex } from "../../mod.ts";
+import { startChild } from "../helpers/child.ts";
 import { ROOT, tsCommand } from "../helpers/runtime.ts";
 import { makeTempDir } from "../helpers/tmp.ts";
 
@@ -25,42 +25,17 @@ function freshIndex(): string {
   return join(dir, "u.mlist");
 }
 
-/** A writer process: its output lines as they come, and its end. */
+/** A writer process: the first line with a prefix, and its output once it ends (exit status 0). */
 function writer(args: Record<string, unknown>): { line: (prefix: string) => Promise<string>; done: Promise<string[]> } {
   const [cmd, argv] = tsCommand(fixture, [JSON.stringify(args)]);
-  const child = spawn(cmd, argv, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  const lines: string[] = [];
-  const waiters: { prefix: string; resolve: (l: string) => void }[] = [];
-  let buf = "";
-  let err = "";
-  child.stdout.setEncoding("utf8");
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (d: string) => (err += d));
-  child.stdout.on("data", (d: string) => {
-    buf += d;
-    for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
-      const l = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      lines.push(l);
-      for (const w of waiters.filter((w) => l.startsWith(w.prefix))) w.resolve(l);
-    }
+  const child = startChild("writer", cmd, argv, ROOT);
+  const timer = setTimeout(child.kill, 60_000);
+  const done = child.exited.then((code) => {
+    clearTimeout(timer);
+    if (code !== 0) throw new Error(`Writer exited with ${code}: ${child.lines.join(" | ")}`);
+    return child.lines;
   });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  const done = new Promise<string[]>((resolve, reject) => {
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(lines);
-      else reject(new Error(`Writer exited with ${code}: ${err}`));
-    });
-  });
-  const line = (prefix: string) =>
-    new Promise<string>((resolve, reject) => {
-      const seen = lines.find((l) => l.startsWith(prefix));
-      if (seen !== undefined) return resolve(seen);
-      waiters.push({ prefix, resolve });
-      done.then(() => reject(new Error(`Writer ended without "${prefix}": ${lines.join(" | ")} ${err}`)), reject);
-    });
-  return { line, done };
+  return { line: (prefix) => child.waitFor(prefix, 60_000), done };
 }
 
 async function listing(path: string): Promise<Map<string, number>> {
