@@ -109,8 +109,21 @@ function demoNames(): string[] {
   return names;
 }
 
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
+/**
+ * A seeded generator (mulberry32): numbers in [0, 1), the same sequence for
+ * the same seed on every runtime. The demo's sample store is drawn from it,
+ * and so are the tests' and benchmarks' trees (test/helpers/random.ts).
+ *
+ * @param seed The seed.
+ * @returns The generator.
+ *
+ * @example The same seed, the same numbers
+ * ```ts
+ * import { prng } from "./demo.ts";
+ * console.log(prng(1)() === prng(1)()); // true
+ * ```
+ */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -170,7 +183,7 @@ async function fillMaildir(dir: string, name: string, rnd: () => number, uidVali
 export async function makeDemoStore(root: string, options: DemoStoreOptions = {}): Promise<DemoStore> {
   const all = demoNames();
   const want = Math.max(0, Math.min(options.folders ?? 300, all.length + 2));
-  const rnd = random(options.seed ?? 1);
+  const rnd = prng(options.seed ?? 1);
   await mkdir(root, { recursive: true });
   let messages = await fillMaildir(root, "INBOX", rnd, 1700000000);
   const names = ["INBOX"];
