@@ -11,7 +11,6 @@ import { CorruptIndexError } from "../format/errors.ts";
 import {
   decodeJournal,
   decodeJournalHeader,
-  FILE_ATTR,
   FILE_LIST,
   JOURNAL_HEADER_SIZE,
   type JournalHeader,

@@ -51,12 +51,11 @@ import {
   type LockHolder,
   makeRecord,
   parseHolder,
-  READ_NOFOLLOW,
   readContent,
   sameFile,
   type Seen,
-  unsafe,
 } from "./lock_record.ts";
+import { openNoFollow } from "./io.ts";
 import { breakLockPath, removeIfSame, staleReason, takeBreakLock } from "./lock_takeover.ts";
 
 export type { LockHolder };
@@ -401,12 +400,12 @@ class HeldLock implements WriterLock {
     // The same no-follow handle is read and touched, so a file swapped in meanwhile is never touched.
     let fd: number;
     try {
-      fd = fs.openSync(this.path, READ_NOFOLLOW);
+      fd = openNoFollow(this.path, "read");
     } catch (e) {
       if (errorCode(e) === "ENOENT") {
         throw new IndexStateError(`Cannot refresh lock "${this.path}": it was removed`);
       }
-      throw unsafe(e, this.path);
+      throw e;
     }
     try {
       const content = readContent(fd);

@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import process from "node:process";
-import { UnsafeFileError } from "../format/errors.ts";
+import { openNoFollow } from "./io.ts";
 
 /**
  * Who holds a lock, as recorded in the lock file.
@@ -45,18 +45,6 @@ export interface LockHolder {
  */
 export type LockRecord = LockHolder & { token: string };
 
-/**
- * Opening a lock file for reading without following a symlink.
- *
- * @example Reading a lock file safely
- * ```ts ignore
- * const fd = fs.openSync(lockPath, READ_NOFOLLOW);
- * ```
- */
-export const READ_NOFOLLOW = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0);
-/** Creating a lock file exclusively (O_EXCL never follows a symlink either). */
-const CREATE_EXCLUSIVE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL |
-  (fs.constants.O_NOFOLLOW ?? 0);
 
 /**
  * The lock file's contents and identity at one moment.
@@ -113,10 +101,11 @@ export const heldTokens: Set<string> = ((globalThis as Record<symbol, unknown>)[
 export function createExclusive(path: string, content: string): boolean {
   let fd: number;
   try {
-    fd = fs.openSync(path, CREATE_EXCLUSIVE, 0o644);
+    // Lock files are opened like the index's own files: never through a symbolic link.
+    fd = openNoFollow(path, "createExclusive");
   } catch (e) {
     if (errorCode(e) === "EEXIST") return false;
-    throw unsafe(e, path);
+    throw e;
   }
   try {
     const bytes = new TextEncoder().encode(content);
@@ -262,14 +251,13 @@ export function parseHolder(content: string): LockRecord | undefined {
 export function inspect(path: string): Seen | undefined {
   let fd: number;
   try {
-    fd = fs.openSync(path, READ_NOFOLLOW);
+    fd = openNoFollow(path, "read");
   } catch (e) {
     if (errorCode(e) === "ENOENT") return undefined;
-    throw unsafe(e, path);
+    throw e;
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new UnsafeFileError(path, "it is not a regular file");
     const content = readContent(fd, st.size);
     return { content, ino: st.ino, dev: st.dev, mtimeMs: st.mtimeMs, holder: parseHolder(content) };
   } finally {
@@ -315,22 +303,6 @@ export function readContent(fd: number, fileSize = fs.fstatSync(fd).size): strin
     got += n;
   }
   return new TextDecoder().decode(buf.subarray(0, got));
-}
-
-/**
- * ELOOP from a no-follow open means a symlink: say so with the typed error.
- *
- * @param e The error of the open.
- * @param path The path opened.
- * @returns An {@linkcode UnsafeFileError} for a symlink, else `e` as it came.
- *
- * @example Opening without following
- * ```ts ignore
- * try { fs.openSync(path, READ_NOFOLLOW); } catch (e) { throw unsafe(e, path); }
- * ```
- */
-export function unsafe(e: unknown, path: string): unknown {
-  return errorCode(e) === "ELOOP" ? new UnsafeFileError(path, "it is a symbolic link") : e;
 }
 
 /**
