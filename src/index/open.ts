@@ -14,7 +14,7 @@ import type { FileIO } from "../store/io.ts";
 import { acquireLock, type LockOptions } from "../store/lock.ts";
 import type { IndexPaths } from "../store/paths.ts";
 import { recoverJournal, replaceIndexFiles } from "../store/writer.ts";
-import { readJournalStamp } from "./snapshot.ts";
+import { readJournalStamp } from "../store/file_read.ts";
 
 /**
  * Options of `MailboxListIndex.open`.

@@ -26,7 +26,6 @@ import { type SnapshotStamp } from "../store/freshness.ts";
 import { foreignRecord, readJournal, readJournalStamp, readWhole, recordFits, withPatchRoom } from "../store/file_read.ts";
 
 export type { SnapshotStamp };
-export { readJournal, readJournalStamp, recordFits, withPatchRoom };
 import { JOURNAL_APPLIED } from "../format/journal.ts";
 
 /** A consistent state of an index as a reader sees it. */

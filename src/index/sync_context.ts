@@ -8,7 +8,7 @@
 import { CorruptIndexError, IndexStateError } from "../format/errors.ts";
 import type { MailboxStatus } from "../format/types.ts";
 import type { WriterLock } from "../store/lock.ts";
-import type { SnapshotStamp } from "./snapshot.ts";
+import type { SnapshotStamp } from "../store/freshness.ts";
 import type { CommitPlan } from "../store/commit_plan.ts";
 import type { SyncEngine, SyncOptions } from "./sync.ts";
 

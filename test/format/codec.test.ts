@@ -30,7 +30,7 @@ import {
   writeAttrEntry,
 } from "../../src/format/attr_codec.ts";
 import { sortIdsByKey } from "../../src/format/sort.ts";
-import { recordFits, withPatchRoom } from "../../src/index/snapshot.ts";
+import { recordFits, withPatchRoom } from "../../src/store/file_read.ts";
 import { prng } from "../helpers/random.ts";
 
 function u32le(v: number): number[] {

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { MailboxListIndex, type MailboxStatus, nodeFileIO } from "../../mod.ts";
 import type { FileIO } from "../../src/store/io.ts";
-import { readJournalStamp } from "../../src/index/snapshot.ts";
+import { readJournalStamp } from "../../src/store/file_read.ts";
 import { FaultyIO, SimulatedCrash, type Tear, tornVariants } from "../helpers/faulty_io.ts";
 import { type Entry, type IndexState, readState, stateOf } from "../helpers/index_state.ts";
 import { makeTempDir } from "../helpers/tmp.ts";
