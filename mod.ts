@@ -28,6 +28,7 @@ export type { IndexHeader, OpenOptions, SyncResult } from "./src/index/index.ts"
 export type { SyncOptions } from "./src/index/sync.ts";
 export type { IterateOptions, MailboxInfo, MailboxStatus } from "./src/format/types.ts";
 export { MailboxFlags } from "./src/format/constants.ts";
+export { SPECIAL_USE_MASK, SpecialUse, specialUseAtoms, specialUseBit, specialUseBits } from "./src/format/special_use.ts";
 export {
   CorruptIndexError,
   IndexLimitError,

@@ -1,0 +1,115 @@
+/**
+ * Special-use attributes (RFC 6154, SPEC §12): the one table of their
+ * attribute atoms and the bits that carry them. The bits live in bits 8–14
+ * of an attribute entry's flags word, above the {@linkcode MailboxFlags}
+ * bits (0–7), and travel in the `flags` of every mailbox readers report.
+ *
+ * @example From atoms to bits and back
+ * ```ts
+ * import { specialUseAtoms, specialUseBits } from "./special_use.ts";
+ * const bits = specialUseBits(["\\Sent", "\\Archive"]);
+ * console.log(specialUseAtoms(bits)); // ["\\Archive", "\\Sent"]
+ * ```
+ *
+ * @module
+ */
+/** Special-use attribute bits (RFC 6154 §2), as they appear in a mailbox's `flags`. */
+export const SpecialUse = {
+  /** `\All`: every message of the account. */
+  All: 0x100,
+  /** `\Archive`: archived messages. */
+  Archive: 0x200,
+  /** `\Drafts`: drafts. */
+  Drafts: 0x400,
+  /** `\Flagged`: flagged messages. */
+  Flagged: 0x800,
+  /** `\Junk`: junk mail. */
+  Junk: 0x1000,
+  /** `\Sent`: sent mail. */
+  Sent: 0x2000,
+  /** `\Trash`: deleted messages. */
+  Trash: 0x4000,
+} as const;
+
+/** One of the {@linkcode SpecialUse} bits, or several ORed together. */
+export type SpecialUse = number;
+
+/** Every special-use bit. */
+export const SPECIAL_USE_MASK = 0x7f00;
+
+/** The atoms in bit order (`\All` is bit 8). */
+const ATOMS = ["\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash"] as const;
+
+/**
+ * The special-use atoms of a flags word, in RFC 6154 order (the order of
+ * the bits).
+ *
+ * @param flags A flags word; bits outside {@linkcode SPECIAL_USE_MASK} are ignored.
+ * @returns The atoms, such as `["\\Sent"]`; empty when none is set.
+ *
+ * @example A Trash folder
+ * ```ts
+ * import { SpecialUse, specialUseAtoms } from "./special_use.ts";
+ * console.log(specialUseAtoms(SpecialUse.Trash | 4)); // ["\\Trash"]
+ * ```
+ */
+export function specialUseAtoms(flags: number): string[] {
+  const out: string[] = [];
+  if ((flags & SPECIAL_USE_MASK) === 0) return out;
+  for (let i = 0; i < ATOMS.length; i++) {
+    if ((flags & (0x100 << i)) !== 0) out.push(ATOMS[i]);
+  }
+  return out;
+}
+
+/**
+ * The bit of one special-use atom, matched case-insensitively as IMAP atoms
+ * are; the leading backslash may be left out (`"Sent"`).
+ *
+ * @param atom An attribute such as `"\\Sent"`.
+ * @returns Its bit, or 0 when it is not a special-use attribute.
+ *
+ * @example Atoms in any case
+ * ```ts
+ * import { specialUseBit } from "./special_use.ts";
+ * console.log(specialUseBit("\\sent"), specialUseBit("Trash"), specialUseBit("\\Marked")); // 8192 16384 0
+ * ```
+ */
+export function specialUseBit(atom: string): number {
+  const key = (atom.startsWith("\\") ? atom : "\\" + atom).toLowerCase();
+  for (let i = 0; i < ATOMS.length; i++) {
+    if (ATOMS[i].toLowerCase() === key) return 0x100 << i;
+  }
+  return 0;
+}
+
+/**
+ * The bits of a list of special-use atoms.
+ *
+ * @param atoms Attributes such as `["\\Sent"]` (see {@linkcode specialUseBit}).
+ * @param what What the atoms belong to, for the error (a mailbox name or an option).
+ * @returns The bits ORed together.
+ * @throws {RangeError} When an atom is not one of RFC 6154's seven.
+ *
+ * @example An unknown atom is refused
+ * ```ts
+ * import { specialUseBits } from "./special_use.ts";
+ * try { specialUseBits(["\\Outbox"], "Out"); } catch (e) { console.log((e as Error).message); }
+ * // Special-use attribute "\\Outbox" of "Out" is not one of \All \Archive \Drafts \Flagged \Junk \Sent \Trash
+ * ```
+ */
+export function specialUseBits(atoms: Iterable<string>, what = ""): number {
+  let bits = 0;
+  for (const atom of atoms) {
+    const bit = specialUseBit(atom);
+    if (bit === 0) {
+      throw new RangeError(
+        `Special-use attribute ${JSON.stringify(atom)}${what === "" ? "" : ` of ${JSON.stringify(what)}`} is not one of ${
+          ATOMS.join(" ")
+        }`,
+      );
+    }
+    bits |= bit;
+  }
+  return bits;
+}
