@@ -56,6 +56,11 @@ export {
 export type { ListEntry, ListOptions, ListSource, ListVisitor } from "./src/imap/list.ts";
 export { imapQuote, utf8Length } from "./src/imap/quote.ts";
 export type { QuoteOptions } from "./src/imap/quote.ts";
+export {
+  decodeModifiedUtf7,
+  encodeModifiedUtf7,
+  Utf7Error,
+} from "./src/imap/utf7.ts";
 export { listMaildirTopLevel, scanMaildir } from "./src/scan/maildir.ts";
 export { listFsTopLevel, scanFsLayout } from "./src/scan/fs.ts";
 export { readNameList, readNameListBatches } from "./src/scan/name_list.ts";
