@@ -10,7 +10,7 @@ const ALLOWED = {
   index: ["format", "store", "image", "imap"],
   worker: ["format"],
   rebuild: ["format", "store", "image", "index", "worker"],
-  scan: ["format", "worker"],
+  scan: ["format", "imap", "worker"],
   check: ["format", "store", "image", "index"],
   cli: ["format", "store", "image", "imap", "index", "worker", "rebuild", "scan", "check"],
 };

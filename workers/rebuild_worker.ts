@@ -26,7 +26,7 @@ const state = new RebuildWorkerState((kind) => {
 
 /** Scan a share of a store and encode its mailboxes into shared memory, by the rebuild's own reader. */
 async function scanShare(r: ScanRequest): Promise<ScannedShare> {
-  const { mailboxes, warnings } = await scanShard(r.layout, r.root, r.separator, r.topLevel);
+  const { mailboxes, warnings } = await scanShard(r.layout, r.root, r.separator, r.topLevel, undefined, r.names);
   return { names: await readNames(mailboxes, true), warnings };
 }
 

@@ -4,6 +4,8 @@ import { hostEndpoint } from "../src/worker/endpoint.ts";
 import { scanShard } from "../src/scan/shard.ts";
 import type { ScanWorkerApi } from "../src/scan/protocol.ts";
 
-const api: ScanWorkerApi = { scan: scanShard };
+const api: ScanWorkerApi = {
+  scan: (layout, root, separator, topLevel, names) => scanShard(layout, root, separator, topLevel, undefined, names),
+};
 
 Comlink.expose(api, hostEndpoint());

@@ -29,13 +29,16 @@ import type { MailboxInput } from "./sync_index.ts";
  * ```ts
  * import { SOURCE_OPTIONS } from "./source.ts";
  * const options = { index: { type: "string" }, ...SOURCE_OPTIONS };
- * console.log(Object.keys(options)); // ["index", "maildir", "fs", "from-list"]
+ * console.log(Object.keys(options)); // ["index", "maildir", "fs", "from-list", "utf8-names"]
  * ```
  */
-export const SOURCE_OPTIONS: Readonly<Record<"maildir" | "fs" | "from-list", { type: "string" }>> = Object.freeze({
+export const SOURCE_OPTIONS: Readonly<
+  Record<"maildir" | "fs" | "from-list", { type: "string" }> & Record<"utf8-names", { type: "boolean" }>
+> = Object.freeze({
   maildir: { type: "string" },
   fs: { type: "string" },
   "from-list": { type: "string" },
+  "utf8-names": { type: "boolean" },
 });
 
 /**
@@ -52,10 +55,14 @@ export const SOURCE_HELP = `Source of the mailboxes (exactly one):
                        a folder with cur/ and new/ is selectable, others are \\Noselect;
                        STATUS figures are counted from cur/ and new/
   --fs DIR             a directory-per-folder store (like Dovecot's LAYOUT=fs)
-  --from-list FILE     names, one per line; "-" reads standard input`;
+  --from-list FILE     names, one per line; "-" reads standard input
+  --utf8-names         the store's folder names are UTF-8 on disk; by default
+                       each level is IMAP modified UTF-7 (".Entw&APw-rfe" is
+                       "Entwürfe"), as Dovecot writes them, and is decoded`;
 
 /**
- * A source as given: a store's root directory, or a name list ("-" for
+ * A source as given: a store's root directory (with `utf8Names` when its
+ * names are UTF-8 on disk, not modified UTF-7), or a name list ("-" for
  * standard input).
  *
  * @example A Maildir++ store
@@ -64,14 +71,14 @@ export const SOURCE_HELP = `Source of the mailboxes (exactly one):
  * const source: Source = { kind: "maildir", dir: "/home/u/Maildir" };
  * ```
  */
-export type Source = { kind: "maildir" | "fs"; dir: string } | { kind: "list"; file: string };
+export type Source = { kind: "maildir" | "fs"; dir: string; utf8Names?: boolean } | { kind: "list"; file: string };
 
 /**
  * The source the command line names.
  *
  * @param ctx The command's context.
  * @returns The source.
- * @throws UsageError when none or more than one is given.
+ * @throws UsageError when none or more than one is given, or `--utf8-names` with `--from-list`.
  *
  * @example The source of a sync
  * ```ts ignore
@@ -84,7 +91,12 @@ export function sourceOption(ctx: CommandContext): Source {
   if (given.length > 1) throw new UsageError(`Give one source, not ${given.map((g) => "--" + g).join(" and ")}`);
   const k = given[0];
   const v = requireString(ctx, k);
-  return k === "from-list" ? { kind: "list", file: v } : { kind: k, dir: v };
+  const utf8Names = ctx.values["utf8-names"] === true;
+  if (k === "from-list") {
+    if (utf8Names) throw new UsageError("--utf8-names applies to --maildir and --fs, not to --from-list");
+    return { kind: "list", file: v };
+  }
+  return utf8Names ? { kind: k, dir: v, utf8Names } : { kind: k, dir: v };
 }
 
 /** Number of folder directories directly under a Maildir++ root (for the progress total). */
@@ -155,7 +167,7 @@ async function readList(ctx: CommandContext, file: string, onWarning: (w: ScanWa
 /** A store in this thread, with a progress bar (with a total for Maildir++). */
 async function scanHere(
   ctx: CommandContext,
-  source: { kind: "maildir" | "fs"; dir: string },
+  source: { kind: "maildir" | "fs"; dir: string; utf8Names?: boolean },
   separator: string,
   onWarning: (w: ScanWarning) => void,
 ): Promise<MailboxInput[]> {
@@ -163,10 +175,8 @@ async function scanHere(
   const total = source.kind === "maildir" ? await countMaildirFolders(source.dir) : undefined;
   const bar = new Progress({ label: "Scanning", unit: "folders", total, stream: ctx.err });
   try {
-    const fs = ctx.scanFs;
-    const scan = source.kind === "maildir"
-      ? scanMaildir(source.dir, { separator, onWarning, fs })
-      : scanFsLayout(source.dir, { separator, onWarning, fs });
+    const opts = { separator, onWarning, fs: ctx.scanFs, utf8Names: source.utf8Names === true };
+    const scan = source.kind === "maildir" ? scanMaildir(source.dir, opts) : scanFsLayout(source.dir, opts);
     for await (const m of scan as AsyncIterable<ScannedMailbox>) {
       mailboxes.push(m);
       bar.update(mailboxes.length);
@@ -224,19 +234,20 @@ export interface TableScan {
  */
 export async function scanStoreIntoTable(
   ctx: CommandContext,
-  source: { kind: "maildir" | "fs"; dir: string },
+  source: { kind: "maildir" | "fs"; dir: string; utf8Names?: boolean },
   separator: string,
   workers: RebuildWorkers,
 ): Promise<TableScan> {
   const started = Date.now();
   await checkStoreRoot(source);
+  const names = { utf8Names: source.utf8Names === true };
   const keys = source.kind === "maildir"
-    ? await listMaildirTopLevel(source.dir, ctx.scanFs)
-    : await listFsTopLevel(source.dir, ctx.scanFs);
+    ? await listMaildirTopLevel(source.dir, ctx.scanFs, names)
+    : await listFsTopLevel(source.dir, ctx.scanFs, names);
   const bar = new Progress({ label: "Scanning top-level folders", unit: "folders", stream: ctx.err });
   let scan;
   try {
-    scan = await scanStoreOn(workers, source.kind, source.dir, separator, keys, (done) => bar.update(done));
+    scan = await scanStoreOn(workers, source.kind, source.dir, separator, keys, (done) => bar.update(done), names);
   } finally {
     bar.done();
   }

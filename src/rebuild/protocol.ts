@@ -179,6 +179,23 @@ export interface ScanRequest {
   separator: string;
   /** The top-level folders of the share. */
   topLevel: string[];
+  /** How the store keeps its names (the scanners' `StoreNameOptions`). */
+  names?: StoreScanNames;
+}
+
+/**
+ * How a store keeps its names, as the rebuild's `scan` task passes it to the
+ * store scanners (their `StoreNameOptions`, which this layer does not import).
+ *
+ * @example A store with UTF-8 names
+ * ```ts
+ * import type { StoreScanNames } from "./protocol.ts";
+ * const names: StoreScanNames = { utf8Names: true };
+ * ```
+ */
+export interface StoreScanNames {
+  /** The store's names are UTF-8 on disk, not IMAP modified UTF-7. */
+  utf8Names?: boolean;
 }
 
 /**

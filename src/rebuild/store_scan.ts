@@ -9,7 +9,7 @@
  * @module
  */
 import { joinNameTables, type NameTable } from "./names.ts";
-import type { ScannedShare, ScanRequest, ShareWarning } from "./protocol.ts";
+import type { ScannedShare, ScanRequest, ShareWarning, StoreScanNames } from "./protocol.ts";
 import { keptWorkers, RebuildWorkerLease, type RebuildWorkers } from "./workers.ts";
 
 /**
@@ -40,6 +40,7 @@ export interface ScannedStore {
  * @param separator Separator of the names.
  * @param topLevel The store's top-level folders (`listMaildirTopLevel`, `listFsTopLevel` of src/scan/).
  * @param onProgress Called with the number of top-level folders done and their total.
+ * @param names How the store keeps its names (`utf8Names`); `topLevel` must be listed with the same.
  * @returns The names and the warnings.
  * @throws IndexStateError when the workers serve a rebuild; the error of a share's scan (StoreReadError, InvalidNameError), or of a worker that died.
  *
@@ -61,6 +62,7 @@ export async function scanStoreOn(
   separator: string,
   topLevel: readonly string[],
   onProgress?: (done: number, total: number) => void,
+  names: StoreScanNames = {},
 ): Promise<ScannedStore> {
   const lease = await RebuildWorkerLease.take(keptWorkers(workers)!, `scan "${root}"`);
   try {
@@ -74,7 +76,7 @@ export async function scanStoreOn(
       while (next < shares) {
         const k = next++;
         const part = topLevel.slice(bounds[k], bounds[k + 1]);
-        results[k] = await pool.run(w, "scan", { layout, root, separator, topLevel: part });
+        results[k] = await pool.run(w, "scan", { layout, root, separator, topLevel: part, names });
         done += part.length;
         onProgress?.(done, total);
       }

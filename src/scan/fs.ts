@@ -19,7 +19,9 @@ import {
   type ScannedMailbox,
   type ScanOptions,
   type ScanWarning,
+  type StoreNameOptions,
 } from "./types.ts";
+import { decodeComponent, literalNameWarning } from "./store_names.ts";
 
 /** How many folders, counted from the next one to report, are read ahead. */
 const WINDOW = 32;
@@ -41,6 +43,13 @@ interface Node {
   viaLink: boolean;
   /** Do not report this directory itself (its sub-folders are still scanned). */
   silent: boolean;
+  /** Its on-disk name was kept literally (not valid modified UTF-7). */
+  literal: boolean;
+  /**
+   * Other directories whose names decode to the same mailbox name
+   * (`Entwürfe` beside `Entw&APw-rfe`): their sub-folders join this one's.
+   */
+  alts: Node[];
   /** The reading of this directory, once started. */
   task?: Promise<Visit>;
 }
@@ -59,6 +68,7 @@ interface Walk {
   rootReal: string;
   top: Set<string> | undefined;
   fs: ScanFs;
+  utf8Names: boolean;
 }
 
 /** What follows when a directory of the store cannot be read. */
@@ -80,13 +90,17 @@ function hasCurNew(entries: readonly ScanDirent[]): boolean {
  * The top-level folder names of a directory-per-folder store, for sharding a
  * scan across workers with {@linkcode ScanOptions.topLevel}. The list starts
  * with "" (the root, INBOX) when the root has `cur/` and `new/`; the rest are
- * the names of the root's sub-directories (and links to them), sorted by
- * bytes. Scanning every key in any split of the list reports what one
- * unsharded scan reports, except that a symbolic link whose target another
- * shard's link already led to is followed in each shard.
+ * the names of the root's sub-directories (and links to them), decoded as
+ * the scan decodes them (see {@linkcode ScanOptions.utf8Names}), distinct and
+ * sorted by bytes: two spellings of one name (`Entwürfe` and
+ * `Entw&APw-rfe`) give one key. Scanning every key in any split of the list
+ * reports what one unsharded scan reports, in the same order, except that a
+ * symbolic link whose target another shard's link already led to is
+ * followed in each shard.
  *
  * @param root The store root.
  * @param fs The scan's file system calls.
+ * @param options `utf8Names`, as the scan will be given it.
  * @returns The shard keys.
  * @throws StoreReadError when the root cannot be read.
  *
@@ -97,17 +111,72 @@ function hasCurNew(entries: readonly ScanDirent[]): boolean {
  * for await (const m of scanFsLayout("/srv/mail/u", { topLevel: keys.slice(0, 10) })) console.log(m.name);
  * ```
  */
-export async function listFsTopLevel(root: string, fs: ScanFs = nodeScanFs): Promise<string[]> {
+export async function listFsTopLevel(
+  root: string,
+  fs: ScanFs = nodeScanFs,
+  options: StoreNameOptions = {},
+): Promise<string[]> {
   const { entries } = await readStoreRoot(root, fs);
   const skipMaildirDirs = maildirLike(entries);
-  const keys: string[] = [];
+  const utf8Names = options.utf8Names === true;
+  const unique = new Set<string>();
   for (const e of entries) {
     if (!(e.isDirectory() || e.isSymbolicLink())) continue;
     if (skipMaildirDirs && MAILDIR_DIRS.includes(e.name)) continue;
-    keys.push(e.name);
+    unique.add(decodeComponent(e.name, utf8Names).text);
   }
-  keys.sort(compareNames);
+  const keys = [...unique].sort(compareNames);
   return hasCurNew(entries) ? ["", ...keys] : keys;
+}
+
+/**
+ * One sub-directory of `node` (found in the listing `l`, of `node` itself or
+ * of another spelling of its name) as a child of the walk, or undefined
+ * (with a warning) when it is skipped.
+ */
+async function readChild(
+  node: Node,
+  l: { shown: string; real: string },
+  e: ScanDirent,
+  text: string,
+  literal: boolean,
+  walk: Walk,
+  warnings: ScanWarning[],
+): Promise<Node | undefined> {
+  const isRoot = node.parent === undefined;
+  const shown = join(l.shown, e.name);
+  const bad = badComponent(text, walk.separator);
+  if (bad !== undefined) {
+    warnings.push({ path: shown, reason: `Skipping "${shown}": the name ${bad}` });
+    return undefined;
+  }
+  const name = isRoot ? text : node.name + walk.separator + text;
+  let real = join(l.real, e.name);
+  const viaLink = e.isSymbolicLink();
+  if (viaLink) {
+    const t = await resolveDirLink(real, shown, walk.rootReal, walk.fs);
+    if (t.kind === "other") return undefined;
+    if (t.kind === "bad") {
+      warnings.push({ path: shown, reason: t.reason });
+      return undefined;
+    }
+    if (t.kind === "failed") {
+      warnings.push(failureWarning(`Cannot resolve symbolic link "${shown}"`, shown, name, t.err, true, NOT_REPORTED));
+      return undefined;
+    }
+    let loop: string | undefined;
+    for (let a: Node | undefined = node; a !== undefined && loop === undefined; a = a.parent) {
+      if (isInside(t.real, a.real)) loop = a.shown;
+      for (const alt of a.alts) if (loop === undefined && isInside(t.real, alt.real)) loop = alt.shown;
+    }
+    if (loop !== undefined) {
+      warnings.push({ path: shown, reason: `Skipping symbolic link "${shown}": symbolic link loop (it leads back to "${loop}")` });
+      return undefined;
+    }
+    real = t.real;
+  }
+  if (literal) warnings.push(literalNameWarning(e.name, shown, name));
+  return { name, shown, real, parent: node, viaLink, silent: false, literal, alts: [] };
 }
 
 /** Read one directory: its own status and its sub-folders. Rejects only for the root. */
@@ -136,56 +205,53 @@ async function visit(node: Node, walk: Walk, given?: ScanDirent[]): Promise<Visi
       if (probe.status) mailbox.status = probe.status;
     }
 
-    const subdirs = entries
-      .filter((e) =>
-        (e.isDirectory() || e.isSymbolicLink()) &&
-        !(probe.maildirLike && MAILDIR_DIRS.includes(e.name)) &&
-        !(isRoot && walk.top !== undefined && !walk.top.has(e.name))
-      )
-      .sort((a, b) => compareNames(a.name, b.name));
-    const children: Node[] = [];
-    for (const e of subdirs) {
-      const shown = join(node.shown, e.name);
-      const bad = badComponent(e.name, walk.separator);
-      if (bad !== undefined) {
-        warnings.push({ path: shown, reason: `Skipping "${shown}": the name ${bad}` });
-        continue;
+    // Sub-folders of this directory and of the other spellings of its name.
+    const listings = [{ shown: node.shown, real: node.real, entries, maildirLike: probe.maildirLike }];
+    for (const alt of node.alts) {
+      try {
+        const more = await walk.fs.readdir(alt.real);
+        listings.push({ shown: alt.shown, real: alt.real, entries: more, maildirLike: maildirLike(more) });
+      } catch (err) {
+        warnings.push(failureWarning(`Cannot read directory "${alt.shown}"`, alt.shown, node.name, err, true, NOT_REPORTED));
       }
-      let real = join(node.real, e.name);
-      const viaLink = e.isSymbolicLink();
-      if (viaLink) {
-        const t = await resolveDirLink(real, shown, walk.rootReal, walk.fs);
-        if (t.kind === "other") continue;
-        if (t.kind === "bad") {
-          warnings.push({ path: shown, reason: t.reason });
+    }
+    const byName = new Map<string, Node>();
+    for (const l of listings) {
+      const subdirs = l.entries
+        .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !(l.maildirLike && MAILDIR_DIRS.includes(e.name)))
+        .sort((a, b) => compareNames(a.name, b.name));
+      for (const e of subdirs) {
+        const d = decodeComponent(e.name, walk.utf8Names);
+        if (isRoot && walk.top !== undefined && !walk.top.has(d.text)) continue;
+        const child = await readChild(node, l, e, d.text, d.literal, walk, warnings);
+        if (child === undefined) continue;
+        if (isRoot && child.name === "INBOX" && probe.selectable) {
+          child.silent = true;
+          warnings.push({
+            path: child.shown,
+            reason: `Not reporting "${child.shown}" itself: "INBOX" is the store root "${node.shown}" (its sub-folders are scanned)`,
+          });
+        }
+        const seen = byName.get(child.name);
+        if (seen === undefined) {
+          byName.set(child.name, child);
           continue;
         }
-        if (t.kind === "failed") {
-          const name = isRoot ? e.name : node.name + walk.separator + e.name;
-          warnings.push(failureWarning(`Cannot resolve symbolic link "${shown}"`, shown, name, t.err, true, NOT_REPORTED));
-          continue;
-        }
-        let loop: Node | undefined;
-        for (let a: Node | undefined = node; a !== undefined && loop === undefined; a = a.parent) {
-          if (isInside(t.real, a.real)) loop = a;
-        }
-        if (loop !== undefined) {
-          warnings.push({ path: shown, reason: `Skipping symbolic link "${shown}": symbolic link loop (it leads back to "${loop.shown}")` });
-          continue;
-        }
-        real = t.real;
-      }
-      const name = isRoot ? e.name : node.name + walk.separator + e.name;
-      let silent = false;
-      if (isRoot && name === "INBOX" && probe.selectable) {
-        silent = true;
+        // Two spellings of one name: the one in valid modified UTF-7 is the folder, the other's sub-folders join it.
+        const [keep, drop] = seen.literal && !child.literal ? [child, seen] : [seen, child];
+        keep.alts.push(drop, ...drop.alts);
+        drop.alts = [];
+        byName.set(child.name, keep);
         warnings.push({
-          path: shown,
-          reason: `Not reporting "${shown}" itself: "INBOX" is the store root "${node.shown}" (its sub-folders are scanned)`,
+          path: drop.shown,
+          folder: child.name,
+          reason: `Merging "${drop.shown}" into "${keep.shown}": both name the mailbox ${
+            JSON.stringify(child.name)
+          }; it is reported from "${keep.shown}", with the sub-folders of both`,
         });
       }
-      children.push({ name, shown, real, parent: node, viaLink, silent });
     }
+    const children = [...byName.values()].sort((a, b) => compareNames(a.name, b.name));
     return { warnings, mailbox, children };
   } catch (err) {
     // The root's own failure is the scan's error (never an empty store); any other directory is unread.
@@ -205,13 +271,23 @@ async function visit(node: Node, walk: Walk, given?: ScanDirent[]): Promise<Visi
  * and no status. The root is reported as "INBOX" when it has `cur/` and
  * `new/`.
  *
+ * Each level of a name is decoded from IMAP modified UTF-7
+ * (`Entw&APw-rfe/` is "Entwürfe") unless {@linkcode ScanOptions.utf8Names}
+ * is set; a level that is not valid modified UTF-7 is kept as its literal
+ * text, with a warning. Two directories whose names decode to one mailbox
+ * (`Entwürfe/` beside `Entw&APw-rfe/`) give one mailbox, with a warning
+ * naming both: the one in valid modified UTF-7 is reported (its
+ * selectability and STATUS), and the sub-folders of both are scanned as
+ * its sub-folders (merged again by name).
+ *
  * Skipped, with a warning: names with the separator or a NUL byte or not
- * valid UTF-8, and symbolic links that dangle, loop, point outside the root
- * or at a directory another link already led to. Links to files are ignored
- * like files. A folder whose `cur/`, `new/` or `dovecot-uidlist` cannot be
- * read is reported without STATUS. The order is depth-first, parents before
- * children, sub-folders in byte order of their names, INBOX first. At most
- * a few dozen directories are open at any time.
+ * valid UTF-8 (also after decoding), and symbolic links that dangle, loop,
+ * point outside the root or at a directory another link already led to.
+ * Links to files are ignored like files. A folder whose `cur/`, `new/` or
+ * `dovecot-uidlist` cannot be read is reported without STATUS. The order is
+ * depth-first, parents before children, sub-folders in byte order of their
+ * decoded names, INBOX first. At most a few dozen directories are open at
+ * any time.
  *
  * A directory that fails to list, or a link to one that cannot be followed,
  * is not reported, nor is anything under it; its warning has
@@ -220,7 +296,7 @@ async function visit(node: Node, walk: Walk, given?: ScanDirent[]): Promise<Visi
  * sub-folders as they were (SPEC §9).
  *
  * @param root The store root.
- * @param options Separator, warning callback, shard and file system calls.
+ * @param options Separator, how names are stored, warning callback, shard and file system calls.
  * @returns The mailboxes, as they are read.
  * @throws StoreReadError when the root cannot be read; RangeError for a bad separator.
  *
@@ -242,8 +318,18 @@ export async function* scanFsLayout(root: string, options: ScanOptions = {}): As
     rootReal,
     top: options.topLevel === undefined ? undefined : new Set(options.topLevel),
     fs,
+    utf8Names: options.utf8Names === true,
   };
-  const rootNode: Node = { name: "", shown: root, real: rootReal, parent: undefined, viaLink: false, silent: false };
+  const rootNode: Node = {
+    name: "",
+    shown: root,
+    real: rootReal,
+    parent: undefined,
+    viaLink: false,
+    silent: false,
+    literal: false,
+    alts: [],
+  };
   rootNode.task = visit(rootNode, walk, entries);
 
   /** Link targets already followed, with the link that followed them. */

@@ -23,7 +23,9 @@ import {
   type ScannedMailbox,
   type ScanOptions,
   type ScanWarning,
+  type StoreNameOptions,
 } from "./types.ts";
+import { decodeComponent, literalNameWarning } from "./store_names.ts";
 
 /** How many folders are read at the same time. */
 const WINDOW = 32;
@@ -271,17 +273,30 @@ function components(dirName: string): string[] {
   return dirName.slice(1).split(".").filter((c) => c !== "");
 }
 
+/** The shard key of a Maildir++ folder directory: its decoded first component ("" when it has none). */
+function shardKey(dirName: string, utf8Names: boolean): string {
+  let from = 1;
+  while (from < dirName.length && dirName.charCodeAt(from) === 0x2e) from++;
+  const end = dirName.indexOf(".", from);
+  const first = end < 0 ? dirName.slice(from) : dirName.slice(from, end);
+  return first === "" ? "" : decodeComponent(first, utf8Names).text;
+}
+
 /**
- * The distinct first components of a Maildir++ store's folders, for
+ * The distinct first components of a Maildir++ store's folders, decoded as
+ * the scan decodes them (see {@linkcode ScanOptions.utf8Names}), for
  * sharding a scan across workers with {@linkcode ScanOptions.topLevel}.
  * The list starts with "" (the root, INBOX) when the root has `cur/` and
- * `new/`; the rest is sorted by bytes. Scanning every key in any split of
- * the list reports what one unsharded scan reports, except that a symbolic
- * link whose target another shard's link already led to is followed in each
+ * `new/`; the rest is sorted by bytes. Two spellings of one name
+ * (`.Entwürfe` and `.Entw&APw-rfe`) give one key, so they meet in one
+ * shard. Scanning every key in any split of the list reports what one
+ * unsharded scan reports, in the same order, except that a symbolic link
+ * whose target another shard's link already led to is followed in each
  * shard.
  *
  * @param root The store root (INBOX's Maildir).
  * @param fs The scan's file system calls.
+ * @param options `utf8Names`, as the scan will be given it.
  * @returns The shard keys.
  * @throws StoreReadError when the root cannot be read.
  *
@@ -292,13 +307,18 @@ function components(dirName: string): string[] {
  * for await (const m of scanMaildir("/srv/mail/u", { topLevel: keys.slice(0, 10) })) console.log(m.name);
  * ```
  */
-export async function listMaildirTopLevel(root: string, fs: ScanFs = nodeScanFs): Promise<string[]> {
+export async function listMaildirTopLevel(
+  root: string,
+  fs: ScanFs = nodeScanFs,
+  options: StoreNameOptions = {},
+): Promise<string[]> {
   const { entries } = await readStoreRoot(root, fs);
+  const utf8Names = options.utf8Names === true;
   const keys = new Set<string>();
   for (const e of entries) {
     if (e.name.charCodeAt(0) !== 0x2e || !(e.isDirectory() || e.isSymbolicLink())) continue;
-    const c = components(e.name);
-    if (c.length > 0) keys.add(c[0]);
+    const key = shardKey(e.name, utf8Names);
+    if (key !== "") keys.add(key);
   }
   const sorted = [...keys].sort(compareNames);
   return hasCurNew(entries) ? ["", ...sorted] : sorted;
@@ -312,6 +332,8 @@ interface Folder {
   /** Real path to read; undefined while a link is unresolved. */
   real?: string;
   link: boolean;
+  /** A component was kept literally (not valid modified UTF-7). */
+  literal: boolean;
 }
 
 /** Result of reading one folder. */
@@ -348,17 +370,22 @@ async function readFolder(f: Folder, fs: ScanFs): Promise<FolderResult> {
  * `cur/` and `new/`); every directory `.A.B.C` directly under it is the
  * mailbox `A.B.C`, reported with its components joined by
  * {@linkcode ScanOptions.separator}. Empty components are skipped (`..A` is
- * `A`). A folder is selectable when it has `cur/` and `new/`; see
- * {@linkcode probeMaildir} for the STATUS figures.
+ * `A`). Each component is decoded from IMAP modified UTF-7
+ * (`.Entw&APw-rfe` is "Entwürfe") unless {@linkcode ScanOptions.utf8Names}
+ * is set; a component that is not valid modified UTF-7 is kept as its
+ * literal text, with a warning. A folder is selectable when it has `cur/`
+ * and `new/`; see {@linkcode probeMaildir} for the STATUS figures.
  *
  * Skipped, with a warning: unreadable folders, names with the separator or
  * a NUL byte, names that are not valid UTF-8, empty names, a second
- * directory naming a mailbox already reported, non-directories named like
- * folders, and symbolic links that dangle, loop, point outside the root or
- * at a directory another link already led to. A folder whose `cur/`,
- * `new/` or `dovecot-uidlist` cannot be read is reported without STATUS.
- * Folders are reported in the byte order of their directory names, INBOX
- * first.
+ * directory naming a mailbox already reported (of `.Entwürfe` and
+ * `.Entw&APw-rfe` the one in valid modified UTF-7 is kept, of `..A` and
+ * `.A` the canonical one), non-directories named like folders, and
+ * symbolic links that dangle, loop, point outside the root or at a
+ * directory another link already led to. A folder whose `cur/`, `new/` or
+ * `dovecot-uidlist` cannot be read is reported without STATUS. INBOX comes
+ * first, then the folders by their decoded first component (the shard key
+ * of {@linkcode listMaildirTopLevel}), then by directory name.
  *
  * A folder directory that fails to list, or a link to one that cannot be
  * followed, is not reported; its warning has `unread: true`, the folder's
@@ -366,7 +393,7 @@ async function readFolder(f: Folder, fs: ScanFs): Promise<FolderResult> {
  * report must keep such a folder as it was (SPEC §9).
  *
  * @param root The store root (INBOX's Maildir).
- * @param options Separator, warning callback, shard and file system calls.
+ * @param options Separator, how names are stored, warning callback, shard and file system calls.
  * @returns The mailboxes, as they are read.
  * @throws StoreReadError when the root cannot be read; RangeError for a bad separator.
  *
@@ -397,37 +424,48 @@ export async function* scanMaildir(root: string, options: ScanOptions = {}): Asy
     }
   }
 
-  // Pick the folder directories, in byte order of their names.
-  const candidates = entries.filter((e) => e.name.charCodeAt(0) === 0x2e).sort((a, b) => compareNames(a.name, b.name));
+  // Pick the folder directories: by shard key (the decoded first
+  // component), then by directory name, so that shards keep this order.
+  const utf8Names = options.utf8Names === true;
+  const keyed: { e: ScanDirent; key: string }[] = [];
+  for (const e of entries) {
+    if (e.name.charCodeAt(0) === 0x2e) keyed.push({ e, key: shardKey(e.name, utf8Names) });
+  }
+  keyed.sort((a, b) => compareNames(a.key, b.key) || compareNames(a.e.name, b.e.name));
   let folders: Folder[] = [];
-  for (const e of candidates) {
+  for (const { e, key } of keyed) {
     const shown = join(root, e.name);
-    const comps = components(e.name);
-    if (comps.length === 0) {
+    const raw = components(e.name);
+    if (raw.length === 0) {
       if (top === undefined) warn({ path: shown, reason: `Skipping "${shown}": the folder name is empty` });
       continue;
     }
-    if (top !== undefined && !top.has(comps[0])) continue;
+    if (top !== undefined && !top.has(key)) continue;
     const link = e.isSymbolicLink();
     if (!e.isDirectory() && !link) {
       warn({ path: shown, reason: `Skipping "${shown}": not a directory` });
       continue;
     }
+    const comps: string[] = new Array(raw.length);
+    let literal = false;
     let bad: string | undefined;
-    for (const c of comps) {
-      bad = badComponent(c, separator === "." ? undefined : separator);
-      if (bad) break;
+    for (let i = 0; i < raw.length && bad === undefined; i++) {
+      const d = decodeComponent(raw[i], utf8Names);
+      comps[i] = d.text;
+      if (d.literal) literal = true;
+      bad = badComponent(d.text, separator === "." ? undefined : separator);
     }
     if (bad) {
       warn({ path: shown, reason: `Skipping "${shown}": the name ${bad}` });
       continue;
     }
     const name = comps.join(separator);
+    if (literal) warn(literalNameWarning(e.name, shown, name));
     if (name === "INBOX" && rootIsMaildir) {
       warn({ path: shown, reason: `Skipping "${shown}": "INBOX" is the store root "${root}"` });
       continue;
     }
-    folders.push({ name, dirName: e.name, shown, link, real: link ? undefined : join(rootReal, e.name) });
+    folders.push({ name, dirName: e.name, shown, link, literal, real: link ? undefined : join(rootReal, e.name) });
   }
 
   // Resolve symbolic links (never to the root itself).
@@ -445,7 +483,8 @@ export async function* scanMaildir(root: string, options: ScanOptions = {}): Asy
   }
   folders = folders.filter((f) => f.real !== undefined);
 
-  // One directory per mailbox name: prefer the canonical spelling (".A.B" over "..A.B").
+  // One directory per mailbox name: prefer the spelling in valid modified
+  // UTF-7 (".Entw&APw-rfe" over ".Entwürfe"), then the canonical one (".A.B" over "..A.B").
   const byName = new Map<string, number>();
   const unique: (Folder | undefined)[] = [];
   for (const f of folders) {
@@ -457,7 +496,10 @@ export async function* scanMaildir(root: string, options: ScanOptions = {}): Asy
     }
     const first = unique[seen]!;
     const canonical = "." + components(f.dirName).join(".");
-    const [keep, drop] = f.dirName === canonical && first.dirName !== canonical ? [f, first] : [first, f];
+    const better = f.literal !== first.literal
+      ? !f.literal
+      : f.dirName === canonical && first.dirName !== canonical;
+    const [keep, drop] = better ? [f, first] : [first, f];
     unique[seen] = keep;
     warn({ path: drop.shown, reason: `Skipping "${drop.shown}": it names the same mailbox "${f.name}" as "${keep.shown}"` });
   }

@@ -11,7 +11,7 @@
  */
 import { listFsTopLevel } from "./fs.ts";
 import { listMaildirTopLevel } from "./maildir.ts";
-import type { ScannedMailbox, ScanOptions } from "./types.ts";
+import { type ScannedMailbox, type ScanOptions, storeNameOptions } from "./types.ts";
 import { WorkerPool } from "../worker/pool.ts";
 import type { ScanShardResult, ScanWorkerApi, StoreLayout } from "./protocol.ts";
 import { scanShard } from "./shard.ts";
@@ -38,6 +38,9 @@ export interface ScanStoreOptions extends Omit<ScanOptions, "topLevel"> {
 
 /**
  * Scan a whole store, sharded by top-level folder across `workers` threads.
+ * Top-level folders are keyed by their decoded names, so two spellings of
+ * one name (`.Entwürfe`, `.Entw&APw-rfe`) are scanned, and merged, in one
+ * share.
  *
  * Warnings come in the order of a single-thread scan too; a folder that
  * could not be read completely is not reported and has a warning with
@@ -45,7 +48,7 @@ export interface ScanStoreOptions extends Omit<ScanOptions, "topLevel"> {
  *
  * @param layout "maildir" (Maildir++) or "fs" (directory per folder).
  * @param root Store root.
- * @param options Separator, warnings, workers, progress, file system calls.
+ * @param options Separator, how names are stored, warnings, workers, progress, file system calls.
  * @returns Every mailbox, in the order of a single-thread scan.
  * @throws StoreReadError when the root cannot be read (in this thread or in a worker).
  *
@@ -60,11 +63,14 @@ export async function scanStore(
   options: ScanStoreOptions = {},
 ): Promise<ScannedMailbox[]> {
   const separator = options.separator ?? "/";
-  const keys = layout === "maildir" ? await listMaildirTopLevel(root, options.fs) : await listFsTopLevel(root, options.fs);
+  const names = storeNameOptions(options);
+  const keys = layout === "maildir"
+    ? await listMaildirTopLevel(root, options.fs, names)
+    : await listFsTopLevel(root, options.fs, names);
   const workers = Math.max(0, Math.min(Math.floor(options.workers ?? 0), keys.length));
   if (workers === 0) {
     // One scan in this thread reads the root once.
-    const r = await scanShard(layout, root, separator, keys, options.fs);
+    const r = await scanShard(layout, root, separator, keys, options.fs, names);
     options.onProgress?.(keys.length, keys.length);
     for (const w of r.warnings) options.onWarning?.(w);
     return r.mailboxes;
@@ -82,7 +88,7 @@ export async function scanStore(
       while (next < shares) {
         const k = next++;
         const part = keys.slice(bounds[k], bounds[k + 1]);
-        results[k] = await pool.run(w, (api) => api.scan(layout, root, separator, part));
+        results[k] = await pool.run(w, (api) => api.scan(layout, root, separator, part, names));
         done += part.length;
         options.onProgress?.(done, keys.length);
       }

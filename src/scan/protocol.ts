@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ScannedMailbox, ScanWarning } from "./types.ts";
+import type { ScannedMailbox, ScanWarning, StoreNameOptions } from "./types.ts";
 
 /**
  * Store layouts the scanners read.
@@ -42,6 +42,12 @@ export interface ScanShardResult {
  * ```
  */
 export interface ScanWorkerApi {
-  /** Scan the given top-level folders of a store. */
-  scan(layout: StoreLayout, root: string, separator: string, topLevel: string[]): Promise<ScanShardResult>;
+  /** Scan the given top-level folders of a store, reading its names as `names` says. */
+  scan(
+    layout: StoreLayout,
+    root: string,
+    separator: string,
+    topLevel: string[],
+    names?: StoreNameOptions,
+  ): Promise<ScanShardResult>;
 }

@@ -9,7 +9,7 @@ import { scanFsLayout } from "./fs.ts";
 import type { ScanFs } from "./io.ts";
 import { scanMaildir } from "./maildir.ts";
 import type { ScanShardResult, StoreLayout } from "./protocol.ts";
-import type { ScannedMailbox, ScanOptions, ScanWarning } from "./types.ts";
+import type { ScannedMailbox, ScanOptions, ScanWarning, StoreNameOptions } from "./types.ts";
 
 /**
  * Scan one share of a store (what a worker runs).
@@ -19,6 +19,7 @@ import type { ScannedMailbox, ScanOptions, ScanWarning } from "./types.ts";
  * @param separator Separator of the reported names.
  * @param topLevel The top-level folders to scan.
  * @param fs The scan's file system calls (a worker uses the default).
+ * @param names How the store keeps its names (`utf8Names`).
  * @returns The mailboxes and the warnings, in scan order.
  *
  * @example Scan the root folder and one top-level folder
@@ -32,10 +33,11 @@ export async function scanShard(
   separator: string,
   topLevel: string[],
   fs?: ScanFs,
+  names: StoreNameOptions = {},
 ): Promise<ScanShardResult> {
   const mailboxes: ScannedMailbox[] = [];
   const warnings: ScanWarning[] = [];
-  const opts: ScanOptions = { separator, topLevel, onWarning: (w) => warnings.push(w), fs };
+  const opts: ScanOptions = { ...names, separator, topLevel, onWarning: (w) => warnings.push(w), fs };
   const scan = layout === "maildir" ? scanMaildir(root, opts) : scanFsLayout(root, opts);
   for await (const m of scan) mailboxes.push(m);
   return { kind: "scan-shard", mailboxes, warnings };

@@ -77,6 +77,47 @@ export interface ScanWarning {
 }
 
 /**
+ * How the scanners read the names of a store: the part of their options
+ * that is plain data, so that it also crosses to scan workers.
+ *
+ * @example A store written with UTF-8 names
+ * ```ts
+ * import type { StoreNameOptions } from "./types.ts";
+ * const opts: StoreNameOptions = { utf8Names: true };
+ * ```
+ */
+export interface StoreNameOptions {
+  /**
+   * The store keeps its names on disk as UTF-8 (Dovecot's `UTF-8` mailbox
+   * list option). Default false: each on-disk name component is IMAP
+   * modified UTF-7 (RFC 3501 §5.1.3, `.Entw&APw-rfe` is "Entwürfe") and is
+   * decoded; one that is not valid modified UTF-7 is kept as its literal
+   * text, with a warning (SPEC §10).
+   */
+  utf8Names?: boolean;
+}
+
+/**
+ * The {@linkcode StoreNameOptions} part of a scanner's options, alone (what
+ * crosses to scan workers).
+ *
+ * @param options A scanner's options.
+ * @returns Only its plain-data name options.
+ *
+ * @example Dropping the callbacks
+ * ```ts
+ * import { type ScanOptions, storeNameOptions } from "./types.ts";
+ * const options: ScanOptions = { utf8Names: true, onWarning: () => {} };
+ * console.log(storeNameOptions(options)); // { utf8Names: true }
+ * ```
+ */
+export function storeNameOptions(options: StoreNameOptions): StoreNameOptions {
+  const out: StoreNameOptions = {};
+  if (options.utf8Names !== undefined) out.utf8Names = options.utf8Names;
+  return out;
+}
+
+/**
  * Options of the directory scanners.
  *
  * @example Scanning one shard with a "." separator
@@ -85,7 +126,7 @@ export interface ScanWarning {
  * const opts: ScanOptions = { separator: ".", topLevel: ["", "Archive"], onWarning: (w) => console.warn(w.reason) };
  * ```
  */
-export interface ScanOptions {
+export interface ScanOptions extends StoreNameOptions {
   /** Separator of the reported names (one byte other than NUL); default "/". */
   separator?: string;
   /** Called, in scan order, for every entry that was skipped. */

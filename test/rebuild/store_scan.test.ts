@@ -42,7 +42,7 @@ describe("rebuild from a store scanned on the rebuild's workers", () => {
     }
     mkdirSync(join(root, ".Shared"));
     maildir(join(root, ".Shared.Team"), 0, 2, 0);
-    maildir(join(root, ".Ünïcode.Ordner"), 1, 1, 1);
+    maildir(join(root, ".&ANw-n&AO8-code.Ordner"), 1, 1, 1); // "Ünïcode/Ordner", in modified UTF-7
   });
   after(() => tmp.cleanup());
 
