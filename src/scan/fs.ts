@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 import { nodeScanFs, type ScanDirent, type ScanFs } from "./io.ts";
-import { probeMaildir, readStoreRoot } from "./maildir.ts";
+import { type MaildirProbe, probeMaildir, readStoreRoot } from "./maildir.ts";
 import {
   badComponent,
   checkSeparator,
@@ -196,13 +196,14 @@ async function visit(node: Node, walk: Walk, given?: ScanDirent[]): Promise<Visi
     const isRoot = node.parent === undefined;
     const reportSelf = isRoot ? walk.top === undefined || walk.top.has("") : !node.silent;
     // Only the shard that reports a directory counts its messages and warns about it.
-    const probe = reportSelf
+    const probe: MaildirProbe = reportSelf
       ? await probeMaildir(node.real, node.shown, entries, warnings, isRoot ? "INBOX" : node.name, walk.fs)
       : { selectable: hasCurNew(entries), maildirLike: maildirLike(entries) };
     let mailbox: ScannedMailbox | undefined;
     if (reportSelf && (!isRoot || probe.selectable)) {
       mailbox = { name: isRoot ? "INBOX" : node.name, selectable: probe.selectable };
       if (probe.status) mailbox.status = probe.status;
+      if (probe.guid !== undefined) mailbox.guid = probe.guid;
     }
 
     // Sub-folders of this directory and of the other spellings of its name.

@@ -26,55 +26,13 @@ import {
   type StoreNameOptions,
 } from "./types.ts";
 import { decodeComponent, literalNameWarning } from "./store_names.ts";
+import { readUidList, type UidList } from "./uidlist.ts";
 
 /** How many folders are read at the same time. */
 const WINDOW = 32;
 
 /** Name of Dovecot's per-folder UID list. */
 const UIDLIST = "dovecot-uidlist";
-
-/**
- * UIDVALIDITY and UIDNEXT from the first line of a `dovecot-uidlist` file.
- *
- * @param line The first line, without its newline.
- * @returns The two values (0 when absent), or undefined when the line is not a known header.
- *
- * @example Both header versions
- * ```ts
- * import { parseUidListHeader } from "./maildir.ts";
- * console.log(parseUidListHeader("3 V1300000000 N42 G0123abcd")); // { uidValidity: 1300000000, uidNext: 42 }
- * console.log(parseUidListHeader("1 1300000000 42")); // { uidValidity: 1300000000, uidNext: 42 }
- * ```
- */
-export function parseUidListHeader(line: string): { uidValidity: number; uidNext: number } | undefined {
-  const fields = line.trim().split(/\s+/);
-  if (fields[0] === "1") {
-    if (fields.length < 3) return undefined;
-    const v = parseU32(fields[1]);
-    const n = parseU32(fields[2]);
-    return v === undefined || n === undefined ? undefined : { uidValidity: v, uidNext: n };
-  }
-  if (fields[0] === "3") {
-    let uidValidity = 0;
-    let uidNext = 0;
-    for (let i = 1; i < fields.length; i++) {
-      const f = fields[i];
-      if (f[0] !== "V" && f[0] !== "N") continue;
-      const value = parseU32(f.slice(1));
-      if (value === undefined) return undefined;
-      if (f[0] === "V") uidValidity = value;
-      else uidNext = value;
-    }
-    return { uidValidity, uidNext };
-  }
-  return undefined;
-}
-
-function parseU32(s: string): number | undefined {
-  if (!/^[0-9]{1,10}$/.test(s)) return undefined;
-  const n = Number(s);
-  return n <= 0xffffffff ? n : undefined;
-}
 
 /** What a scan of one folder's Maildir reads with and reports to. */
 interface Probe {
@@ -89,35 +47,19 @@ function statusUnknown(probe: Probe, what: string, shown: string, err: unknown):
 }
 
 /**
- * Read the header of a uid list: undefined (with a warning) when the header
- * is unknown, null (with a warning) when the file cannot be read.
+ * Read a uid list (see {@linkcode readUidList}): undefined (with a warning)
+ * when the header is unknown, null (with a warning) when the file cannot be
+ * read.
  */
-async function readUidList(
-  path: string,
-  shown: string,
-  probe: Probe,
-): Promise<{ uidValidity: number; uidNext: number } | undefined | null> {
-  let text: string;
+async function readFolderUidList(path: string, shown: string, probe: Probe): Promise<UidList | undefined | null> {
   try {
-    const fh = await probe.fs.open(path);
-    try {
-      const buf = new Uint8Array(1024);
-      const bytesRead = await fh.read(buf, 0);
-      text = new TextDecoder().decode(buf.subarray(0, bytesRead));
-    } finally {
-      await fh.close();
-    }
+    return await readUidList(path, probe.fs, (start) => {
+      probe.warnings.push({ path: shown, reason: `Ignoring "${shown}": unknown header ${JSON.stringify(start)}` });
+    });
   } catch (err) {
     statusUnknown(probe, `Cannot read "${shown}"`, shown, err);
     return null;
   }
-  const warnings = probe.warnings;
-  const nl = text.indexOf("\n");
-  const header = parseUidListHeader(nl < 0 ? text : text.slice(0, nl));
-  if (header === undefined) {
-    warnings.push({ path: shown, reason: `Ignoring "${shown}": unknown header ${JSON.stringify(text.slice(0, nl < 0 ? 40 : Math.min(nl, 40)))}` });
-  }
-  return header;
 }
 
 /** Count the messages of `cur/` or `new/`; undefined (with a warning) when unreadable. */
@@ -161,13 +103,17 @@ export interface MaildirProbe {
   maildirLike: boolean;
   /** STATUS figures when selectable and readable. */
   status?: MailboxStatus;
+  /** The mailbox GUID from the `dovecot-uidlist` header's `G`, when it has one. */
+  guid?: string;
 }
 
 /**
  * Decide whether a folder is a Maildir and, if so, count its messages:
  * messages = files in `cur/` + `new/`; unseen = files in `new/` + files in
  * `cur/` whose info part lacks `S`; recent = files in `new/`; UIDVALIDITY
- * and UIDNEXT from `dovecot-uidlist` (0 without one). Files whose names start
+ * and UIDNEXT from `dovecot-uidlist` (0 without one; UIDNEXT is the larger
+ * of its header's `N` and its highest UID plus one, see `readUidList` of
+ * uidlist.ts), and the mailbox GUID from its header's `G`. Files whose names start
  * with "." are not messages. When `cur/`, `new/` or `dovecot-uidlist` cannot
  * be read, there are no figures (the caller's cached STATUS stays as it was),
  * with a warning naming the folder and the error's code.
@@ -221,20 +167,19 @@ export async function probeMaildir(
   const [c, n, u] = await Promise.all([
     countMessages(join(dir, "cur"), join(shown, "cur"), probe),
     countMessages(join(dir, "new"), join(shown, "new"), probe),
-    uidlist?.isFile() ? readUidList(join(dir, UIDLIST), join(shown, UIDLIST), probe) : undefined,
+    uidlist?.isFile() ? readFolderUidList(join(dir, UIDLIST), join(shown, UIDLIST), probe) : undefined,
   ]);
-  if (c === undefined || n === undefined || u === null) return { selectable: true, maildirLike };
-  return {
-    selectable: true,
-    maildirLike,
-    status: {
-      messages: c.files + n.files,
-      unseen: c.unseen + n.files,
-      recent: n.files,
-      uidValidity: u?.uidValidity ?? 0,
-      uidNext: u?.uidNext ?? 0,
-    },
+  const p: MaildirProbe = { selectable: true, maildirLike };
+  if (u?.guid !== undefined) p.guid = u.guid;
+  if (c === undefined || n === undefined || u === null) return p;
+  p.status = {
+    messages: c.files + n.files,
+    unseen: c.unseen + n.files,
+    recent: n.files,
+    uidValidity: u?.uidValidity ?? 0,
+    uidNext: u?.uidNext ?? 0,
   };
+  return p;
 }
 
 /**
@@ -358,6 +303,7 @@ async function readFolder(f: Folder, fs: ScanFs): Promise<FolderResult> {
     const p = await probeMaildir(f.real!, f.shown, entries, warnings, f.name, fs);
     const mailbox: ScannedMailbox = { name: f.name, selectable: p.selectable };
     if (p.status) mailbox.status = p.status;
+    if (p.guid !== undefined) mailbox.guid = p.guid;
     return { mailbox, warnings };
   } catch (err) {
     warnings.push(failureWarning(`Cannot read folder "${f.shown}"`, f.shown, f.name, err, true, NOT_REPORTED));
@@ -420,6 +366,7 @@ export async function* scanMaildir(root: string, options: ScanOptions = {}): Asy
     if (p.selectable) {
       const inbox: ScannedMailbox = { name: "INBOX", selectable: true };
       if (p.status) inbox.status = p.status;
+      if (p.guid !== undefined) inbox.guid = p.guid;
       yield inbox;
     }
   }

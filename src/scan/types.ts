@@ -32,6 +32,11 @@ export interface ScannedMailbox {
   selectable: boolean;
   /** STATUS figures; absent when not selectable or when they could not be read. */
   status?: MailboxStatus;
+  /**
+   * The mailbox GUID, 32 lowercase hex digits: from the uidlist header's
+   * `G`; kept for the mailbox lifecycle (SPEC §12). Absent without one.
+   */
+  guid?: string;
 }
 
 /**

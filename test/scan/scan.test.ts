@@ -8,7 +8,8 @@ import path from "node:path";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { compareNames, type ScannedMailbox, type ScanOptions, type ScanWarning } from "../../src/scan/types.ts";
-import { listMaildirTopLevel, parseUidListHeader, scanMaildir } from "../../src/scan/maildir.ts";
+import { listMaildirTopLevel, scanMaildir } from "../../src/scan/maildir.ts";
+import { parseUidListHeader } from "../../src/scan/uidlist.ts";
 import { listFsTopLevel, scanFsLayout } from "../../src/scan/fs.ts";
 import { readNameList, readNameListBatches } from "../../src/scan/name_list.ts";
 
