@@ -77,14 +77,14 @@ describe("npm package", () => {
       const sync = await index.syncBegin({ recursive: true });
       for (const name of ["INBOX", "Archive/2009"]) sync.add(name);
       await sync.commit();
-      console.log(m.listMailboxes(index, "*").map((e) => m.formatListResponse(e, index.separator)).join("\\n"));
+      process.stdout.write(m.listMailboxes(index, "*").map((e) => m.formatListResponse(e, index.separator)).join(""));
       await index.close();
       rmSync(dir, { recursive: true });
     `;
     const imported = await run(process.execPath, ["--input-type=module", "-e", script], { cwd: project });
     assert.equal(imported.status, 0, imported.stderr);
     assert.equal(
-      imported.stdout.split("\n").sort().join("\n").trim(),
+      imported.stdout.split("\r\n").sort().join("\n").trim(),
       '* LIST (\\HasNoChildren) "/" "Archive/2009"\n* LIST (\\HasNoChildren) "/" "INBOX"',
     );
     const deep = await run(process.execPath, ["--input-type=module", "-e", 'import("mailbox-list-index/dist/src/index/index.js").then(() => process.exit(3), (e) => { console.log(e.code); })'], {

@@ -100,7 +100,8 @@ const DEMO_DIR = /\/[^\s"]*mailbox-list-index-demo-[A-Za-z0-9]+/g;
 const SHOWN_DEMO_DIR = "/tmp/mailbox-list-index-demo-qT3xVa";
 
 function normalize(text: string): string {
-  return text.replace(DEMO_DIR, "<demo dir>").replace(/\b\d+\.\d+ s\b/g, "<t> s").trimEnd();
+  // IMAP response lines end in CRLF; the README shows them one per line.
+  return text.replaceAll("\r\n", "\n").replace(DEMO_DIR, "<demo dir>").replace(/\b\d+\.\d+ s\b/g, "<t> s").trimEnd();
 }
 
 /** Compare output with the README's expectation; a lone "…" line ends the compared part. */
@@ -219,7 +220,7 @@ describe("README", () => {
     const first = await run(cmd, args);
     assert.equal(first.status, 0, first.stderr);
     assert.equal(first.stderr, `${index}: 24 added, 0 deleted\n`);
-    const lines = first.stdout.trimEnd().split("\n");
+    const lines = first.stdout.trimEnd().split("\r\n");
     assert.ok(lines.includes('* LIST (\\HasNoChildren) "/" "INBOX"'), first.stdout);
     assert.ok(lines.includes('* LIST (\\HasChildren \\Noselect) "/" "Shared"'), first.stdout);
     assert.equal(lines.filter((l) => l.startsWith("* LIST")).length, 21);
@@ -228,7 +229,7 @@ describe("README", () => {
     const [cmd2, args2] = tsCommand(script, [store, index, "Shared/*"], "deno");
     const second = await run(cmd2, args2);
     assert.equal(second.stderr, `${index}: 0 added, 0 deleted\n`);
-    assert.match(second.stdout, /^\* LIST \(\\HasNoChildren\) "\/" "Shared\/Team"\n\* STATUS "Shared\/Team" \(MESSAGES /);
+    assert.match(second.stdout, /^\* LIST \(\\HasNoChildren\) "\/" "Shared\/Team"\r\n\* STATUS "Shared\/Team" \(MESSAGES /);
   });
 
   it("the Bun server answers GET /list?pattern=* and sees a rebuild", async () => {

@@ -35,6 +35,29 @@ export class Output {
     if (this.#size >= 1 << 16) this.flush();
   }
 
+  /**
+   * Add text as it is, with no newline added: a response line that ends in
+   * its own CRLF, for example.
+   *
+   * @param s The text.
+   * @returns Nothing.
+   *
+   * @example An IMAP response line
+   * ```ts
+   * import { Output } from "./output.ts";
+   * let text = "";
+   * const out = new Output({ write: (s: string) => (text += s) });
+   * out.text('* LIST () "/" "INBOX"\r\n');
+   * out.flush();
+   * console.log(JSON.stringify(text)); // "* LIST () \"/\" \"INBOX\"\r\n"
+   * ```
+   */
+  text(s: string): void {
+    this.#parts.push(s);
+    this.#size += s.length;
+    if (this.#size >= 1 << 16) this.flush();
+  }
+
   /** Write the lines so far. */
   flush(): void {
     if (this.#parts.length === 0) return;

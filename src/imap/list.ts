@@ -13,14 +13,14 @@
 import { MailboxFlags } from "../format/constants.ts";
 import { hasUtf8Form } from "../format/name_codec.ts";
 import type { MailboxInfo, MailboxStatus } from "../format/types.ts";
-import { inboxLength, ListPattern } from "./pattern.ts";
+import { inboxLength, listedName, ListPattern } from "./pattern.ts";
 import { listRootName, resolveListPattern } from "./reference.ts";
-import { type ListEntry, mailboxAttributes } from "./response.ts";
+import { type AttributeOptions, type ListEntry, mailboxAttributes } from "./response.ts";
 
 export { ListPattern } from "./pattern.ts";
 export { listRootName, resolveListPattern } from "./reference.ts";
 export { formatListResponse, formatStatusResponse, mailboxAttributes } from "./response.ts";
-export type { ListEntry } from "./response.ts";
+export type { AttributeOptions, ListEntry, ListLineOptions, StatusLineOptions } from "./response.ts";
 
 /**
  * What the LIST layer reads: a mailbox hierarchy that can be walked by subtree.
@@ -49,6 +49,8 @@ export interface ListSource {
    * it when present.
    */
   walk?(path: string, depth: number | undefined, visit: ListVisitor): void;
+  /** The subscribed names (SPEC §12); may include names that do not exist */
+  subscriptionSet?(): ReadonlySet<string>;
 }
 
 /**
@@ -77,6 +79,17 @@ export interface ListOptions {
   status?: boolean;
   /** The LIST reference name (first argument of LIST); default "". */
   reference?: string;
+  /**
+   * How the attributes are spelled ({@linkcode mailboxAttributes}); default
+   * those of a plain IMAP4rev1 LIST (`\Noselect` for a NONEXISTENT
+   * mailbox, `\HasChildren` / `\HasNoChildren`, special-use attributes).
+   */
+  attributes?: AttributeOptions;
+  /**
+   * Names (as listed: a first component INBOX in upper case) that get
+   * `\Subscribed` (RETURN (SUBSCRIBED)); default none.
+   */
+  subscriptions?: ReadonlySet<string>;
 }
 
 /** Every spelling of `INBOX` among the top-level mailboxes, in source order. */
@@ -100,6 +113,10 @@ interface ListPlan {
   seen: Set<string> | undefined;
   wantStatus: boolean;
   sepCode: number;
+  /** Attribute spelling of a mailbox that is not subscribed, and of one that is. */
+  attributes: AttributeOptions | undefined;
+  subscribedAttributes: AttributeOptions;
+  subscriptions: ReadonlySet<string> | undefined;
 }
 
 /** Resolve a LIST command: its plan, the single entry of an empty pattern, or undefined when nothing can match. */
@@ -146,7 +163,23 @@ function planList(source: ListSource, pattern: string, options: ListOptions): Li
     }
   }
   const wantStatus = options.status === true && typeof source.status === "function";
-  return { matcher, all: matcher.tailMatchesAll, roots, depth, seen, wantStatus, sepCode };
+  const attributes = options.attributes;
+  const subscriptions = options.subscriptions !== undefined && options.subscriptions.size > 0
+    ? options.subscriptions
+    : undefined;
+  const subscribedAttributes = { ...attributes, subscribed: true };
+  return {
+    matcher,
+    all: matcher.tailMatchesAll,
+    roots,
+    depth,
+    seen,
+    wantStatus,
+    sepCode,
+    attributes,
+    subscribedAttributes,
+    subscriptions,
+  };
 }
 
 /**
@@ -164,12 +197,15 @@ function entryOf(
 ): ListEntry | undefined {
   if (!plan.all && !plan.matcher.matches(name)) return undefined;
   if ((flags & MailboxFlags.NonExistent) !== 0 && plan.matcher.hasStar) return undefined;
-  const listed = inbox > 0 && !name.startsWith("INBOX") ? "INBOX" + name.slice(5) : name;
+  const listed = listedName(name, inbox);
   if (inbox > 0 && plan.seen !== undefined) {
     if (plan.seen.has(listed)) return undefined;
     plan.seen.add(listed);
   }
-  const entry: ListEntry = { name: listed, attributes: mailboxAttributes(flags, hasChildren), uid, flags };
+  const spelling = plan.subscriptions !== undefined && plan.subscriptions.has(listed)
+    ? plan.subscribedAttributes
+    : plan.attributes;
+  const entry: ListEntry = { name: listed, attributes: mailboxAttributes(flags, hasChildren, spelling), uid, flags };
   if (plan.wantStatus && (flags & (MailboxFlags.NoSelect | MailboxFlags.NonExistent)) === 0) {
     const status = source.status!(name);
     if (status !== undefined) entry.status = status;
@@ -189,7 +225,8 @@ function entryOf(
  * any case and is reported as `INBOX` (once, if the source holds several
  * spellings). NONEXISTENT mailboxes are skipped when the pattern contains
  * `*` (their existing descendants match by themselves) and reported with
- * `%` (so that a client can descend into them).
+ * `%` (so that a client can descend into them), as `\Noselect` unless
+ * `options.attributes` asks for `\NonExistent`.
  *
  * @param source The mailbox hierarchy (e.g. a {@linkcode MailboxListIndex}).
  * @param pattern The LIST mailbox pattern with `*` / `%` wildcards.
@@ -262,7 +299,7 @@ export function* iterateList(
  * for (const e of listMailboxes(index, "%")) {
  *   console.log(formatListResponse(e, index.separator));
  * } // * LIST (\HasNoChildren) "/" "INBOX"
- * //   * LIST (\NonExistent \HasChildren \Noselect) "/" "Archive" (in index order)
+ * //   * LIST (\HasChildren \Noselect) "/" "Archive" (in index order, each line ending in CRLF)
  * await index.close();
  * rmSync(dir, { recursive: true });
  * ```

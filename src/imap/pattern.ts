@@ -45,6 +45,25 @@ export function inboxLength(name: string, sepCode: number): number {
 }
 
 /**
+ * A full name as LIST reports it: a first component `INBOX` in any case is
+ * spelled `INBOX`, the rest as it is.
+ *
+ * @param name A full mailbox name.
+ * @param inbox {@linkcode inboxLength} of the name (5 or 0).
+ * @returns The name as listed.
+ *
+ * @example Spellings of INBOX
+ * ```ts
+ * import { inboxLength, listedName } from "./pattern.ts";
+ * const name = "inbox/Sent";
+ * console.log(listedName(name, inboxLength(name, 0x2f))); // "INBOX/Sent"
+ * ```
+ */
+export function listedName(name: string, inbox: number): string {
+  return inbox > 0 && !name.startsWith("INBOX") ? "INBOX" + name.slice(5) : name;
+}
+
+/**
  * Outcome of running a pattern over a string: Dead = no continuation of the
  * string can match; Alive = no match, but some continuation may; Match.
  */

@@ -83,7 +83,8 @@ describe("cli", () => {
   it("list prints IMAP LIST responses, quoted and escaped", async () => {
     const r = await cli(["list", "--index", idx]);
     assert.equal(r.status, 0, r.stderr);
-    const lines = r.stdout.trimEnd().split("\n").sort();
+    assert.ok(r.stdout.endsWith("\r\n"), "every response line ends in CRLF");
+    const lines = r.stdout.trimEnd().split("\r\n").sort();
     assert.deepEqual(lines, [
       '* LIST (\\HasChildren \\Noselect) "/" "Shared"',
       '* LIST (\\HasNoChildren) "/" "Archive/2009"',
@@ -95,13 +96,13 @@ describe("cli", () => {
     ].sort());
   });
 
-  it("list with % shows the \\NonExistent parent, and a pattern narrows the walk", async () => {
+  it("list with % shows the NONEXISTENT parent (\\Noselect to IMAP4rev1), and a pattern narrows the walk", async () => {
     const top = await cli(["list", "--index", idx, "%"]);
     assert.equal(top.status, 0, top.stderr);
-    assert.ok(top.stdout.includes('* LIST (\\NonExistent \\HasChildren \\Noselect) "/" "Archive"\n'), top.stdout);
+    assert.ok(top.stdout.includes('* LIST (\\HasChildren \\Noselect) "/" "Archive"\r\n'), top.stdout);
     assert.ok(!top.stdout.includes("Archive/2009"));
     const sub = await cli(["list", "--index", idx, "inbox"]);
-    assert.equal(sub.stdout, '* LIST (\\HasNoChildren) "/" "INBOX"\n');
+    assert.equal(sub.stdout, '* LIST (\\HasNoChildren) "/" "INBOX"\r\n');
     const none = await cli(["list", "--index", idx, "Nothing/*"]);
     assert.equal(none.status, 0);
     assert.equal(none.stdout, "");
@@ -110,7 +111,7 @@ describe("cli", () => {
   it("list --status follows each selectable mailbox with its STATUS line", async () => {
     const r = await cli(["list", "--index", idx, "--status"]);
     assert.equal(r.status, 0, r.stderr);
-    const lines = r.stdout.trimEnd().split("\n");
+    const lines = r.stdout.trimEnd().split("\r\n");
     const at = (line: string) => {
       const i = lines.indexOf(line);
       assert.ok(i >= 0, `missing ${line} in\n${r.stdout}`);
@@ -202,7 +203,7 @@ describe("cli", () => {
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /: 1 added, 1 deleted, 8 mailboxes/);
       const list = await cli(["list", "--index", copy, "--status"]);
-      const lines = list.stdout.split("\n");
+      const lines = list.stdout.split("\r\n");
       assert.ok(lines.includes('* LIST (\\HasChildren) "/" "Shared"'), list.stdout);
       assert.ok(lines.includes('* STATUS "Drafts" (MESSAGES 1 UNSEEN 1 RECENT 1)'), list.stdout);
       assert.ok(!list.stdout.includes('"Sent"'));
@@ -214,7 +215,7 @@ describe("cli", () => {
       r = await cli(["sync", "--index", copy, "--maildir", store, "--recursive"]);
       assert.equal(r.status, 0, r.stderr);
       const again = await cli(["list", "--index", copy, "Shared"]);
-      assert.equal(again.stdout, '* LIST (\\HasChildren \\Noselect) "/" "Shared"\n');
+      assert.equal(again.stdout, '* LIST (\\HasChildren \\Noselect) "/" "Shared"\r\n');
       const check = await cli(["check", "--index", copy]);
       assert.equal(check.status, 0, check.stdout);
     } finally {
@@ -230,7 +231,7 @@ describe("cli", () => {
     let r = await cli(["rebuild", "--index", path, "--from-list", names, "--separator", ".", "--uid-validity", "42"]);
     assert.equal(r.status, 0, r.stderr);
     let list = await cli(["list", "--index", path]);
-    assert.deepEqual(list.stdout.trimEnd().split("\n").sort(), [
+    assert.deepEqual(list.stdout.trimEnd().split("\r\n").sort(), [
       '* LIST (\\HasNoChildren) "." "INBOX"',
       '* LIST (\\HasNoChildren) "." "a.b.c"',
       '* LIST (\\HasNoChildren) "." "a.d"',
@@ -415,7 +416,7 @@ describe("cli", () => {
   it("demo indexes a sample store, prints its LIST with STATUS, and cleans up", async () => {
     const r = await cli(["demo", "--folders", "30"]);
     assert.equal(r.status, 0, r.stderr);
-    const lines = r.stdout.trimEnd().split("\n");
+    const lines = r.stdout.trimEnd().split(/\r?\n/);
     assert.ok(lines.includes('* LIST (\\HasNoChildren) "/" "INBOX"'), r.stdout);
     assert.ok(lines.includes('* LIST (\\HasChildren \\Noselect) "/" "Shared"'), r.stdout);
     assert.ok(lines.some((l) => l.startsWith('* STATUS "INBOX" (MESSAGES ')));

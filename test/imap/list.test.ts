@@ -65,15 +65,22 @@ async function build(
   };
 }
 
-/** LIST response lines for a pattern. */
+/** LIST response lines for a pattern, without the CRLF that ends each (checked here). */
 function lines(
   source: ListSource,
   pattern: string,
   options?: ListOptions,
 ): string[] {
-  return listMailboxes(source, pattern, options).map((e) =>
-    formatListResponse(e, source.separator)
-  );
+  return listMailboxes(source, pattern, options).map((e) => crlf(formatListResponse(e, source.separator)));
+}
+
+/** A response line without its CRLF, which it must end with. */
+function crlf(line: string): string;
+function crlf(line: string | undefined): string | undefined;
+function crlf(line: string | undefined): string | undefined {
+  if (line === undefined) return undefined;
+  assert.ok(line.endsWith("\r\n"), `${JSON.stringify(line)} ends in CRLF`);
+  return line.slice(0, -2);
 }
 
 /** The names in `expected`, in the order the source iterates them (the order LIST must keep). */
@@ -109,7 +116,7 @@ function expectList(
       formatListResponse(e, source.separator),
       `* LIST (${expected[e.name]}) ${imapQuote(source.separator)} ${
         imapQuote(e.name)
-      }`,
+      }\r\n`,
     );
   }
 }
@@ -483,14 +490,25 @@ describe("mailboxAttributes", () => {
       "\\HasNoChildren",
       "\\Noselect",
     ]);
+    // One special flag: \\Noselect to a plain IMAP4rev1 LIST, \\NonExistent (which implies it) otherwise.
     assert.deepEqual(mailboxAttributes(F.NonExistent | F.Children, true), [
-      "\\NonExistent",
       "\\HasChildren",
       "\\Noselect",
     ]);
     assert.deepEqual(mailboxAttributes(F.NonExistent | F.NoSelect, false), [
+      "\\HasNoChildren",
+      "\\Noselect",
+    ]);
+    assert.deepEqual(mailboxAttributes(F.NonExistent | F.Children, true, { nonExistent: true }), [
+      "\\NonExistent",
+      "\\HasChildren",
+    ]);
+    assert.deepEqual(mailboxAttributes(F.NonExistent | F.NoSelect, false, { nonExistent: true }), [
       "\\NonExistent",
       "\\HasNoChildren",
+    ]);
+    assert.deepEqual(mailboxAttributes(F.NoSelect, true, { nonExistent: true }), [
+      "\\HasChildren",
       "\\Noselect",
     ]);
   });
@@ -575,8 +593,8 @@ describe("LIST on an index: RFC 3501 §6.3.8 examples", () => {
         reference: "#news.comp.mail.",
       });
       expectList(b.index, "#news.comp.%", {
-        "#news.comp.mail": "\\NonExistent \\HasChildren \\Noselect",
-        "#news.comp.lang": "\\NonExistent \\HasChildren \\Noselect",
+        "#news.comp.mail": "\\HasChildren \\Noselect",
+        "#news.comp.lang": "\\HasChildren \\Noselect",
       });
       expectList(b.index, "#news.comp.mail.mi%", {
         "#news.comp.mail.mime": "\\HasChildren",
@@ -654,7 +672,7 @@ describe("LIST on an index: RFC 9051 §6.3.9 examples (adapted)", () => {
       const fruit = {
         "Fruit/Apple": "\\HasNoChildren",
         "Fruit/Banana": "\\HasNoChildren",
-        "Fruit/Peach": "\\NonExistent \\HasChildren \\Noselect",
+        "Fruit/Peach": "\\HasChildren \\Noselect",
       };
       expectList(b.index, "Fruit/%", fruit);
       expectList(b.index, "%", fruit, { reference: "Fruit/" });
@@ -668,7 +686,7 @@ describe("LIST on an index: RFC 9051 §6.3.9 examples (adapted)", () => {
       });
       expectList(b.index, "Fruit/P*", { "Fruit/Peach/Pit": "\\HasNoChildren" });
       expectList(b.index, "Fruit/P%", {
-        "Fruit/Peach": "\\NonExistent \\HasChildren \\Noselect",
+        "Fruit/Peach": "\\HasChildren \\Noselect",
       });
     } finally {
       await b.close();
@@ -681,7 +699,7 @@ describe("LIST on an index: RFC 9051 §6.3.9 examples (adapted)", () => {
       expectList(b.index, "%/%", {
         "Fruit/Apple": "\\HasNoChildren",
         "Fruit/Banana": "\\HasNoChildren",
-        "Fruit/Peach": "\\NonExistent \\HasChildren \\Noselect",
+        "Fruit/Peach": "\\HasChildren \\Noselect",
         "Vegetable/Broccoli": "\\HasNoChildren",
         "Vegetable/Corn": "\\HasNoChildren",
       });
@@ -717,7 +735,7 @@ describe("LIST on an index: RFC 9051 §6.3.9 examples (adapted)", () => {
       expectList(b.index, "Fruit/Apple", { "Fruit/Apple": "\\HasNoChildren" });
       expectList(b.index, "Fruit", { Fruit: "\\HasChildren" });
       expectList(b.index, "Fruit/Peach", {
-        "Fruit/Peach": "\\NonExistent \\HasChildren \\Noselect",
+        "Fruit/Peach": "\\HasChildren \\Noselect",
       });
       expectList(b.index, "fruit/Apple", {});
       expectList(b.index, "Fruit/Cherry", {});
@@ -739,7 +757,7 @@ describe("LIST on an index: RFC 9051 §6.3.9 examples (adapted)", () => {
       "Projects/Old",
     ]);
     try {
-      const nonexistent = "\\NonExistent \\HasChildren \\Noselect";
+      const nonexistent = "\\HasChildren \\Noselect";
       expectList(b.index, "*", {
         INBOX: "\\HasNoChildren",
         "Projects/2024/Q1": "\\HasNoChildren",
@@ -1018,7 +1036,7 @@ describe("LIST on an index: STATUS and formatting", () => {
     try {
       const entries = listMailboxes(b.index, "*", { status: true });
       const status = new Map(
-        entries.map((e) => [e.name, formatStatusResponse(e)]),
+        entries.map((e) => [e.name, crlf(formatStatusResponse(e))]),
       );
       assert.equal(
         status.get("INBOX"),
@@ -1041,7 +1059,6 @@ describe("LIST on an index: STATUS and formatting", () => {
       const pct = listMailboxes(b.index, "%", { status: true });
       const archive = pct.find((e) => e.name === "Archive")!;
       assert.deepEqual(archive.attributes, [
-        "\\NonExistent",
         "\\HasChildren",
         "\\Noselect",
       ]);
@@ -1059,13 +1076,14 @@ describe("LIST on an index: STATUS and formatting", () => {
     }
   });
 
-  it("sends names that cannot be quoted as literals", async () => {
+  it("sends names in modified UTF-7 to IMAP4rev1, in UTF-8 otherwise, quoted and escaped", async () => {
     const b = await build("/", [
       "INBOX",
       "Entwürfe",
       'Say "hi"',
       "back\\slash",
       "&AOQ-pfel",
+      "cr\r\nlf",
     ]);
     try {
       const byName = new Map(
@@ -1073,23 +1091,39 @@ describe("LIST on an index: STATUS and formatting", () => {
       );
       assert.equal(
         formatListResponse(byName.get("Entwürfe")!, "/"),
-        '* LIST (\\HasNoChildren) "/" {9}\r\nEntwürfe',
+        '* LIST (\\HasNoChildren) "/" "Entw&APw-rfe"\r\n',
       );
-      assert.equal(
-        formatListResponse(byName.get("Entwürfe")!, "/", { utf8: true }),
-        '* LIST (\\HasNoChildren) "/" "Entwürfe"',
-      );
+      for (const session of [{ utf8: true }, { rev2: true }]) {
+        assert.equal(
+          formatListResponse(byName.get("Entwürfe")!, "/", session),
+          '* LIST (\\HasNoChildren) "/" "Entwürfe"\r\n',
+        );
+      }
       assert.equal(
         formatListResponse(byName.get('Say "hi"')!, "/"),
-        '* LIST (\\HasNoChildren) "/" "Say \\"hi\\""',
+        '* LIST (\\HasNoChildren) "/" "Say \\"hi\\""\r\n',
       );
       assert.equal(
         formatListResponse(byName.get("back\\slash")!, "/"),
-        '* LIST (\\HasNoChildren) "/" "back\\\\slash"',
+        '* LIST (\\HasNoChildren) "/" "back\\\\slash"\r\n',
       );
+      // A name that looks like modified UTF-7 is sent with its "&" escaped, so it round-trips.
       assert.equal(
         formatListResponse(byName.get("&AOQ-pfel")!, "/"),
-        '* LIST (\\HasNoChildren) "/" "&AOQ-pfel"',
+        '* LIST (\\HasNoChildren) "/" "&-AOQ-pfel"\r\n',
+      );
+      assert.equal(
+        formatListResponse(byName.get("&AOQ-pfel")!, "/", { utf8: true }),
+        '* LIST (\\HasNoChildren) "/" "&AOQ-pfel"\r\n',
+      );
+      // CR and LF: control characters in modified UTF-7, a literal in UTF-8.
+      assert.equal(
+        formatListResponse(byName.get("cr\r\nlf")!, "/"),
+        '* LIST (\\HasNoChildren) "/" "cr&AA0ACg-lf"\r\n',
+      );
+      assert.equal(
+        formatListResponse(byName.get("cr\r\nlf")!, "/", { utf8: true }),
+        '* LIST (\\HasNoChildren) "/" {6}\r\ncr\r\nlf\r\n',
       );
       const status = {
         messages: 1,
@@ -1100,7 +1134,11 @@ describe("LIST on an index: STATUS and formatting", () => {
       };
       assert.equal(
         formatStatusResponse({ ...byName.get("Entwürfe")!, status }),
-        "* STATUS {9}\r\nEntwürfe (MESSAGES 1 UNSEEN 0 RECENT 0)",
+        '* STATUS "Entw&APw-rfe" (MESSAGES 1 UNSEEN 0 RECENT 0)\r\n',
+      );
+      assert.equal(
+        formatStatusResponse({ ...byName.get("cr\r\nlf")!, status }, { rev2: true }),
+        "* STATUS {6}\r\ncr\r\nlf (MESSAGES 1 UNSEEN 0)\r\n",
       );
     } finally {
       await b.close();
@@ -1116,7 +1154,7 @@ describe("LIST on an index: STATUS and formatting", () => {
     };
     assert.equal(
       formatListResponse(e, "\\"),
-      '* LIST (\\HasNoChildren) "\\\\" "a\\\\b"',
+      '* LIST (\\HasNoChildren) "\\\\" "a\\\\b"\r\n',
     );
   });
 });
@@ -1154,7 +1192,7 @@ describe("LIST on a memory source", () => {
     assert.deepEqual(lines(src, "%"), [
       '* LIST (\\HasChildren) "/" "Zeta"',
       '* LIST (\\HasNoChildren) "/" "INBOX"',
-      '* LIST (\\NonExistent \\HasChildren \\Noselect) "/" "Alpha"',
+      '* LIST (\\HasChildren \\Noselect) "/" "Alpha"',
       '* LIST (\\HasNoChildren \\Noselect) "/" "Mid"',
     ]);
   });
@@ -1179,7 +1217,7 @@ describe("LIST on a memory source", () => {
     assert.equal(entry.name, "INBOX");
     assert.equal(
       formatStatusResponse(entry),
-      '* STATUS "INBOX" (MESSAGES 1 UNSEEN 1 RECENT 1 UIDNEXT 2 UIDVALIDITY 1)',
+      '* STATUS "INBOX" (MESSAGES 1 UNSEEN 1 RECENT 1 UIDNEXT 2 UIDVALIDITY 1)\r\n',
     );
   });
 

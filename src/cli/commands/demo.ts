@@ -22,9 +22,10 @@ async function printList(ctx: CommandContext, path: string): Promise<number> {
   let lines = 0;
   try {
     for (const e of index.list("*", { status: true })) {
-      ctx.out.line(formatListResponse(e, index.separator));
+      // Each response line ends in its own CRLF.
+      ctx.out.text(formatListResponse(e, index.separator));
       const st = formatStatusResponse(e);
-      if (st !== undefined) ctx.out.line(st);
+      if (st !== undefined) ctx.out.text(st);
       lines++;
     }
   } finally {

@@ -41,10 +41,10 @@ async function run(ctx: CommandContext): Promise<number> {
     }
     const quote = { utf8: ctx.values.utf8 === true };
     for (const e of entries) {
-      ctx.out.line(formatListResponse(e, index.separator, quote));
+      ctx.out.text(formatListResponse(e, index.separator, quote));
       if (status) {
         const line = formatStatusResponse(e, quote);
-        if (line !== undefined) ctx.out.line(line);
+        if (line !== undefined) ctx.out.text(line);
       }
     }
     return 0;
