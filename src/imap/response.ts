@@ -64,12 +64,14 @@ export interface AttributeOptions {
    */
   nonExistent?: boolean;
   /**
-   * Send `\HasChildren` / `\HasNoChildren` (a plain LIST, or RETURN
-   * (CHILDREN)). Default true. Without them a `\NonExistent` mailbox that
-   * has children still gets `\HasChildren`, the pair RFC 5258 §3.5 asks
-   * for, so that a client can descend into it.
+   * Which mailboxes get `\HasChildren` / `\HasNoChildren`: `true` (the
+   * default; a plain LIST, or RETURN (CHILDREN)) every one; `"nonexistent"`
+   * only a `\NonExistent` mailbox that has children, which gets
+   * `\HasChildren`: the pair RFC 5258 §3.5 asks a server to send when it
+   * lists such a parent without CHILDINFO, so that a client can descend
+   * into it; `false` none.
    */
-  children?: boolean;
+  children?: boolean | "nonexistent";
   /** Send the special-use attributes of the flags (RFC 6154). Default true. */
   specialUse?: boolean;
   /** Send `\Subscribed`. Default false. */
@@ -87,7 +89,7 @@ function childrenAttribute(flags: number, hasChildren: boolean): string {
  * The LIST attributes of a mailbox, in a fixed order:
  * 1. `\NonExistent` for a NONEXISTENT mailbox when `nonExistent` is set;
  * 2. `\HasChildren` / `\HasNoChildren` (from the CHILDREN / NOCHILDREN
- *    flags, or from the tree when neither is set), when `children` is set;
+ *    flags, or from the tree when neither is set), as `children` says;
  * 3. `\Noselect` for a NOSELECT mailbox, and for a NONEXISTENT one when
  *    `nonExistent` is not set. Never with `\NonExistent`, which implies it
  *    (RFC 5258): at most one special flag (RFC 9051 `mbx-list-sflag`);
@@ -105,7 +107,7 @@ function childrenAttribute(flags: number, hasChildren: boolean): string {
  * import { MailboxFlags } from "../format/constants.ts";
  * const flags = MailboxFlags.Children | MailboxFlags.NonExistent;
  * console.log(mailboxAttributes(flags, true)); // ["\\HasChildren", "\\Noselect"]
- * console.log(mailboxAttributes(flags, true, { nonExistent: true, children: false })); // ["\\NonExistent", "\\HasChildren"]
+ * console.log(mailboxAttributes(flags, true, { nonExistent: true, children: "nonexistent" })); // ["\\NonExistent", "\\HasChildren"]
  * console.log(mailboxAttributes(0x2000, false)); // ["\\HasNoChildren", "\\Sent"]
  * ```
  */
@@ -124,8 +126,11 @@ export function mailboxAttributes(
   const out: string[] = [];
   const sendNonExistent = nonExistent && o.nonExistent === true;
   if (sendNonExistent) out.push("\\NonExistent");
-  if (o.children !== false || (sendNonExistent && childrenAttribute(flags, hasChildren) === "\\HasChildren")) {
-    out.push(childrenAttribute(flags, hasChildren));
+  const children = o.children ?? true;
+  if (children === true) out.push(childrenAttribute(flags, hasChildren));
+  else if (children === "nonexistent" && sendNonExistent) {
+    const attribute = childrenAttribute(flags, hasChildren);
+    if (attribute === "\\HasChildren") out.push(attribute);
   }
   if (!sendNonExistent && (nonExistent || (flags & MailboxFlags.NoSelect) !== 0)) out.push("\\Noselect");
   if (o.subscribed === true) out.push("\\Subscribed");

@@ -25,7 +25,9 @@ import { FreshnessProbe } from "../store/freshness.ts";
 import { type CommitPlan, SyncEngine, type SyncOptions } from "./sync.ts";
 import { limitsOf, type NameLimits } from "../format/limits.ts";
 import type { IterateOptions, MailboxInfo, MailboxStatus } from "../format/types.ts";
-import { type ListEntry, listMailboxes, type ListOptions, type ListVisitor } from "../imap/list.ts";
+import type { ListEntry, ListVisitor } from "../imap/list.ts";
+import { listCommand } from "../imap/list_command.ts";
+import type { ListCommandOptions } from "../imap/list_options.ts";
 import { commitPlan, recoverJournal, replaceFiles } from "../store/writer.ts";
 import { FullNameTable, NAME_MISSING, plainBytes } from "../image/full_names.ts";
 import type { ListView } from "../image/view.ts";
@@ -332,15 +334,21 @@ export class MailboxListIndex {
 
   /**
    * IMAP LIST over the index (SPEC §7): `*` and `%` wildcards, the INBOX
-   * rule, `\HasChildren`/`\HasNoChildren`/`\Noselect`/`\NonExistent`, and
-   * STATUS from the cache when asked for.
+   * rule, the mailbox attributes, STATUS from the cache when asked for;
+   * LIST-EXTENDED (several patterns, selection and return options), LSUB.
+   * See {@linkcode listCommand}; `listResponseLines` gives the response lines.
    *
-   * @param pattern The LIST mailbox pattern.
-   * @param options `status` to attach cached STATUS; `reference` for the LIST reference name.
-   * @returns The matching mailboxes in index order.
+   * @param patternOrPatterns One pattern (a plain LIST), or the list of patterns of LIST-EXTENDED.
+   * @param options Reference, `select`, `return`, `session`, `lsub`, or `status` for the cached STATUS.
+   * @returns The entries to send, in index order (subscribed names sorted).
+   *
+   * @example LIST (SUBSCRIBED) "" "*" RETURN (CHILDREN)
+   * ```ts ignore
+   * const entries = index.list("*", { select: { subscribed: true }, return: { children: true } });
+   * ```
    */
-  list(pattern: string, options: ListOptions = {}): ListEntry[] {
-    return listMailboxes(this, pattern, options);
+  list(patternOrPatterns: string | string[], options: ListCommandOptions = {}): ListEntry[] {
+    return listCommand(this, patternOrPatterns, options);
   }
 
   /**
