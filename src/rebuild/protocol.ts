@@ -196,6 +196,12 @@ export interface ScanRequest {
 export interface StoreScanNames {
   /** The store's names are UTF-8 on disk, not IMAP modified UTF-7. */
   utf8Names?: boolean;
+  /**
+   * Special-use attributes (RFC 6154) by full mailbox name: the scanned
+   * records of those names carry their bits as `specialUse`, which the
+   * share's name table keeps (`NameTable.specialUse`).
+   */
+  specialUse?: Record<string, string | readonly string[]>;
 }
 
 /**

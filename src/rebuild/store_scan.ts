@@ -11,6 +11,7 @@
 import { joinNameTables, type NameTable } from "./names.ts";
 import type { ScannedShare, ScanRequest, ShareWarning, StoreScanNames } from "./protocol.ts";
 import { keptWorkers, RebuildWorkerLease, type RebuildWorkers } from "./workers.ts";
+import { specialUseBits } from "../format/special_use.ts";
 
 /**
  * What {@linkcode scanStoreOn} found: the names, ready for
@@ -40,9 +41,9 @@ export interface ScannedStore {
  * @param separator Separator of the names.
  * @param topLevel The store's top-level folders (`listMaildirTopLevel`, `listFsTopLevel` of src/scan/).
  * @param onProgress Called with the number of top-level folders done and their total.
- * @param names How the store keeps its names (`utf8Names`); `topLevel` must be listed with the same.
+ * @param names How the store keeps its names (`utf8Names`; `topLevel` must be listed with the same), and the special-use map (`specialUse`, checked before any worker scans).
  * @returns The names and the warnings.
- * @throws IndexStateError when the workers serve a rebuild; the error of a share's scan (StoreReadError, InvalidNameError), or of a worker that died.
+ * @throws RangeError for a special-use attribute that is not one of RFC 6154's seven; IndexStateError when the workers serve a rebuild; the error of a share's scan (StoreReadError, InvalidNameError), or of a worker that died.
  *
  * @example Scan and rebuild on the same two workers
  * ```ts ignore
@@ -64,6 +65,9 @@ export async function scanStoreOn(
   onProgress?: (done: number, total: number) => void,
   names: StoreScanNames = {},
 ): Promise<ScannedStore> {
+  for (const [name, atoms] of Object.entries(names.specialUse ?? {})) {
+    specialUseBits(typeof atoms === "string" ? [atoms] : atoms, name);
+  }
   const lease = await RebuildWorkerLease.take(keptWorkers(workers)!, `scan "${root}"`);
   try {
     const pool = lease.pool!;

@@ -22,6 +22,7 @@ import {
   type StoreNameOptions,
 } from "./types.ts";
 import { decodeComponent, literalNameWarning } from "./store_names.ts";
+import { applySpecialUse, resolveSpecialUse } from "./special_use.ts";
 
 /** How many folders, counted from the next one to report, are read ahead. */
 const WINDOW = 32;
@@ -299,7 +300,7 @@ async function visit(node: Node, walk: Walk, given?: ScanDirent[]): Promise<Visi
  * @param root The store root.
  * @param options Separator, how names are stored, warning callback, shard and file system calls.
  * @returns The mailboxes, as they are read.
- * @throws StoreReadError when the root cannot be read; RangeError for a bad separator.
+ * @throws StoreReadError when the root cannot be read; RangeError for a bad separator or special-use attribute.
  *
  * @example Listing a directory-per-folder store
  * ```ts ignore
@@ -311,6 +312,7 @@ async function visit(node: Node, walk: Walk, given?: ScanDirent[]): Promise<Visi
  */
 export async function* scanFsLayout(root: string, options: ScanOptions = {}): AsyncGenerator<ScannedMailbox> {
   const separator = checkSeparator(options.separator);
+  const specialUse = resolveSpecialUse(options.specialUse);
   const warn = options.onWarning ?? (() => {});
   const fs = options.fs ?? nodeScanFs;
   const { real: rootReal, entries } = await readStoreRoot(root, fs);
@@ -359,6 +361,9 @@ export async function* scanFsLayout(root: string, options: ScanOptions = {}): As
       const n = stack[i];
       if (n.task === undefined) n.task = visit(n, walk);
     }
-    if (v.mailbox) yield v.mailbox;
+    if (v.mailbox) {
+      applySpecialUse(v.mailbox, specialUse);
+      yield v.mailbox;
+    }
   }
 }

@@ -27,6 +27,7 @@ import {
 } from "./types.ts";
 import { decodeComponent, literalNameWarning } from "./store_names.ts";
 import { readUidList, type UidList } from "./uidlist.ts";
+import { applySpecialUse, resolveSpecialUse } from "./special_use.ts";
 
 /** How many folders are read at the same time. */
 const WINDOW = 32;
@@ -341,7 +342,7 @@ async function readFolder(f: Folder, fs: ScanFs): Promise<FolderResult> {
  * @param root The store root (INBOX's Maildir).
  * @param options Separator, how names are stored, warning callback, shard and file system calls.
  * @returns The mailboxes, as they are read.
- * @throws StoreReadError when the root cannot be read; RangeError for a bad separator.
+ * @throws StoreReadError when the root cannot be read; RangeError for a bad separator or special-use attribute.
  *
  * @example Listing a Maildir++ store
  * ```ts ignore
@@ -353,6 +354,7 @@ async function readFolder(f: Folder, fs: ScanFs): Promise<FolderResult> {
  */
 export async function* scanMaildir(root: string, options: ScanOptions = {}): AsyncGenerator<ScannedMailbox> {
   const separator = checkSeparator(options.separator);
+  const specialUse = resolveSpecialUse(options.specialUse);
   const warn = options.onWarning ?? (() => {});
   const top = options.topLevel === undefined ? undefined : new Set(options.topLevel);
   const fs = options.fs ?? nodeScanFs;
@@ -367,6 +369,7 @@ export async function* scanMaildir(root: string, options: ScanOptions = {}): Asy
       const inbox: ScannedMailbox = { name: "INBOX", selectable: true };
       if (p.status) inbox.status = p.status;
       if (p.guid !== undefined) inbox.guid = p.guid;
+      applySpecialUse(inbox, specialUse);
       yield inbox;
     }
   }
@@ -476,6 +479,9 @@ export async function* scanMaildir(root: string, options: ScanOptions = {}): Asy
     const r = await tasks[i]!;
     tasks[i] = undefined;
     for (const w of r.warnings) warn(w);
-    if (r.mailbox) yield r.mailbox;
+    if (r.mailbox) {
+      applySpecialUse(r.mailbox, specialUse);
+      yield r.mailbox;
+    }
   }
 }

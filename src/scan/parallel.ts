@@ -15,6 +15,7 @@ import { type ScannedMailbox, type ScanOptions, storeNameOptions } from "./types
 import { WorkerPool } from "../worker/pool.ts";
 import type { ScanShardResult, ScanWorkerApi, StoreLayout } from "./protocol.ts";
 import { scanShard } from "./shard.ts";
+import { resolveSpecialUse } from "./special_use.ts";
 
 export { scanShard };
 
@@ -50,7 +51,7 @@ export interface ScanStoreOptions extends Omit<ScanOptions, "topLevel"> {
  * @param root Store root.
  * @param options Separator, how names are stored, warnings, workers, progress, file system calls.
  * @returns Every mailbox, in the order of a single-thread scan.
- * @throws StoreReadError when the root cannot be read (in this thread or in a worker).
+ * @throws StoreReadError when the root cannot be read (in this thread or in a worker); RangeError for a bad special-use attribute.
  *
  * @example Scan a Maildir++ store with two workers
  * ```ts ignore
@@ -63,6 +64,7 @@ export async function scanStore(
   options: ScanStoreOptions = {},
 ): Promise<ScannedMailbox[]> {
   const separator = options.separator ?? "/";
+  resolveSpecialUse(options.specialUse); // checked here, before any worker starts
   const names = storeNameOptions(options);
   const keys = layout === "maildir"
     ? await listMaildirTopLevel(root, options.fs, names)

@@ -37,6 +37,12 @@ export interface ScannedMailbox {
    * `G`; kept for the mailbox lifecycle (SPEC §12). Absent without one.
    */
   guid?: string;
+  /**
+   * Special-use attribute bits (`SpecialUse` of format/special_use.ts, bits
+   * 8–14) from {@linkcode StoreNameOptions.specialUse}; absent when the map
+   * does not name the mailbox.
+   */
+  specialUse?: number;
 }
 
 /**
@@ -82,8 +88,23 @@ export interface ScanWarning {
 }
 
 /**
- * How the scanners read the names of a store: the part of their options
- * that is plain data, so that it also crosses to scan workers.
+ * A scanner's special-use map: full mailbox name (Unicode, levels joined by
+ * the scan's separator; "INBOX" in any case is INBOX) to one special-use
+ * attribute or several (`"\\Sent"`, `["\\Archive", "\\All"]`; the backslash
+ * may be left out, case does not matter).
+ *
+ * @example Three folders
+ * ```ts
+ * import type { SpecialUseMap } from "./types.ts";
+ * const map: SpecialUseMap = { Sent: "\\Sent", "Gelöschte Elemente": "\\Trash", Archiv: ["\\Archive", "\\All"] };
+ * ```
+ */
+export type SpecialUseMap = Record<string, string | readonly string[]>;
+
+/**
+ * How the scanners read the names of a store and what they add to them:
+ * the part of their options that is plain data, so that it also crosses to
+ * scan workers.
  *
  * @example A store written with UTF-8 names
  * ```ts
@@ -100,6 +121,13 @@ export interface StoreNameOptions {
    * text, with a warning (SPEC §10).
    */
   utf8Names?: boolean;
+  /**
+   * Special-use attributes (RFC 6154) by full mailbox name: the scanned
+   * mailbox of that name gets their bits as `specialUse`. Checked before
+   * the scan reads anything: an attribute that is not one of the seven is
+   * a RangeError naming it and the mailbox.
+   */
+  specialUse?: SpecialUseMap;
 }
 
 /**
@@ -119,6 +147,7 @@ export interface StoreNameOptions {
 export function storeNameOptions(options: StoreNameOptions): StoreNameOptions {
   const out: StoreNameOptions = {};
   if (options.utf8Names !== undefined) out.utf8Names = options.utf8Names;
+  if (options.specialUse !== undefined) out.specialUse = options.specialUse;
   return out;
 }
 
