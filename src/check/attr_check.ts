@@ -19,6 +19,7 @@ import {
 } from "../format/attr_codec.ts";
 import { MailboxFlags } from "../format/constants.ts";
 import { FLAG_BITS } from "../format/flags.ts";
+import { SPECIAL_USE_MASK } from "../format/special_use.ts";
 import type { ListHeader } from "../format/header.ts";
 import type { AttrView } from "../image/attr_file.ts";
 import type { DumpAttrEntry } from "./dump_types.ts";
@@ -76,7 +77,7 @@ function checkLiveEntry(scope: AttrScope, attr: AttrView, pos: number, uid: numb
   if (uid >= scope.listHeader.nextUid) {
     problems.error(path, pos, `${where}: uid ${uid} is not below next_uid ${scope.listHeader.nextUid}`);
   }
-  if ((flagWord & ~(FLAG_BITS | STATUS_SET_BIT)) !== 0 || (flags & ~0x0f) !== 0) {
+  if ((flagWord & ~(FLAG_BITS | STATUS_SET_BIT)) !== 0 || (flags & ~(0x0f | SPECIAL_USE_MASK)) !== 0) {
     problems.warn(path, pos + ENTRY_FLAGS, `${where}: unknown flag bits in ${hex(flagWord)}`);
   }
   if (attrEntryReserved(attr.dv, pos) !== 0) {
@@ -91,6 +92,7 @@ function checkLiveEntry(scope: AttrScope, attr: AttrView, pos: number, uid: numb
   if (flags & MailboxFlags.NonExistent) stats.nonExistent++;
   if (flags & MailboxFlags.NoSelect) stats.noSelect++;
   if (readAttrStatus(attr.dv, pos) !== undefined) stats.withStatus++;
+  if ((flags & SPECIAL_USE_MASK) !== 0) stats.specialUse++;
   const name = JSON.stringify(info.name);
   if ((flags & MailboxFlags.Children) && !info.hasChildren) {
     problems.warn(path, pos + ENTRY_FLAGS, `${name} has \\HasChildren but no live children`);

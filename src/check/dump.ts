@@ -55,5 +55,6 @@ export function dumpIndex(path: string, options: InspectOptions = {}): IndexDump
     dump.attr = { file: paths.attr, fileSize: attr.bytes.length, header: attr.header, entries: r.attrEntries };
     if (r.separator !== undefined) dump.attr.separator = r.separator;
   }
+  if (r.subscriptions !== undefined && r.subscriptions.length > 0) dump.subscriptions = r.subscriptions;
   return dump;
 }

@@ -110,6 +110,8 @@ export interface IndexDump {
   directories: DumpDirectory[];
   /** The attribute file, when it could be read. */
   attr?: { file: string; fileSize: number; header: AttrHeader; separator?: string; entries: DumpAttrEntry[] };
+  /** The subscribed names (SPEC §12), when the index has a readable subscriptions file. */
+  subscriptions?: string[];
   /** Problems met while reading, as {@linkcode checkIndex} reports them. */
   problems: CheckProblem[];
 }

@@ -13,6 +13,7 @@ import type { ListHeader } from "../format/header.ts";
 import { JOURNAL_PENDING } from "../format/journal.ts";
 import { loadSnapshot, type Snapshot } from "../index/snapshot.ts";
 import { readJournalStamp } from "../store/file_read.ts";
+import { readSubsFile } from "../store/subs_file.ts";
 import { type FileIO, nodeFileIO } from "../store/io.ts";
 import { indexPaths } from "../store/paths.ts";
 import { checkAttrFile } from "./attr_check.ts";
@@ -72,6 +73,8 @@ export interface Inspection {
   separator?: string;
   /** Whether a commit is pending in the journal. */
   journalPending: boolean;
+  /** The subscribed names, when the subscriptions file could be read. */
+  subscriptions?: string[];
 }
 
 /** The header's oddities and the one lie about its space. */
@@ -155,5 +158,18 @@ export function inspect(path: string, options: InspectOptions, collect: boolean)
   extents.reportOverlaps(problems, path);
   const entries = collect ? out.attrEntries : undefined;
   checkAttrFile({ path: paths.attr, listHeader: h, problems, stats: out.stats, live, entries }, attr, snap.attrProblem);
+  checkSubscriptions(out, io, snap.subsFile, paths.subs);
   return out;
+}
+
+/** The subscriptions file (of the state read: its `.new` copy while a pending record renames it). */
+function checkSubscriptions(out: Inspection, io: FileIO, file: string, path: string): void {
+  try {
+    const names = (file !== path ? readSubsFile(io, file) : undefined) ?? readSubsFile(io, path) ?? [];
+    out.stats.subscriptions = names.length;
+    out.subscriptions = names;
+  } catch (e) {
+    if (!(e instanceof CorruptIndexError)) throw e;
+    out.problems.error(e.file, e.offset, e.check);
+  }
 }

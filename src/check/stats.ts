@@ -36,6 +36,10 @@ export interface CheckStats {
   noSelect: number;
   /** Mailboxes with a STATUS cache. */
   withStatus: number;
+  /** Mailboxes with special-use attributes (RFC 6154). */
+  specialUse: number;
+  /** Subscribed names (0 when the index has no subscriptions file or it is damaged). */
+  subscriptions: number;
 }
 
 /**
@@ -64,5 +68,7 @@ export function emptyStats(): CheckStats {
     nonExistent: 0,
     noSelect: 0,
     withStatus: 0,
+    specialUse: 0,
+    subscriptions: 0,
   };
 }

@@ -5,7 +5,7 @@
  * ```
  * header (48 bytes)                    entry (32 bytes)
  *  0 magic "MLIA"                        0 uid (bit 31: deleted)
- *  4 version 1                           4 flags (bits 0-7) | STATUS_SET (bit 31)
+ *  4 version 1                           4 flags (bits 0-14) | STATUS_SET (bit 31)
  *  8 header_size 48                      8 messages
  * 12 uid_validity (= list file's)       12 unseen
  * 16 list_file_seq (= list file's)      16 recent
@@ -22,6 +22,7 @@
  */
 import { DELETED_BIT, UID_MASK } from "./constants.ts";
 import { CorruptIndexError } from "./errors.ts";
+import { FLAG_BITS } from "./flags.ts";
 import { hashBytes } from "./name_hash.ts";
 import type { MailboxStatus } from "./types.ts";
 
@@ -135,7 +136,7 @@ export function decodeAttrHeader(bytes: Uint8Array, fileSize: number, file: stri
  * @param dv View over the destination.
  * @param pos Byte position of the entry.
  * @param uid The UID (bit 31 set for a deleted entry).
- * @param flags Mailbox flags.
+ * @param flags Mailbox flags and special-use bits ({@linkcode FLAG_BITS}).
  * @param status STATUS figures, or undefined when not cached.
  * @returns Nothing.
  *
@@ -155,7 +156,7 @@ export function writeAttrEntry(
   status: MailboxStatus | undefined,
 ): void {
   dv.setUint32(pos, uid >>> 0, true);
-  dv.setUint32(pos + 4, ((flags & 0xff) | (status ? STATUS_SET_BIT : 0)) >>> 0, true);
+  dv.setUint32(pos + 4, ((flags & FLAG_BITS) | (status ? STATUS_SET_BIT : 0)) >>> 0, true);
   dv.setUint32(pos + 8, status ? status.messages >>> 0 : 0, true);
   dv.setUint32(pos + 12, status ? status.unseen >>> 0 : 0, true);
   dv.setUint32(pos + 16, status ? status.recent >>> 0 : 0, true);
@@ -245,8 +246,8 @@ export function attrEntryUid(dv: DataView, pos: number): number {
 }
 
 /**
- * The flags word of the entry at `pos` as stored: the flag bits (0–7) and
- * {@linkcode STATUS_SET_BIT}.
+ * The flags word of the entry at `pos` as stored: the flag bits (0–7), the
+ * special-use bits (8–14) and {@linkcode STATUS_SET_BIT}.
  *
  * @param dv View over the image.
  * @param pos Byte position of the entry.
@@ -316,8 +317,8 @@ export function readAttrStatus(dv: DataView, pos: number): MailboxStatus | undef
 export interface AttrColumns {
   /** UIDs, ascending. */
   uids: Uint32Array;
-  /** Flags per entry. */
-  flags: Uint8Array;
+  /** Flags per entry, special-use bits included ({@linkcode FLAG_BITS}). */
+  flags: Uint8Array | Uint16Array;
   /** 1 where a STATUS cache is set, per entry (optional). */
   statusSet?: Uint8Array;
   /** 5 figures per entry: messages, unseen, recent, uidValidity, uidNext (optional). */
@@ -358,7 +359,7 @@ export function encodeAttrImage(
   for (let i = 0, pos = ATTR_HEADER_SIZE; i < n; i++, pos += ATTR_ENTRY_SIZE) {
     const set = statusSet !== undefined && statusSet[i] !== 0;
     dv.setUint32(pos, uids[i], true);
-    dv.setUint32(pos + 4, ((flags[i] & 0xff) | (set ? STATUS_SET_BIT : 0)) >>> 0, true);
+    dv.setUint32(pos + 4, ((flags[i] & FLAG_BITS) | (set ? STATUS_SET_BIT : 0)) >>> 0, true);
     if (set && statusValues) {
       for (let k = 0; k < 5; k++) dv.setUint32(pos + 8 + 4 * k, statusValues[i * 5 + k], true);
     }

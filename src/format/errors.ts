@@ -215,3 +215,31 @@ export class StoreReadError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * A call names a mailbox the index does not hold as a mailbox: it is not
+ * in the index (nor added by the sync making the call), or it is only a
+ * `\NonExistent` placeholder, a parent that the names imply. Attributes
+ * that belong to real mailboxes, such as special-use (RFC 6154), are
+ * refused for it; the sync making the call goes on.
+ *
+ * @example Special-use on a placeholder
+ * ```ts
+ * import { NoSuchMailboxError } from "./errors.ts";
+ * const err = new NoSuchMailboxError("Archive", "it is a \\NonExistent placeholder");
+ * console.log(err.message); // No mailbox "Archive" in the index: it is a \NonExistent placeholder
+ * ```
+ */
+export class NoSuchMailboxError extends Error {
+  /** The mailbox as the call gave it: a full name or a UID. */
+  readonly mailbox: string | number;
+  /**
+   * @param mailbox The mailbox as the call gave it: a full name or a UID.
+   * @param reason Why it is not a mailbox.
+   */
+  constructor(mailbox: string | number, reason: string) {
+    super(`No mailbox ${typeof mailbox === "string" ? JSON.stringify(mailbox) : `with UID ${mailbox}`} in the index: ${reason}`);
+    this.name = "NoSuchMailboxError";
+    this.mailbox = mailbox;
+  }
+}

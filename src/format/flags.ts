@@ -16,9 +16,32 @@
  * @module
  */
 import { MailboxFlags } from "./constants.ts";
+import { SPECIAL_USE_MASK } from "./special_use.ts";
 
-/** The flag bits of an attribute entry's flags word (bits 0–7). */
-export const FLAG_BITS = 0xff;
+/**
+ * The {@linkcode MailboxFlags} bits of a flags word (bits 0–7): what
+ * `setFlags` replaces and `addFlags` adds.
+ *
+ * @example The special-use bits are not among them
+ * ```ts
+ * import { MAILBOX_FLAG_BITS } from "./flags.ts";
+ * console.log((0x2000 | 4) & MAILBOX_FLAG_BITS); // 4
+ * ```
+ */
+export const MAILBOX_FLAG_BITS = 0xff;
+
+/**
+ * Every flag bit an attribute entry's flags word keeps per mailbox: the
+ * {@linkcode MailboxFlags} bits (0–7) and the special-use bits (8–14,
+ * {@linkcode SPECIAL_USE_MASK}). A sync owns none of the special-use bits.
+ *
+ * @example A Sent folder with children
+ * ```ts
+ * import { FLAG_BITS } from "./flags.ts";
+ * console.log(((0x80000000 | 0x2000 | 1) & FLAG_BITS).toString(16)); // "2001"
+ * ```
+ */
+export const FLAG_BITS: number = MAILBOX_FLAG_BITS | SPECIAL_USE_MASK;
 
 /**
  * The flag bits a sync owns: it derives them from the tree (CHILDREN) and

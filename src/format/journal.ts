@@ -14,7 +14,8 @@
  * ```
  * header (36 bytes)                 entry
  *  0 magic "MLIJ"                    0 kind u8 (1 patch, 2 rename)
- *  4 version 1                       1 file u8 (0 list, 1 attribute)
+ *  4 version 1                       1 file u8 (0 list, 1 attribute,
+ *                                     2 subscriptions: renames only)
  *  8 seq                             2 reserved u16
  * 12 state (1 pending, 2 applied)    4 offset u32 (patch)
  * 16 list file_seq it applies to     8 length u32 (patch)
@@ -43,6 +44,8 @@ export const ENTRY_RENAME = 2;
 export const FILE_LIST = 0;
 /** File id of the attribute file. */
 export const FILE_ATTR = 1;
+/** File id of the subscriptions file (only ever renamed, never patched). */
+export const FILE_SUBS = 2;
 const MAGIC = [0x4d, 0x4c, 0x49, 0x4a]; // "MLIJ"
 const VERSION = 1;
 
@@ -76,7 +79,7 @@ export interface JournalHeader {
 export interface JournalRecord extends JournalHeader {
   /** In-place changes, in order. */
   patches: JournalPatch[];
-  /** Files whose `.new` copy replaces them ({@linkcode FILE_LIST}, {@linkcode FILE_ATTR}). */
+  /** Files whose `.new` copy replaces them ({@linkcode FILE_LIST}, {@linkcode FILE_ATTR}, {@linkcode FILE_SUBS}). */
   renames: number[];
 }
 
@@ -214,6 +217,11 @@ export function decodeJournal(b: Uint8Array): JournalRecord | undefined {
   while (pos < end) {
     if (pos + 12 > end) return undefined;
     const kind = b[pos], file = b[pos + 1];
+    if (kind === ENTRY_RENAME && file === FILE_SUBS) {
+      renames.push(file);
+      pos += 12;
+      continue;
+    }
     if (file !== FILE_LIST && file !== FILE_ATTR) return undefined;
     if (kind === ENTRY_RENAME) {
       renames.push(file);

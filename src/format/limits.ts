@@ -6,6 +6,7 @@
  */
 import { MAX_FILE_SIZE } from "./constants.ts";
 import { InvalidNameError } from "./errors.ts";
+import { NameEncoder } from "./name_codec.ts";
 
 /**
  * The limits a name must keep (SPEC §9).
@@ -178,4 +179,37 @@ export function invalidNameError(name: string, problem: number, limits: Readonly
     default:
       throw new RangeError(`Unknown name problem ${problem}`);
   }
+}
+
+const nameEncoder = new NameEncoder();
+
+/**
+ * Check a name given as text against the limits, by the one check a sync's
+ * `add` makes ({@linkcode nameProblem}), and give its canonical spelling:
+ * its components joined by single separators, empty ones skipped (`/a//b/`
+ * is `a/b`, the name a sync would give that mailbox). For names an index
+ * keeps as text, such as subscriptions.
+ *
+ * @param name The name as given.
+ * @param sep Separator byte.
+ * @param limits Name limits.
+ * @returns The canonical spelling (the name itself when it has no empty component).
+ * @throws InvalidNameError naming the input: a NUL byte, empty, a component too long, too deep, too long, or a lone surrogate.
+ *
+ * @example A name with empty components
+ * ```ts
+ * import { checkedName, DEFAULT_LIMITS } from "./limits.ts";
+ * console.log(checkedName("/Archive//2009/", 0x2f, DEFAULT_LIMITS)); // "Archive/2009"
+ * ```
+ */
+export function checkedName(name: string, sep: number, limits: Readonly<TreeLimits>): string {
+  const n = nameEncoder.encode(name);
+  const b = nameEncoder.bytes;
+  const problem = nameProblem(b, 0, n, sep, limits);
+  if (problem !== 0) throw invalidNameError(name, problem, limits);
+  let plain = b[0] !== sep && b[n - 1] !== sep;
+  for (let i = 1; plain && i < n; i++) if (b[i] === sep && b[i - 1] === sep) plain = false;
+  if (plain) return name;
+  const sepChar = String.fromCharCode(sep);
+  return name.split(sepChar).filter((c) => c !== "").join(sepChar);
 }

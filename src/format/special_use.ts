@@ -113,3 +113,28 @@ export function specialUseBits(atoms: Iterable<string>, what = ""): number {
   }
   return bits;
 }
+
+/**
+ * The special-use bits of a value given either way: bits (checked to be
+ * {@linkcode SpecialUse} bits only) or atoms ({@linkcode specialUseBits}).
+ *
+ * @param value Bits, or atoms such as `["\\Sent"]`.
+ * @param what What the value belongs to, for the error (a mailbox name or an option).
+ * @returns The bits.
+ * @throws {RangeError} For a number with other bits, or an atom that is not one of RFC 6154's seven.
+ *
+ * @example Both forms
+ * ```ts
+ * import { SpecialUse, specialUseOf } from "./special_use.ts";
+ * console.log(specialUseOf(SpecialUse.Junk) === specialUseOf(["Junk"])); // true
+ * ```
+ */
+export function specialUseOf(value: number | Iterable<string>, what = ""): number {
+  if (typeof value !== "number") return specialUseBits(value, what);
+  if (!Number.isInteger(value) || (value & ~SPECIAL_USE_MASK) !== 0 || value < 0) {
+    throw new RangeError(
+      `Special-use bits ${JSON.stringify(value)}${what === "" ? "" : ` of ${JSON.stringify(what)}`} are not a combination of the SpecialUse bits`,
+    );
+  }
+  return value;
+}

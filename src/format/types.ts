@@ -41,3 +41,25 @@ export interface FlagSource {
   /** Flags of a UID (0 when unknown). */
   flagsOf(uid: number): number;
 }
+
+/**
+ * The list file header as the API reports it.
+ *
+ * @example How much of the file is garbage
+ * ```ts ignore
+ * const { usedSpace, deletedSpace } = index.header;
+ * console.log(`${Math.round((100 * deletedSpace) / usedSpace)}% deleted`);
+ * ```
+ */
+export interface IndexHeader {
+  /** Bumped each time the file is recreated. */
+  fileSeq: number;
+  /** The index's UIDVALIDITY. */
+  uidValidity: number;
+  /** The UID the next new mailbox gets. */
+  nextUid: number;
+  /** Bytes in use. */
+  usedSpace: number;
+  /** Bytes known to be garbage. */
+  deletedSpace: number;
+}

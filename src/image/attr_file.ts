@@ -14,6 +14,7 @@ import {
   readAttrStatus,
 } from "../format/attr_codec.ts";
 import { DELETED_BIT } from "../format/constants.ts";
+import { FLAG_BITS } from "../format/flags.ts";
 import type { MailboxStatus } from "../format/types.ts";
 import type { FlagSource } from "../format/types.ts";
 
@@ -77,7 +78,8 @@ export class AttrView implements FlagSource {
   }
 
   /**
-   * Flags of a UID.
+   * Flags of a UID: the {@linkcode MailboxFlags} bits and the special-use
+   * bits ({@linkcode FLAG_BITS}).
    *
    * @param uid The UID.
    * @returns Its flags, 0 when it has no entry.
@@ -87,12 +89,12 @@ export class AttrView implements FlagSource {
     const dense = this.dense;
     if (dense !== undefined && dense !== null) return uid < dense.length ? dense[uid] : 0;
     const pos = this.positionOf(uid);
-    return pos < 0 ? 0 : this.dv.getUint32(pos + 4, true) & 0xff;
+    return pos < 0 ? 0 : this.dv.getUint32(pos + 4, true) & FLAG_BITS;
   }
 
   private flagCalls = 0;
   /** Flags indexed by UID, built once many flags are asked for (null: UIDs too sparse). */
-  private dense: Uint8Array | null | undefined;
+  private dense: Uint16Array | null | undefined;
 
   private buildDense(): void {
     const { count, nextUid } = this.header;
@@ -100,12 +102,12 @@ export class AttrView implements FlagSource {
       this.dense = null;
       return;
     }
-    const dense = new Uint8Array(nextUid + 1);
+    const dense = new Uint16Array(nextUid + 1);
     const dv = this.dv;
     for (let i = 0, pos = ATTR_HEADER_SIZE; i < count; i++, pos += ATTR_ENTRY_SIZE) {
       const word = dv.getUint32(pos, true);
       if ((word & DELETED_BIT) !== 0 || word > nextUid) continue;
-      dense[word] = dv.getUint32(pos + 4, true) & 0xff;
+      dense[word] = dv.getUint32(pos + 4, true) & FLAG_BITS;
     }
     this.dense = dense;
   }

@@ -26,6 +26,11 @@ import {
   writeRecordName,
 } from "../format/record.ts";
 import { type ListView, MAX_NAME_SCAN } from "../image/view.ts";
+import { JOURNAL_APPLIED } from "../format/journal.ts";
+import type { FileIO } from "../store/io.ts";
+import type { IndexPaths } from "../store/paths.ts";
+import { replaceFiles } from "../store/writer.ts";
+import { type Snapshot, snapshotOfImages } from "./snapshot.ts";
 
 /** A compressed index, ready to replace the old files. */
 export interface CompactImages {
@@ -81,6 +86,46 @@ export function compactImages(view: ListView, attr: AttrView | undefined, separa
   });
   copyAttrEntries(attrImage, sorted, attr);
   return { list, listSize: grownSize(used), header, attr: attrImage };
+}
+
+/**
+ * Compress an index now (its writer lock held): the live tree of its
+ * current state written whole ({@linkcode compactImages}), both files
+ * replaced through the journal; the subscriptions file stays as it is.
+ *
+ * @param io The file interface.
+ * @param paths The index's files.
+ * @param now The current state.
+ * @param separator Separator byte.
+ * @param durable Flush at each step.
+ * @returns The state of the files as written (what a reader would read back), or undefined when they must be read again.
+ * @throws CorruptIndexError for a damaged tree; the writer's errors, with the old files in place or the journal to finish them.
+ *
+ * @example After a commit that left much deleted space
+ * ```ts ignore
+ * snap = compressIndex(nodeFileIO, paths, snap, 0x2f, true) ?? loadSnapshot(nodeFileIO, paths);
+ * ```
+ */
+export function compressIndex(
+  io: FileIO,
+  paths: IndexPaths,
+  now: Snapshot,
+  separator: number,
+  durable: boolean,
+): Snapshot | undefined {
+  const images = compactImages(now.list, now.attr, separator);
+  // The growth room is written as zeros (not left a hole), so that the next commits'
+  // appends overwrite allocated blocks, which are cheaper to flush.
+  const room = images.list.byteOffset + images.listSize <= images.list.buffer.byteLength;
+  const list = room ? new Uint8Array(images.list.buffer, images.list.byteOffset, images.listSize) : images.list;
+  const target = { fileSeq: now.list.header.fileSeq, uidValidity: now.list.header.uidValidity };
+  const seq = replaceFiles(io, paths, target, list, images.listSize, images.attr, { durable });
+  const ino = io.stat(paths.list)?.ino;
+  if (ino === undefined) return undefined;
+  const stamp = { listIno: ino, journalSeq: seq, journalState: JOURNAL_APPLIED };
+  const snap = snapshotOfImages(images.list, images.listSize, images.attr, stamp, paths);
+  snap.subs = now.subs;
+  return snap;
 }
 
 /**

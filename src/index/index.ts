@@ -5,12 +5,11 @@
  * @module
  */
 import type { AttrView } from "../image/attr_file.ts";
-import { compactImages } from "./compact.ts";
+import { compressIndex } from "./compact.ts";
 import { CorruptIndexError, IndexStateError, InvalidNameError, LockLostError } from "../format/errors.ts";
 import { needsCompression } from "../format/growth.ts";
 import { indexPaths, type IndexPaths } from "../store/paths.ts";
 import { type FileIO, nodeFileIO } from "../store/io.ts";
-import { JOURNAL_APPLIED } from "../format/journal.ts";
 import { acquireLock, type WriterLock } from "../store/lock.ts";
 import { NameEncoder, separatorByte } from "../format/name_codec.ts";
 import {
@@ -18,13 +17,12 @@ import {
   loadSnapshotAsync,
   type Snapshot,
   snapshotAfterCommit,
-  snapshotOfImages,
   type SnapshotStamp,
 } from "./snapshot.ts";
 import { FreshnessProbe } from "../store/freshness.ts";
 import { type CommitPlan, SyncEngine, type SyncOptions } from "./sync.ts";
-import { limitsOf, type NameLimits } from "../format/limits.ts";
-import type { IterateOptions, MailboxInfo, MailboxStatus } from "../format/types.ts";
+import { checkedName, limitsOf, type NameLimits } from "../format/limits.ts";
+import type { IndexHeader, IterateOptions, MailboxInfo, MailboxStatus } from "../format/types.ts";
 import type { ListEntry, ListVisitor } from "../imap/list.ts";
 import { listCommand } from "../imap/list_command.ts";
 import type { ListCommandOptions } from "../imap/list_options.ts";
@@ -33,31 +31,10 @@ import { FullNameTable, NAME_MISSING, plainBytes } from "../image/full_names.ts"
 import type { ListView } from "../image/view.ts";
 import { createEmpty, lockOptions, type OpenOptions, prepareIndexFiles } from "./open.ts";
 import { SyncContext, type SyncResult } from "./sync_context.ts";
+import { currentSubscriptions, type SubscriptionReader, subscriptionsForWriter, type SubscriptionState } from "./subscriptions.ts";
 
 export { SyncContext };
-export type { OpenOptions, SyncResult };
-
-/**
- * The list file header as the API reports it.
- *
- * @example How much of the file is garbage
- * ```ts ignore
- * const { usedSpace, deletedSpace } = index.header;
- * console.log(`${Math.round((100 * deletedSpace) / usedSpace)}% deleted`);
- * ```
- */
-export interface IndexHeader {
-  /** Bumped each time the file is recreated. */
-  fileSeq: number;
-  /** The index's UIDVALIDITY. */
-  uidValidity: number;
-  /** The UID the next new mailbox gets. */
-  nextUid: number;
-  /** Bytes in use. */
-  usedSpace: number;
-  /** Bytes known to be garbage. */
-  deletedSpace: number;
-}
+export type { IndexHeader, OpenOptions, SyncResult };
 
 /**
  * A mailbox list index: a folder hierarchy in one binary file plus its
@@ -99,6 +76,7 @@ export class MailboxListIndex {
   #encoder = new NameEncoder();
   #warn: (message: string) => void;
   #probe: FreshnessProbe;
+  #subsReader: SubscriptionReader;
 
   private constructor(path: string, options: OpenOptions, sep: number) {
     this.path = path;
@@ -111,6 +89,7 @@ export class MailboxListIndex {
     this.#warn = options.onWarning ?? ((m) => console.warn(m));
     this.#probe = new FreshnessProbe(this.#io, this.paths);
     this.#limits = limitsOf(options);
+    this.#subsReader = { io: this.#io, paths: this.paths, current: () => this.#current(), reread: () => this.refresh() };
   }
 
   /**
@@ -333,6 +312,55 @@ export class MailboxListIndex {
   }
 
   /**
+   * The subscribed names (SPEC §12), which may name mailboxes that do not
+   * exist, sorted by their UTF-8 bytes. The subscriptions file is read when
+   * first asked for after each commit.
+   *
+   * @returns The names.
+   * @throws CorruptIndexError naming the subscriptions file when it is damaged (the rest of the index still answers).
+   *
+   * @example Subscribe, then list the subscriptions
+   * ```ts
+   * import { MailboxListIndex } from "./index.ts";
+   * import { mkdtempSync, rmSync } from "node:fs";
+   * import { tmpdir } from "node:os";
+   * const dir = mkdtempSync(tmpdir() + "/mli-");
+   * const index = await MailboxListIndex.open(dir + "/u.mlist");
+   * const ctx = await index.syncBegin({ partial: true });
+   * ctx.setSubscriptions(["Lists/dev", "INBOX"]);
+   * await ctx.commit();
+   * console.log(index.subscriptions(), index.isSubscribed("INBOX")); // ["INBOX", "Lists/dev"] true
+   * await index.close();
+   * rmSync(dir, { recursive: true });
+   * ```
+   */
+  subscriptions(): string[] {
+    return [...currentSubscriptions(this.#subsReader).names];
+  }
+
+  /**
+   * Whether a name (in its canonical spelling: `a//b` is `a/b`) is subscribed.
+   *
+   * @param name Full name.
+   * @returns True when subscribed.
+   * @throws InvalidNameError for a name the index cannot hold; CorruptIndexError as `subscriptions()`.
+   */
+  isSubscribed(name: string): boolean {
+    return currentSubscriptions(this.#subsReader).set.has(checkedName(name, this.#sep, this.#limits));
+  }
+
+  /**
+   * The subscribed names as a set (not to be changed), for the LIST layer;
+   * may include names that do not exist.
+   *
+   * @returns The set.
+   * @throws CorruptIndexError as `subscriptions()`.
+   */
+  subscriptionSet(): ReadonlySet<string> {
+    return currentSubscriptions(this.#subsReader).set;
+  }
+
+  /**
    * IMAP LIST over the index (SPEC §7): `*` and `%` wildcards, the INBOX
    * rule, the mailbox attributes, STATUS from the cache when asked for;
    * LIST-EXTENDED (several patterns, selection and return options), LSUB.
@@ -495,9 +523,16 @@ export class MailboxListIndex {
     }
   }
 
-  /** @internal Commit a planned sync (lock held). */
-  _commit(plan: CommitPlan): SyncResult {
+  /** @internal The subscriptions a sync changes (lock held); a damaged file is set aside. */
+  _subscriptionsForSync(): SubscriptionState {
+    return subscriptionsForWriter(this.#subsReader, this.#warn);
+  }
+
+  /** @internal Commit a planned sync (lock held); `subs` is the new set when the plan writes one. */
+  _commit(plan: CommitPlan, subs?: SubscriptionState): SyncResult {
     const snap = this.#snap!;
+    // The subscriptions after the commit: the new set, or the ones already read.
+    const subsAfter = plan.subs !== undefined ? subs : snap.subs;
     const durable = this.#options.durable ?? true;
     const target = { fileSeq: snap.list.header.fileSeq, uidValidity: snap.list.header.uidValidity };
     try {
@@ -505,6 +540,7 @@ export class MailboxListIndex {
       this.#snap = outcome === undefined
         ? snap
         : snapshotAfterCommit(snap, plan, outcome.seq, outcome.listSize, this.paths);
+      this.#snap.subs = subsAfter;
     } catch (e) {
       this.#snap = undefined;
       throw e;
@@ -513,23 +549,10 @@ export class MailboxListIndex {
     if (plan.changed && needsCompression(plan.header.usedSpace, plan.header.deletedSpace)) {
       this.refresh();
       const now = this.#snap!;
-      const images = compactImages(now.list, now.attr, this.#sep);
       this.#snap = undefined;
-      // The growth room is written as zeros (not left a hole), so that the next commits'
-      // appends overwrite allocated blocks, which are cheaper to flush.
-      const room = images.list.byteOffset + images.listSize <= images.list.buffer.byteLength;
-      const list = room ? new Uint8Array(images.list.buffer, images.list.byteOffset, images.listSize) : images.list;
-      const seq = replaceFiles(this.#io, this.paths, {
-        fileSeq: now.list.header.fileSeq,
-        uidValidity: now.list.header.uidValidity,
-      }, list, images.listSize, images.attr, { durable });
+      this.#snap = compressIndex(this.#io, this.paths, now, this.#sep, durable);
       compressed = true;
-      // What was just written is what a reader would read back.
-      const ino = this.#io.stat(this.paths.list)?.ino;
-      if (ino !== undefined) {
-        const stamp = { listIno: ino, journalSeq: seq, journalState: JOURNAL_APPLIED };
-        this.#snap = snapshotOfImages(images.list, images.listSize, images.attr, stamp, this.paths);
-      } else this.refresh();
+      if (this.#snap === undefined) this.refresh();
     }
     this.#lastCheck = Date.now();
     return { added: plan.added, deleted: plan.deleted, changed: plan.changed, compressed };

@@ -5,24 +5,14 @@
  * @module
  */
 import { AttrView } from "../image/attr_file.ts";
-import { HEADER_SIZE, MAX_FILE_SIZE } from "../format/constants.ts";
 import { CorruptIndexError, IndexStateError } from "../format/errors.ts";
+import type { SubscriptionState } from "./subscriptions.ts";
 import type { IndexPaths } from "../store/paths.ts";
-import { type FileIO, readFully } from "../store/io.ts";
-import {
-  applyPatches,
-  decodeJournal,
-  decodeJournalHeader,
-  FILE_ATTR,
-  FILE_LIST,
-  JOURNAL_HEADER_SIZE,
-  JOURNAL_PENDING,
-  type JournalHeader,
-  type JournalRecord,
-} from "../format/journal.ts";
+import type { FileIO } from "../store/io.ts";
+import { applyPatches, FILE_ATTR, FILE_LIST, FILE_SUBS, JOURNAL_PENDING } from "../format/journal.ts";
 import { ListView } from "../image/view.ts";
 import type { CommitPlan } from "../store/commit_plan.ts";
-import { type SnapshotStamp } from "../store/freshness.ts";
+import type { SnapshotStamp } from "../store/freshness.ts";
 import { foreignRecord, readJournal, readJournalStamp, readWhole, recordFits, withPatchRoom } from "../store/file_read.ts";
 
 export type { SnapshotStamp };
@@ -40,6 +30,14 @@ export interface Snapshot {
   journalProblem?: string;
   /** Identity of what was read, to tell cheaply whether it is still current. */
   stamp: SnapshotStamp;
+  /**
+   * The file that holds this state's subscriptions: the subscriptions file,
+   * or its `.new` copy while a pending journal record renames it. Read
+   * when first asked for (`./subscriptions.ts`).
+   */
+  subsFile: string;
+  /** The subscriptions once read, or why they cannot be. */
+  subs?: SubscriptionState | CorruptIndexError;
 }
 
 
@@ -127,7 +125,10 @@ export function readSnapshotOnce(io: FileIO, paths: IndexPaths): Snapshot | unde
   // The tree check (ListView.checkTree) compares the attribute entries with the list's UIDs.
   list.pairAttr(attr);
   const stamp = { listIno: listRead.ino, journalSeq: j2.seq, journalState: j2.state };
-  return foreign === undefined ? { list, attr, attrProblem, stamp } : { list, attr, attrProblem, journalProblem: foreign, stamp };
+  const subsFile = pending !== undefined && pending.renames.includes(FILE_SUBS) ? `${paths.subs}.new` : paths.subs;
+  return foreign === undefined
+    ? { list, attr, attrProblem, stamp, subsFile }
+    : { list, attr, attrProblem, journalProblem: foreign, stamp, subsFile };
 }
 
 /**
@@ -240,6 +241,7 @@ export function snapshotAfterCommit(
     attr,
     attrProblem: undefined,
     stamp: { listIno: snap.stamp.listIno, journalSeq: seq, journalState: JOURNAL_APPLIED },
+    subsFile: paths.subs,
   };
 }
 
@@ -277,5 +279,6 @@ export function snapshotOfImages(
     attr: attrView,
     attrProblem: undefined,
     stamp,
+    subsFile: paths.subs,
   };
 }

@@ -11,8 +11,11 @@
  *
  * @module
  */
-import { HEADER_SIZE } from "../format/constants.ts";
+import { HEADER_SIZE, MailboxFlags } from "../format/constants.ts";
+import { NoSuchMailboxError } from "../format/errors.ts";
+import { MAILBOX_FLAG_BITS } from "../format/flags.ts";
 import { encodeHeader, type ListHeader } from "../format/header.ts";
+import { SPECIAL_USE_MASK } from "../format/special_use.ts";
 import { DEFAULT_LIMITS, type NameLimits } from "../format/limits.ts";
 import type { MailboxStatus } from "../format/types.ts";
 import type { AttrView } from "../image/attr_file.ts";
@@ -78,6 +81,7 @@ export class SyncEngine {
   private readonly flagExtrasByName = new Map<string, number>();
   private readonly statusUpdates = new Map<number, MailboxStatus>();
   private readonly statusByName = new Map<string, MailboxStatus>();
+  private readonly specialUse = new Map<number, number>();
 
   /**
    * @param view The current list image.
@@ -145,7 +149,7 @@ export class SyncEngine {
     if (this.tree.nodes.newCount !== 0 || this.tree.marks.seenCount !== 0 || walk.fastMisses !== 0) return false;
     if (
       this.flagOverrides.size + this.flagExtras.size + this.flagExtrasByName.size + this.statusUpdates.size +
-          this.statusByName.size !== 0
+          this.statusByName.size + this.specialUse.size !== 0
     ) return false;
     if (attr.header.nextUid !== this.view.header.nextUid) return false;
     return unchangedByMarks(fast, fast.marksByNumber(walk.fastMarks!), attr, false);
@@ -175,10 +179,11 @@ export class SyncEngine {
   }
 
   /**
-   * Replace the flags of a UID after the sync's own flag rules.
+   * Replace the {@linkcode MailboxFlags} bits of a UID after the sync's own
+   * flag rules; its special-use bits stay.
    *
    * @param uid A UID returned by add (or existing).
-   * @param flags The flags to store.
+   * @param flags The flags to store (bits outside {@linkcode MAILBOX_FLAG_BITS} are ignored).
    *
    * @example Mark a mailbox NOSELECT and nothing else
    * ```ts ignore
@@ -186,7 +191,7 @@ export class SyncEngine {
    * ```
    */
   setFlags(uid: number, flags: number): void {
-    this.flagOverrides.set(uid, flags & 0xff);
+    this.flagOverrides.set(uid, flags & MAILBOX_FLAG_BITS);
   }
 
   /**
@@ -194,7 +199,7 @@ export class SyncEngine {
    * (for example NOSELECT for a folder that cannot hold messages).
    *
    * @param uidOrName UID, or full name (looked up at commit).
-   * @param bits Flag bits to add.
+   * @param bits Flag bits to add (bits outside {@linkcode MAILBOX_FLAG_BITS} are ignored).
    *
    * @example A folder that cannot hold messages
    * ```ts ignore
@@ -202,8 +207,44 @@ export class SyncEngine {
    * ```
    */
   orFlags(uidOrName: number | string, bits: number): void {
+    bits &= MAILBOX_FLAG_BITS;
     if (typeof uidOrName === "number") this.flagExtras.set(uidOrName, (this.flagExtras.get(uidOrName) ?? 0) | bits);
     else this.flagExtrasByName.set(uidOrName, (this.flagExtrasByName.get(uidOrName) ?? 0) | bits);
+  }
+
+  /**
+   * Replace the special-use bits of a mailbox (RFC 6154, SPEC §12). The
+   * mailbox must be one now: in the index and not a `\NonExistent`
+   * placeholder, or reported by this sync. If this sync deletes it, the
+   * bits go with it.
+   *
+   * @param uidOrName UID, or full name.
+   * @param bits {@linkcode SPECIAL_USE_MASK} bits (0 clears them).
+   * @throws NoSuchMailboxError when it is not in the index or is a placeholder this sync did not report.
+   *
+   * @example Mark the Sent folder
+   * ```ts ignore
+   * engine.add("Sent");
+   * engine.setSpecialUse("Sent", SpecialUse.Sent);
+   * ```
+   */
+  setSpecialUse(uidOrName: number | string, bits: number): void {
+    const uid = typeof uidOrName === "number" ? uidOrName : this.walk.lookupUid(uidOrName);
+    const attr = this.attr;
+    const inImage = uid !== undefined && uid >= 1 && uid < this.view.header.nextUid;
+    if (
+      uid === undefined || !Number.isInteger(uid) || uid < 1 || uid >= this.walk.nextUid ||
+      (inImage && attr !== undefined && attr.positionOf(uid) < 0)
+    ) {
+      throw new NoSuchMailboxError(uidOrName, "it is not in the index");
+    }
+    const placeholder = inImage
+      ? attr !== undefined && (attr.flagsOf(uid) & MailboxFlags.NonExistent) !== 0
+      : true; // a record this sync created is a mailbox only when reported as one
+    if (placeholder && !this.walk.reportedLeaf(uid)) {
+      throw new NoSuchMailboxError(uidOrName, "it is a \\NonExistent placeholder; special-use belongs to mailboxes");
+    }
+    this.specialUse.set(uid, bits & SPECIAL_USE_MASK);
   }
 
   /**
@@ -260,12 +301,17 @@ export class SyncEngine {
     // 5. Attribute changes.
     this.resolveNames();
     addCallerFlags(flagChanges, this.flagExtras, this.attr, header.nextUid);
-    for (const [uid, f] of this.flagOverrides) flagChanges.set(uid, f);
-    const attrPlan = planAttr(tree, this.attr, newHeader, this.sep, {
+    const attr = this.attr;
+    // A caller's flags replace the MailboxFlags bits; the special-use bits stay.
+    for (const [uid, f] of this.flagOverrides) {
+      flagChanges.set(uid, f | ((flagChanges.get(uid) ?? attr?.flagsOf(uid) ?? 0) & SPECIAL_USE_MASK));
+    }
+    const attrPlan = planAttr(tree, attr, newHeader, this.sep, {
       flags: flagChanges,
       extras: this.flagExtras,
       status: this.statusUpdates,
       deletedUids: deletions.uids,
+      specialUse: this.specialUseChanges(flagChanges, header.nextUid),
     });
     const changed = headerChanged || listPatches.length > 0 || append.length > 0 || attrPlan !== undefined;
     if (headerChanged) {
@@ -284,6 +330,17 @@ export class SyncEngine {
       deleted: deletions.uids.length,
       maxFileSize: this.limits.maxFileSize,
     };
+  }
+
+  /** The special-use bits callers set that change a mailbox's (every one when the attributes are rebuilt). */
+  private specialUseChanges(flagChanges: ReadonlyMap<number, number>, firstNewUid: number): Map<number, number> {
+    const attr = this.attr;
+    const out = new Map<number, number>();
+    for (const [uid, bits] of this.specialUse) {
+      const now = uid >= firstNewUid || attr === undefined ? -1 : (flagChanges.get(uid) ?? attr.flagsOf(uid)) & SPECIAL_USE_MASK;
+      if (now !== bits) out.set(uid, bits);
+    }
+    return out;
   }
 
   /** The STATUS and flag bits given by name, moved to their UIDs (names no record has are dropped). */

@@ -18,6 +18,7 @@ import { DELETED_BIT } from "../format/constants.ts";
 import { CorruptIndexError } from "../format/errors.ts";
 import { FLAG_BITS, treeFlags } from "../format/flags.ts";
 import type { ListHeader } from "../format/header.ts";
+import { SPECIAL_USE_MASK } from "../format/special_use.ts";
 import { RECORD_SIZE, recordAt, recordDeleted, recordUid } from "../format/record.ts";
 import type { MailboxStatus } from "../format/types.ts";
 import type { AttrView } from "../image/attr_file.ts";
@@ -36,6 +37,14 @@ export interface AttrChanges {
   status: ReadonlyMap<number, MailboxStatus>;
   /** UIDs the commit deletes. */
   deletedUids: readonly number[];
+  /** UID → special-use bits that replace the mailbox's (SPEC §12). */
+  specialUse: ReadonlyMap<number, number>;
+}
+
+/** Flags with the special-use bits of `uid` replaced when the changes set them. */
+function withSpecialUse(flags: number, uid: number, specialUse: ReadonlyMap<number, number>): number {
+  const bits = specialUse.get(uid);
+  return bits === undefined ? flags : (flags & ~SPECIAL_USE_MASK) | bits;
 }
 
 /**
@@ -51,7 +60,7 @@ export interface AttrChanges {
  *
  * @example The attribute side of a sync
  * ```ts ignore
- * const attrPlan = planAttr(tree, attr, newHeader, 0x2f, { flags, extras, status, deletedUids });
+ * const attrPlan = planAttr(tree, attr, newHeader, 0x2f, { flags, extras, status, deletedUids, specialUse });
  * ```
  */
 export function planAttr(
@@ -66,11 +75,13 @@ export function planAttr(
   for (let id = 1; id < nodes.count; id++) if ((nodes.state[id] & N_NEW) !== 0) newIds.push(id);
   newIds.sort((a, b) => nodes.uid[a] - nodes.uid[b]);
   const firstNewUid = tree.view.header.nextUid;
-  const { flags, status, deletedUids } = changes;
+  const { flags, status, deletedUids, specialUse } = changes;
   // In place when few entries change and every changed existing UID has an entry to patch.
   if (
-    attr === undefined || flags.size + status.size + deletedUids.length > attr.header.count / 4 + 64 ||
-    !haveEntries(attr, flags.keys(), firstNewUid) || !haveEntries(attr, status.keys(), firstNewUid)
+    attr === undefined ||
+    flags.size + status.size + specialUse.size + deletedUids.length > attr.header.count / 4 + 64 ||
+    !haveEntries(attr, flags.keys(), firstNewUid) || !haveEntries(attr, status.keys(), firstNewUid) ||
+    !haveEntries(attr, specialUse.keys(), firstNewUid)
   ) return replaceAttr(tree, attr, header, separator, changes, newIds);
   return patchAttr(tree, attr, header, changes, newIds);
 }
@@ -89,7 +100,7 @@ function patchAttr(
   changes: AttrChanges,
   newIds: number[],
 ): CommitPlan["attr"] | undefined {
-  const { flags, status, deletedUids, extras } = changes;
+  const { flags, status, deletedUids, extras, specialUse } = changes;
   const nodes = tree.nodes, firstNewUid = tree.view.header.nextUid;
   const patches: { offset: number; bytes: Uint8Array }[] = [];
   let live = a.header.live;
@@ -101,7 +112,7 @@ function patchAttr(
     patches.push({ offset: pos, bytes: b });
     live--;
   }
-  const touched = new Set<number>([...flags.keys(), ...status.keys()]);
+  const touched = new Set<number>([...flags.keys(), ...status.keys(), ...specialUse.keys()]);
   // Flags or STATUS set on a mailbox this sync deletes go with it (rule 6): rewriting its
   // entry would bring it back to life, an entry for a UID the list does not have (SPEC §9).
   for (const uid of deletedUids) touched.delete(uid);
@@ -109,7 +120,7 @@ function patchAttr(
     if (uid >= firstNewUid) continue;
     const pos = a.positionOf(uid);
     if (pos < 0) continue;
-    const f = flags.get(uid) ?? (a.dv.getUint32(pos + 4, true) & FLAG_BITS);
+    const f = withSpecialUse(flags.get(uid) ?? (a.dv.getUint32(pos + 4, true) & FLAG_BITS), uid, specialUse);
     const b = new Uint8Array(ATTR_ENTRY_SIZE);
     writeAttrEntry(new DataView(b.buffer), 0, uid, f, status.get(uid) ?? a.statusOf(uid));
     patches.push({ offset: pos, bytes: b });
@@ -119,7 +130,7 @@ function patchAttr(
   for (let k = 0; k < newIds.length; k++) {
     const id = newIds[k];
     const uid = nodes.uid[id];
-    const f = flags.get(uid) ?? newRecordFlags(nodes, id, extras.get(uid) ?? 0);
+    const f = withSpecialUse(flags.get(uid) ?? newRecordFlags(nodes, id, extras.get(uid) ?? 0), uid, specialUse);
     writeAttrEntry(adv, k * ATTR_ENTRY_SIZE, uid, f, status.get(uid));
   }
   if (patches.length === 0 && append.length === 0 && a.header.nextUid === header.nextUid) return undefined;
@@ -149,24 +160,28 @@ function replaceAttr(
   changes: AttrChanges,
   newIds: number[],
 ): CommitPlan["attr"] {
-  const { flags: flagChanges, status, extras } = changes;
+  const { flags: flagChanges, status, extras, specialUse } = changes;
   const nodes = tree.nodes;
   // Existing live UIDs come from the list image (the attribute file may be missing or reset).
   const { liveUids, derived } = liveRecords(tree, new Set(changes.deletedUids), attr === undefined);
   const total = liveUids.length + newIds.length;
   const uids = new Uint32Array(total);
-  const flags = new Uint8Array(total);
+  const flags = new Uint16Array(total);
   const statuses: (MailboxStatus | undefined)[] = new Array(total);
   let k = 0;
   for (const uid of liveUids) {
     uids[k] = uid;
-    flags[k] = flagChanges.get(uid) ?? (attr !== undefined ? attr.flagsOf(uid) : derived.get(uid) ?? 0);
+    flags[k] = withSpecialUse(
+      flagChanges.get(uid) ?? (attr !== undefined ? attr.flagsOf(uid) : derived.get(uid) ?? 0),
+      uid,
+      specialUse,
+    );
     statuses[k++] = status.get(uid) ?? attr?.statusOf(uid);
   }
   for (const id of newIds) {
     const uid = nodes.uid[id];
     uids[k] = uid;
-    flags[k] = flagChanges.get(uid) ?? newRecordFlags(nodes, id, extras.get(uid) ?? 0);
+    flags[k] = withSpecialUse(flagChanges.get(uid) ?? newRecordFlags(nodes, id, extras.get(uid) ?? 0), uid, specialUse);
     statuses[k++] = status.get(uid);
   }
   const image = new Uint8Array(ATTR_HEADER_SIZE + total * ATTR_ENTRY_SIZE);

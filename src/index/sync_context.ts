@@ -6,11 +6,14 @@
  * @module
  */
 import { CorruptIndexError, IndexStateError } from "../format/errors.ts";
+import { specialUseOf } from "../format/special_use.ts";
 import type { MailboxStatus } from "../format/types.ts";
 import type { WriterLock } from "../store/lock.ts";
 import type { SnapshotStamp } from "../store/freshness.ts";
 import type { CommitPlan } from "../store/commit_plan.ts";
+import type { NameLimits } from "../format/limits.ts";
 import type { SyncEngine, SyncOptions } from "./sync.ts";
+import { SubscriptionChanges, type SubscriptionState } from "./subscriptions.ts";
 
 /**
  * What a commit did.
@@ -50,8 +53,16 @@ export interface SyncHost {
   _stamp(): SnapshotStamp;
   /** The lock must still be this sync's and the files the ones it started from. */
   _verifyWriter(lock: WriterLock, stamp: SnapshotStamp): void;
-  /** Write a planned sync (lock held). */
-  _commit(plan: CommitPlan): SyncResult;
+  /**
+   * The subscriptions as the index has them now (lock held); a damaged
+   * subscriptions file is set aside with a warning and counts as none.
+   */
+  _subscriptionsForSync(): SubscriptionState;
+  /** The separator byte and the name limits, for checking subscribed names. */
+  readonly _separatorByte: number;
+  readonly _limits: NameLimits;
+  /** Write a planned sync (lock held); `subs` is the new subscription set when the plan replaces it. */
+  _commit(plan: CommitPlan, subs?: SubscriptionState): SyncResult;
   /** The sync ended (committed or rolled back). */
   _endSync(ctx?: SyncContext): void;
 }
@@ -100,7 +111,9 @@ export class SyncContext {
   #flagCalls: [number, number][] = [];
   #statusCalls: [number | string, MailboxStatus][] = [];
   #extraCalls: [number | string, number][] = [];
+  #specialCalls: [number | string, number][] = [];
   #keptNames: string[] = [];
+  #subs: SubscriptionChanges;
 
   /** @internal */
   constructor(
@@ -115,6 +128,7 @@ export class SyncContext {
     this.#lock = lock;
     this.#options = options;
     this.#stamp = stamp;
+    this.#subs = new SubscriptionChanges(index._separatorByte, index._limits);
   }
 
   #check(): void {
@@ -140,6 +154,14 @@ export class SyncContext {
       if (now !== undefined) engine.orFlags(now, bits);
     }
     for (const name of this.#keptNames) engine.keep(name);
+    for (const [key, bits] of this.#specialCalls) {
+      const now = typeof key === "string" ? key : map.get(key);
+      try {
+        if (now !== undefined) engine.setSpecialUse(now, bits);
+      } catch {
+        // Not a mailbox of the recreated index (it was one only in the damaged one): dropped.
+      }
+    }
     for (const [key, status] of this.#statusCalls) {
       if (typeof key === "string") engine.setStatus(key, status);
       else {
@@ -238,6 +260,122 @@ export class SyncContext {
   }
 
   /**
+   * Replace the special-use attributes (RFC 6154) of a mailbox; `[]` or 0
+   * clears them. They are kept in the mailbox's flags (bits 8–14,
+   * `SPECIAL_USE_MASK`) across syncs, compressions and rebuilds; the sync's
+   * own flag rules, `setFlags` and `addFlags` never change them. Special-use
+   * belongs to mailboxes: the mailbox must be in the index and not a
+   * `\NonExistent` placeholder — or have been reported by this sync with
+   * {@linkcode SyncContext.add} before this call. A mailbox this sync
+   * deletes takes its attributes with it.
+   *
+   * @param uidOrName UID or full name of the mailbox.
+   * @param flags `SpecialUse` bits, or atoms such as `["\\Sent"]` (the backslash may be left out).
+   * @returns Nothing.
+   * @throws RangeError for an atom or a bit that is not one of RFC 6154's seven; NoSuchMailboxError when the mailbox is not in the index or is a placeholder. The sync goes on.
+   *
+   * @example Mark the Sent and Trash folders
+   * ```ts
+   * import { MailboxListIndex, SPECIAL_USE_MASK, SpecialUse, specialUseAtoms } from "../../mod.ts";
+   * import { mkdtempSync, rmSync } from "node:fs";
+   * import { tmpdir } from "node:os";
+   * const dir = mkdtempSync(tmpdir() + "/mli-");
+   * const index = await MailboxListIndex.open(dir + "/u.mlist");
+   * const ctx = await index.syncBegin({ recursive: true });
+   * for (const name of ["INBOX", "Sent", "Trash"]) ctx.add(name);
+   * ctx.setSpecialUse("Sent", ["\\Sent"]);
+   * ctx.setSpecialUse("Trash", SpecialUse.Trash);
+   * await ctx.commit();
+   * console.log(specialUseAtoms(index.flags("Sent")! & SPECIAL_USE_MASK)); // ["\\Sent"]
+   * await index.close();
+   * rmSync(dir, { recursive: true });
+   * ```
+   */
+  setSpecialUse(uidOrName: number | string, flags: number | readonly string[]): void {
+    this.#check();
+    const bits = specialUseOf(flags, typeof uidOrName === "string" ? uidOrName : `UID ${uidOrName}`);
+    try {
+      this.#engine.setSpecialUse(uidOrName, bits);
+    } catch (e) {
+      if (!(e instanceof CorruptIndexError)) throw e;
+      this.#recover(e);
+      this.#engine.setSpecialUse(uidOrName, bits);
+    }
+    this.#specialCalls.push([uidOrName, bits]);
+  }
+
+  /**
+   * Subscribe a name (RFC 3501 SUBSCRIBE, SPEC §12). The name need not be a
+   * mailbox; it stays subscribed when its mailbox is deleted. It is checked
+   * as mailbox names are and kept in its canonical spelling (`a//b` is
+   * `a/b`); subscribing it twice is the same as once.
+   *
+   * @param name Full name, with the index's separator.
+   * @returns Nothing.
+   * @throws InvalidNameError for a name the index cannot hold (NUL byte, empty, lone surrogate, over a limit); the sync goes on.
+   *
+   * @example Subscribe a mailbox and one that does not exist
+   * ```ts
+   * import { MailboxListIndex } from "../../mod.ts";
+   * import { mkdtempSync, rmSync } from "node:fs";
+   * import { tmpdir } from "node:os";
+   * const dir = mkdtempSync(tmpdir() + "/mli-");
+   * const index = await MailboxListIndex.open(dir + "/u.mlist");
+   * const ctx = await index.syncBegin({ partial: true });
+   * ctx.add("INBOX");
+   * ctx.subscribe("INBOX");
+   * ctx.subscribe("Lists/not-yet");
+   * await ctx.commit();
+   * console.log(index.subscriptions()); // ["INBOX", "Lists/not-yet"]
+   * await index.close();
+   * rmSync(dir, { recursive: true });
+   * ```
+   */
+  subscribe(name: string): void {
+    this.#check();
+    this.#subs.subscribe(name);
+  }
+
+  /**
+   * Unsubscribe a name (RFC 3501 UNSUBSCRIBE). A name that is not
+   * subscribed changes nothing and is no error.
+   *
+   * @param name Full name, with the index's separator.
+   * @returns Nothing.
+   * @throws InvalidNameError for a name the index cannot hold; the sync goes on.
+   *
+   * @example Unsubscribe
+   * ```ts ignore
+   * ctx.unsubscribe("Lists/old");
+   * await ctx.commit();
+   * ```
+   */
+  unsubscribe(name: string): void {
+    this.#check();
+    this.#subs.unsubscribe(name);
+  }
+
+  /**
+   * Replace the whole subscription set, for example with what a store's
+   * own subscriptions file lists. Later `subscribe` and `unsubscribe` calls
+   * of this sync apply on top of it.
+   *
+   * @param names The subscribed names (duplicates are fine; need not exist).
+   * @returns Nothing.
+   * @throws InvalidNameError for the first name the index cannot hold; nothing changes then.
+   *
+   * @example Import a subscription list
+   * ```ts ignore
+   * ctx.setSubscriptions(["INBOX", "Lists/dev"]);
+   * await ctx.commit();
+   * ```
+   */
+  setSubscriptions(names: Iterable<string>): void {
+    this.#check();
+    this.#subs.replace(names);
+  }
+
+  /**
    * Set the cached STATUS of a mailbox.
    *
    * @param uidOrName UID or full name of the mailbox.
@@ -264,17 +402,25 @@ export class SyncContext {
     this.#done = true;
     try {
       let plan: CommitPlan;
+      // The subscriptions after this sync, when it changes them.
+      const subs = this.#subs.empty ? undefined : this.#subs.apply(this.#index._subscriptionsForSync());
       try {
         // A full sync that reported exactly what the index holds ends here: nothing to plan or write.
-        if (this.#engine.unchanged()) return { added: 0, deleted: 0, changed: false, compressed: false };
+        if (subs === undefined && this.#engine.unchanged()) {
+          return { added: 0, deleted: 0, changed: false, compressed: false };
+        }
         plan = this.#engine.plan();
       } catch (e) {
         if (!(e instanceof CorruptIndexError)) throw e;
         this.#recover(e);
         plan = this.#engine.plan();
       }
+      if (subs !== undefined) {
+        plan.subs = this.#subs.image(subs);
+        plan.changed = true;
+      }
       this.#index._verifyWriter(this.#lock, this.#stamp);
-      return this.#index._commit(plan);
+      return this.#index._commit(plan, subs);
     } finally {
       this.#index._endSync(this);
       this.#lock.release();

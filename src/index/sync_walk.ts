@@ -337,6 +337,36 @@ export class NameWalk {
   }
 
   /**
+   * Whether this sync reported the mailbox with UID `uid` as a mailbox (a
+   * leaf, not only as a parent). Looks through what the sync marked, so it
+   * costs a pass over the records it met: for the rare questions about a
+   * placeholder, not for every name.
+   *
+   * @param uid A UID of the image or of a record this sync created.
+   * @returns True when a reported name is that mailbox.
+   */
+  reportedLeaf(uid: number): boolean {
+    const nodes = this.nodes, marks = this.marks, dv = this.tree.dv;
+    if (uid >= this.view.header.nextUid) {
+      for (let id = 1; id < nodes.count; id++) {
+        if (nodes.rec[id] === 0 && nodes.uid[id] === uid) return (nodes.state[id] & N_LEAF) !== 0;
+      }
+      return false;
+    }
+    const fast = this.fast, fastMarks = this.fastMarks;
+    if (fast !== undefined && fastMarks !== undefined && !this.fastFlushed) {
+      for (let slot = 0; slot < fastMarks.length; slot++) {
+        if ((fastMarks[slot] & MARK_LEAF) !== 0 && fast.uidAt(slot) === uid) return true;
+      }
+    }
+    for (let i = 0; i < marks.seenCount; i++) {
+      const rec = marks.seenRecs[i];
+      if ((marks.of(rec) & R_LEAF) !== 0 && recordUid(dv, rec) === uid) return true;
+    }
+    return false;
+  }
+
+  /**
    * The UID a full name has after this sync: a new record's, or an existing one's.
    *
    * @param name Full name.

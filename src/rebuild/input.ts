@@ -15,6 +15,7 @@ import {
   type RebuildSource,
 } from "./names.ts";
 import type { MailboxStatus } from "../format/types.ts";
+import { specialUseOf } from "../format/special_use.ts";
 import { describeFsError } from "../format/fs_error.ts";
 import { cannotReadNameList, nameListLabel, NameLines } from "../format/name_lines.ts";
 
@@ -59,8 +60,11 @@ class ItemBatcher {
       this.#names.push(item);
     } else {
       if (typeof item !== "object" || item === null || typeof item.name !== "string") {
-        throw new TypeError(`Cannot rebuild from ${describeItem(item)}: expected a name or { name, selectable?, status? }`);
+        throw new TypeError(
+          `Cannot rebuild from ${describeItem(item)}: expected a name or { name, selectable?, status?, specialUse? }`,
+        );
       }
+      if (item.specialUse !== undefined) this.#b.setSpecialUse(item.name, specialUseOf(item.specialUse, item.name));
       if (item.selectable === false || item.status !== undefined) {
         this.#records.push({ at: this.#names.length, noSelect: item.selectable === false, status: item.status });
       }

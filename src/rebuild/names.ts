@@ -26,9 +26,16 @@ export const STATUS_FIELDS = 5;
  * import type { RebuildInput } from "./names.ts";
  * const a: RebuildInput = "Archive/2009";
  * const b: RebuildInput = { name: "Shared", selectable: false };
+ * const c: RebuildInput = { name: "Sent", specialUse: ["\\Sent"] };
  * ```
  */
-export type RebuildInput = string | { name: string; selectable?: boolean; status?: MailboxStatus };
+export type RebuildInput = string | {
+  name: string;
+  selectable?: boolean;
+  status?: MailboxStatus;
+  /** Special-use attributes (RFC 6154): `SpecialUse` bits or atoms; they replace what the index had. */
+  specialUse?: number | readonly string[];
+};
 
 /**
  * Where a rebuild's names come from: strings or scanner records, sync or
@@ -71,6 +78,12 @@ export interface NameTable {
   extras: Uint8Array | undefined;
   /** {@linkcode STATUS_FIELDS} figures per name (messages, unseen, recent, uidValidity, uidNext), where `extras` says so. */
   status: Uint32Array | undefined;
+  /**
+   * Special-use bits the names give, by name as given (the last one of a
+   * name wins); undefined when no name gives any. Applied to the built
+   * images by the coordinator (`special_use.ts`), never sent to workers.
+   */
+  specialUse?: Map<string, number>;
 }
 
 const encoder = new TextEncoder();
@@ -114,6 +127,7 @@ export class NameTableBuilder {
   #starts: Uint32Array;
   #extras: Uint8Array | undefined;
   #status: Uint32Array | undefined;
+  #specialUse: Map<string, number> | undefined;
   #used = 0;
   #count = 0;
 
@@ -218,6 +232,17 @@ export class NameTableBuilder {
   }
 
   /**
+   * Record the special-use bits a name gives.
+   *
+   * @param name The name as given.
+   * @param bits Its special-use bits.
+   * @returns Nothing.
+   */
+  setSpecialUse(name: string, bits: number): void {
+    (this.#specialUse ??= new Map()).set(name, bits);
+  }
+
+  /**
    * Append a batch of names at once: joined and encoded by one
    * `encodeInto` call, which for ASCII names (the common case) gives every
    * boundary from the string lengths; other batches go name by name.
@@ -263,13 +288,15 @@ export class NameTableBuilder {
    */
   view(): NameTable {
     this.#starts[this.#count] = this.#used;
-    return {
+    const t: NameTable = {
       bytes: this.#bytes,
       starts: this.#starts,
       count: this.#count,
       extras: this.#extras,
       status: this.#status,
     };
+    if (this.#specialUse !== undefined) t.specialUse = this.#specialUse;
+    return t;
   }
 
   /**
@@ -325,5 +352,9 @@ export function joinNameTables(tables: readonly NameTable[], shared: boolean): N
     n += t.count;
   }
   starts[n] = at;
-  return { bytes, starts, count, extras: e, status: s };
+  const joined: NameTable = { bytes, starts, count, extras: e, status: s };
+  for (const t of tables) {
+    if (t.specialUse !== undefined) for (const [name, bits] of t.specialUse) (joined.specialUse ??= new Map()).set(name, bits);
+  }
+  return joined;
 }

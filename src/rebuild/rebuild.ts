@@ -31,7 +31,9 @@ import {
   readRouted,
 } from "./coordinator.ts";
 import { keptWorkers, RebuildWorkerLease, type RebuildWorkers, startRebuildWorkers } from "./workers.ts";
-import { limitsOf } from "../format/limits.ts";
+import { checkedName, limitsOf } from "../format/limits.ts";
+import { encodeSubscriptions } from "../format/subs_codec.ts";
+import { applySpecialUse, carriedSpecialUse } from "./special_use.ts";
 
 export type { RebuildImages, RebuildInput, RebuildSource, RebuildWorkers };
 export { startRebuildWorkers };
@@ -74,6 +76,12 @@ export interface RebuildOptions {
   lock?: LockOptions;
   /** Where warnings go (default console.warn): stale locks taken over, skipped lines of a name-list file. */
   onWarning?: (message: string) => void;
+  /**
+   * Replace the index's subscriptions (SPEC §12) with these names, in the
+   * same journal record as the new files — for example what a store's own
+   * subscriptions file lists. Default: the subscriptions stay as they are.
+   */
+  subscriptions?: Iterable<string>;
   /** Test hook: make one worker throw, exit or crash during one phase. */
   __faultInjection?: RebuildFault;
 }
@@ -131,6 +139,11 @@ function previousFileSeq(io: FileIO, path: string): number {
  * declares a parent only. Scanner records may say a mailbox is not
  * selectable (`\Noselect`) and give its STATUS figures. Duplicates are fine.
  *
+ * The special-use attributes of every name the new index keeps are
+ * carried over from the index it replaces, unless a scanner record gives
+ * that name its own (`specialUse`, which wins). The subscriptions stay as
+ * they are, unless `subscriptions` replaces them.
+ *
  * With `workers` > 0 the hierarchy is shared among that many worker threads
  * (started for this call and stopped before it returns); the bytes written
  * are the same for any number of workers. When anything fails — a name the
@@ -142,7 +155,7 @@ function previousFileSeq(io: FileIO, path: string): number {
  * @param names Names (strings or scanner records), sync or async, or `{ file }` for a name list (one name per line).
  * @param options Separator, workers, uid_validity, progress, limits, I/O.
  * @returns What was written.
- * @throws InvalidNameError naming the first name the index cannot hold (empty, NUL byte, component too long, too deep, too long), or a name with no UTF-8 form (a lone surrogate) as soon as it is read; IndexLimitError when the file would pass its size limit; the error of a failed worker.
+ * @throws InvalidNameError naming the first name (or subscription) the index cannot hold (empty, NUL byte, component too long, too deep, too long), or a name with no UTF-8 form (a lone surrogate) as soon as it is read; IndexLimitError when the file would pass its size limit; the error of a failed worker.
  *
  * @example Rebuild a small index in this thread
  * ```ts
@@ -181,6 +194,9 @@ export async function rebuild(
   const limits = limitsOf(options);
   const durable = options.durable ?? true;
   const onWarning = options.onWarning ?? ((m: string) => console.warn(m));
+  const subsImage = options.subscriptions === undefined
+    ? undefined
+    : encodeSubscriptions([...options.subscriptions].map((n) => checkedName(n, sep, limits)), sep);
   const progress = options.onProgress;
   const lease = await RebuildWorkerLease.take(kept ?? (workers as number), `rebuild "${indexPath}"`);
   try {
@@ -208,7 +224,11 @@ export async function rebuild(
       recoverJournal(io, indexPaths(indexPath), { durable, onWarning });
       const fileSeq = ((previousFileSeq(io, indexPath) + 1) >>> 0) || 1;
       writeRebuildHeaders(images.list, images.attr, images.count, { uidValidity, fileSeq, separator: sep });
-      replaceIndexFiles(io, indexPath, { fileSeq, uidValidity }, images.list, fileSize, images.attr, durable);
+      // The special-use of every name kept, unless the input gives that name its own.
+      const special = carriedSpecialUse(io, indexPath, sep, onWarning);
+      for (const [name, bits] of table.specialUse ?? []) special.set(name, bits);
+      applySpecialUse(images.list, images.attr, sep, special);
+      replaceIndexFiles(io, indexPath, { fileSeq, uidValidity }, images.list, fileSize, images.attr, durable, subsImage);
       return { count: images.count, usedSpace, fileSize, uidValidity, fileSeq, ms: performance.now() - started };
     } finally {
       lock.release();

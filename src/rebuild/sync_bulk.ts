@@ -21,6 +21,7 @@ import { keptWorkers, rebuildImagesOn, type RebuildWorkers } from "./workers.ts"
 import { FullNameTable } from "../image/full_names.ts";
 import { MailboxFlags } from "../format/constants.ts";
 import { matchToCurrent } from "./match_current.ts";
+import { applySpecialUse } from "./special_use.ts";
 import { unchangedByNames } from "./unchanged_names.ts";
 
 export { type MatchedImages, matchToCurrent } from "./match_current.ts";
@@ -118,12 +119,15 @@ function appendNames(input: GatheredInput, extra: readonly string[]): GatheredIn
     status = new Uint32Array(allocate(4 * STATUS_FIELDS * count, true));
     status.set(input.status!.subarray(0, STATUS_FIELDS * input.count));
   }
-  return { bytes, starts, count, extras, status, names: { length: count } };
+  const joined: GatheredInput = { bytes, starts, count, extras, status, names: { length: count } };
+  if (input.specialUse !== undefined) joined.specialUse = input.specialUse;
+  return joined;
 }
 
 /**
  * A recursive full sync of the whole index from one complete list of names
- * (strings or scanner records with `selectable` and `status`), built across
+ * (strings or scanner records with `selectable`, `status` and `specialUse`,
+ * which replaces a mailbox's special-use attributes), built across
  * `workers` threads. Same names, flags and surviving UIDs as the
  * single-thread sync of the same names; new UIDs are unique and ≥ the old
  * next_uid. Writes nothing when nothing changed. The mailboxes named in
@@ -174,6 +178,8 @@ export async function syncAll(
     const params = paramsOf(sep, uidValidity, fileSeq, index._limits, index.path);
     const images = await rebuildImagesOn(input, params, workers, `sync "${index.path}"`);
     const m = matchToCurrent(images.list, images.attr, snap.list, snap.attr, fileSeq);
+    // Special-use the input gives replaces what a mailbox had (the rest was kept by the match).
+    if (input.specialUse !== undefined && applySpecialUse(m.list, m.attr, sep, input.specialUse) > 0) m.changed = true;
     result = { added: m.added, deleted: m.deleted, changed: m.changed, compressed: m.changed };
     if (!m.changed) return undefined;
     options.onProgress?.(input.names.length, "write");

@@ -84,7 +84,7 @@ function markStrings(table: FullNameTable, names: readonly RebuildInput[], limit
 
 /** The marks of names read into a table per slot, or undefined when one is not in the image's table. */
 function markTable(table: FullNameTable, t: NameTable, limits: NameLimits): Uint8Array | undefined {
-  if (t.extras !== undefined) return undefined;
+  if (t.extras !== undefined || t.specialUse !== undefined) return undefined;
   const sep = table.separator;
   const bySlot = new Uint8Array(table.slotCount);
   const b = t.bytes, starts = t.starts;

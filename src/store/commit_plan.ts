@@ -41,6 +41,11 @@ export interface CommitPlan {
   attr:
     | { kind: "patch"; appendOffset: number; append: Uint8Array; patches: { offset: number; bytes: Uint8Array }[] }
     | { kind: "replace"; image: Uint8Array };
+  /**
+   * A whole new subscriptions file, written as `.new` and renamed through
+   * the same journal record (undefined: the subscriptions do not change).
+   */
+  subs?: Uint8Array;
   /** Number of mailboxes added. */
   added: number;
   /** Number of mailboxes deleted. */

@@ -2,7 +2,8 @@
  * The files that make one index, and replacing them as a whole.
  *
  * An index at `path` is the list file `path`, the attribute file
- * `path.attr`, the redo journal `path.journal` and, while a writer works,
+ * `path.attr`, the subscriptions file `path.subs` (once something was
+ * subscribed), the redo journal `path.journal` and, while a writer works,
  * the lock file `path.lock`.
  *
  * @module
@@ -14,6 +15,8 @@ export interface IndexPaths {
   list: string;
   /** The attribute file. */
   attr: string;
+  /** The subscriptions file. */
+  subs: string;
   /** The redo journal. */
   journal: string;
   /** The writer lock. */
@@ -24,7 +27,7 @@ export interface IndexPaths {
  * The paths of the files of the index at `path`.
  *
  * @param path Path of the list file.
- * @returns The four paths.
+ * @returns The five paths.
  *
  * @example The attribute file of an index
  * ```ts
@@ -33,5 +36,5 @@ export interface IndexPaths {
  * ```
  */
 export function indexPaths(path: string): IndexPaths {
-  return { list: path, attr: `${path}.attr`, journal: `${path}.journal`, lock: `${path}.lock` };
+  return { list: path, attr: `${path}.attr`, subs: `${path}.subs`, journal: `${path}.journal`, lock: `${path}.lock` };
 }

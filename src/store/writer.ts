@@ -3,7 +3,8 @@
  * appended data first and flushed, then one checksummed journal record of
  * every in-place change, flushed, then the changes, flushed, then the record
  * marked applied. Whole-file replacements (compression, rebuild, a rebuilt
- * attribute file) go through the same record as renames of `.new` files.
+ * attribute file, a new subscriptions file) go through the same record as
+ * renames of `.new` files.
  *
  * @module
  */
@@ -18,6 +19,7 @@ import {
   encodeJournalHeader,
   FILE_ATTR,
   FILE_LIST,
+  FILE_SUBS,
   JOURNAL_APPLIED,
   JOURNAL_HEADER_SIZE,
   JOURNAL_PENDING,
@@ -78,13 +80,27 @@ function withFile<T>(io: FileIO, path: string, fn: (fd: number) => T): T {
 
 /**
  * Throw {@linkcode UnsafeFileError} before anything is written when the
- * list, attribute or journal file is a symbolic link or not a regular file
- * (SPEC §6): the opens would refuse it too, but only half-way through.
+ * list, attribute, subscriptions or journal file is a symbolic link or not
+ * a regular file (SPEC §6): the opens would refuse it too, but only
+ * half-way through.
  */
 function refuseUnsafeFiles(io: FileIO, paths: IndexPaths): void {
   io.stat(paths.list);
   io.stat(paths.attr);
+  io.stat(paths.subs);
   io.stat(paths.journal);
+}
+
+/** The path of a file of the index by its journal file id. */
+function pathOf(paths: IndexPaths, file: number): string {
+  return file === FILE_LIST ? paths.list : file === FILE_ATTR ? paths.attr : paths.subs;
+}
+
+/** Remove the `.new` files of a replacement that never took effect. */
+function removeStaleNew(io: FileIO, paths: IndexPaths): void {
+  io.unlink(`${paths.list}.new`);
+  io.unlink(`${paths.attr}.new`);
+  io.unlink(`${paths.subs}.new`);
 }
 
 /** Give an I/O failure a message that names the file and the step. */
@@ -129,16 +145,14 @@ export function recoverJournal(io: FileIO, paths: IndexPaths, options: WriterOpt
     // Too large to be read (SPEC §9): no writer wrote it, so it never took effect.
     if (!(e instanceof CorruptIndexError) || stamp.header === undefined) throw e;
     options.onWarning?.(`Index "${paths.list}": ${e.message}; its pending record is ignored`);
-    io.unlink(`${paths.list}.new`);
-    io.unlink(`${paths.attr}.new`);
+    removeStaleNew(io, paths);
     retireRecord(io, paths, stamp.header, options, true);
     return false;
   }
   const foreign = record !== undefined && record.seq === stamp.seq ? foreignRecord(io, paths, record) : undefined;
   if (foreign !== undefined) {
     options.onWarning?.(`Index "${paths.list}": ${foreign}; it is ignored`);
-    io.unlink(`${paths.list}.new`);
-    io.unlink(`${paths.attr}.new`);
+    removeStaleNew(io, paths);
     retireRecord(io, paths, record!, options, false);
     return false;
   }
@@ -148,8 +162,7 @@ export function recoverJournal(io: FileIO, paths: IndexPaths, options: WriterOpt
     !recordFits(record, size(paths.list), size(paths.attr))
   ) {
     // Torn, of another sequence number or not fitting the files: it never took effect.
-    io.unlink(`${paths.list}.new`);
-    io.unlink(`${paths.attr}.new`);
+    removeStaleNew(io, paths);
     return false;
   }
   applyRecord(io, paths, record, options);
@@ -196,7 +209,7 @@ function applyRecord(
 ): void {
   // The replacements are looked at before anything is written: a `.new` file that is a
   // symbolic link is refused (SPEC §6) with the files as they were.
-  const replaced = record.renames.map((file) => file === FILE_LIST ? paths.list : paths.attr)
+  const replaced = record.renames.map((file) => pathOf(paths, file))
     .filter((path) => io.stat(`${path}.new`) !== undefined);
   for (const file of [FILE_LIST, FILE_ATTR]) {
     const path = file === FILE_LIST ? paths.list : paths.attr;
@@ -351,6 +364,13 @@ export function commitPlan(
     } catch (e) {
       throw ioError(e, paths.attr, "write attributes to");
     }
+    if (plan.subs !== undefined) {
+      try {
+        writeNewFile(io, `${paths.subs}.new`, plan.subs, plan.subs.length, options);
+      } catch (e) {
+        throw ioError(e, paths.subs, "write the subscriptions to");
+      }
+    }
     // 2. The journal record of every in-place change.
     const patches: JournalPatch[] = plan.listPatches.map((p) => ({ file: FILE_LIST, offset: p.offset, bytes: p.bytes }));
     if (attr.kind === "patch") {
@@ -358,6 +378,7 @@ export function commitPlan(
       for (const p of attr.patches) patches.push({ file: FILE_ATTR, offset: p.offset, bytes: p.bytes });
     }
     const renames = attr.kind === "replace" ? [FILE_ATTR] : [];
+    if (plan.subs !== undefined) renames.push(FILE_SUBS);
     let seq: number;
     try {
       journalFd = io.open(paths.journal, "create");
@@ -403,6 +424,7 @@ export interface CommitOutcome {
  * @param listSize New list file size.
  * @param attrImage New attribute file bytes.
  * @param options Writer options.
+ * @param subsImage New subscriptions file bytes, replaced by the same record (undefined: kept as it is).
  * @returns The sequence number of the journal record of the replacement (now applied).
  *
  * @example Replace both files of an index
@@ -418,26 +440,28 @@ export function replaceFiles(
   listSize: number,
   attrImage: Uint8Array,
   options: WriterOptions,
+  subsImage?: Uint8Array,
 ): number {
   refuseUnsafeFiles(io, paths);
   try {
     writeNewFile(io, `${paths.list}.new`, listImage, listSize, options);
     writeNewFile(io, `${paths.attr}.new`, attrImage, attrImage.length, options);
+    if (subsImage !== undefined) writeNewFile(io, `${paths.subs}.new`, subsImage, subsImage.length, options);
   } catch (e) {
-    io.unlink(`${paths.list}.new`);
-    io.unlink(`${paths.attr}.new`);
+    removeStaleNew(io, paths);
     throw ioError(e, paths.list, "write the replacement of");
   }
   const seq = nextJournalSeq(io, paths);
-  const bytes = encodeJournal(seq, target.fileSeq, target.uidValidity, [], [FILE_ATTR, FILE_LIST]);
+  // The list file last: a reader that finds it renamed finds the others renamed too.
+  const renames = subsImage !== undefined ? [FILE_ATTR, FILE_SUBS, FILE_LIST] : [FILE_ATTR, FILE_LIST];
+  const bytes = encodeJournal(seq, target.fileSeq, target.uidValidity, [], renames);
   try {
     writeJournal(io, paths, bytes, options);
   } catch (e) {
-    io.unlink(`${paths.list}.new`);
-    io.unlink(`${paths.attr}.new`);
+    removeStaleNew(io, paths);
     throw ioError(e, paths.journal, "write the commit record to");
   }
-  const record = pendingRecord(seq, target, [], [FILE_ATTR, FILE_LIST]);
+  const record = pendingRecord(seq, target, [], renames);
   try {
     applyRecord(io, paths, record, options);
   } catch (e) {
@@ -463,6 +487,7 @@ export function replaceFiles(
  * @param listSize Size to give the list file (growth padding reads as zeros).
  * @param attrImage Bytes of the new attribute file.
  * @param durable Flush at each step (default true).
+ * @param subsImage Bytes of a new subscriptions file, renamed by the same record (undefined: the subscriptions stay).
  * @returns Nothing.
  *
  * @example Replace a whole index after finishing its journal
@@ -482,6 +507,7 @@ export function replaceIndexFiles(
   listSize: number,
   attrImage: Uint8Array,
   durable = true,
+  subsImage?: Uint8Array,
 ): void {
-  replaceFiles(io, indexPaths(path), target, listImage, listSize, attrImage, { durable });
+  replaceFiles(io, indexPaths(path), target, listImage, listSize, attrImage, { durable }, subsImage);
 }

@@ -673,13 +673,13 @@ export function checkAttrBytes(bytes: Uint8Array): void {
   try {
     for (const uid of [0, 1, 2, 0x7fffffff, 0x80000001, view.header.nextUid]) {
       const f = view.flagsOf(uid);
-      if (!Number.isInteger(f) || f < 0 || f > 255) throw new FuzzViolation(`flagsOf(${uid}) = ${f}`);
+      if (!Number.isInteger(f) || f < 0 || f > 0x7fff) throw new FuzzViolation(`flagsOf(${uid}) = ${f}`);
       view.statusOf(uid);
     }
     for (let round = 0; round < 2; round++) {
       for (let uid = 1; uid < Math.max(top, 300); uid++) {
         const f = view.flagsOf(uid);
-        if (!Number.isInteger(f) || f < 0 || f > 255) throw new FuzzViolation(`flagsOf(${uid}) = ${f}`);
+        if (!Number.isInteger(f) || f < 0 || f > 0x7fff) throw new FuzzViolation(`flagsOf(${uid}) = ${f}`);
         const s = view.statusOf(uid);
         if (s !== undefined && Object.values(s).some((v) => !Number.isInteger(v) || v < 0)) {
           throw new FuzzViolation(`statusOf(${uid}) = ${JSON.stringify(s)}`);
@@ -984,7 +984,7 @@ export async function checkForeignJournal(dir: string, bases: Base[], c: Foreign
     await reader.close();
   }
   if (!warnings.some((w) => w.includes(".journal"))) throw new FuzzViolation(`a reader did not warn: ${JSON.stringify(warnings)}`);
-  const paths = { list: path, attr: `${path}.attr`, journal: `${path}.journal`, lock: `${path}.lock` };
+  const paths = { list: path, attr: `${path}.attr`, subs: `${path}.subs`, journal: `${path}.journal`, lock: `${path}.lock` };
   const writerWarnings: string[] = [];
   const replayed = recoverJournal(nodeFileIO, paths, { durable: false, onWarning: (m) => writerWarnings.push(m) });
   if (replayed || writerWarnings.length !== 1) {

@@ -41,7 +41,9 @@ function printReport(out: Output, path: string, r: CheckReport): void {
       `  attribute file: ${a.count} entries (${a.live} live), separator ${r.separator === undefined ? "unknown" : JSON.stringify(r.separator)}`,
     );
     out.line(`  flags:          ${s.nonExistent} \\NonExistent, ${s.noSelect} \\Noselect, ${s.withStatus} with STATUS cached`);
+    if (s.specialUse > 0) out.line(`  special-use:    ${s.specialUse} mailbox${s.specialUse === 1 ? "" : "es"} with special-use attributes`);
   }
+  if (s.subscriptions > 0) out.line(`  subscriptions:  ${counted(s.subscriptions, "name")}`);
   if (r.journalPending) out.line("  journal:        a commit is pending; readers apply it, the next writer finishes it");
   for (const p of r.problems) out.line("  " + problemLine(p));
   const more = r.errorCount + r.warningCount - r.problems.length;

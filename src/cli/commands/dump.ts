@@ -59,6 +59,10 @@ function printDump(out: Output, d: IndexDump): void {
     );
     for (const e of a.entries) out.line(entryLine(e));
   }
+  if (d.subscriptions !== undefined) {
+    out.line(`subscriptions: ${d.subscriptions.length}`);
+    for (const name of d.subscriptions) out.line(`  ${JSON.stringify(name)}`);
+  }
   for (const p of d.problems) out.line(problemLine(p));
 }
 
@@ -90,7 +94,7 @@ export const dumpCommand: Command = {
   summary: "print the header, directories and records of an index",
   usage: `${PROGRAM} dump --index FILE [--json]`,
   help: `Print the list file header, every directory (newest copy, with the offsets of older
-copies) with its records, and the attribute file's entries.
+copies) with its records, the attribute file's entries and the subscribed names.
 
 Options:
   --index FILE         the index to dump
