@@ -28,7 +28,14 @@ export type { IndexHeader, OpenOptions, SyncResult } from "./src/index/index.ts"
 export type { SyncOptions } from "./src/index/sync.ts";
 export type { IterateOptions, MailboxInfo, MailboxStatus } from "./src/format/types.ts";
 export { MailboxFlags } from "./src/format/constants.ts";
-export { SPECIAL_USE_MASK, SpecialUse, specialUseAtoms, specialUseBit, specialUseBits } from "./src/format/special_use.ts";
+export {
+  SPECIAL_USE_MASK,
+  SpecialUse,
+  specialUseAtoms,
+  specialUseBit,
+  specialUseBits,
+  specialUseOf,
+} from "./src/format/special_use.ts";
 export {
   CorruptIndexError,
   IndexLimitError,
@@ -36,6 +43,7 @@ export {
   InvalidNameError,
   LockLostError,
   LockTimeoutError,
+  NoSuchMailboxError,
   StoreReadError,
   UnsafeFileError,
 } from "./src/format/errors.ts";
