@@ -367,7 +367,7 @@ describe("cli", () => {
       ["frobnicate"],
       ["list"],
       ["list", "--index", idx, "--bogus"],
-      ["list", "--index", idx, "a", "b"],
+      ["list", "--index", idx, "--lsub", "a", "b"],
       ["lookup", "--index", idx],
       ["rebuild", "--index", idx],
       ["rebuild", "--index", idx, "--maildir", store, "--fs", store],
