@@ -21,6 +21,29 @@
  * rmSync(dir, { recursive: true });
  * ```
  *
+ * @example Answer IMAP commands as a client sends them
+ * ```ts
+ * import { answerListCommand, answerStatusCommand, MailboxListIndex } from "./mod.ts";
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ *
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
+ * const index = await MailboxListIndex.open(dir + "/mailboxes.mlist");
+ * const sync = await index.syncBegin({ recursive: true });
+ * for (const name of ["INBOX", "Entwürfe", "Archive/2009"]) sync.add(name);
+ * sync.setStatus("INBOX", { messages: 3, unseen: 1, recent: 0, uidNext: 4, uidValidity: 7 });
+ * sync.subscribe("Archive/2009");
+ * await sync.commit();
+ * // Each line ends in CRLF; names go to an IMAP4rev1 session in modified UTF-7.
+ * console.log(answerListCommand(index, "LIST", '"" % RETURN (STATUS (MESSAGES UNSEEN))').join(""));
+ * console.log(answerListCommand(index, "LIST", '(SUBSCRIBED RECURSIVEMATCH) "" %').join(""));
+ * // * LIST (\NonExistent) "/" "Archive" ("CHILDINFO" ("SUBSCRIBED"))
+ * console.log(answerStatusCommand(index, "inbox (UNSEEN MESSAGES)")); // * STATUS "INBOX" (UNSEEN 1 MESSAGES 3)
+ * console.log(answerStatusCommand(index, '"Entwürfe" (MESSAGES)', { rev2: true })); // * STATUS "Entwürfe" ()
+ * await index.close();
+ * rmSync(dir, { recursive: true });
+ * ```
+ *
  * @module
  */
 export { MailboxListIndex, SyncContext } from "./src/index/index.ts";
@@ -61,7 +84,25 @@ export {
   mailboxAttributes,
   resolveListPattern,
 } from "./src/imap/list.ts";
-export type { ListEntry, ListOptions, ListSource, ListVisitor } from "./src/imap/list.ts";
+export type {
+  AttributeOptions,
+  ListEntry,
+  ListLineOptions,
+  ListOptions,
+  ListSource,
+  ListVisitor,
+  StatusLineOptions,
+} from "./src/imap/list.ts";
+export { isExtendedList, listCommand, listResponseLines } from "./src/imap/list_command.ts";
+export type { ListCommandOptions, ListReturnOptions, ListSelectOptions } from "./src/imap/list_options.ts";
+export { DEFAULT_STATUS_ITEMS, formatStatusLine, STATUS_ITEMS, statusValue } from "./src/imap/status_items.ts";
+export type { StatusItem } from "./src/imap/status_items.ts";
+export { decodeMailboxName, utf8Names, wireMailboxName } from "./src/imap/wire_name.ts";
+export type { ImapSession } from "./src/imap/wire_name.ts";
+export { parseListArguments, parseStatusArguments } from "./src/imap/command_args.ts";
+export type { ParsedListCommand, ParsedStatusCommand } from "./src/imap/command_args.ts";
+export { answerListCommand, answerStatusCommand } from "./src/imap/answer.ts";
+export { ImapSyntaxError, MailboxUnavailableError } from "./src/imap/errors.ts";
 export { imapQuote, utf8Length } from "./src/imap/quote.ts";
 export type { QuoteOptions } from "./src/imap/quote.ts";
 export {

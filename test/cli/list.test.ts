@@ -6,7 +6,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { MailboxListIndex } from "../../mod.ts";
+import { MailboxListIndex, SpecialUse } from "../../mod.ts";
 import { makeTempDir } from "../helpers/tmp.ts";
 import { ROOT, run, type RunResult, tsCommand } from "../helpers/runtime.ts";
 
@@ -42,6 +42,8 @@ describe("cli list: sessions and LIST-EXTENDED", () => {
     const ctx = await index.syncBegin({ recursive: true });
     for (const name of ["INBOX", "Archive/2009", "Archive/2010", "Entwürfe"]) ctx.add(name);
     ctx.setStatus("INBOX", { messages: 5, unseen: 2, recent: 1, uidNext: 6, uidValidity: 99 });
+    ctx.setSpecialUse("Archive/2010", SpecialUse.Archive);
+    for (const name of ["INBOX", "Archive/2009", "Gone"]) ctx.subscribe(name);
     await ctx.commit();
     await index.close();
   });
@@ -82,10 +84,21 @@ describe("cli list: sessions and LIST-EXTENDED", () => {
     ]);
   });
 
-  it("--select and --lsub list from the subscriptions and the special-use attributes, of which this index has none", async () => {
-    assert.deepEqual(lines(await cli(["list", "--index", idx, "--select", "subscribed,recursivematch", "*"])), []);
-    assert.deepEqual(lines(await cli(["list", "--index", idx, "--select", "special-use", "*"])), []);
-    assert.deepEqual(lines(await cli(["list", "--index", idx, "--lsub", "%"])), []);
+  it("--select and --lsub list from the index's subscriptions and special-use attributes", async () => {
+    assert.deepEqual(lines(await cli(["list", "--index", idx, "--select", "subscribed,recursivematch", "%"])), [
+      '* LIST (\\NonExistent) "/" "Archive" ("CHILDINFO" ("SUBSCRIBED"))',
+      '* LIST (\\NonExistent \\Subscribed) "/" "Gone"',
+      '* LIST (\\Subscribed) "/" "INBOX"',
+    ]);
+    assert.deepEqual(lines(await cli(["list", "--index", idx, "--select", "special-use", "*"])), [
+      '* LIST (\\Archive) "/" "Archive/2010"',
+    ]);
+    assert.deepEqual(lines(await cli(["list", "--index", idx, "--lsub", "%"])), [
+      '* LSUB (\\Noselect) "/" "Archive"',
+      '* LSUB () "/" "Gone"',
+      '* LSUB () "/" "INBOX"',
+    ]);
+    assert.ok(lines(await cli(["list", "--index", idx, "Archive/*"])).includes('* LIST (\\HasNoChildren \\Archive) "/" "Archive/2010"'));
     assert.deepEqual(lines(await cli(["list", "--index", idx, "--select", "remote", "--reference", "Archive/", "%"])).sort(), [
       '* LIST () "/" "Archive/2009"',
       '* LIST () "/" "Archive/2010"',
@@ -95,11 +108,15 @@ describe("cli list: sessions and LIST-EXTENDED", () => {
   it("--json carries the attributes of the session and the options", async () => {
     const r = await cli(["list", "--index", idx, "--json", "--rev2", "--return", "status=messages", "%"]);
     assert.equal(r.status, 0, r.stderr);
-    const entries = JSON.parse(r.stdout) as { name: string; attributes: string[]; status?: { messages: number } }[];
+    const entries = JSON.parse(r.stdout) as { name: string; attributes: string[]; uid: number; status?: { messages: number } }[];
     const byName = new Map(entries.map((e) => [e.name, e]));
     assert.deepEqual(byName.get("Archive")?.attributes, ["\\NonExistent", "\\HasChildren"]);
     assert.equal(byName.get("INBOX")?.status?.messages, 5);
     assert.equal(byName.get("Entwürfe")?.status, undefined);
+    const sub = await cli(["list", "--index", idx, "--json", "--select", "subscribed,recursivematch", "Archive"]);
+    assert.deepEqual(JSON.parse(sub.stdout), [
+      { name: "Archive", attributes: ["\\NonExistent"], uid: byName.get("Archive")!.uid, flags: 9, childInfo: ["SUBSCRIBED"] },
+    ]);
   });
 
   it("refuses options it does not know, naming them", async () => {

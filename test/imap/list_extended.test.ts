@@ -661,3 +661,52 @@ describe("LIST-EXTENDED over an index", () => {
   });
 });
 
+describe("LIST-EXTENDED over an index: subscriptions and special use", () => {
+  it("RFC 5258 examples 2, 6 and 8, RFC 6154's SPECIAL-USE and LSUB answer from the index's own state", async () => {
+    const tmp = makeTempDir("mli-list-subs-");
+    const index = await MailboxListIndex.open(join(tmp.dir, "mailboxes.mlist"), { separator: "/", durable: false });
+    try {
+      const ctx = await index.syncBegin({ recursive: true });
+      for (const name of ["inbox", "Fruit", "Fruit/Apple", "Fruit/Banana", "Tofu", "Vegetable", "Vegetable/Broccoli"]) {
+        ctx.add(name);
+      }
+      ctx.setSpecialUse("Tofu", SpecialUse.Junk);
+      for (const name of ["inbox", "Fruit/Banana", "Fruit/Peach", "Vegetable", "Vegetable/Broccoli"]) ctx.subscribe(name);
+      await ctx.commit();
+      const lines = (patterns: string | string[], options: ListCommandOptions = {}) =>
+        listResponseLines(index.list(patterns, options), index.separator, options).map((l) => l.slice(0, -2));
+      sameLines(lines("*", { select: { subscribed: true } }), [
+        '* LIST (\\Subscribed) "/" "INBOX"',
+        '* LIST (\\Subscribed) "/" "Fruit/Banana"',
+        '* LIST (\\Subscribed \\NonExistent) "/" "Fruit/Peach"',
+        '* LIST (\\Subscribed) "/" "Vegetable"',
+        '* LIST (\\Subscribed) "/" "Vegetable/Broccoli"',
+      ], "example 2");
+      sameLines(lines("*", { return: { subscribed: true } }), [
+        '* LIST (\\Subscribed) "/" "INBOX"',
+        '* LIST () "/" "Fruit"',
+        '* LIST () "/" "Fruit/Apple"',
+        '* LIST (\\Subscribed) "/" "Fruit/Banana"',
+        '* LIST () "/" "Tofu"',
+        '* LIST (\\Subscribed) "/" "Vegetable"',
+        '* LIST (\\Subscribed) "/" "Vegetable/Broccoli"',
+      ], "example 6");
+      sameLines(lines("%", { select: { subscribed: true, recursiveMatch: true }, return: { children: true } }), [
+        '* LIST (\\Subscribed \\HasNoChildren) "/" "INBOX"',
+        '* LIST (\\HasChildren) "/" "Fruit" ("CHILDINFO" ("SUBSCRIBED"))',
+        '* LIST (\\Subscribed \\HasChildren) "/" "Vegetable" ("CHILDINFO" ("SUBSCRIBED"))',
+      ], "RECURSIVEMATCH");
+      assert.deepEqual(lines("*", { select: { specialUse: true } }), ['* LIST (\\Junk) "/" "Tofu"']);
+      assert.ok(lines("%").includes('* LIST (\\HasNoChildren \\Junk) "/" "Tofu"'), "a plain LIST carries special use");
+      assert.deepEqual(lines("%", { lsub: true }), [
+        '* LSUB (\\Noselect) "/" "Fruit"',
+        '* LSUB () "/" "INBOX"',
+        '* LSUB () "/" "Vegetable"',
+      ]);
+    } finally {
+      await index.close();
+      tmp.cleanup();
+    }
+  });
+});
+
