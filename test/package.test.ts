@@ -50,7 +50,7 @@ describe("npm package", () => {
     assert.ok(existsSync(bin));
     const demo = await run(bin, ["demo", "--folders", "40", "--keep"], { cwd: project });
     assert.equal(demo.status, 0, demo.stderr);
-    assert.ok(demo.stdout.includes('* LIST (\\HasNoChildren) "/" "INBOX"\n'), demo.stdout);
+    assert.ok(demo.stdout.includes('* LIST (\\HasNoChildren) "/" "INBOX"\r\n'), demo.stdout);
     const kept = /Kept "([^"]+)"/.exec(demo.stderr)![1];
     try {
       const index = join(project, "two.mlist");
