@@ -5,13 +5,15 @@
 // read-only open of the files as the crash left them, then a writable open
 // (which replays or drops the journal) must both show exactly the state
 // before or the state after the sync — the same one — and a further sync
-// must work.
+// must work. The state includes the subscriptions and the special-use
+// attributes (in the flags), so a commit that changes them (a subscriptions
+// file renamed through the journal, SPEC §12) must land whole with the rest.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { MailboxListIndex, type MailboxStatus, nodeFileIO } from "../../mod.ts";
+import { MailboxListIndex, type MailboxStatus, nodeFileIO, SpecialUse } from "../../mod.ts";
 import type { FileIO } from "../../src/store/io.ts";
 import { readJournalStamp } from "../../src/store/file_read.ts";
 import { FaultyIO, SimulatedCrash, type Tear, tornVariants } from "../helpers/faulty_io.ts";
@@ -26,33 +28,46 @@ const STILL = 60_000;
 const AFTER_CRASH = "INBOX/Drafts/after-crash";
 
 /**
- * What must survive a crash: the listing, STATUS and the UID counters (not
- * the space counts, which a recovery or the next sync may change).
+ * What must survive a crash: the listing (flags with their special-use
+ * bits), STATUS, the UID counters (not the space counts, which a recovery
+ * or the next sync may change) and the subscriptions.
  */
 interface State {
   uidValidity: number;
   nextUid: number;
   entries: Entry[];
+  subscriptions: string[];
 }
 
 function quiet(): (m: string) => void {
   return () => {};
 }
 
-function lasting({ header, entries }: IndexState): State {
-  return { uidValidity: header.uidValidity, nextUid: header.nextUid, entries };
+function lasting({ header, entries }: IndexState, subscriptions: string[]): State {
+  return { uidValidity: header.uidValidity, nextUid: header.nextUid, entries, subscriptions };
 }
 
 /** The lasting state of an open instance. */
 function crashState(index: MailboxListIndex): State {
-  return lasting(stateOf(index));
+  return lasting(stateOf(index), index.subscriptions());
 }
 
-const EMPTY: State = { uidValidity: UV, nextUid: 1, entries: [] };
+/** The lasting state of the index at `path` as a new read-only instance sees it. */
+async function readLasting(path: string, options: Parameters<typeof readState>[1] = {}): Promise<State> {
+  const reader = await MailboxListIndex.open(path, { onWarning: () => {}, ...options, readonly: true });
+  try {
+    return crashState(reader);
+  } finally {
+    await reader.close();
+  }
+}
+
+const EMPTY: State = { uidValidity: UV, nextUid: 1, entries: [], subscriptions: [] };
 
 function describeState(s: State): string {
   return `uidValidity ${s.uidValidity}, nextUid ${s.nextUid}, ${s.entries.length} mailboxes: ` +
-    s.entries.map((e) => `${e.name}#${e.uid}${e.hasChildren ? "+" : ""}:${e.flags}${e.status ? "S" : ""}`).join(" ");
+    s.entries.map((e) => `${e.name}#${e.uid}${e.hasChildren ? "+" : ""}:${e.flags}${e.status ? "S" : ""}`).join(" ") +
+    `; subscribed: ${s.subscriptions.join(" ")}`;
 }
 
 function same(a: State, b: State): boolean {
@@ -213,6 +228,54 @@ const SCENARIOS: Scenario[] = [
     compresses: false,
   },
   {
+    id: "s",
+    title: "subscriptions and special-use with new mailboxes (patches and a subscriptions file renamed by one record)",
+    start: [...BASE, ...BIG],
+    startTweak: subscribeAndMark,
+    names: [...BASE, ...BIG, "Archive/2013", "Lists/security"],
+    tweak: (ctx) => {
+      ctx.subscribe("Archive/2013");
+      ctx.subscribe("Not/a/mailbox/either");
+      ctx.unsubscribe("INBOX");
+      ctx.setSpecialUse("INBOX/Sent", SpecialUse.Sent);
+      ctx.setSpecialUse("Junk", ["\\Junk", "\\Flagged"]);
+      ctx.setSpecialUse("Archive/2013", ["\\Archive"]);
+      ctx.setSpecialUse("INBOX/Trash", []);
+    },
+    compresses: false,
+  },
+  {
+    id: "s'",
+    title: "a commit that changes only the subscriptions",
+    start: [...BASE, ...BIG],
+    startTweak: subscribeAndMark,
+    names: [...BASE, ...BIG],
+    tweak: (ctx) => ctx.setSubscriptions(["Spam", "Lists/dev", "Gone/long/ago"]),
+    compresses: false,
+  },
+  {
+    id: "s''",
+    title: "subscriptions and special-use in a sync that compresses the file",
+    start: [...BASE, ...BIG],
+    startTweak: subscribeAndMark,
+    names: [...BASE.filter((n) => !n.startsWith("Archive/")), ...BIG.filter((_, i) => i % 3 !== 0), "Big/new-one"],
+    tweak: (ctx) => {
+      ctx.subscribe("Big/new-one");
+      ctx.unsubscribe("Big/folder-001");
+      ctx.setSpecialUse("Big/new-one", ["\\Drafts"]);
+    },
+    compresses: true,
+  },
+  {
+    id: "e''",
+    title: "a rebuild that carries special-use and replaces the subscriptions",
+    start: [...BASE, ...BIG],
+    startTweak: subscribeAndMark,
+    names: [],
+    operation: (io, path) => rebuildNames(io, path, REBUILT, ["INBOX", "Rebuilt/one", "Elsewhere"]),
+    compresses: false,
+  },
+  {
     id: "g",
     title: "creating a brand-new index",
     start: undefined,
@@ -221,6 +284,15 @@ const SCENARIOS: Scenario[] = [
     compresses: false,
   },
 ];
+
+/** Subscriptions and special-use of a starting index. */
+function subscribeAndMark(ctx: Ctx): void {
+  ctx.setSubscriptions(["INBOX", "INBOX/Sent", "Big/folder-001", "Archive/2009", "Never/existed"]);
+  ctx.setSpecialUse("INBOX/Trash", ["\\Trash"]);
+  ctx.setSpecialUse("Spam", ["\\Junk"]);
+  ctx.setSpecialUse("Big/folder-001", SpecialUse.Archive);
+  ctx.setStatus("INBOX", status(8));
+}
 
 /** What the rebuild scenarios rebuild from: some names gone, some new, a new uid_validity. */
 const REBUILT = [...BASE.filter((n) => !n.startsWith("Lists/")), ...BIG.slice(0, 40), "Rebuilt/one", "Rebuilt/two"];
@@ -239,9 +311,10 @@ async function loadRebuild(): Promise<Rebuild | string> {
 }
 const rebuildFn = await loadRebuild();
 
-async function rebuildNames(io: FileIO, path: string, names: string[]): Promise<void> {
+async function rebuildNames(io: FileIO, path: string, names: string[], subscriptions?: string[]): Promise<void> {
   if (typeof rebuildFn === "string") throw new Error(rebuildFn);
-  await rebuildFn(path, names, { io, separator: "/", uidValidity: UV + 1, onWarning: quiet() });
+  const options = { io, separator: "/", uidValidity: UV + 1, onWarning: quiet() };
+  await rebuildFn(path, names, subscriptions === undefined ? options : { ...options, subscriptions });
 }
 
 /** Sync `names` (recursive, full) into the index at `path` through `io`. */
@@ -271,7 +344,7 @@ function runOperation(sc: Scenario, io: FileIO, path: string): Promise<unknown> 
 /** Open the files read-only, with a seam that fails on any write. */
 async function readOnlyState(path: string, sc: Scenario): Promise<State> {
   try {
-    return lasting(await readState(path, { io: new FaultyIO({ forbidWrites: true }), checkIntervalMs: STILL }));
+    return await readLasting(path, { io: new FaultyIO({ forbidWrites: true }), checkIntervalMs: STILL });
   } catch (e) {
     // Before a brand-new index exists there is nothing to open: that is the state before.
     if (sc.start === undefined && (e as { code?: string }).code === "ENOENT") return EMPTY;
@@ -368,7 +441,7 @@ async function prepare(sc: Scenario, dir: string): Promise<Run> {
       await assert.rejects(syncNames(io, path, sc.startInterrupted.names));
       io.kill();
       rmSync(`${path}.lock`, { force: true });
-      before = lasting(await readState(path));
+      before = await readLasting(path);
       assert.ok(existsSync(`${path}.journal`));
     }
   }
@@ -388,7 +461,7 @@ async function prepare(sc: Scenario, dir: string): Promise<Run> {
   counter.calls.forEach((c, i) => {
     if (c.kind === "write") run.writeSizes.set(i + 1, c.length);
   });
-  run.after = lasting(await readState(copy));
+  run.after = await readLasting(copy);
   assert.notDeepEqual(run.after, run.before, `scenario (${sc.id}) changes nothing`);
   rmSync(join(copy, ".."), { recursive: true, force: true });
   return run;
