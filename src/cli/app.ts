@@ -21,6 +21,8 @@ import { dumpCommand } from "./commands/dump.ts";
 import { listCommand } from "./commands/list.ts";
 import { lookupCommand } from "./commands/lookup.ts";
 import { rebuildCommand } from "./commands/rebuild.ts";
+import { subscribeCommand, unsubscribeCommand } from "./commands/subscribe.ts";
+import { subscriptionsCommand } from "./commands/subscriptions.ts";
 import { syncCommand } from "./commands/sync.ts";
 import { CliError, describeError, UsageError } from "./errors.ts";
 import { describeParseError } from "./options.ts";
@@ -55,6 +57,9 @@ const COMMANDS: Record<string, Command> = {
   sync: syncCommand,
   list: listCommand,
   lookup: lookupCommand,
+  subscribe: subscribeCommand,
+  unsubscribe: unsubscribeCommand,
+  subscriptions: subscriptionsCommand,
   check: checkCommand,
   dump: dumpCommand,
   demo: demoCommand,

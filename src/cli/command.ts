@@ -23,8 +23,8 @@ import type { ProgressStream } from "./progress.ts";
  * ```
  */
 export interface CommandContext {
-  /** The options given, by name. */
-  values: Record<string, string | boolean | undefined>;
+  /** The options given, by name (a repeatable option's values as an array). */
+  values: Record<string, string | boolean | string[] | undefined>;
   /** The arguments given besides options. */
   positionals: string[];
   /** Results (standard output). */
@@ -62,8 +62,8 @@ export interface Command {
   usage: string;
   /** The help text after the usage line. */
   help: string;
-  /** The options it takes (`--help` is added). */
-  options: Record<string, { type: "string" | "boolean"; short?: string }>;
+  /** The options it takes (`--help` is added); `multiple` for one that may be given more than once. */
+  options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
   /** Run it; resolves to the exit status. */
   run(ctx: CommandContext): Promise<number>;
 }

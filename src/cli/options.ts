@@ -72,6 +72,28 @@ export function intOption(ctx: CommandContext, name: string, min: number, max: n
 }
 
 /**
+ * The values of an option that may be given more than once, in order.
+ *
+ * @param ctx The command's context.
+ * @param name The option, without "--".
+ * @returns Its values (none when not given).
+ * @throws UsageError when one is given empty.
+ *
+ * @example Every --special-use
+ * ```ts ignore
+ * for (const v of stringList(ctx, "special-use")) console.log(v);
+ * ```
+ */
+export function stringList(ctx: CommandContext, name: string): string[] {
+  const v = ctx.values[name];
+  const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
+  for (const item of list) {
+    if (typeof item !== "string" || item === "") throw new UsageError(`Option --${name} needs a value`);
+  }
+  return list as string[];
+}
+
+/**
  * The value of `--separator`: one byte other than NUL.
  *
  * @param ctx The command's context.

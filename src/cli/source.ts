@@ -12,10 +12,11 @@ import { describeFsError } from "../format/fs_error.ts";
 import { listFsTopLevel, scanFsLayout } from "../scan/fs.ts";
 import { listMaildirTopLevel, scanMaildir } from "../scan/maildir.ts";
 import { readNameList } from "../scan/name_list.ts";
+import { resolveSpecialUse } from "../scan/special_use.ts";
 import type { NameTable } from "../rebuild/names.ts";
 import { scanStoreOn } from "../rebuild/store_scan.ts";
 import type { RebuildWorkers } from "../rebuild/workers.ts";
-import type { ScannedMailbox, ScanWarning } from "../scan/types.ts";
+import type { ScannedMailbox, ScanWarning, SpecialUseMap } from "../scan/types.ts";
 import type { CommandContext } from "./command.ts";
 import { CliError, UsageError } from "./errors.ts";
 import { requireString } from "./options.ts";
@@ -170,12 +171,13 @@ async function scanHere(
   source: { kind: "maildir" | "fs"; dir: string; utf8Names?: boolean },
   separator: string,
   onWarning: (w: ScanWarning) => void,
+  specialUse: SpecialUseMap | undefined,
 ): Promise<MailboxInput[]> {
   const mailboxes: MailboxInput[] = [];
   const total = source.kind === "maildir" ? await countMaildirFolders(source.dir) : undefined;
   const bar = new Progress({ label: "Scanning", unit: "folders", total, stream: ctx.err });
   try {
-    const opts = { separator, onWarning, fs: ctx.scanFs, utf8Names: source.utf8Names === true };
+    const opts = { separator, onWarning, fs: ctx.scanFs, utf8Names: source.utf8Names === true, specialUse };
     const scan = source.kind === "maildir" ? scanMaildir(source.dir, opts) : scanFsLayout(source.dir, opts);
     for await (const m of scan as AsyncIterable<ScannedMailbox>) {
       mailboxes.push(m);
@@ -223,6 +225,7 @@ export interface TableScan {
  * @param source The store.
  * @param separator The separator of the names to make.
  * @param workers Workers from `startRebuildWorkers`.
+ * @param specialUse The scanners' special-use name map (`--special-use`).
  * @returns The names, the folders that could not be read, and the time taken.
  * @throws CliError when a Maildir++ root cannot be read; the scanners' errors.
  *
@@ -237,10 +240,13 @@ export async function scanStoreIntoTable(
   source: { kind: "maildir" | "fs"; dir: string; utf8Names?: boolean },
   separator: string,
   workers: RebuildWorkers,
+  specialUse?: SpecialUseMap,
 ): Promise<TableScan> {
   const started = Date.now();
   await checkStoreRoot(source);
-  const names = { utf8Names: source.utf8Names === true };
+  const names = specialUse === undefined
+    ? { utf8Names: source.utf8Names === true }
+    : { utf8Names: source.utf8Names === true, specialUse };
   const keys = source.kind === "maildir"
     ? await listMaildirTopLevel(source.dir, ctx.scanFs, names)
     : await listFsTopLevel(source.dir, ctx.scanFs, names);
@@ -267,6 +273,7 @@ export async function scanStoreIntoTable(
  * @param ctx The command's context (warnings, the progress stream, the scan seam).
  * @param source What to read.
  * @param separator The separator of the names to make.
+ * @param specialUse Special-use attributes by name (`--special-use`): the scanners' map for a store; for a name list, the named names become records that carry them.
  * @returns The mailboxes, the folders that could not be read, and the time taken.
  * @throws CliError when a Maildir++ root cannot be read; the scanners' errors.
  *
@@ -275,7 +282,12 @@ export async function scanStoreIntoTable(
  * const scan = await scanSource(ctx, { kind: "maildir", dir: "/home/u/Maildir" }, "/");
  * ```
  */
-export async function scanSource(ctx: CommandContext, source: Source, separator: string): Promise<Scan> {
+export async function scanSource(
+  ctx: CommandContext,
+  source: Source,
+  separator: string,
+  specialUse?: SpecialUseMap,
+): Promise<Scan> {
   const started = Date.now();
   const incomplete: string[] = [];
   const onWarning = (w: ScanWarning) => {
@@ -284,9 +296,16 @@ export async function scanSource(ctx: CommandContext, source: Source, separator:
   };
   if (source.kind === "list") {
     const mailboxes = await readList(ctx, source.file, onWarning);
+    if (specialUse !== undefined) {
+      const bits = resolveSpecialUse(specialUse)!;
+      for (let i = 0; i < mailboxes.length; i++) {
+        const b = bits.get(mailboxes[i] as string);
+        if (b !== undefined) mailboxes[i] = { name: mailboxes[i] as string, specialUse: b };
+      }
+    }
     return { mailboxes, incomplete, ms: Date.now() - started };
   }
   await checkStoreRoot(source);
-  const mailboxes = await scanHere(ctx, source, separator, onWarning);
+  const mailboxes = await scanHere(ctx, source, separator, onWarning, specialUse);
   return { mailboxes, incomplete, ms: Date.now() - started };
 }

@@ -6,6 +6,8 @@
  * @module
  */
 import { MailboxFlags } from "../format/constants.ts";
+import { NoSuchMailboxError } from "../format/errors.ts";
+import { MAILBOX_FLAG_BITS } from "../format/flags.ts";
 import { MailboxListIndex, type SyncResult } from "../index/index.ts";
 import type { SyncOptions } from "../index/sync.ts";
 import type { MailboxStatus } from "../format/types.ts";
@@ -19,9 +21,10 @@ import type { MailboxStatus } from "../format/types.ts";
  * import type { MailboxInput } from "./sync_index.ts";
  * const a: MailboxInput = "Archive/2009";
  * const b: MailboxInput = { name: "Shared", selectable: false };
+ * const c: MailboxInput = { name: "Sent", specialUse: 0x2000 };
  * ```
  */
-export type MailboxInput = string | { name: string; selectable?: boolean; status?: MailboxStatus };
+export type MailboxInput = string | { name: string; selectable?: boolean; status?: MailboxStatus; specialUse?: number };
 
 /**
  * Parents among a set of names: every proper prefix ending before a
@@ -69,12 +72,22 @@ export interface SyncIndexOptions extends SyncOptions {
    * its whole subtree (`SyncContext.keep`).
    */
   keep?: readonly string[];
+  /**
+   * Special-use bits by mailbox name (`--special-use`), set after every
+   * mailbox is added; a name that is not a mailbox of the index is skipped
+   * with a warning. Scanned records carry their own as `specialUse`.
+   */
+  specialUse?: ReadonlyMap<string, number>;
+  /** The whole subscription set to put in place (a store's own subscriptions file). */
+  subscriptions?: readonly string[];
 }
 
 /**
  * Sync an index (created when missing) with the mailboxes a store reports:
  * every name is added; a non-selectable one gets `\Noselect` and a
- * selectable one loses it; STATUS figures go into the cache.
+ * selectable one loses it; STATUS figures go into the cache, special-use
+ * bits (a record's `specialUse`, then `options.specialUse`) replace the
+ * mailbox's, and `options.subscriptions` replaces the subscription set.
  *
  * The sync API can only replace a mailbox's flags as a whole, after the
  * sync's own rules, so `\HasChildren` of a mailbox whose `\Noselect`
@@ -138,11 +151,21 @@ export async function syncIndex(
             }
           }
           const flags = (noselect ? MailboxFlags.NoSelect : 0) | (children ? MailboxFlags.Children : 0);
-          if (flags !== before) ctx.setFlags(uid, flags);
+          if (flags !== ((before ?? 0) & MAILBOX_FLAG_BITS)) ctx.setFlags(uid, flags);
         }
         if (m.status !== undefined) ctx.setStatus(uid, m.status);
+        if (m.specialUse !== undefined) ctx.setSpecialUse(uid, m.specialUse);
       }
       for (const name of keep) ctx.keep(name);
+      for (const [name, bits] of options.specialUse ?? []) {
+        try {
+          ctx.setSpecialUse(name, bits);
+        } catch (e) {
+          if (!(e instanceof NoSuchMailboxError)) throw e;
+          options.onWarning?.(`${e.message}; its special-use attributes are not set`);
+        }
+      }
+      if (options.subscriptions !== undefined) ctx.setSubscriptions(options.subscriptions);
       result = await ctx.commit();
     } catch (e) {
       await ctx.rollback();

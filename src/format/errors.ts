@@ -226,8 +226,8 @@ export class StoreReadError extends Error {
  * @example Special-use on a placeholder
  * ```ts
  * import { NoSuchMailboxError } from "./errors.ts";
- * const err = new NoSuchMailboxError("Archive", "it is a \\NonExistent placeholder");
- * console.log(err.message); // No mailbox "Archive" in the index: it is a \NonExistent placeholder
+ * const err = new NoSuchMailboxError("Archive", "is a \\NonExistent placeholder, not a mailbox");
+ * console.log(err.message); // Mailbox "Archive" is a \NonExistent placeholder, not a mailbox
  * ```
  */
 export class NoSuchMailboxError extends Error {
@@ -235,10 +235,10 @@ export class NoSuchMailboxError extends Error {
   readonly mailbox: string | number;
   /**
    * @param mailbox The mailbox as the call gave it: a full name or a UID.
-   * @param reason Why it is not a mailbox.
+   * @param reason Why it is not a mailbox, as the rest of the sentence ("is not in the index").
    */
   constructor(mailbox: string | number, reason: string) {
-    super(`No mailbox ${typeof mailbox === "string" ? JSON.stringify(mailbox) : `with UID ${mailbox}`} in the index: ${reason}`);
+    super(`Mailbox ${typeof mailbox === "string" ? JSON.stringify(mailbox) : `with UID ${mailbox}`} ${reason}`);
     this.name = "NoSuchMailboxError";
     this.mailbox = mailbox;
   }

@@ -236,13 +236,13 @@ export class SyncEngine {
       uid === undefined || !Number.isInteger(uid) || uid < 1 || uid >= this.walk.nextUid ||
       (inImage && attr !== undefined && attr.positionOf(uid) < 0)
     ) {
-      throw new NoSuchMailboxError(uidOrName, "it is not in the index");
+      throw new NoSuchMailboxError(uidOrName, "is not in the index");
     }
     const placeholder = inImage
       ? attr !== undefined && (attr.flagsOf(uid) & MailboxFlags.NonExistent) !== 0
       : true; // a record this sync created is a mailbox only when reported as one
     if (placeholder && !this.walk.reportedLeaf(uid)) {
-      throw new NoSuchMailboxError(uidOrName, "it is a \\NonExistent placeholder; special-use belongs to mailboxes");
+      throw new NoSuchMailboxError(uidOrName, "is a \\NonExistent placeholder in the index; special-use belongs to mailboxes");
     }
     this.specialUse.set(uid, bits & SPECIAL_USE_MASK);
   }

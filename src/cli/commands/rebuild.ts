@@ -19,6 +19,14 @@ import {
   SOURCE_OPTIONS,
   sourceOption,
 } from "../source.ts";
+import {
+  markSpecialUse,
+  scannerSpecialUse,
+  SPECIAL_USE_HELP,
+  SPECIAL_USE_OPTION,
+  specialUseOption,
+} from "../special_use_option.ts";
+import { storeSubscriptions } from "../store_subscriptions.ts";
 
 /** What the rebuild's report says about its input. */
 interface Read {
@@ -32,6 +40,8 @@ interface Settings {
   separator: string;
   workers: number;
   uidValidity: number | undefined;
+  /** The store's own subscriptions, which replace the index's. */
+  subscriptions?: string[];
 }
 
 /**
@@ -77,11 +87,14 @@ async function rebuildFromStore(
   index: string,
   source: Source & { kind: "maildir" | "fs" },
   s: Settings,
+  specialUse: ReadonlyMap<string, number>,
 ): Promise<[RebuildResult, Read]> {
   const workers = await startRebuildWorkers(s.workers);
   try {
-    const scan = await scanStoreIntoTable(ctx, source, s.separator, workers);
+    const scan = await scanStoreIntoTable(ctx, source, s.separator, workers, scannerSpecialUse(specialUse));
     refuseIncomplete(index, scan.incomplete);
+    // "NAME=" too: the named mailbox keeps no special-use from the old index.
+    for (const [name, bits] of specialUse) (scan.names.specialUse ??= new Map()).set(name, bits);
     const r = await rebuild(index, { table: scan.names }, { ...s, workers, onWarning: ctx.warn });
     return [r, { count: scan.names.count, ms: scan.ms }];
   } finally {
@@ -98,15 +111,19 @@ async function run(ctx: CommandContext): Promise<number> {
     workers: intOption(ctx, "workers", 0, 256) ?? 0,
     uidValidity: intOption(ctx, "uid-validity", 1, 0xffffffff),
   };
+  const specialUse = specialUseOption(ctx);
+  const subscriptions = await storeSubscriptions(ctx, source, settings.separator);
+  if (subscriptions !== undefined) settings.subscriptions = subscriptions;
   let r: RebuildResult, read: Read;
-  if (source.kind === "list" && source.file !== "-") {
+  if (source.kind === "list" && source.file !== "-" && specialUse.size === 0) {
     [r, read] = await rebuildFromFile(ctx, index, source.file, settings);
   } else if (source.kind !== "list" && settings.workers > 0) {
-    [r, read] = await rebuildFromStore(ctx, index, source, settings);
+    [r, read] = await rebuildFromStore(ctx, index, source, settings, specialUse);
   } else {
-    const scan = await scanSource(ctx, source, settings.separator);
+    const scan = await scanSource(ctx, source, settings.separator, scannerSpecialUse(specialUse));
     refuseIncomplete(index, scan.incomplete);
-    r = await rebuild(index, scan.mailboxes, { ...settings, onWarning: ctx.warn });
+    const mailboxes = markSpecialUse(scan.mailboxes, specialUse, ctx.warn);
+    r = await rebuild(index, mailboxes, { ...settings, onWarning: ctx.warn });
     read = { count: scan.mailboxes.length, ms: scan.ms };
   }
   ctx.out.line(
@@ -114,6 +131,9 @@ async function run(ctx: CommandContext): Promise<number> {
       seconds(read.ms)
     }, index of ${r.fileSize} bytes written in ${seconds(r.ms)}`,
   );
+  if (subscriptions !== undefined) {
+    ctx.out.line(`Subscriptions of "${index}": ${subscriptions.length}, from the store's subscriptions file`);
+  }
   return 0;
 }
 
@@ -131,6 +151,9 @@ export const rebuildCommand: Command = {
   usage: `${PROGRAM} rebuild --index FILE (--maildir DIR | --fs DIR | --from-list FILE|-) [options]`,
   help: `Make a complete new index from what the store holds, and put it in place of the old
 one (if any) as a whole: readers see the old index or the new one, never a mix.
+Special-use attributes of the mailboxes kept are carried over from the old index
+(--special-use sets or clears them); the subscriptions are kept, or replaced by the
+store's own subscriptions file (Dovecot's "subscriptions" at its root) when it has one.
 
 ${SOURCE_HELP}
 
@@ -140,6 +163,7 @@ Options:
   --workers N          worker threads for the scan and the build (default 0: in this thread;
                        the bytes are the same for any number)
   --uid-validity V     UIDVALIDITY of the new index (default: seconds since the epoch)
+${SPECIAL_USE_HELP}
   -h, --help           show this help
 
 When the scan cannot read some folder (a directory that fails to list), the rebuild
@@ -151,6 +175,7 @@ lack them. Use sync, which keeps them as they were.`,
     separator: { type: "string" },
     workers: { type: "string" },
     "uid-validity": { type: "string" },
+    ...SPECIAL_USE_OPTION,
   },
   run,
 };

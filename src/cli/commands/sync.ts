@@ -11,6 +11,8 @@ import { seconds } from "../output.ts";
 import { PROGRAM } from "../program.ts";
 import { quoteNames, scanSource, SOURCE_HELP, SOURCE_OPTIONS, sourceOption } from "../source.ts";
 import { syncIndex } from "../sync_index.ts";
+import { scannerSpecialUse, SPECIAL_USE_HELP, SPECIAL_USE_OPTION, specialUseOption } from "../special_use_option.ts";
+import { storeSubscriptions } from "../store_subscriptions.ts";
 
 /** The separator of the index at `index` when it can be opened, else `fallback`. */
 async function separatorOf(index: string, fallback: string): Promise<string> {
@@ -33,9 +35,11 @@ async function run(ctx: CommandContext): Promise<number> {
   const partial = ctx.values.partial === true;
   const recursive = ctx.values.recursive === true;
   const wanted = separatorOption(ctx);
+  const specialUse = specialUseOption(ctx);
   // The names must come with the index's own separator.
   const separator = await separatorOf(index, wanted ?? "/");
-  const scan = await scanSource(ctx, source, separator);
+  const scan = await scanSource(ctx, source, separator, scannerSpecialUse(specialUse));
+  const subscriptions = await storeSubscriptions(ctx, source, separator);
   const keep = scan.incomplete;
   if (keep.length > 0) {
     ctx.warn(
@@ -51,11 +55,16 @@ async function run(ctx: CommandContext): Promise<number> {
     separator: wanted,
     onWarning: ctx.warn,
     keep,
+    specialUse,
+    subscriptions,
   });
   ctx.out.line(
     `Synced "${index}": ${r.added} added, ${r.deleted} deleted, ${r.total} mailboxes` +
       (r.compressed ? " (compressed)" : "") + ` in ${seconds(Date.now() - started + scan.ms)}`,
   );
+  if (subscriptions !== undefined) {
+    ctx.out.line(`Subscriptions of "${index}": ${subscriptions.length}, from the store's subscriptions file`);
+  }
   return 0;
 }
 
@@ -73,7 +82,10 @@ export const syncCommand: Command = {
   usage: `${PROGRAM} sync --index FILE (--maildir DIR | --fs DIR | --from-list FILE|-) [options]`,
   help: `Reconcile the index (created when missing) with the mailboxes the store really has:
 new ones are added, and unless --partial, ones that are gone are deleted. \\Noselect
-and the STATUS cache follow the store.
+and the STATUS cache follow the store. A store's own subscriptions file (Dovecot's
+"subscriptions" at its root) replaces the index's subscriptions; without one they
+stay as they are. Special-use attributes stay as they are unless --special-use
+names them.
 
 ${SOURCE_HELP}
 
@@ -84,6 +96,7 @@ Options:
   --recursive          check every level under the path for deletions (default: only
                        the path's own level)
   --separator S        separator for a new index (default "/"; an existing index keeps its own)
+${SPECIAL_USE_HELP}
   -h, --help           show this help
 
 When the scan cannot read some folder (a directory that fails to list), that folder
@@ -97,6 +110,7 @@ cannot be read is an error.`,
     partial: { type: "boolean" },
     recursive: { type: "boolean" },
     separator: { type: "string" },
+    ...SPECIAL_USE_OPTION,
   },
   run,
 };

@@ -1,0 +1,53 @@
+/**
+ * A store's own subscriptions for `sync` and `rebuild` (SPEC §12): the
+ * `subscriptions` file Dovecot keeps at the root of a Maildir++ or fs
+ * store, read with the scanners' reader and made ready for the index —
+ * each name checked as the index checks subscribed names, one it cannot
+ * hold left out with a warning.
+ *
+ * @module
+ */
+import { DEFAULT_LIMITS, checkedName } from "../format/limits.ts";
+import { separatorByte } from "../format/name_codec.ts";
+import { readDovecotSubscriptions } from "../scan/subscriptions.ts";
+import type { CommandContext } from "./command.ts";
+import type { Source } from "./source.ts";
+
+/**
+ * The subscriptions of the store a command scans.
+ *
+ * @param ctx The command's context (warnings, the scan seam).
+ * @param source The source of the mailboxes.
+ * @param separator The index's separator.
+ * @returns The names, in their canonical spelling; undefined for a name list, or a store without the file (or whose file cannot be read, with a warning).
+ *
+ * @example Importing a Maildir++ store's subscriptions
+ * ```ts ignore
+ * const subscriptions = await storeSubscriptions(ctx, { kind: "maildir", dir: "/home/u/Maildir" }, "/");
+ * ```
+ */
+export async function storeSubscriptions(
+  ctx: CommandContext,
+  source: Source,
+  separator: string,
+): Promise<string[] | undefined> {
+  if (source.kind === "list") return undefined;
+  const names = await readDovecotSubscriptions(source.dir, {
+    separator,
+    storeSeparator: source.kind === "maildir" ? "." : "/",
+    utf8Names: source.utf8Names === true,
+    fs: ctx.scanFs,
+    onWarning: (w) => ctx.warn(w.reason),
+  });
+  if (names === undefined) return undefined;
+  const sep = separatorByte(separator);
+  const out: string[] = [];
+  for (const name of names) {
+    try {
+      out.push(checkedName(name, sep, DEFAULT_LIMITS));
+    } catch (e) {
+      ctx.warn(`Subscription ${JSON.stringify(name)} of "${source.dir}" is left out: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
