@@ -101,6 +101,8 @@ export { decodeMailboxName, utf8Names, wireMailboxName } from "./src/imap/wire_n
 export type { ImapSession } from "./src/imap/wire_name.ts";
 export { parseListArguments, parseStatusArguments } from "./src/imap/command_args.ts";
 export type { ParsedListCommand, ParsedStatusCommand } from "./src/imap/command_args.ts";
+export { ArgReader } from "./src/imap/arg_reader.ts";
+export type { ArgString } from "./src/imap/arg_reader.ts";
 export { answerListCommand, answerStatusCommand } from "./src/imap/answer.ts";
 export { ImapSyntaxError, MailboxUnavailableError } from "./src/imap/errors.ts";
 export { imapQuote, utf8Length } from "./src/imap/quote.ts";
