@@ -9,6 +9,13 @@
  * No socket is opened: imapflow's bytes go through its `ImapStream` and
  * node-imap's through a `PassThrough` stream read by its `Parser`.
  *
+ * The commands the clients send can be had too, built by their own code:
+ * imapflow's LIST (with its RETURN options), LSUB and STATUS through its
+ * command modules and its compiler ({@linkcode imapflowList},
+ * {@linkcode imapflowStatusRequest}), node-imap's through its `Connection`
+ * methods ({@linkcode nodeImapCommand}); mailbox names in them are encoded
+ * by the client's own encoder.
+ *
  * @module
  */
 import { readFileSync } from "node:fs";
@@ -16,8 +23,8 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { PassThrough } from "node:stream";
 import { ImapStream } from "imapflow/lib/handler/imap-stream.js";
-import { parser as imapflowParser } from "imapflow/lib/handler/imap-handler.js";
-import imapflowList from "imapflow/lib/commands/list.js";
+import { compiler as imapflowCompiler, parser as imapflowParser } from "imapflow/lib/handler/imap-handler.js";
+import imapflowListCommand from "imapflow/lib/commands/list.js";
 import imapflowStatusCommand from "imapflow/lib/commands/status.js";
 
 /** STATUS figures of one mailbox as a client reports them (absent items are left out). */
@@ -50,6 +57,18 @@ export interface ClientMailbox {
   specialUseSource?: string;
   /** imapflow only: the LIST-STATUS figures it attached to the mailbox. */
   status?: ClientStatus;
+  /**
+   * imapflow only: whether it takes the mailbox as subscribed (from a
+   * `\Subscribed` attribute, which it moves out of `flags`, or from LSUB;
+   * it also always marks the mailbox it takes for INBOX subscribed).
+   */
+  subscribed?: boolean;
+  /**
+   * imapflow only: the extended data items of the LIST response (RFC 5258
+   * `mbox-list-extended`, such as `["CHILDINFO", ["SUBSCRIBED"]]`) as its
+   * parser read them, strings and lists; absent when the line had none.
+   */
+  extended?: unknown[];
 }
 
 /** What a client made of a run of untagged responses. */
@@ -87,6 +106,18 @@ interface ImapflowParsed {
 
 /** What imapflow's untagged handlers are: called with one parsed response. */
 type UntaggedHandler = (parsed: ImapflowParsed) => Promise<void> | void;
+
+/**
+ * A server for imapflow's commands: it gets the command word and the
+ * argument text exactly as imapflow put them on the wire (tag and command
+ * word left out, synchronizing literals inline as `{N}\r\n` and their
+ * bytes), and returns its untagged responses, each ending in CRLF. What it
+ * throws fails the command.
+ */
+export type ImapServer = (command: string, args: string) => string;
+
+/** How the stand-in connection answers a command: from its word and imapflow's attribute tree. */
+type Responder = (command: string, attributes: unknown) => string;
 
 /** A logger that drops everything (the shape imapflow's pino logger has). */
 const silentLogger = {
@@ -127,6 +158,27 @@ async function imapflowParse(raw: string): Promise<ImapflowParsed[]> {
 }
 
 /**
+ * A command as imapflow writes it, by its own compiler, with its argument
+ * attributes: the argument text that follows the command word and its space
+ * (a literal inline, as `send()` writes it once the server said go ahead).
+ */
+function imapflowArgumentText(command: string, attributes: unknown): string {
+  const compiled = imapflowCompiler({ tag: "A1", command, attributes } as never, { asArray: false });
+  const text = compiled.toString("utf8");
+  const head = `A1 ${command}`;
+  if (!text.startsWith(head)) throw new Error(`imapflow compiled ${JSON.stringify(text)} for ${command}`);
+  return text.slice(head.length).replace(/^ /, "");
+}
+
+/** A plain value of imapflow's parsed attribute tree: strings (atoms, strings, literals), lists, null for NIL. */
+function imapflowPlain(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(imapflowPlain);
+  if (node === null || node === undefined) return null;
+  const value = (node as { value?: unknown }).value;
+  return value === undefined || value === null ? null : String(value);
+}
+
+/**
  * The smallest stand-in for an `ImapFlow` connection that imapflow's LIST
  * and STATUS commands (commands/list.js, commands/status.js, and the
  * tools.js and special-use.js functions they call) read:
@@ -141,13 +193,19 @@ async function imapflowParse(raw: string): Promise<ImapflowParsed[]> {
  *   `skipListSubscribedArg`, `skipListAuxArgs`: nothing selected, no retry
  *   latches set;
  * - `id`, `log`: for its log calls;
- * - `exec(command, args, { untagged })`: hands each parsed response to the
- *   command's untagged handler for its keyword, as `ImapFlow.handleResponse`
- *   does, and completes the command;
+ * - `exec(command, args, { untagged })`: asks `respond` for the untagged
+ *   responses, parses them as imapflow does and hands each to the command's
+ *   untagged handler for its keyword, as `ImapFlow.handleResponse` does,
+ *   then completes the command; `extended` collects the extended data of
+ *   each LIST / LSUB response by the name as listed;
  * - `run()`: the per-mailbox STATUS fallback of list.js (used only when no
  *   inline STATUS response came); answers nothing, so no figures are made up.
  */
-function imapflowConnection(responses: ImapflowParsed[], utf8Accept: boolean): unknown {
+function imapflowConnection(
+  respond: Responder,
+  utf8Accept: boolean,
+  extended: Map<string, unknown[]> = new Map(),
+): unknown {
   const capabilities = new Map<string, boolean>(
     ["IMAP4rev1", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "CHILDREN", ...(utf8Accept ? ["ENABLE", "UTF8=ACCEPT"] : [])]
       .map((c) => [c, true]),
@@ -162,11 +220,17 @@ function imapflowConnection(responses: ImapflowParsed[], utf8Accept: boolean): u
     states,
     state: states.AUTHENTICATED,
     mailbox: false,
-    async exec(_command: string, _args: unknown, options: { untagged?: Record<string, UntaggedHandler> } = {}) {
-      for (const parsed of responses) {
+    async exec(command: string, args: unknown, options: { untagged?: Record<string, UntaggedHandler> } = {}) {
+      for (const parsed of await imapflowParse(respond(command, args))) {
         if (parsed.tag !== "*" || !parsed.command) continue;
         // ImapFlow.normalizeUntaggedCommand, for the non-numeric responses fed here.
-        const handler = options.untagged?.[parsed.command.toUpperCase().trim()];
+        const keyword = parsed.command.toUpperCase().trim();
+        const attributes = parsed.attributes ?? [];
+        if ((keyword === "LIST" || keyword === "LSUB") && attributes.length > 3) {
+          const listed = String((attributes[2] as { value?: unknown } | null)?.value ?? "");
+          extended.set(listed, attributes.slice(3).map(imapflowPlain));
+        }
+        const handler = options.untagged?.[keyword];
         if (handler !== undefined) await handler(parsed);
       }
       return { response: "OK", next() {} };
@@ -213,11 +277,41 @@ function imapflowStatusOf(name: string, s: Record<string, unknown>): ClientStatu
  * // mailboxes[0].name === "Entwürfe"
  * ```
  */
-export async function imapflowListing(raw: string, options: ImapflowOptions = {}): Promise<ClientListing> {
-  const responses = await imapflowParse(raw);
-  const connection = imapflowConnection(responses, options.utf8Accept === true);
+export function imapflowListing(raw: string, options: ImapflowOptions = {}): Promise<ClientListing> {
+  return imapflowListWith(() => raw, options);
+}
+
+/**
+ * What imapflow's `client.list({ statusQuery })` returns when a server
+ * answers the commands it sends: the LIST with the RETURN options it picks
+ * for the capabilities of {@linkcode imapflowListing} (STATUS, SPECIAL-USE,
+ * CHILDREN, SUBSCRIBED), and LSUB when no listed mailbox came back
+ * `\Subscribed`. Each command is built by imapflow's own command module and
+ * compiler, names and patterns encoded by its own `encodePath`, and goes to
+ * `server`; the responses are read as in {@linkcode imapflowListing}.
+ *
+ * @param server Answers each command (e.g. with the LIST layer's `answerListCommand`).
+ * @param options The session's mode.
+ * @returns The mailboxes and STATUS figures imapflow reports.
+ * @throws What `server` throws, and imapflow's parser errors.
+ *
+ * @example A server that records the commands
+ * ```ts ignore
+ * const sent: string[] = [];
+ * await imapflowList((command, args) => (sent.push(`${command} ${args}`), ""));
+ * // sent[0] === 'LIST "" "*" RETURN (STATUS (MESSAGES UNSEEN RECENT UIDNEXT UIDVALIDITY) SPECIAL-USE CHILDREN SUBSCRIBED)'
+ * ```
+ */
+export function imapflowList(server: ImapServer, options: ImapflowOptions = {}): Promise<ClientListing> {
+  return imapflowListWith((command, attributes) => server(command, imapflowArgumentText(command, attributes)), options);
+}
+
+/** imapflow's list command on a stand-in connection answered by `respond`, in the normalised shape. */
+async function imapflowListWith(respond: Responder, options: ImapflowOptions): Promise<ClientListing> {
+  const extended = new Map<string, unknown[]>();
+  const connection = imapflowConnection(respond, options.utf8Accept === true, extended);
   const query = { messages: true, unseen: true, recent: true, uidNext: true, uidValidity: true };
-  const entries = await imapflowList(connection as never, "", "*", { statusQuery: query });
+  const entries = await imapflowListCommand(connection as never, "", "*", { statusQuery: query });
   const mailboxes: ClientMailbox[] = [];
   const statuses: ClientStatus[] = [];
   for (const e of entries) {
@@ -226,6 +320,7 @@ export async function imapflowListing(raw: string, options: ImapflowOptions = {}
       delimiter: e.delimiter ?? null,
       flags: [...e.flags].sort(),
       specialUse: e.specialUse ?? null,
+      subscribed: e.subscribed === true,
     };
     if (e.specialUseSource !== undefined) m.specialUseSource = e.specialUseSource;
     if (e.status !== undefined && e.status !== null && !("error" in e.status)) {
@@ -233,6 +328,8 @@ export async function imapflowListing(raw: string, options: ImapflowOptions = {}
       m.status = imapflowStatusOf(String(s.path), s);
       statuses.push(m.status);
     }
+    const data = extended.get(String(e.pathAsListed));
+    if (data !== undefined) m.extended = data;
     mailboxes.push(m);
   }
   return { mailboxes: mailboxes.sort(byName), statuses: statuses.sort(byName) };
@@ -260,12 +357,50 @@ export async function imapflowStatus(
   path: string,
   options: ImapflowOptions = {},
 ): Promise<ClientStatus | undefined> {
-  const responses = await imapflowParse(raw);
-  const connection = imapflowConnection(responses, options.utf8Accept === true);
+  // Parsed here first: status.js swallows a failed command, a parser error is the caller's to hear.
+  await imapflowParse(raw);
+  const connection = imapflowConnection(() => raw, options.utf8Accept === true);
   const query = { messages: true, unseen: true, recent: true, uidNext: true, uidValidity: true };
   const result = await imapflowStatusCommand(connection as never, path, query);
   if (result === false) return undefined;
   return imapflowStatusOf(path, result as unknown as Record<string, unknown>);
+}
+
+/**
+ * The STATUS command imapflow's `client.status(path, query)` sends, as
+ * its own command module (commands/status.js: the path through its
+ * `encodePath`, an atom or a quoted string) and compiler write it, asking
+ * for MESSAGES, UNSEEN, RECENT, UIDNEXT and UIDVALIDITY.
+ *
+ * @param path The mailbox the application asks about, in Unicode.
+ * @param options The session's mode.
+ * @returns The argument text after `STATUS ` (literals inline).
+ * @throws imapflow's own error when it cannot write the command (its
+ *   compiler refuses a quoted string holding CR or LF).
+ *
+ * @example
+ * ```ts ignore
+ * await imapflowStatusRequest("Entwürfe"); // '"Entw&APw-rfe" (MESSAGES UNSEEN RECENT UIDNEXT UIDVALIDITY)'
+ * ```
+ */
+export async function imapflowStatusRequest(path: string, options: ImapflowOptions = {}): Promise<string> {
+  let sent: string | undefined;
+  let failure: unknown;
+  const connection = imapflowConnection((command, attributes) => {
+    try {
+      sent = imapflowArgumentText(command, attributes);
+    } catch (e) {
+      failure = e;
+      throw e;
+    }
+    return "";
+  }, options.utf8Accept === true);
+  const query = { messages: true, unseen: true, recent: true, uidNext: true, uidValidity: true };
+  // status.js logs and swallows a failed command; the failure is kept above.
+  await imapflowStatusCommand(connection as never, path, query);
+  if (failure !== undefined) throw failure;
+  if (sent === undefined) throw new Error(`imapflow sent no STATUS command for ${JSON.stringify(path)}`);
+  return sent;
 }
 
 // ------------------------------------------------------------------ node-imap
@@ -330,8 +465,54 @@ const NodeImapParser = (require("imap/lib/Parser.js") as {
   };
 }).Parser;
 const NodeImapConnection = require("imap/lib/Connection.js") as {
-  prototype: { _resUntagged(this: unknown, info: NodeImapUntagged): void };
+  prototype: {
+    _resUntagged(this: unknown, info: NodeImapUntagged): void;
+    getBoxes(this: unknown, namespace: string, cb: () => void): void;
+    getSubscribedBoxes(this: unknown, namespace: string, cb: () => void): void;
+    status(this: unknown, boxName: string, cb: () => void): void;
+  };
 };
+
+/** A node-imap request: the `Connection` method and its mailbox (or namespace) argument. */
+export type NodeImapRequest =
+  | { method: "getBoxes"; namespace?: string }
+  | { method: "getSubscribedBoxes"; namespace?: string }
+  | { method: "status"; mailbox: string };
+
+/**
+ * The command node-imap sends for a request, as its own `Connection`
+ * method builds it (lib/Connection.js: names through the `utf7` package's
+ * `imap.encode`, then quoted): `getBoxes` sends `LIST`, `getSubscribedBoxes`
+ * `LSUB`, `status` `STATUS` with MESSAGES, RECENT, UNSEEN, UIDVALIDITY and
+ * UIDNEXT (the server is taken not to have CONDSTORE). The method runs on a
+ * stand-in that records what it queues.
+ *
+ * @param request The method and its argument.
+ * @returns The command word and the argument text after it.
+ *
+ * @example
+ * ```ts ignore
+ * nodeImapCommand({ method: "status", mailbox: "Entwürfe" });
+ * // { command: "STATUS", args: '"Entw&APw-rfe" (MESSAGES RECENT UNSEEN UIDVALIDITY UIDNEXT)' }
+ * ```
+ */
+export function nodeImapCommand(request: NodeImapRequest): { command: string; args: string } {
+  const queued: string[] = [];
+  const connection = {
+    _box: undefined,
+    serverSupports: () => false,
+    _enqueue: (command: string) => {
+      queued.push(command);
+    },
+  };
+  const done = () => {};
+  const proto = NodeImapConnection.prototype;
+  if (request.method === "status") proto.status.call(connection, request.mailbox, done);
+  else proto[request.method].call(connection, request.namespace ?? "", done);
+  if (queued.length !== 1) throw new Error(`node-imap queued ${queued.length} commands for ${request.method}`);
+  const space = queued[0].indexOf(" ");
+  return { command: queued[0].slice(0, space), args: queued[0].slice(space + 1) };
+}
 
 /** Every listed box of node-imap's tree, with its full name (its path joined by the delimiter). */
 function flattenBoxes(tree: Record<string, NodeImapBox>, prefix: string[], out: ClientMailbox[]): void {
