@@ -1,0 +1,117 @@
+/**
+ * The reference IMAP server's command line. It runs unchanged on Bun,
+ * Deno and Node:
+ *
+ *     bun examples/imap_server/main.ts --users users --index-dir indexes
+ *     deno run -A examples/imap_server/main.ts --users users --index-dir indexes
+ *     node --import tsx examples/imap_server/main.ts --users users --index-dir indexes
+ *
+ * Options: `--listen HOST:PORT` (default 127.0.0.1:1143; port 0 picks a
+ * free one), `--users FILE`, `--index-dir DIR`, `--tls-cert FILE` and
+ * `--tls-key FILE` (STARTTLS), `--idle-timeout SECONDS` (1800),
+ * `--max-connections-per-user N` (20), `--max-line BYTES` (65536),
+ * `--max-literal BYTES` (65536), `--list-workers N` (2),
+ * `--list-worker-threshold N` (2000), `--poll-ms N` (200),
+ * `--no-login-scan` (trust the index as it is: another process keeps it in
+ * line with the stores). When it listens it prints exactly one line,
+ * `listening on HOST:PORT`.
+ *
+ * `main.ts hash-password` reads a password on standard input (one line)
+ * and prints its hash for the users file.
+ *
+ * @module
+ */
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { startServer } from "./server.ts";
+import { hashPassword } from "./users.ts";
+
+const USAGE = `Usage:
+  main.ts --users FILE --index-dir DIR [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE]
+          [--idle-timeout SECONDS] [--max-connections-per-user N] [--max-line BYTES] [--max-literal BYTES]
+          [--list-workers N] [--list-worker-threshold N] [--poll-ms N] [--no-login-scan]
+  main.ts hash-password < password`;
+
+/** A whole number option, or the default. */
+function count(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^[0-9]{1,10}$/.test(value)) throw new Error(`Invalid --${name} ${JSON.stringify(value)}: expected a whole number`);
+  return Number(value);
+}
+
+/** HOST:PORT (an IPv6 host in brackets). */
+function listenAddress(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):([0-9]{1,5})$/.exec(value);
+  if (m === null || Number(m[3]) > 65535) throw new Error(`Invalid --listen ${JSON.stringify(value)}: expected HOST:PORT`);
+  return { host: m[1] ?? m[2], port: Number(m[3]) };
+}
+
+async function readStdin(): Promise<string> {
+  let text = "";
+  for await (const chunk of process.stdin) text += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+  return text;
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === "hash-password") {
+    const password = (await readStdin()).replace(/\r?\n$/, "");
+    if (password === "") throw new Error("No password on standard input");
+    console.log(await hashPassword(password));
+    return;
+  }
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      listen: { type: "string", default: "127.0.0.1:1143" },
+      users: { type: "string" },
+      "index-dir": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "idle-timeout": { type: "string" },
+      "max-connections-per-user": { type: "string" },
+      "max-line": { type: "string" },
+      "max-literal": { type: "string" },
+      "list-workers": { type: "string" },
+      "list-worker-threshold": { type: "string" },
+      "poll-ms": { type: "string" },
+      "no-login-scan": { type: "boolean" },
+      help: { type: "boolean" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (values.users === undefined || values["index-dir"] === undefined) throw new Error(`--users and --index-dir are required\n${USAGE}`);
+  if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined)) {
+    throw new Error("--tls-cert and --tls-key go together");
+  }
+  const { host, port } = listenAddress(values.listen!);
+  const maxLine = count(values["max-line"], "max-line", 65536);
+  const maxLiteral = count(values["max-literal"], "max-literal", 65536);
+  const server = await startServer({
+    host,
+    port,
+    usersFile: values.users,
+    indexDir: values["index-dir"],
+    tlsCert: values["tls-cert"],
+    tlsKey: values["tls-key"],
+    idleTimeoutMs: count(values["idle-timeout"], "idle-timeout", 1800) * 1000,
+    maxConnectionsPerUser: count(values["max-connections-per-user"], "max-connections-per-user", 20),
+    limits: { maxLine, maxLiteral, maxCommand: Math.max(1048576, maxLine + maxLiteral) },
+    listWorkers: count(values["list-workers"], "list-workers", 2),
+    listWorkerThreshold: count(values["list-worker-threshold"], "list-worker-threshold", 2000),
+    pollMs: Math.max(10, count(values["poll-ms"], "poll-ms", 200)),
+    loginScan: values["no-login-scan"] !== true,
+  });
+  console.log(`listening on ${host.includes(":") ? `[${host}]` : host}:${server.port}`);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+});
