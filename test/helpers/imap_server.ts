@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
+import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { hashPassword } from "../../examples/imap_server/users.ts";
@@ -48,6 +49,7 @@ export interface TestServer {
  * @param users The users.
  * @param args More server arguments.
  * @param runtime The runtime to run it on.
+ * @param host The address to listen on.
  * @returns The running server.
  */
 export async function startTestServer(
@@ -55,6 +57,7 @@ export async function startTestServer(
   users: TestUser[],
   args: string[] = [],
   runtime = RUNTIME,
+  host = "127.0.0.1",
 ): Promise<TestServer> {
   const indexDir = join(dir, "indexes");
   mkdirSync(indexDir, { recursive: true });
@@ -69,7 +72,7 @@ export async function startTestServer(
   writeFileSync(usersFile, text);
   const [cmd, cmdArgs] = tsCommand(
     SERVER_MAIN,
-    ["--listen", "127.0.0.1:0", "--users", usersFile, "--index-dir", indexDir, ...args],
+    ["--listen", `${host}:0`, "--users", usersFile, "--index-dir", indexDir, ...args],
     runtime,
   );
   const child = startChild(`imap server on ${runtime}`, cmd, cmdArgs, ROOT);
@@ -80,13 +83,13 @@ export async function startTestServer(
     child.kill();
     throw e;
   }
-  const m = /^listening on 127\.0\.0\.1:(\d+)$/.exec(line);
-  if (!m) {
+  const m = /^listening on (.+):(\d+)$/.exec(line);
+  if (!m || m[1] !== host) {
     child.kill();
     throw new Error(`Unexpected first line ${JSON.stringify(line)}`);
   }
   return {
-    port: Number(m[1]),
+    port: Number(m[2]),
     root: (user) => join(dir, "mail", user),
     indexPath: (user) => join(indexDir, indexFileName(user)),
     lines: child.lines,
@@ -99,25 +102,51 @@ export async function startTestServer(
 
 /** A raw IMAP connection: write bytes, read responses. */
 export class RawClient {
-  readonly socket: Socket;
+  socket: Socket;
   #buf = "";
+  #pos = 0;
   #closed = false;
   #waiters: (() => void)[] = [];
+  #decoder = new TextDecoder();
+  readonly #onData = (d: Uint8Array) => {
+    this.#buf += this.#decoder.decode(d, { stream: true });
+    this.#wake();
+  };
+  readonly #onEnd = () => {
+    this.#closed = true;
+    this.#wake();
+  };
 
   private constructor(socket: Socket) {
     this.socket = socket;
-    socket.setEncoding("utf8");
-    socket.on("data", (d: string) => {
-      this.#buf += d;
-      this.#wake();
+    this.#listen(socket);
+  }
+
+  #listen(socket: Socket): void {
+    socket.on("data", this.#onData);
+    socket.on("close", this.#onEnd);
+    socket.on("end", this.#onEnd);
+    socket.on("error", this.#onEnd);
+  }
+
+  /** Switch to TLS on the same connection (after a STARTTLS OK); whatever was not read is dropped. */
+  async startTls(): Promise<TLSSocket> {
+    const plain = this.socket;
+    plain.off("data", this.#onData);
+    plain.off("close", this.#onEnd);
+    plain.off("end", this.#onEnd);
+    plain.off("error", this.#onEnd);
+    const tls = tlsConnect({ socket: plain, rejectUnauthorized: false, servername: "localhost" });
+    await new Promise<void>((ok, fail) => {
+      tls.once("secureConnect", ok);
+      tls.once("error", fail);
     });
-    const end = () => {
-      this.#closed = true;
-      this.#wake();
-    };
-    socket.on("close", end);
-    socket.on("end", end);
-    socket.on("error", end);
+    this.#buf = "";
+    this.#pos = 0;
+    this.#decoder = new TextDecoder();
+    this.socket = tls;
+    this.#listen(tls);
+    return tls;
   }
 
   /** Connect and read the greeting. */
@@ -137,12 +166,12 @@ export class RawClient {
   }
 
   async #wait(ms: number, what: string): Promise<void> {
-    if (this.#closed) throw new Error(`Connection closed while waiting for ${what}; got ${JSON.stringify(this.#buf.slice(-300))}`);
+    if (this.#closed) throw new Error(`Connection closed while waiting for ${what}; got ${JSON.stringify(this.pending.slice(-300))}`);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       new Promise<void>((ok) => this.#waiters.push(ok)),
       new Promise<void>((_, fail) => {
-        timer = setTimeout(() => fail(new Error(`No ${what} within ${ms} ms; got ${JSON.stringify(this.#buf.slice(-300))}`)), ms);
+        timer = setTimeout(() => fail(new Error(`No ${what} within ${ms} ms; got ${JSON.stringify(this.pending.slice(-300))}`)), ms);
       }),
     ]).finally(() => clearTimeout(timer));
   }
@@ -160,10 +189,14 @@ export class RawClient {
   /** The next line, without CRLF. */
   async readLine(ms = 20_000): Promise<string> {
     for (;;) {
-      const nl = this.#buf.indexOf("\r\n");
+      const nl = this.#buf.indexOf("\r\n", this.#pos);
       if (nl >= 0) {
-        const line = this.#buf.slice(0, nl);
-        this.#buf = this.#buf.slice(nl + 2);
+        const line = this.#buf.slice(this.#pos, nl);
+        this.#pos = nl + 2;
+        if (this.#pos > 1 << 20) {
+          this.#buf = this.#buf.slice(this.#pos);
+          this.#pos = 0;
+        }
         return line;
       }
       await this.#wait(ms, "line");
@@ -189,14 +222,15 @@ export class RawClient {
   /** Wait until the server closes the connection; the text it sent meanwhile. */
   async waitClosed(ms = 20_000): Promise<string> {
     while (!this.#closed) await this.#wait(ms, "the end of the connection");
-    const rest = this.#buf;
+    const rest = this.#buf.slice(this.#pos);
     this.#buf = "";
+    this.#pos = 0;
     return rest;
   }
 
   /** Text received and not read yet. */
   get pending(): string {
-    return this.#buf;
+    return this.#buf.slice(this.#pos);
   }
 
   /** Close the connection. */
