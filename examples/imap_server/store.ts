@@ -120,15 +120,11 @@ export function folderDirName(name: string): string {
   }
 }
 
-/** Dovecot's tab-escaping of one level of a version-2 subscriptions line. */
-function tabEscape(s: string): string {
-  // deno-lint-ignore no-control-regex
-  return s.replace(/[\x01\t\r\n\0]/g, (c) => "\x01" + ({ "\x01": "1", "\t": "t", "\r": "r", "\n": "n", "\0": "0" })[c]);
-}
-
 /**
  * The text of a version-2 Dovecot `subscriptions` file: `V<TAB>2`, a blank
- * line, then one name per line, levels in modified UTF-7 joined by TAB.
+ * line, then one name per line, levels in modified UTF-7 joined by TAB
+ * (modified UTF-7 leaves no control character, so Dovecot's tab-escaping
+ * has nothing to escape).
  *
  * @param names The subscribed names ("/" between levels).
  * @returns The file's text.
@@ -141,7 +137,7 @@ function tabEscape(s: string): string {
  */
 export function subscriptionsFileText(names: Iterable<string>): string {
   let text = "V\t2\n\n";
-  for (const name of names) text += name.split(SEPARATOR).map((l) => tabEscape(encodeModifiedUtf7(l))).join("\t") + "\n";
+  for (const name of names) text += name.split(SEPARATOR).map((l) => encodeModifiedUtf7(l)).join("\t") + "\n";
   return text;
 }
 
