@@ -9,7 +9,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   answerListCommand,
@@ -29,6 +29,7 @@ import { updateLines } from "../../examples/imap_server/commands/updates.ts";
 import { indexFileName } from "../../examples/imap_server/accounts.ts";
 import { writeDovecotStore } from "../helpers/dovecot_store.ts";
 import { makeTempDir } from "../helpers/tmp.ts";
+import { ROOT } from "../helpers/runtime.ts";
 
 const FAST = { N: 1024, r: 8, p: 1 };
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -382,5 +383,27 @@ describe("changes for IDLE", () => {
     assert.equal(updateLines(s, { ...s, messages: 5, recent: 2 }, true), "* 5 EXISTS\r\n");
     assert.equal(updateLines(s, { ...s, messages: 1 }, true), "* 3 EXPUNGE\r\n* 2 EXPUNGE\r\n");
     assert.equal(updateLines(s, { ...s }, false), "");
+  });
+});
+
+describe("the server's imports", () => {
+  it("are node: built-ins, the library through mod.ts, and the server's own files", () => {
+    const dir = join(ROOT, "examples", "imap_server");
+    const files = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith(".ts"));
+    assert.ok(files.length > 10);
+    let seen = 0, library = 0;
+    for (const file of files) {
+      const text = readFileSync(join(dir, file), "utf8");
+      const depth = file.split(/[\\/]/).length - 1;
+      const mod = "../".repeat(depth + 2) + "mod.ts";
+      for (const m of text.matchAll(/^(?:import|export)[^;]*? from "([^"]+)";/gms)) {
+        const spec = m[1];
+        const ok = spec.startsWith("node:") || spec === mod || (spec.startsWith(".") && !spec.includes("../../"));
+        assert.ok(ok, `${file} imports ${JSON.stringify(spec)}`);
+        seen++;
+        if (spec === mod) library++;
+      }
+    }
+    assert.ok(seen > 50 && library >= 10, `${seen} imports read, ${library} of mod.ts`);
   });
 });
