@@ -67,6 +67,8 @@ export {
   LockLostError,
   LockTimeoutError,
   NoSuchMailboxError,
+  RenameError,
+  type RenameErrorCode,
   StoreReadError,
   UnsafeFileError,
 } from "./src/format/errors.ts";

@@ -243,3 +243,66 @@ export class NoSuchMailboxError extends Error {
     this.mailbox = mailbox;
   }
 }
+
+/**
+ * Why a rename (SPEC §11) was refused: `from` does not exist
+ * (`NONEXISTENT`), `to` exists as a mailbox (`ALREADYEXISTS`), `to` lies
+ * inside `from`'s subtree (`INSIDE`), `from` and the placeholder at `to`
+ * both have a child of one name (`CONFLICT`), or a name under `to` would
+ * pass a name limit (`LIMIT`).
+ *
+ * @example The codes
+ * ```ts
+ * import type { RenameErrorCode } from "./errors.ts";
+ * const codes: RenameErrorCode[] = ["NONEXISTENT", "ALREADYEXISTS", "INSIDE", "CONFLICT", "LIMIT"];
+ * console.log(codes.length); // 5
+ * ```
+ */
+export type RenameErrorCode = "NONEXISTENT" | "ALREADYEXISTS" | "INSIDE" | "CONFLICT" | "LIMIT";
+
+/** The IMAP response code (RFC 5530) of each reason. */
+const RENAME_IMAP_CODES: Readonly<Record<RenameErrorCode, string>> = Object.freeze({
+  NONEXISTENT: "NONEXISTENT",
+  ALREADYEXISTS: "ALREADYEXISTS",
+  INSIDE: "CANNOT",
+  CONFLICT: "ALREADYEXISTS",
+  LIMIT: "LIMIT",
+});
+
+/**
+ * A rename (SPEC §11) that the index refuses; nothing changed. Names both
+ * mailboxes and says why, with a code and the IMAP response code (RFC
+ * 5530) a server answers RENAME with.
+ *
+ * @example A rename into its own subtree
+ * ```ts
+ * import { RenameError } from "./errors.ts";
+ * const err = new RenameError("INSIDE", "Archive", "Archive/2024/old", "the new name lies inside the mailbox's own subtree");
+ * console.log(err.message); // Cannot rename "Archive" to "Archive/2024/old": the new name lies inside the mailbox's own subtree
+ * console.log(err.code, err.imapCode); // INSIDE CANNOT
+ * ```
+ */
+export class RenameError extends Error {
+  /** Why the rename was refused. */
+  readonly code: RenameErrorCode;
+  /** The IMAP response code (RFC 5530) for a tagged NO: NONEXISTENT, ALREADYEXISTS, CANNOT or LIMIT. */
+  readonly imapCode: string;
+  /** The mailbox to rename, as given. */
+  readonly from: string;
+  /** The new name, as given. */
+  readonly to: string;
+  /**
+   * @param code Why the rename was refused.
+   * @param from The mailbox to rename, as given.
+   * @param to The new name, as given.
+   * @param reason The rest of the sentence, naming what is wrong.
+   */
+  constructor(code: RenameErrorCode, from: string, to: string, reason: string) {
+    super(`Cannot rename ${JSON.stringify(from)} to ${JSON.stringify(to)}: ${reason}`);
+    this.name = "RenameError";
+    this.code = code;
+    this.imapCode = RENAME_IMAP_CODES[code];
+    this.from = from;
+    this.to = to;
+  }
+}

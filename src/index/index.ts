@@ -30,7 +30,7 @@ import { commitPlan, recoverJournal, replaceFiles } from "../store/writer.ts";
 import { FullNameTable, NAME_MISSING, plainBytes } from "../image/full_names.ts";
 import type { ListView } from "../image/view.ts";
 import { createEmpty, lockOptions, type OpenOptions, prepareIndexFiles } from "./open.ts";
-import { SyncContext, type SyncResult } from "./sync_context.ts";
+import { renameAndCommit, SyncContext, type SyncResult } from "./sync_context.ts";
 import { currentSubscriptions, type SubscriptionReader, subscriptionsForWriter, type SubscriptionState } from "./subscriptions.ts";
 
 export { SyncContext };
@@ -377,6 +377,11 @@ export class MailboxListIndex {
    */
   list(patternOrPatterns: string | string[], options: ListCommandOptions = {}): ListEntry[] {
     return listCommand(this, patternOrPatterns, options);
+  }
+
+  /** Rename a mailbox and its subtree in a commit of its own (SPEC §11, {@linkcode SyncContext.rename}); resolves to what changed. */
+  async rename(from: string, to: string): Promise<SyncResult> {
+    return await renameAndCommit(await this.syncBegin({ partial: true }), from, to);
   }
 
   /**

@@ -171,7 +171,10 @@ export function subscriptionsForWriter(reader: SubscriptionReader, warn: (messag
 }
 
 /** One change of a sync to the subscriptions, in call order. */
-type Change = { kind: "add" | "remove"; name: string } | { kind: "set"; names: string[] };
+type Change =
+  | { kind: "add" | "remove"; name: string }
+  | { kind: "set"; names: string[] }
+  | { kind: "rename"; from: string; to: string };
 
 /**
  * The subscription changes a sync collects: names checked and made
@@ -233,6 +236,20 @@ export class SubscriptionChanges {
   }
 
   /**
+   * Rename the subscriptions of a mailbox and of everything under it, as a
+   * rename of the mailbox does (SPEC §11, as Dovecot does): `from` becomes
+   * `to`, `from/x` becomes `to/x`; other names stay.
+   *
+   * @param from Full name of the renamed mailbox.
+   * @param to Its new full name.
+   * @throws InvalidNameError for a name the index cannot hold.
+   */
+  rename(from: string, to: string): void {
+    const sep = this.#sep, limits = this.#limits;
+    this.#changes.push({ kind: "rename", from: checkedName(from, sep, limits), to: checkedName(to, sep, limits) });
+  }
+
+  /**
    * Replace the whole set. Every name is checked before anything changes.
    *
    * @param names The new set (duplicates are fine).
@@ -256,6 +273,13 @@ export class SubscriptionChanges {
       if (c.kind === "set") {
         set.clear();
         for (const n of c.names) set.add(n);
+      } else if (c.kind === "rename") {
+        const under = c.from + String.fromCharCode(this.#sep);
+        for (const n of [...set]) {
+          if (n !== c.from && !n.startsWith(under)) continue;
+          set.delete(n);
+          set.add(c.to + n.slice(c.from.length));
+        }
       } else if (c.kind === "add") set.add(c.name);
       else set.delete(c.name);
     }

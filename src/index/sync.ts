@@ -31,6 +31,7 @@ import { SyncScope } from "./sync_scope.ts";
 import { SyncTree } from "./sync_tree.ts";
 import { unchangedByMarks } from "./sync_unchanged.ts";
 import { NameWalk } from "./sync_walk.ts";
+import { Renames } from "./sync_rename.ts";
 
 export type { CommitPlan };
 
@@ -75,6 +76,7 @@ export class SyncEngine {
   private readonly recursive: boolean;
   private readonly tree: SyncTree;
   private readonly walk: NameWalk;
+  private renames: Renames | undefined;
 
   private readonly flagOverrides = new Map<number, number>();
   private readonly flagExtras = new Map<number, number>();
@@ -176,6 +178,27 @@ export class SyncEngine {
    */
   keep(name: string): void {
     this.walk.keep(name);
+  }
+
+  /**
+   * Rename a mailbox and its whole subtree (SPEC §11); later calls see the
+   * new names. See `sync_rename.ts`.
+   *
+   * @param from Full name of a mailbox or a `\NonExistent` parent.
+   * @param to Its new full name.
+   * @returns True when `from` is INBOX: `to` is a new mailbox and nothing moved.
+   * @throws RenameError, InvalidNameError or IndexLimitError when refused; nothing changed then.
+   *
+   * @example Move a folder under a new parent
+   * ```ts ignore
+   * engine.rename("Archive", "Old/Archive");
+   * const plan = engine.plan();
+   * ```
+   */
+  rename(from: string, to: string): boolean {
+    const mode = { partial: this.partial, recursive: this.recursive };
+    this.renames ??= new Renames(this.tree, this.walk, this.attr, this.walk.scope, this.sep, this.limits, mode);
+    return this.renames.rename(from, to);
   }
 
   /**
@@ -281,11 +304,13 @@ export class SyncEngine {
     // 1. Deletions (rules 5, 6), 2. flags (rules 3, 4, 8, 9) of every record the sync touched.
     const pathRec = this.walk.scope.record(this.view);
     const deletions = planDeletions(tree, pathRec, this.partial, this.recursive);
+    this.renames?.finish(deletions);
     const reach = { depth: this.walk.scope.depth, pathRec, partial: this.partial, recursive: this.recursive };
     const flagChanges = planFlags(tree, this.attr, reach, deletions.lostOwners);
+    this.renames?.applyFlags(flagChanges, pathRec);
     // 3. Layout of new and rewritten directories, in pre-order; 4. their images and the patches.
     const listPatches: Patch[] = [];
-    const anyDeleted = deletions.recs.length > 0;
+    const anyDeleted = deletions.recs.length > 0 || this.renames !== undefined;
     const layout = planLayout(tree, header.usedSpace, header.deletedSpace, anyDeleted, this.limits.maxFileSize, listPatches);
     const appendOffset = header.usedSpace;
     const append = writeDirImages(tree, layout, appendOffset);

@@ -221,9 +221,13 @@ function liveRecords(
         if (--budget < 0) throw new CorruptIndexError(view.file, r, "directory links form a cycle or are shared");
         if (recordDeleted(dv, r)) continue;
         const uid = recordUid(dv, r);
-        if (deleted.has(uid)) continue;
-        liveUids.push(uid);
         const cd = view.childDir(r);
+        if (deleted.has(uid)) {
+          // A placeholder a rename took over or emptied is deleted; the records under it moved and live on.
+          if (tree.renamed && cd !== 0) stack.push(cd);
+          continue;
+        }
+        liveUids.push(uid);
         if (derive) derived.set(uid, treeFlags(tree.recHasLiveChildren(r), true));
         if (cd !== 0) stack.push(cd);
       }

@@ -113,6 +113,8 @@ export class SyncContext {
   #extraCalls: [number | string, number][] = [];
   #specialCalls: [number | string, number][] = [];
   #keptNames: string[] = [];
+  /** Renames, each with how many names were reported before it. */
+  #renames: [number, string, string][] = [];
   #subs: SubscriptionChanges;
 
   /** @internal */
@@ -140,11 +142,23 @@ export class SyncContext {
     const engine = this.#index._recreateForSync(e, this.#options);
     this.#stamp = this.#index._stamp();
     const map = new Map<number, number>();
+    let r = 0;
+    const renamesUpTo = (i: number) => {
+      for (; r < this.#renames.length && this.#renames[r][0] <= i; r++) {
+        try {
+          engine.rename(this.#renames[r][1], this.#renames[r][2]);
+        } catch {
+          // Not possible in the recreated index (its mailbox was only in the damaged one): dropped.
+        }
+      }
+    };
     for (let i = 0; i < this.#names.length; i++) {
+      renamesUpTo(i);
       const uid = engine.add(this.#names[i]);
       map.set(this.#uids[i], uid);
       this.#uids[i] = uid;
     }
+    renamesUpTo(Infinity);
     for (const [uid, flags] of this.#flagCalls) {
       const now = map.get(uid);
       if (now !== undefined) engine.setFlags(now, flags);
@@ -257,6 +271,56 @@ export class SyncContext {
       this.#engine.keep(name);
     }
     this.#keptNames.push(name);
+  }
+
+  /**
+   * Rename a mailbox and its whole subtree (SPEC §11, IMAP RENAME), in
+   * this sync's commit. Every moved mailbox keeps its UID, flags, STATUS,
+   * special-use and GUID, and the subscriptions of `from` and of the names
+   * under it follow; only two directories of the list file are written,
+   * whatever the size of the subtree. A `\NonExistent` placeholder at `to`
+   * is taken over (its children join the moved mailbox's); missing parents
+   * of `to` are created as placeholders; a placeholder the rename leaves
+   * without children goes. Renaming INBOX (any case) creates `to` as a new
+   * mailbox and leaves INBOX and its children where they are. Later calls
+   * of the sync see the new names.
+   *
+   * @param from Full name of a mailbox or of a `\NonExistent` parent.
+   * @param to Its new full name.
+   * @returns Nothing.
+   * @throws RenameError (`code` NONEXISTENT, ALREADYEXISTS, INSIDE, CONFLICT or LIMIT, with its IMAP response code) when the rename is refused; InvalidNameError for a name the index cannot hold or outside the sync path. Nothing changes then, and the sync goes on.
+   *
+   * @example Move a folder, with its subfolders, under a new parent
+   * ```ts
+   * import { MailboxListIndex } from "../../mod.ts";
+   * import { mkdtempSync, rmSync } from "node:fs";
+   * import { tmpdir } from "node:os";
+   * const dir = mkdtempSync(tmpdir() + "/mli-");
+   * const index = await MailboxListIndex.open(dir + "/u.mlist");
+   * const ctx = await index.syncBegin({ recursive: true });
+   * for (const name of ["INBOX", "Projects/2023", "Projects/2023/a"]) ctx.add(name);
+   * await ctx.commit();
+   * const uid = index.lookup("Projects/2023/a");
+   * const sync = await index.syncBegin({ partial: true });
+   * sync.rename("Projects/2023", "Archive/2023");
+   * await sync.commit();
+   * console.log(index.lookup("Archive/2023/a") === uid, index.lookup("Projects")); // true undefined
+   * await index.close();
+   * rmSync(dir, { recursive: true });
+   * ```
+   */
+  rename(from: string, to: string): void {
+    this.#check();
+    let inbox: boolean;
+    try {
+      inbox = this.#engine.rename(from, to);
+    } catch (e) {
+      if (!(e instanceof CorruptIndexError)) throw e;
+      this.#recover(e);
+      inbox = this.#engine.rename(from, to);
+    }
+    this.#renames.push([this.#names.length, from, to]);
+    if (!inbox) this.#subs.rename(from, to);
   }
 
   /**
@@ -447,5 +511,41 @@ export class SyncContext {
    */
   [Symbol.asyncDispose](): Promise<void> {
     return this.rollback();
+  }
+}
+
+/**
+ * One rename (SPEC §11) as a commit of its own, in the sync just begun:
+ * what `MailboxListIndex.rename` does once it holds the writer lock. A
+ * refused rename rolls the sync back and writes nothing.
+ *
+ * @param ctx A partial sync over the whole index, just begun.
+ * @param from Full name of a mailbox or of a `\NonExistent` parent.
+ * @param to Its new full name.
+ * @returns What the commit changed.
+ * @throws RenameError or InvalidNameError when the rename is refused (nothing is written).
+ *
+ * @example Rename a mailbox in one call; its UID stays
+ * ```ts
+ * import { MailboxListIndex } from "../../mod.ts";
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
+ * const index = await MailboxListIndex.open(dir + "/u.mlist");
+ * const ctx = await index.syncBegin({ recursive: true });
+ * const uid = ctx.add("Drafts");
+ * await ctx.commit();
+ * await index.rename("Drafts", "Entwürfe");
+ * console.log(index.lookup("Entwürfe") === uid, index.lookup("Drafts")); // true undefined
+ * await index.close();
+ * rmSync(dir, { recursive: true });
+ * ```
+ */
+export async function renameAndCommit(ctx: SyncContext, from: string, to: string): Promise<SyncResult> {
+  try {
+    ctx.rename(from, to);
+    return await ctx.commit();
+  } finally {
+    await ctx.rollback();
   }
 }

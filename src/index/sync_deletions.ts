@@ -6,7 +6,7 @@
  * @module
  */
 import { RECORD_SIZE, recordAt, recordDeleted } from "../format/record.ts";
-import { R_DELETE, R_KEEP, R_LOST, R_SEEN } from "./sync_marks.ts";
+import { R_DELETE, R_GONE, R_KEEP, R_LOST, R_SEEN } from "./sync_marks.ts";
 import type { SyncTree } from "./sync_tree.ts";
 
 /** What a sync deletes. */
@@ -40,10 +40,34 @@ export interface Deletions {
 export function planDeletions(tree: SyncTree, pathRec: number, partial: boolean, recursive: boolean): Deletions {
   const out: Deletions = { uids: [], recs: [], owners: [], lostOwners: [] };
   if (partial || pathRec < 0) return out;
-  const view = tree.view, dv = tree.dv, marks = tree.marks;
+  const view = tree.view;
   const startDir = pathRec === 0 ? view.rootDir() : view.childDir(pathRec);
-  const dirs: number[] = startDir === 0 ? [] : [startDir];
-  const owners: number[] = [pathRec];
+  if (startDir !== 0) deleteUnseen(tree, startDir, pathRec, recursive, out);
+  return out;
+}
+
+/**
+ * Delete, in a directory a full sync checks, every live record the sync
+ * did not see (and nobody keeps), with its whole subtree; with
+ * `recursive`, the same in the directories of the seen records, all the
+ * way down. Records a rename moved away or deleted are left to it.
+ *
+ * @param tree The sync's tree, every report marked.
+ * @param start The directory (its newest copy).
+ * @param startOwner Offset of the record that owns it (0 = the root).
+ * @param recursive Whether the directories under it are checked too.
+ * @param out Where the deletions go.
+ * @throws CorruptIndexError when directory links form a cycle.
+ *
+ * @example The deletions under a record a rename moved
+ * ```ts ignore
+ * deleteUnseen(tree, tree.view.childDir(rec), rec, true, deletions);
+ * ```
+ */
+export function deleteUnseen(tree: SyncTree, start: number, startOwner: number, recursive: boolean, out: Deletions): void {
+  const view = tree.view, dv = tree.dv, marks = tree.marks;
+  const dirs: number[] = [start];
+  const owners: number[] = [startOwner];
   while (dirs.length > 0) {
     const dir = dirs.pop()!;
     const owner = owners.pop()!;
@@ -52,6 +76,7 @@ export function planDeletions(tree: SyncTree, pathRec: number, partial: boolean,
     for (let i = 0, rec = recordAt(dir, 0); i < count; i++, rec += RECORD_SIZE) {
       if (recordDeleted(dv, rec)) continue;
       const st = marks.of(rec);
+      if ((st & R_GONE) !== 0) continue;
       if ((st & (R_SEEN | R_KEEP)) === 0) {
         marks.set(rec, R_DELETE);
         out.recs.push(rec);
@@ -72,5 +97,4 @@ export function planDeletions(tree: SyncTree, pathRec: number, partial: boolean,
       if (owner !== 0) marks.set(owner, R_LOST);
     }
   }
-  return out;
 }

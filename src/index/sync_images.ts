@@ -12,6 +12,7 @@ import {
   RECORD_FIELD,
   RECORD_SIZE,
   recordAt,
+  recordDirOffset,
   recordUidWord,
   setRecordDirOffset,
   writeDirHeader,
@@ -35,7 +36,7 @@ import type { SyncTree } from "./sync_tree.ts";
  * ```
  */
 export function writeDirImages(tree: SyncTree, layout: Layout, appendOffset: number): Uint8Array {
-  const used = layout.used, nodes = tree.nodes, bytes = tree.bytes, view = tree.view;
+  const used = layout.used, nodes = tree.nodes, bytes = tree.bytes, view = tree.view, dv = tree.dv;
   const { written, orderStart, orderLen, recCount, order, subPos, subNode, subDir } = layout;
   const append = new Uint8Array(used > appendOffset ? used - appendOffset : 0);
   const adv = new DataView(append.buffer);
@@ -57,8 +58,11 @@ export function writeDirImages(tree: SyncTree, layout: Layout, appendOffset: num
         k += 2;
         p += len;
       } else {
-        const ns = nameStart[e];
-        writeRecord(adv, p, nodes.hash[e], nodes.uid[e], namePos + appendOffset, encodeOffset(dirOff[e]));
+        const ns = nameStart[e], rec = nodes.rec[e];
+        // A record a rename moved keeps its child directory (SPEC §11): the link is copied as it
+        // was, unless this commit writes the record's first child directory.
+        const link = rec === 0 || (dirOff[e] !== 0 && view.childDir(rec) === 0) ? encodeOffset(dirOff[e]) : recordDirOffset(dv, rec);
+        writeRecord(adv, p, nodes.hash[e], nodes.uid[e], namePos + appendOffset, link);
         namePos = writeRecordName(append, namePos, pool, ns, ns + nameLen[e]);
         k++;
         p += RECORD_SIZE;

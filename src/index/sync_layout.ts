@@ -23,7 +23,7 @@ import {
   recordNameOffset,
 } from "../format/record.ts";
 import { sortIdsByKey } from "../format/sort.ts";
-import { R_DELETE } from "./sync_marks.ts";
+import { R_GONE } from "./sync_marks.ts";
 import { N_DIRTY, NO_NODE } from "./sync_nodes.ts";
 import type { SyncTree } from "./sync_tree.ts";
 
@@ -269,7 +269,7 @@ class LayoutPlanner {
       let r = firstDeleted(dv, runStart, to);
       if (this.anyDeleted) {
         for (let q = runStart; q < r; q += RECORD_SIZE) {
-          if ((marks.of(q) & R_DELETE) !== 0) {
+          if ((marks.of(q) & R_GONE) !== 0) {
             r = q;
             break;
           }

@@ -70,6 +70,31 @@ export const R_LOST = 8;
  * ```
  */
 export const R_KEEP = 16;
+/**
+ * State bit: the record moved away (a rename, SPEC §11): its directory no
+ * longer holds it, and its node holds it at its new place, with its UID,
+ * its flags and its child directory.
+ *
+ * @example Mark a record moved
+ * ```ts
+ * import { R_MOVED, RecordMarks } from "./sync_marks.ts";
+ * const marks = new RecordMarks(64, true);
+ * marks.set(40, R_MOVED);
+ * console.log(marks.of(40)); // 32
+ * ```
+ */
+export const R_MOVED = 32;
+/**
+ * The state bits of a record that its directory no longer holds: deleted,
+ * or moved away.
+ *
+ * @example A record moved away is gone from its directory
+ * ```ts
+ * import { R_GONE, R_MOVED } from "./sync_marks.ts";
+ * console.log((R_MOVED & R_GONE) !== 0); // true
+ * ```
+ */
+export const R_GONE: number = R_DELETE | R_MOVED;
 
 /**
  * The per-record state of one sync, indexed by record offset.
@@ -141,5 +166,20 @@ export class RecordMarks {
     this.seenRecs[this.seenCount] = rec;
     this.seenLevels[this.seenCount] = level > 255 ? 255 : level;
     this.seenCount++;
+  }
+
+  /**
+   * Give a seen record the level it has after a rename moved it.
+   *
+   * @param rec Offset of the record.
+   * @param level Its new level (1 = a child of the root).
+   */
+  relevel(rec: number, level: number): void {
+    for (let i = 0; i < this.seenCount; i++) {
+      if (this.seenRecs[i] === rec) {
+        this.seenLevels[i] = level > 255 ? 255 : level;
+        return;
+      }
+    }
   }
 }

@@ -56,6 +56,35 @@ export const N_LEAF = 2;
  * ```
  */
 export const N_DIRTY = 4;
+/**
+ * Node state bit: an existing record that a rename (SPEC §11) placed under
+ * a new parent or gave a new name. It is written as a new record of its
+ * new parent's directory, with its own UID and child directory.
+ *
+ * @example A moved record
+ * ```ts
+ * import { N_MOVED, NodeStore } from "./sync_nodes.ts";
+ * const nodes = new NodeStore(), name = new Uint8Array([98]);
+ * const id = nodes.addExisting(0, 40, 7, 3, 1);
+ * nodes.relink(id, 0, 8, name, 0, 1, 1);
+ * console.log((nodes.state[id] & N_MOVED) !== 0, nodes.uid[id]); // true 3
+ * ```
+ */
+export const N_MOVED = 8;
+/**
+ * Node state bit: the node was dropped from the tree (a placeholder a
+ * rename emptied or took over, or a record under a deleted one).
+ *
+ * @example Drop a new node
+ * ```ts
+ * import { N_GONE, NodeStore } from "./sync_nodes.ts";
+ * const nodes = new NodeStore();
+ * const id = nodes.createNew(0, 7, new Uint8Array([97]), 0, 1, 1, 1);
+ * nodes.drop(id);
+ * console.log((nodes.state[id] & N_GONE) !== 0, nodes.newCount); // true 0
+ * ```
+ */
+export const N_GONE = 16;
 
 /**
  * The node store of one sync.
@@ -145,6 +174,50 @@ export class NodeStore {
    */
   createNew(parent: number, hash: number, b: Uint8Array, s: number, e: number, level: number, uid: number): number {
     const id = this.alloc();
+    this.rec[id] = 0;
+    this.uid[id] = uid;
+    this.state[id] = N_NEW;
+    this.newCount++;
+    this.place(id, parent, hash, b, s, e, level);
+    return id;
+  }
+
+  /**
+   * Move a node under `parent` with the name `b[s, e)` (a rename, SPEC
+   * §11): it leaves its parent's lists and becomes a new child of
+   * `parent`, with everything under it. An existing record becomes
+   * {@linkcode N_MOVED}; a new one stays new. The new path to the root is
+   * marked dirty.
+   *
+   * @param id The node.
+   * @param parent Its new parent node.
+   * @param hash Hash of its new name.
+   * @param b Bytes holding the new name (may be the pool itself).
+   * @param s Start of the name.
+   * @param e End of the name.
+   * @param level Its new level.
+   */
+  relink(id: number, parent: number, hash: number, b: Uint8Array, s: number, e: number, level: number): void {
+    this.unlink(id);
+    if ((this.state[id] & N_NEW) === 0) this.state[id] |= N_MOVED;
+    this.place(id, parent, hash, b, s, e, level);
+  }
+
+  /**
+   * Drop a node from the tree: it leaves its parent's lists and is never
+   * found or written again (a new node no longer counts as added).
+   *
+   * @param id The node.
+   */
+  drop(id: number): void {
+    this.unlink(id);
+    if ((this.state[id] & N_NEW) !== 0) this.newCount--;
+    this.state[id] = (this.state[id] & ~(N_NEW | N_MOVED)) | N_GONE;
+    this.parent[id] = NO_NODE;
+  }
+
+  /** Give node `id` its name, hash and level, and make it the first new child of `parent`. */
+  private place(id: number, parent: number, hash: number, b: Uint8Array, s: number, e: number, level: number): void {
     const len = e - s;
     if (this.poolUsed + len > this.pool.length) {
       const p = new Uint8Array(Math.max(this.pool.length * 2, this.poolUsed + len + 1024));
@@ -156,14 +229,10 @@ export class NodeStore {
     this.nameLen[id] = len;
     this.poolUsed += len;
     this.parent[id] = parent;
-    this.rec[id] = 0;
     this.hash[id] = hash;
-    this.uid[id] = uid;
-    this.state[id] = N_NEW;
     this.level[id] = Math.min(level, 255);
     this.nextNew[id] = this.firstNew[parent];
     this.firstNew[parent] = id;
-    this.newCount++;
     // Table insert (grow at half load).
     if ((this.tableUsed + 1) * 2 > this.table.length) this.growTable();
     this.tableInsert(id);
@@ -172,7 +241,21 @@ export class NodeStore {
     for (let p = parent; p !== NO_NODE && (state[p] & N_DIRTY) === 0; p = p === 0 ? NO_NODE : this.parent[p]) {
       state[p] |= N_DIRTY;
     }
-    return id;
+  }
+
+  /** Take node `id` out of its parent's list of new children, or of existing ones. */
+  private unlink(id: number): void {
+    const parent = this.parent[id];
+    if (parent === NO_NODE) return;
+    const isNew = (this.state[id] & (N_NEW | N_MOVED)) !== 0;
+    const first = isNew ? this.firstNew : this.firstSub, next = isNew ? this.nextNew : this.nextSub;
+    if (first[parent] === id) first[parent] = next[id];
+    else {
+      let c = first[parent];
+      while (c !== NO_NODE && next[c] !== id) c = next[c];
+      if (c !== NO_NODE) next[c] = next[id];
+    }
+    next[id] = NO_NODE;
   }
 
   /**

@@ -10,7 +10,7 @@
 import { CorruptIndexError } from "../format/errors.ts";
 import { RECORD_SIZE, recordAt, recordDeleted, recordUid } from "../format/record.ts";
 import type { ListView } from "../image/view.ts";
-import { R_DELETE, R_KEEP, RecordMarks } from "./sync_marks.ts";
+import { R_GONE, R_KEEP, RecordMarks } from "./sync_marks.ts";
 import { NO_NODE, NodeStore } from "./sync_nodes.ts";
 
 /**
@@ -40,6 +40,11 @@ export class SyncTree {
   readonly nodes: NodeStore = new NodeStore();
   /** The node of each existing record that became one, by record offset. */
   readonly recNode: Map<number, number> = new Map();
+  /**
+   * A rename (SPEC §11) moved records: lookups skip the records their
+   * directories no longer hold ({@linkcode R_GONE}).
+   */
+  renamed = false;
 
   /**
    * @param view The current list image.
@@ -91,9 +96,55 @@ export class SyncTree {
     const dv = this.dv, marks = this.marks;
     const count = this.view.dirCount(dir);
     for (let i = 0, r = recordAt(dir, 0); i < count; i++, r += RECORD_SIZE) {
-      if (!recordDeleted(dv, r) && (marks.of(r) & R_DELETE) === 0) return true;
+      if (!recordDeleted(dv, r) && (marks.of(r) & R_GONE) === 0) return true;
     }
     return false;
+  }
+
+  /**
+   * The child named `b[s, e)` of a position, after the renames so far: a
+   * live record of its directory that stayed there, or a new or moved node.
+   *
+   * @param pos A node id, or minus a record offset.
+   * @param b Bytes holding the name.
+   * @param s Start of the name.
+   * @param e End of the name.
+   * @param hash The name's hash.
+   * @returns The child's position (a node id, or minus a record offset), 0 when there is none.
+   */
+  findChild(pos: number, b: Uint8Array, s: number, e: number, hash: number): number {
+    const dir = this.existingDirOf(pos);
+    if (dir !== 0) {
+      const rec = this.view.findInDir(dir, b, s, e, hash);
+      if (rec !== 0 && (!this.renamed || (this.marks.of(rec) & R_GONE) === 0)) return this.recNode.get(rec) ?? -rec;
+    }
+    if (pos >= 0) {
+      const id = this.nodes.findNew(pos, hash, b, s, e);
+      if (id !== NO_NODE) return id;
+    }
+    return 0;
+  }
+
+  /**
+   * Append the positions of the live children of a position: the records
+   * of its directory that stay there, then its new and moved nodes.
+   *
+   * @param pos A node id, or minus a record offset.
+   * @param out Where the positions go (node ids, or minus record offsets).
+   */
+  childPositions(pos: number, out: number[]): void {
+    const dir = this.existingDirOf(pos);
+    if (dir !== 0) {
+      const dv = this.dv, marks = this.marks, count = this.view.dirCount(dir);
+      for (let i = 0, r = recordAt(dir, 0); i < count; i++, r += RECORD_SIZE) {
+        if (recordDeleted(dv, r) || (marks.of(r) & R_GONE) !== 0) continue;
+        out.push(this.recNode.get(r) ?? -r);
+      }
+    }
+    if (pos >= 0) {
+      const nodes = this.nodes;
+      for (let c = nodes.firstNew[pos]; c !== NO_NODE; c = nodes.nextNew[c]) out.push(c);
+    }
   }
 
   /**
@@ -144,7 +195,7 @@ export class SyncTree {
         if (--budget < 0) {
           throw new CorruptIndexError(view.file, rec, "directory links form a cycle or are shared");
         }
-        if (recordDeleted(dv, r)) continue;
+        if (recordDeleted(dv, r) || (this.renamed && (this.marks.of(r) & R_GONE) !== 0)) continue;
         out.push(recordUid(dv, r));
         const cd = view.childDir(r);
         if (cd !== 0) stack.push(cd);

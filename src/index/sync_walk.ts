@@ -16,7 +16,7 @@ import { hashBytes } from "../format/name_hash.ts";
 import { recordHash, recordUid } from "../format/record.ts";
 import { type FullNameTable, MARK_LEAF, MARK_SEEN, NAME_NOT_PLAIN } from "../image/full_names.ts";
 import type { ListView } from "../image/view.ts";
-import { R_LEAF, R_SEEN, type RecordMarks } from "./sync_marks.ts";
+import { R_GONE, R_LEAF, R_SEEN, type RecordMarks } from "./sync_marks.ts";
 import { N_LEAF, NO_NODE, type NodeStore } from "./sync_nodes.ts";
 import type { SyncScope } from "./sync_scope.ts";
 import type { SyncTree } from "./sync_tree.ts";
@@ -38,8 +38,8 @@ export class NameWalk {
   readonly scope: SyncScope;
   /** The UID the next new record gets. */
   nextUid: number;
-  /** Full sync over everything: the image's full names; undefined otherwise. */
-  readonly fast: FullNameTable | undefined;
+  /** Full sync over everything: the image's full names; undefined otherwise, and after a rename. */
+  fast: FullNameTable | undefined;
   /** This sync's marks per slot of {@linkcode NameWalk.fast} (`MARK_*` bits). */
   readonly fastMarks: Uint8Array | undefined;
   /** The marks were handed to the per-record state (from then on the state is marked directly). */
@@ -268,7 +268,7 @@ export class NameWalk {
     const dir = this.dirAtLevel(k - 1);
     if (dir !== 0) {
       const rec = this.view.findInDir(dir, b, s, e, hash);
-      if (rec !== 0) {
+      if (rec !== 0 && (!this.tree.renamed || (this.marks.of(rec) & R_GONE) === 0)) {
         this.view.uidOf(rec);
         this.marks.markSeen(rec, k + 1);
         const node = this.recNode.get(rec);
@@ -277,7 +277,11 @@ export class NameWalk {
     }
     const pnode = parent < 0 ? this.materialize(k - 1) : parent;
     const found = this.nodes.findNew(pnode, hash, b, s, e);
-    if (found !== NO_NODE) return found;
+    if (found !== NO_NODE) {
+      // A record a rename moved here is reported at its new place.
+      if (this.nodes.rec[found] > 0) this.marks.markSeen(this.nodes.rec[found], k + 1);
+      return found;
+    }
     // The first new component of a name: it and every component after it need a UID.
     // Refuse before creating any, so that a refused name leaves no parents behind.
     if (this.nextUid + (this.walkComps - 1 - k) > MAX_UID) {
@@ -303,6 +307,19 @@ export class NameWalk {
   }
 
   /**
+   * A rename (SPEC §11) is about to change the tree: the full-name table,
+   * which knows the names from before, answers no more lookups (its marks
+   * go to the per-record state first), and the next name is walked from
+   * the root.
+   */
+  beforeRename(): void {
+    this.flushMarks();
+    this.fast = undefined;
+    this.prevCompCount = 0;
+    this.prevLen = 0;
+  }
+
+  /**
    * Keep an existing mailbox and its whole subtree as they are (see
    * `SyncEngine.keep`).
    *
@@ -311,27 +328,27 @@ export class NameWalk {
    */
   keep(name: string): void {
     const n = this.encoder.encode(name);
-    const b = this.encoder.bytes, sep = this.sep, view = this.view, scope = this.scope;
+    const b = this.encoder.bytes, sep = this.sep, scope = this.scope, tree = this.tree;
     const problem = nameProblem(b, 0, n, sep, this.limits);
     if (problem !== 0) throw invalidNameError(name, problem, this.limits);
+    // The record of each level (0 for a record this sync creates).
     const recs: number[] = [];
-    let dir = view.rootDir();
+    let pos = 0;
     for (let i = 0, level = 0; i < n; level++) {
       while (i < n && b[i] === sep) i++;
       if (i >= n) break;
       let j = i;
       while (j < n && b[j] !== sep) j++;
       if (level < scope.depth && !scope.matches(level, b, i, j)) return; // outside the sync path
-      if (dir === 0) return;
-      const rec = view.findInDir(dir, b, i, j, hashBytes(b, i, j));
-      if (rec === 0) return;
-      recs.push(rec);
-      dir = view.childDir(rec);
+      pos = tree.findChild(pos, b, i, j, hashBytes(b, i, j));
+      if (pos === 0) return;
+      recs.push(pos < 0 ? -pos : this.nodes.rec[pos]);
       i = j;
     }
     const rec = recs[recs.length - 1];
+    if (rec === 0) return; // a record this sync creates: nothing to keep
     // Its parents inside the sync's scope are reported parents (rule 4).
-    for (let k = scope.depth; k < recs.length - 1; k++) this.marks.markSeen(recs[k], k + 1);
+    for (let k = scope.depth; k < recs.length - 1; k++) if (recs[k] !== 0) this.marks.markSeen(recs[k], k + 1);
     this.keptCount++;
     this.tree.markKept(rec);
   }
@@ -377,27 +394,14 @@ export class NameWalk {
     if (!hasUtf8Form(name)) return undefined;
     const n = this.encoder.encode(name);
     const b = this.encoder.bytes, tree = this.tree;
-    // New records first (by walking the new tree), then the image.
     let pos = 0;
-    let dir = this.view.rootDir();
     for (let i = 0; i < n;) {
       while (i < n && b[i] === this.sep) i++;
       if (i >= n) break;
       let j = i;
       while (j < n && b[j] !== this.sep) j++;
-      const hash = hashBytes(b, i, j);
-      let next: number | undefined;
-      if (dir !== 0) {
-        const rec = this.view.findInDir(dir, b, i, j, hash);
-        if (rec !== 0) next = tree.recNode.get(rec) ?? -rec;
-      }
-      if (next === undefined && pos >= 0) {
-        const id = tree.nodes.findNew(pos, hash, b, i, j);
-        if (id !== NO_NODE) next = id;
-      }
-      if (next === undefined) return undefined;
-      pos = next;
-      dir = tree.existingDirOf(pos);
+      pos = tree.findChild(pos, b, i, j, hashBytes(b, i, j));
+      if (pos === 0) return undefined;
       i = j;
     }
     return pos === 0 ? undefined : tree.uidOfPos(pos);
