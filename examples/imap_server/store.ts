@@ -14,6 +14,12 @@
  *   and its STATUS to the index.
  * - DELETE renames the folder out of the way in one step (into a directory
  *   that is no folder), commits the index, then removes the files.
+ * - RENAME (when the index can rename, see {@linkcode UserStore.canRename})
+ *   renames the folder of the mailbox and of every mailbox under it (each
+ *   one step; Maildir++ folders are siblings, so a subtree is several
+ *   directories), rewrites the subscriptions file when subscribed names
+ *   move, then commits the index's rename, which keeps every UID, flag,
+ *   STATUS and subscription.
  * - SUBSCRIBE and UNSUBSCRIBE rewrite Dovecot's `subscriptions` file
  *   (version 2) by writing a new one and renaming it over the old, then
  *   commit the index.
@@ -42,7 +48,7 @@ import {
   type ScannedMailbox,
   scanMaildir,
   syncAll,
-  type SyncContext,
+  SyncContext,
   Utf7Error,
 } from "../../mod.ts";
 
@@ -374,6 +380,98 @@ export class UserStore {
   }
 
   /**
+   * Whether the index can rename a mailbox with its subtree (the
+   * library's `SyncContext.rename`, SPEC §11). Until it can, RENAME is
+   * refused.
+   */
+  static get canRename(): boolean {
+    return typeof (SyncContext.prototype as unknown as Renamer).rename === "function";
+  }
+
+  /**
+   * Rename a mailbox and everything under it (RFC 9051 §6.3.6): the
+   * folders on disk, the subscriptions file, then the index. Renaming INBOX
+   * is refused (this server does not move INBOX's messages).
+   *
+   * @param from The mailbox (or `\NonExistent` parent) to rename.
+   * @param to Its new name (a trailing separator is dropped).
+   * @returns Nothing.
+   * @throws {StoreError} With the index's response code (`NONEXISTENT`,
+   *   `ALREADYEXISTS`, `CANNOT`, `LIMIT`), `ALREADYEXISTS` when a folder of
+   *   a new name is already on disk, `CANNOT` when the index cannot rename.
+   */
+  rename(from: string, to: string): Promise<void> {
+    return this.#serial(async () => {
+      if (to.endsWith(SEPARATOR)) to = to.slice(0, -1);
+      if (!UserStore.canRename) throw new StoreError("CANNOT", "RENAME is not supported by this index yet");
+      if (from === "INBOX") throw new StoreError("CANNOT", "Renaming INBOX is not supported by this server");
+      folderDirName(to);
+      const index = this.index;
+      const ctx = await index.syncBegin({ partial: true });
+      const done: [string, string][] = [];
+      try {
+        const isMailbox = (flags: number | undefined) => flags !== undefined && (flags & MailboxFlags.NonExistent) === 0;
+        const names = isMailbox(index.flags(from)) ? [from] : [];
+        if (index.lookup(from) !== undefined) {
+          for (const m of index.iterate(from)) if (isMailbox(m.flags)) names.push(m.name);
+        }
+        try {
+          (ctx as unknown as Renamer).rename(from, to);
+        } catch (e) {
+          const imapCode = (e as { name?: string; imapCode?: string }).imapCode;
+          if ((e as Error).name === "RenameError" && imapCode !== undefined) {
+            throw new StoreError(imapCode as StoreErrorCode, (e as Error).message);
+          }
+          if (e instanceof InvalidNameError) throw new StoreError("CANNOT", e.message);
+          throw e;
+        }
+        const moves = names.map((n) => [folderDirName(n), folderDirName(to + n.slice(from.length))]);
+        for (const [, target] of moves) {
+          if (await exists(join(this.root, target))) {
+            throw new StoreError("ALREADYEXISTS", `Folder ${JSON.stringify(target)} is already in the store`);
+          }
+        }
+        try {
+          for (const [source, target] of moves) {
+            try {
+              await rename(join(this.root, source), join(this.root, target));
+              done.push([source, target]);
+            } catch (e) {
+              if ((e as { code?: string }).code !== "ENOENT") throw e;
+            }
+          }
+          const subs = index.subscriptions();
+          const moved = subs.map((n) => n === from ? to : n.startsWith(from + SEPARATOR) ? to + n.slice(from.length) : n);
+          if (moved.some((n, i) => n !== subs[i])) await this.#writeSubscriptions(new Set(moved));
+        } catch (e) {
+          // Put back what moved, so that the disk stays as the index has it.
+          for (const [source, target] of done.reverse()) await rename(join(this.root, target), join(this.root, source));
+          if ((e as { code?: string }).code === "ENAMETOOLONG") {
+            throw new StoreError("LIMIT", `Mailbox name ${JSON.stringify(to)} is too long for this store`);
+          }
+          throw e;
+        }
+        await ctx.commit();
+      } finally {
+        await ctx.rollback();
+      }
+    });
+  }
+
+  /** Replace the store's `subscriptions` file (a new file renamed over the old). */
+  async #writeSubscriptions(names: Iterable<string>): Promise<void> {
+    const file = join(this.root, "subscriptions");
+    const temp = join(this.root, `${STAGING}${nonce()}.subscriptions`);
+    try {
+      await writeFile(temp, subscriptionsFileText(names));
+      await rename(temp, file);
+    } catch (e) {
+      await rm(temp, { force: true });
+      throw e;
+    }
+  }
+
+  /**
    * Subscribe or unsubscribe a name (which need not exist): the store's
    * `subscriptions` file, then the index.
    *
@@ -398,15 +496,7 @@ export class UserStore {
         if (subscribed === names.has(name)) return;
         if (subscribed) names.add(name);
         else names.delete(name);
-        const file = join(this.root, "subscriptions");
-        const temp = join(this.root, `${STAGING}${nonce()}.subscriptions`);
-        try {
-          await writeFile(temp, subscriptionsFileText(names));
-          await rename(temp, file);
-        } catch (e) {
-          await rm(temp, { force: true });
-          throw e;
-        }
+        await this.#writeSubscriptions(names);
         await ctx.commit();
       } finally {
         await ctx.rollback();
@@ -422,6 +512,11 @@ export class UserStore {
   close(): Promise<void> {
     return this.#serial(() => this.index.close());
   }
+}
+
+/** The rename a sync offers once the index can rename (SPEC §11). */
+interface Renamer {
+  rename(from: string, to: string): void;
 }
 
 /** Run `work` in a sync and commit it; roll back when it throws. */

@@ -19,6 +19,7 @@ import {
   scanMaildir,
   syncAll,
 } from "../../mod.ts";
+import { UserStore } from "../../examples/imap_server/store.ts";
 import { DOVECOT_FOLDERS, DOVECOT_SUBSCRIBED, writeDovecotStore } from "../helpers/dovecot_store.ts";
 import { ClientDriver, startTestServer, type TestServer } from "../helpers/imap_server.ts";
 import { RUNTIME } from "../helpers/runtime.ts";
@@ -269,13 +270,39 @@ describe(`the reference IMAP server on ${RUNTIME} with imapflow and node-imap on
       }
     });
 
-    it("RENAME is answered NO [CANNOT] until the index can rename", async () => {
+    it("RENAME moves a subtree (on disk, in the index, subscriptions following), or is NO [CANNOT] until the index can rename", async () => {
       const c = await open("imapflow");
       try {
-        await assert.rejects(call(c.conn, "mailboxRename", "Sent", "Gesendet"), (e: Error & { code?: string }) => {
-          assert.equal(e.code, "CANNOT", e.message);
+        if (!UserStore.canRename) {
+          await assert.rejects(call(c.conn, "mailboxRename", "Sent", "Gesendet"), (e: Error & { code?: string }) => {
+            assert.equal(e.code, "CANNOT", e.message);
+            return true;
+          });
+          return;
+        }
+        await call(c.conn, "mailboxCreate", "Alt");
+        await call(c.conn, "mailboxCreate", "Alt/Unter");
+        await call(c.conn, "mailboxSubscribe", "Alt/Unter");
+        const uid = await indexOf(ALICE.name, (i) => i.lookup("Alt/Unter"));
+        await call(c.conn, "mailboxRename", "Alt", "Neu/Älter");
+        const list = await call<FlowEntry[]>(c.conn, "list");
+        const names = list.map((e) => e.path);
+        assert.ok(names.includes("Neu/Älter") && names.includes("Neu/Älter/Unter") && !names.includes("Alt"), names.join(", "));
+        assert.equal(list.find((e) => e.path === "Neu/Älter/Unter")?.subscribed, true);
+        const root = server.root(ALICE.name);
+        assert.ok(existsSync(join(root, dirOf("Neu/Älter"), "cur")) && existsSync(join(root, dirOf("Neu/Älter/Unter"), "cur")));
+        assert.ok(!existsSync(join(root, ".Alt")) && !existsSync(join(root, ".Alt.Unter")));
+        assert.equal(await indexOf(ALICE.name, (i) => i.lookup("Neu/Älter/Unter")), uid, "the UID moves with the mailbox");
+        const fileNames = parseDovecotSubscriptions(readFileSync(join(root, "subscriptions"), "utf8"), { separator: "/" });
+        assert.ok(fileNames.includes("Neu/Älter/Unter") && !fileNames.includes("Alt/Unter"));
+        await assert.rejects(call(c.conn, "mailboxRename", "Neu/Älter", "Sent"), (e: Error & { code?: string }) => {
+          assert.equal(e.code, "ALREADYEXISTS", e.message);
           return true;
         });
+        await call(c.conn, "mailboxUnsubscribe", "Neu/Älter/Unter");
+        await call(c.conn, "mailboxDelete", "Neu/Älter/Unter");
+        await call(c.conn, "mailboxDelete", "Neu/Älter");
+        assert.deepEqual((await call<FlowEntry[]>(c.conn, "list")).map((e) => e.path).sort(), NAMES);
       } finally {
         await close(c.conn);
       }

@@ -294,6 +294,40 @@ describe("the store: Maildir++ on disk and the index, in step", () => {
     }
   });
 
+  it("RENAME moves the folders of a subtree and the index's mailboxes together (once the index can rename)", async (t) => {
+    if (!UserStore.canRename) {
+      t.skip("the index cannot rename yet: RENAME is refused");
+      return;
+    }
+    const tmp = makeTempDir("mli-imap-store-");
+    const store = await openStore(tmp.dir);
+    try {
+      await store.create("A");
+      await store.create("A/B/C");
+      await store.setSubscribed("A/B/C", true);
+      const uids = ["A", "A/B/C"].map((n) => store.index.lookup(n));
+      await store.rename("A", "Z/Neu");
+      assert.deepEqual(["Z/Neu", "Z/Neu/B/C"].map((n) => store.index.lookup(n)), uids);
+      assert.ok(existsSync(join(store.root, ".Z.Neu", "cur")) && existsSync(join(store.root, ".Z.Neu.B.C", "cur")));
+      assert.ok(!existsSync(join(store.root, ".A")) && !existsSync(join(store.root, ".A.B.C")));
+      assert.ok((await readDovecotSubscriptions(store.root))!.includes("Z/Neu/B/C"));
+      assert.ok(store.index.isSubscribed("Z/Neu/B/C"));
+      await assertAgree(store);
+      await assert.rejects(store.rename("INBOX", "Old"), code("CANNOT"));
+      await assert.rejects(store.rename("Nowhere", "X"), code("NONEXISTENT"));
+      await assert.rejects(store.rename("Z/Neu", "Sent"), code("ALREADYEXISTS"));
+      await assert.rejects(store.rename("Z/Neu", "Z/Neu/B/X"), code("CANNOT"));
+      await assert.rejects(store.rename("Z/Neu", "x.y"), code("CANNOT"));
+      // A folder on disk the index does not know blocks the rename; nothing moves.
+      mkdirSync(join(store.root, ".Q.B.C"), { recursive: true });
+      await assert.rejects(store.rename("Z/Neu", "Q"), code("ALREADYEXISTS"));
+      assert.ok(existsSync(join(store.root, ".Z.Neu")) && store.index.lookup("Z/Neu") === uids[0]);
+    } finally {
+      await store.close();
+      tmp.cleanup();
+    }
+  });
+
   it("SUBSCRIBE writes Dovecot's subscriptions file (version 2) and the index", async () => {
     const tmp = makeTempDir("mli-imap-store-");
     const store = await openStore(tmp.dir);

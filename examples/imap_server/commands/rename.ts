@@ -1,13 +1,15 @@
 /**
- * RENAME (RFC 9051 §6.3.6). The index cannot move a mailbox and its
- * subtree yet (SPEC §11 describes the `rename` a sync will have): until it
- * can, RENAME reads its arguments like any command (BAD for bad ones) and
- * answers `NO [CANNOT]`. Once `SyncContext.rename` exists, this file renames
- * the Maildir++ folders and calls it, and nothing else changes.
+ * RENAME (RFC 9051 §6.3.6): a mailbox and its whole subtree get a new
+ * name, on disk and in the index (`UserStore.rename`). The index's rename
+ * (`SyncContext.rename`, SPEC §11) is what makes it possible: on a library
+ * without it, RENAME reads its arguments like any command (BAD for bad
+ * ones) and answers `NO [CANNOT] RENAME is not supported by this index
+ * yet`. Renaming the selected mailbox keeps it selected under its new name.
  *
  * @module
  */
 import type { CommandHandler } from "../session.ts";
+import { SEPARATOR } from "../store.ts";
 import { argsOf, readMailbox } from "./args.ts";
 
 /** RENAME from to. */
@@ -15,10 +17,15 @@ export const rename: CommandHandler = {
   states: ["authenticated", "selected"],
   async run(session, cmd) {
     const r = argsOf(cmd);
-    readMailbox(r, session.imap);
+    const from = readMailbox(r, session.imap);
     r.space();
-    readMailbox(r, session.imap);
+    const to = readMailbox(r, session.imap);
     r.end();
-    await session.tagged(cmd.tag, "NO", "RENAME is not supported by this index yet", "CANNOT");
+    await session.lease!.store.rename(from, to);
+    const selected = session.selected;
+    if (selected !== undefined && (selected.name === from || selected.name.startsWith(from + SEPARATOR))) {
+      selected.name = to.replace(/\/$/, "") + selected.name.slice(from.length);
+    }
+    await session.tagged(cmd.tag, "OK", "RENAME completed");
   },
 };
