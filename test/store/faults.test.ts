@@ -7,7 +7,8 @@
 // before or the state after the sync — the same one — and a further sync
 // must work. The state includes the subscriptions and the special-use
 // attributes (in the flags), so a commit that changes them (a subscriptions
-// file renamed through the journal, SPEC §12) must land whole with the rest.
+// file renamed through the journal, SPEC §12) must land whole with the rest,
+// and so must renames (SPEC §11 point 5), alone or inside a full sync.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
@@ -139,6 +140,8 @@ interface Scenario {
   startTweak?: (ctx: Ctx) => void;
   /** Options of the sync under test. */
   syncOptions?: Parameters<MailboxListIndex["syncBegin"]>[0];
+  /** Renames (SPEC §11) of the sync under test, made before it reports its names. */
+  renames?: [string, string][];
   /** Names reported by the sync under test. */
   names: string[];
   /** Extra work on the sync under test. */
@@ -276,6 +279,38 @@ const SCENARIOS: Scenario[] = [
     compresses: false,
   },
   {
+    id: "r",
+    title: "a rename of a subtree under a new parent (two directories written, subscriptions following)",
+    start: [...BASE, ...BIG],
+    startTweak: subscribeAndMark,
+    syncOptions: { partial: true },
+    renames: [["Archive", "Old/Archive"]],
+    names: [],
+    compresses: false,
+  },
+  {
+    id: "r'",
+    title: "renames that take over a placeholder, empty others, and copy INBOX",
+    start: [...BASE, ...BIG, "Target/kid"],
+    startTweak: subscribeAndMark,
+    syncOptions: { partial: true },
+    renames: [["Work/ProjA", "Target"], ["Travel/2019/Italy", "Italia"], ["INBOX", "Saved"]],
+    names: [],
+    compresses: false,
+  },
+  {
+    id: "r''",
+    title: "renames inside a full sync that also adds and deletes",
+    start: [...BASE, ...BIG],
+    startTweak: subscribeAndMark,
+    renames: [["Lists", "Groups"], ["Big", "Large/Big"]],
+    names: [
+      ...BASE.filter((n) => !n.startsWith("Lists/") && n !== "Junk").concat(["Groups/dev", "Groups/new"]),
+      ...BIG.map((n) => `Large/${n}`).filter((_, i) => i % 5 !== 0),
+    ],
+    compresses: false,
+  },
+  {
     id: "g",
     title: "creating a brand-new index",
     start: undefined,
@@ -324,9 +359,11 @@ async function syncNames(
   names: string[],
   tweak?: (ctx: Ctx) => void,
   syncOptions: Parameters<MailboxListIndex["syncBegin"]>[0] = { recursive: true },
+  renames: [string, string][] = [],
 ): Promise<{ compressed: boolean; index: MailboxListIndex }> {
   const index = await MailboxListIndex.open(path, { io, uidValidity: UV, onWarning: quiet() });
   const ctx = await index.syncBegin(syncOptions);
+  for (const [from, to] of renames) ctx.rename(from, to);
   for (const n of names) ctx.add(n);
   tweak?.(ctx);
   const r = await ctx.commit();
@@ -335,7 +372,7 @@ async function syncNames(
 
 function runOperation(sc: Scenario, io: FileIO, path: string): Promise<unknown> {
   if (sc.operation) return sc.operation(io, path);
-  return syncNames(io, path, sc.names, sc.tweak, sc.syncOptions ?? { recursive: true }).then(async (r) => {
+  return syncNames(io, path, sc.names, sc.tweak, sc.syncOptions ?? { recursive: true }, sc.renames).then(async (r) => {
     await r.index.close();
     return r;
   });
@@ -579,6 +616,7 @@ async function failAt(run: Run, k: number, tally: Tally): Promise<void> {
     else {
       index = await MailboxListIndex.open(path, { io, uidValidity: UV, onWarning: quiet() });
       const ctx = await index.syncBegin(sc.syncOptions ?? { recursive: true });
+      for (const [from, to] of sc.renames ?? []) ctx.rename(from, to);
       for (const n of sc.names) ctx.add(n);
       sc.tweak?.(ctx);
       await ctx.commit();
