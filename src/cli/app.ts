@@ -21,6 +21,7 @@ import { dumpCommand } from "./commands/dump.ts";
 import { listCommand } from "./commands/list.ts";
 import { lookupCommand } from "./commands/lookup.ts";
 import { rebuildCommand } from "./commands/rebuild.ts";
+import { renameCommand } from "./commands/rename.ts";
 import { subscribeCommand, unsubscribeCommand } from "./commands/subscribe.ts";
 import { subscriptionsCommand } from "./commands/subscriptions.ts";
 import { syncCommand } from "./commands/sync.ts";
@@ -57,6 +58,7 @@ const COMMANDS: Record<string, Command> = {
   sync: syncCommand,
   list: listCommand,
   lookup: lookupCommand,
+  rename: renameCommand,
   subscribe: subscribeCommand,
   unsubscribe: unsubscribeCommand,
   subscriptions: subscriptionsCommand,
