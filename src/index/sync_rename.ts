@@ -20,10 +20,19 @@ import { syncedFlags, treeFlags } from "../format/flags.ts";
 import type { NameLimits } from "../format/limits.ts";
 import { decodeName } from "../format/name_codec.ts";
 import { hashBytes } from "../format/name_hash.ts";
-import { recordHash, recordNameOffset, recordUid } from "../format/record.ts";
+import { decodeOffset } from "../format/offset.ts";
+import {
+  RECORD_SIZE,
+  recordAt,
+  recordDeleted,
+  recordDirOffset,
+  recordHash,
+  recordNameOffset,
+  recordUid,
+} from "../format/record.ts";
 import type { AttrView } from "../image/attr_file.ts";
 import { type Deletions, deleteUnseen } from "./sync_deletions.ts";
-import { R_DELETE, R_KEEP, R_LEAF, R_MOVED, R_SEEN } from "./sync_marks.ts";
+import { R_DELETE, R_GONE, R_KEEP, R_LEAF, R_MOVED, R_SEEN } from "./sync_marks.ts";
 import { N_GONE, N_LEAF, N_MOVED, N_NEW, NO_NODE } from "./sync_nodes.ts";
 import type { SyncScope } from "./sync_scope.ts";
 import type { SyncTree } from "./sync_tree.ts";
@@ -311,26 +320,65 @@ export class Renames {
     }
   }
 
-  /** Every name under `to` within the depth and length limits (walked only when `to` is deeper or longer). */
+  /**
+   * Every name under `to` within the depth and length limits. Only when
+   * `to` is deeper or longer than `from`: then the subtree's directories
+   * are read (one pass over typed reads; nothing is written).
+   */
   private checkLimits(F: number, f: Name, t: Name, from: string, to: string): void {
     const extraDepth = t.count - f.count, extraBytes = t.length - f.length;
     if (extraDepth <= 0 && extraBytes <= 0) return;
-    const tree = this.tree;
+    const tree = this.tree, view = tree.view, dv = tree.dv, nodes = tree.nodes, marks = tree.marks;
+    const bytes = tree.bytes, end = view.end;
+    // Records an earlier rename of this sync moved or deleted, and nodes, exist only after one.
+    const marked = this.count > 0, withNodes = tree.recNode.size > 0;
     let deepest = 0, longest = 0;
-    const stack: number[] = [F], depths: number[] = [0], lengths: number[] = [0];
-    const kids: number[] = [];
-    while (stack.length > 0) {
-      const pos = stack.pop()!, d = depths.pop()!, len = lengths.pop()!;
+    // Positions still to read, with their levels and name lengths below `from`.
+    let pos = new Int32Array(64), depth = new Int32Array(64), length = new Int32Array(64);
+    let top = 0;
+    const push = (p: number, d: number, l: number) => {
       if (d > deepest) deepest = d;
-      if (len > longest) longest = len;
-      kids.length = 0;
-      tree.childPositions(pos, kids);
-      for (const kid of kids) {
-        const [, s, e] = this.nameOf(kid);
-        stack.push(kid);
-        depths.push(d + 1);
-        lengths.push(len + 1 + e - s);
+      if (l > longest) longest = l;
+      if (top === pos.length) {
+        const grow = (a: Int32Array) => {
+          const b = new Int32Array(a.length * 2);
+          b.set(a);
+          return b;
+        };
+        pos = grow(pos);
+        depth = grow(depth);
+        length = grow(length);
       }
+      pos[top] = p;
+      depth[top] = d;
+      length[top++] = l;
+    };
+    push(F, 0, 0);
+    while (top > 0) {
+      const p = pos[--top], d = depth[top] + 1, l = length[top] + 1;
+      const dir = tree.existingDirOf(p);
+      if (dir !== 0) {
+        const count = view.dirCount(dir);
+        for (let i = 0, r = recordAt(dir, 0); i < count; i++, r += RECORD_SIZE) {
+          if (recordDeleted(dv, r) || (marked && (marks.of(r) & R_GONE) !== 0)) continue;
+          let len = 0;
+          if (extraBytes > 0) {
+            // The name's length: its NUL, looked for within the image (a name without one is corrupt).
+            const start = recordNameOffset(dv, r);
+            let e = start;
+            while (e < end && bytes[e] !== 0) e++;
+            len = l + (e < end && e > start ? e - start : view.nameEnd(r) - start);
+          }
+          const node = withNodes ? tree.recNode.get(r) : undefined;
+          if (node !== undefined) push(node, d, len);
+          else if (decodeOffset(recordDirOffset(dv, r)) !== 0) push(-r, d, len);
+          else {
+            if (d > deepest) deepest = d;
+            if (len > longest) longest = len;
+          }
+        }
+      }
+      if (p >= 0) for (let c = nodes.firstNew[p]; c !== NO_NODE; c = nodes.nextNew[c]) push(c, d, l + nodes.nameLen[c]);
     }
     if (t.count + deepest > this.limits.maxDepth) {
       throw new RenameError("LIMIT", from, to, `a mailbox under it would have more than ${this.limits.maxDepth} levels`);
