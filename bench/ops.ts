@@ -26,6 +26,7 @@ import { parseArgs } from "node:util";
 import { MailboxListIndex, syncAll } from "../mod.ts";
 import { generateTree, prng, shuffle } from "./trees.ts";
 import { openSqlite, runtimeName, SqliteMailboxes } from "./sqlite.ts";
+import { renameRows } from "./rename_rows.ts";
 
 // ---------------------------------------------------------------- options
 
@@ -805,6 +806,21 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
           (durable ? "fsync; SQLite synchronous=FULL" : "durable: false; SQLite synchronous=OFF"),
       });
     }
+  }
+  if (want("rename")) {
+    // A subtree as large as the tree, renamed, against a leaf, and against deleting and adding it.
+    const { rows: renames, subtree } = await renameRows(names, dir, reps, Math.max(reps, 9), measure);
+    for (const r of renames) {
+      const changed = r.added + r.deleted === 0 ? "" : `, ${r.deleted.toLocaleString("en-US")} deleted and ${r.added.toLocaleString("en-US")} added`;
+      rows.push({ key: r.key, label: r.label, unit: "ms", ours: r.ours, note: `${r.appended.toLocaleString("en-US")} bytes appended${changed}` });
+    }
+    const ms = (key: string) => renames.find((r) => r.key === key)!.ours.ms;
+    const ratio = (a: string, b: string) => (ms(a) / ms(b)).toFixed(2);
+    notes.push(
+      `Rename: the ${subtree.toLocaleString("en-US")}-mailbox subtree takes ${ratio("rename-subtree", "rename-leaf")}× the time of a leaf ` +
+        `to a deeper, longer name, ${ratio("rename-subtree-same", "rename-leaf-same")}× within its directory; deleting and adding it ` +
+        `takes ${ratio("rename-delete-add", "rename-subtree")}× the time of its rename.`,
+    );
   }
   await index.close();
   await cached.close();
