@@ -21,6 +21,25 @@
  * rmSync(dir, { recursive: true });
  * ```
  *
+ * @example GUIDs and the full STATUS cache
+ * ```ts
+ * import { MailboxListIndex } from "./mod.ts";
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ *
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
+ * const index = await MailboxListIndex.open(dir + "/mailboxes.mlist");
+ * const sync = await index.syncBegin({ recursive: true });
+ * sync.add("INBOX");
+ * sync.setGuid(sync.add("Sent"), "0123456789abcdef0123456789abcdef"); // the uidlist header's G
+ * sync.setStatus("Sent", { messages: 2, unseen: 0, recent: 0, uidNext: 3, uidValidity: 9, size: 5120, highestModSeq: 7n, deleted: 1 });
+ * await sync.commit();
+ * console.log(index.guid("INBOX")?.length, index.lookupGuid("0123456789abcdef0123456789abcdef")?.name); // 32 Sent
+ * console.log(index.status("Sent")?.size, index.status("Sent")?.highestModSeq); // 5120 7
+ * await index.close();
+ * rmSync(dir, { recursive: true });
+ * ```
+ *
  * @example Answer IMAP commands as a client sends them
  * ```ts
  * import { answerListCommand, answerStatusCommand, MailboxListIndex } from "./mod.ts";
@@ -63,9 +82,12 @@ export {
   CorruptIndexError,
   IndexLimitError,
   IndexStateError,
+  InvalidGuidError,
   InvalidNameError,
+  InvalidStatusError,
   LockLostError,
   LockTimeoutError,
+  NoInferiorsError,
   NoSuchMailboxError,
   RenameError,
   type RenameErrorCode,
@@ -73,6 +95,7 @@ export {
   UnsafeFileError,
 } from "./src/format/errors.ts";
 export { decodeOffset, encodeOffset } from "./src/format/offset.ts";
+export { GUID_SIZE, guidHex, parseGuid } from "./src/format/guid.ts";
 export { nameHash } from "./src/format/name_hash.ts";
 export type { FileIO, FileStat, OpenMode } from "./src/store/io.ts";
 export { nodeFileIO } from "./src/store/io.ts";

@@ -100,8 +100,9 @@ const DEMO_DIR = /\/[^\s"]*mailbox-list-index-demo-[A-Za-z0-9]+/g;
 const SHOWN_DEMO_DIR = "/tmp/mailbox-list-index-demo-qT3xVa";
 
 function normalize(text: string): string {
-  // IMAP response lines end in CRLF; the README shows them one per line.
-  return text.replaceAll("\r\n", "\n").replace(DEMO_DIR, "<demo dir>").replace(/\b\d+\.\d+ s\b/g, "<t> s").trimEnd();
+  // IMAP response lines end in CRLF; the README shows them one per line. GUIDs are random.
+  return text.replaceAll("\r\n", "\n").replace(DEMO_DIR, "<demo dir>").replace(/\b\d+\.\d+ s\b/g, "<t> s")
+    .replace(/\bguid [0-9a-f]{32}\b/g, "guid <guid>").trimEnd();
 }
 
 /** Compare output with the README's expectation; a lone "…" line ends the compared part. */

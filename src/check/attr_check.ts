@@ -2,7 +2,9 @@
  * The checks of the attribute file against the list file (SPEC §3): a
  * header matching the list file's uid_validity, file_seq and next_uid;
  * entries sorted by UID; the live count; an entry for every live mailbox
- * and none for another; flags consistent with the tree.
+ * and none for another; flags consistent with the tree; in a version-2
+ * file, STATUS bits and figures that agree, and the GUID rule (a GUID for
+ * every mailbox, none for a placeholder, no GUID twice).
  *
  * @module
  */
@@ -11,11 +13,17 @@ import {
   ATTR_ENTRY_SIZE,
   ATTR_HEADER_SIZE,
   attrEntryFlagWord,
+  attrEntryGuid,
   attrEntryReserved,
   attrEntryUid,
   isAttrEntryDeleted,
   readAttrStatus,
+  STATUS_BITS,
+  STATUS_DELETED_BIT,
+  STATUS_MODSEQ_BIT,
   STATUS_SET_BIT,
+  STATUS_SIZE_BIT,
+  STATUS_WORDS,
 } from "../format/attr_codec.ts";
 import { MailboxFlags } from "../format/constants.ts";
 import { FLAG_BITS } from "../format/flags.ts";
@@ -29,6 +37,10 @@ import type { LiveInfo } from "./scope.ts";
 import type { CheckStats } from "./stats.ts";
 
 const ENTRY_FLAGS = ATTR_ENTRY_FIELD.flags;
+/** The {@linkcode MailboxFlags} bits that have a meaning. */
+const KNOWN_FLAGS = 0x1f;
+/** Largest value of a 64-bit STATUS figure (RFC 7162, RFC 8438): 2^63 - 1, high word. */
+const MAX_HIGH_WORD = 0x7fffffff;
 
 /**
  * The attribute file under check and where its findings go.
@@ -51,6 +63,8 @@ export interface AttrScope {
   live: Map<number, LiveInfo>;
   /** The entries for a dump; undefined when not dumping. */
   entries?: DumpAttrEntry[];
+  /** GUID → UID of the entries seen so far (no GUID twice). */
+  guids?: Map<string, number>;
 }
 
 /** The header against the list file's. */
@@ -77,12 +91,15 @@ function checkLiveEntry(scope: AttrScope, attr: AttrView, pos: number, uid: numb
   if (uid >= scope.listHeader.nextUid) {
     problems.error(path, pos, `${where}: uid ${uid} is not below next_uid ${scope.listHeader.nextUid}`);
   }
-  if ((flagWord & ~(FLAG_BITS | STATUS_SET_BIT)) !== 0 || (flags & ~(0x0f | SPECIAL_USE_MASK)) !== 0) {
+  const v2 = attr.entrySize === ATTR_ENTRY_SIZE;
+  const statusBits = v2 ? STATUS_BITS : STATUS_SET_BIT;
+  if ((flagWord & ~(FLAG_BITS | statusBits)) !== 0 || (flags & ~(KNOWN_FLAGS | SPECIAL_USE_MASK)) !== 0) {
     problems.warn(path, pos + ENTRY_FLAGS, `${where}: unknown flag bits in ${hex(flagWord)}`);
   }
-  if (attrEntryReserved(attr.dv, pos) !== 0) {
+  if (!v2 && attrEntryReserved(attr.dv, pos) !== 0) {
     problems.warn(path, pos + ATTR_ENTRY_FIELD.reserved, `${where}: the reserved word is not 0`);
   }
+  if (v2) checkStatusWords(scope, attr, pos, flagWord, where);
   const info = scope.live.get(uid);
   if (info === undefined) {
     // A lie readers and writers refuse (SPEC §9), not an oddity.
@@ -103,7 +120,59 @@ function checkLiveEntry(scope: AttrScope, attr: AttrView, pos: number, uid: numb
   if ((flags & MailboxFlags.NonExistent) && !info.hasChildren) {
     problems.warn(path, pos + ENTRY_FLAGS, `${name} is \\NonExistent without children`);
   }
+  if ((flags & MailboxFlags.NoInferiors) && info.hasChildren) {
+    problems.warn(path, pos + ENTRY_FLAGS, `${name} is \\NoInferiors but has live children`);
+  }
+  if (v2) checkGuid(scope, attr, pos, uid, flags, name);
   return true;
+}
+
+/** A version-2 entry's STATUS bits against its figures: none without bit 31, none set beyond its bit, 64-bit ones below 2^63. */
+function checkStatusWords(scope: AttrScope, attr: AttrView, pos: number, word: number, where: string): void {
+  const { path, problems } = scope;
+  const dv = attr.dv, S = ATTR_ENTRY_FIELD.status;
+  if ((word & STATUS_SET_BIT) === 0) {
+    if ((word & STATUS_BITS) !== 0) {
+      problems.warn(path, pos + ENTRY_FLAGS, `${where}: STATUS figure bits in ${hex(word)} without the STATUS bit`);
+    }
+    for (let k = 0; k < STATUS_WORDS; k++) {
+      if (dv.getUint32(pos + S + 4 * k, true) !== 0) {
+        problems.warn(path, pos + S + 4 * k, `${where}: STATUS figures without the STATUS bit`);
+        return;
+      }
+    }
+    return;
+  }
+  const unset: [number, number, number, string][] = [
+    [STATUS_DELETED_BIT, ATTR_ENTRY_FIELD.deleted, 4, "DELETED"],
+    [STATUS_MODSEQ_BIT, ATTR_ENTRY_FIELD.highestModSeq, 8, "HIGHESTMODSEQ"],
+    [STATUS_SIZE_BIT, ATTR_ENTRY_FIELD.size, 8, "SIZE"],
+  ];
+  for (const [bit, at, size, item] of unset) {
+    const set = (word & bit) !== 0;
+    const high = size === 8 ? dv.getUint32(pos + at + 4, true) : 0;
+    if (!set && (dv.getUint32(pos + at, true) !== 0 || high !== 0)) {
+      problems.warn(path, pos + at, `${where}: a ${item} figure without its bit`);
+    }
+    if (set && high > MAX_HIGH_WORD) problems.warn(path, pos + at, `${where}: ${item} is above 2^63 - 1`);
+  }
+}
+
+/** The GUID rule for a live version-2 entry: a mailbox has one, a placeholder none; no GUID twice. */
+function checkGuid(scope: AttrScope, attr: AttrView, pos: number, uid: number, flags: number, name: string): void {
+  const { path, problems } = scope;
+  const at = pos + ATTR_ENTRY_FIELD.guid;
+  const guid = attrEntryGuid(attr.bytes, pos);
+  const placeholder = (flags & MailboxFlags.NonExistent) !== 0;
+  if (guid === undefined) {
+    if (!placeholder) problems.warn(path, at, `${name} has no GUID`);
+    return;
+  }
+  if (placeholder) problems.warn(path, at, `${name} is \\NonExistent but has a GUID`);
+  scope.stats.guids++;
+  const seen = (scope.guids ??= new Map()).get(guid);
+  if (seen !== undefined) problems.warn(path, at, `${name} has the GUID ${guid} of uid ${seen}`);
+  else scope.guids.set(guid, uid);
 }
 
 /**
@@ -132,7 +201,7 @@ export function checkAttrFile(scope: AttrScope, attr: AttrView | undefined, unus
   let prev = 0;
   let liveEntries = 0;
   const found = new Set<number>();
-  for (let i = 0, pos = ATTR_HEADER_SIZE; i < ah.count; i++, pos += ATTR_ENTRY_SIZE) {
+  for (let i = 0, pos = ATTR_HEADER_SIZE; i < ah.count; i++, pos += attr.entrySize) {
     const uid = attrEntryUid(attr.dv, pos);
     const deleted = isAttrEntryDeleted(attr.dv, pos);
     const where = `entry ${i} (uid ${uid})`;
@@ -142,8 +211,10 @@ export function checkAttrFile(scope: AttrScope, attr: AttrView | undefined, unus
     if (scope.entries !== undefined) {
       const flags = attrEntryFlagWord(attr.dv, pos) & FLAG_BITS;
       const e: DumpAttrEntry = { offset: pos, uid, deleted, flags, flagNames: flagNames(flags) };
-      const status = readAttrStatus(attr.dv, pos);
+      const status = readAttrStatus(attr.dv, pos, attr.entrySize);
       if (status !== undefined) e.status = status;
+      const guid = attrEntryGuid(attr.bytes, pos, attr.entrySize);
+      if (guid !== undefined) e.guid = guid;
       scope.entries.push(e);
     }
     if (deleted) continue;

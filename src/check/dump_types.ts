@@ -88,6 +88,8 @@ export interface DumpAttrEntry {
   flagNames: string[];
   /** The STATUS cache, when set. */
   status?: MailboxStatus;
+  /** The mailbox GUID (32 lowercase hex digits), when it has one (SPEC §12). */
+  guid?: string;
 }
 
 /**

@@ -7,6 +7,9 @@
 import { MailboxFlags } from "../format/constants.ts";
 import { SPECIAL_USE_MASK, specialUseAtoms } from "../format/special_use.ts";
 
+/** The {@linkcode MailboxFlags} bits that have a name. */
+const NAMED_FLAGS = 0x1f;
+
 /**
  * The LIST attribute names of a set of flag bits: the mailbox attributes,
  * then the special-use ones (RFC 6154), then any other bits in hex.
@@ -27,8 +30,9 @@ export function flagNames(flags: number): string[] {
   if (flags & MailboxFlags.NoChildren) out.push("\\HasNoChildren");
   if (flags & MailboxFlags.NoSelect) out.push("\\Noselect");
   if (flags & MailboxFlags.NonExistent) out.push("\\NonExistent");
+  if (flags & MailboxFlags.NoInferiors) out.push("\\NoInferiors");
   out.push(...specialUseAtoms(flags));
-  const rest = flags & ~(0x0f | SPECIAL_USE_MASK);
+  const rest = flags & ~(NAMED_FLAGS | SPECIAL_USE_MASK);
   if (rest !== 0) out.push(`0x${rest.toString(16)}`);
   return out;
 }

@@ -38,6 +38,8 @@ export interface CheckStats {
   withStatus: number;
   /** Mailboxes with special-use attributes (RFC 6154). */
   specialUse: number;
+  /** Mailboxes with a GUID (SPEC §12; none in a version-1 attribute file). */
+  guids: number;
   /** Subscribed names (0 when the index has no subscriptions file or it is damaged). */
   subscriptions: number;
 }
@@ -69,6 +71,7 @@ export function emptyStats(): CheckStats {
     noSelect: 0,
     withStatus: 0,
     specialUse: 0,
+    guids: 0,
     subscriptions: 0,
   };
 }

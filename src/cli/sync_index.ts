@@ -24,7 +24,14 @@ import type { MailboxStatus } from "../format/types.ts";
  * const c: MailboxInput = { name: "Sent", specialUse: 0x2000 };
  * ```
  */
-export type MailboxInput = string | { name: string; selectable?: boolean; status?: MailboxStatus; specialUse?: number };
+export type MailboxInput = string | {
+  name: string;
+  selectable?: boolean;
+  status?: MailboxStatus;
+  specialUse?: number;
+  /** The mailbox GUID (the uidlist header's `G`, SPEC §12). */
+  guid?: string;
+};
 
 /**
  * Parents among a set of names: every proper prefix ending before a
@@ -155,6 +162,7 @@ export async function syncIndex(
         }
         if (m.status !== undefined) ctx.setStatus(uid, m.status);
         if (m.specialUse !== undefined) ctx.setSpecialUse(uid, m.specialUse);
+        if (m.guid !== undefined) ctx.setGuid(uid, m.guid);
       }
       for (const name of keep) ctx.keep(name);
       for (const [name, bits] of options.specialUse ?? []) {

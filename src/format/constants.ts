@@ -45,6 +45,11 @@ export const MailboxFlags = {
   NoSelect: 4,
   /** The mailbox does not exist; it is only a parent of others. */
   NonExistent: 8,
+  /**
+   * The mailbox cannot have children (`\NoInferiors`, RFC 3501 §7.2.2):
+   * set by the caller, like NOSELECT; a sync refuses to add a child under it.
+   */
+  NoInferiors: 0x10,
 } as const;
 
 /** One of the {@linkcode MailboxFlags} bits, or several ORed together. */

@@ -245,6 +245,97 @@ export class NoSuchMailboxError extends Error {
 }
 
 /**
+ * A mailbox GUID (SPEC §12) given to the API that is not one: not 32
+ * hexadecimal digits or 16 bytes, or all zeros (which means "no GUID").
+ *
+ * @example A GUID one digit short
+ * ```ts
+ * import { InvalidGuidError } from "./errors.ts";
+ * const err = new InvalidGuidError("0123", "is not 32 hexadecimal digits");
+ * console.log(err.message); // Invalid mailbox GUID "0123": is not 32 hexadecimal digits
+ * ```
+ */
+export class InvalidGuidError extends Error {
+  /** The value as given (a byte array is shown as its hex digits). */
+  readonly guid: string;
+  /**
+   * @param guid The value as given, as text.
+   * @param reason Why it is not a GUID.
+   */
+  constructor(guid: string, reason: string) {
+    super(`Invalid mailbox GUID ${JSON.stringify(guid)}: ${reason}`);
+    this.name = "InvalidGuidError";
+    this.guid = guid;
+  }
+}
+
+/**
+ * A STATUS figure given to `setStatus` that the attribute file cannot hold
+ * as it is: not a whole number, negative, or above its field's range (2^32
+ * − 1 for the 32-bit figures, 2^63 − 1 for `highestModSeq` and `size`, as
+ * RFC 7162 and RFC 8438 bound them). Nothing is clipped.
+ *
+ * @example A negative SIZE
+ * ```ts
+ * import { InvalidStatusError } from "./errors.ts";
+ * const err = new InvalidStatusError("INBOX", "size", -1, "is negative");
+ * console.log(err.message); // Invalid STATUS figure size -1 of mailbox "INBOX": is negative
+ * ```
+ */
+export class InvalidStatusError extends Error {
+  /** The mailbox as the call gave it. */
+  readonly mailbox: string | number;
+  /** The field of `MailboxStatus`. */
+  readonly field: string;
+  /** The value as given. */
+  readonly value: unknown;
+  /**
+   * @param mailbox The mailbox as the call gave it: a full name or a UID.
+   * @param field The field of `MailboxStatus`.
+   * @param value The value as given.
+   * @param reason Why it cannot be stored.
+   */
+  constructor(mailbox: string | number, field: string, value: unknown, reason: string) {
+    const shown = typeof value === "bigint" ? `${value}n` : JSON.stringify(value) ?? String(value);
+    const of = typeof mailbox === "string" ? JSON.stringify(mailbox) : `with UID ${mailbox}`;
+    super(`Invalid STATUS figure ${field} ${shown} of mailbox ${of}: ${reason}`);
+    this.name = "InvalidStatusError";
+    this.mailbox = mailbox;
+    this.field = field;
+    this.value = value;
+  }
+}
+
+/**
+ * A mailbox would get a child under a mailbox that cannot have any: one
+ * with `\NoInferiors` (RFC 3501 §7.2.2). IMAP CREATE answers it with NO;
+ * the sync making the call goes on and adds nothing for the name.
+ *
+ * @example A folder under a \NoInferiors mailbox
+ * ```ts
+ * import { NoInferiorsError } from "./errors.ts";
+ * const err = new NoInferiorsError("Spool/new", "Spool");
+ * console.log(err.message); // Cannot add mailbox "Spool/new": "Spool" is \NoInferiors and cannot have children
+ * ```
+ */
+export class NoInferiorsError extends Error {
+  /** The name that was refused. */
+  readonly mailbox: string;
+  /** Full name of the `\NoInferiors` mailbox it would lie under. */
+  readonly parent: string;
+  /**
+   * @param mailbox The name that was refused.
+   * @param parent Full name of the `\NoInferiors` mailbox it would lie under.
+   */
+  constructor(mailbox: string, parent: string) {
+    super(`Cannot add mailbox ${JSON.stringify(mailbox)}: ${JSON.stringify(parent)} is \\NoInferiors and cannot have children`);
+    this.name = "NoInferiorsError";
+    this.mailbox = mailbox;
+    this.parent = parent;
+  }
+}
+
+/**
  * Why a rename (SPEC §11) was refused: `from` does not exist
  * (`NONEXISTENT`), `to` exists as a mailbox (`ALREADYEXISTS`), `to` lies
  * inside `from`'s subtree (`INSIDE`), `from` and the placeholder at `to`

@@ -3,8 +3,9 @@
  * the tree gives a mailbox, and what a sync makes of the flags a mailbox
  * had. A sync owns CHILDREN and NONEXISTENT — it derives them from the tree
  * and from the names it was given — and CHILDREN clears NOCHILDREN; it adds
- * the bits its caller gives; every other bit (NOCHILDREN, NOSELECT and the
- * bits 0x10–0x80 no rule names) stays as it was. The sync engine, the bulk
+ * the bits its caller gives; every other bit (NOCHILDREN, NOSELECT,
+ * NOINFERIORS 0x10 and the bits 0x20–0x80 no rule names) stays as it was.
+ * The sync engine, the bulk
  * sync, the rebuild and the tree builder all use these functions.
  *
  * @example A mailbox with a bit no rule names, reported again with a child

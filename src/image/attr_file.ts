@@ -1,20 +1,25 @@
 /**
- * Reading an attribute file image (SPEC §3): flags and STATUS per UID by
- * binary search, with a finger for the mostly ascending UIDs of an
- * iteration.
+ * Reading an attribute file image (SPEC §3, §12): flags, STATUS and GUID
+ * per UID by binary search, with a finger for the mostly ascending UIDs of
+ * an iteration; a UID by GUID through a hash table over the entries, built
+ * when first asked. Version-1 and version-2 files alike.
  *
  * @module
  */
 import {
+  ATTR_ENTRY_FIELD,
   ATTR_ENTRY_SIZE,
   ATTR_HEADER_SIZE,
   type AttrHeader,
+  attrEntryGuid,
+  attrEntryHasGuid,
   decodeAttrHeader,
   findAttrEntry,
   readAttrStatus,
 } from "../format/attr_codec.ts";
 import { DELETED_BIT } from "../format/constants.ts";
 import { FLAG_BITS } from "../format/flags.ts";
+import { GUID_SIZE } from "../format/guid.ts";
 import type { MailboxStatus } from "../format/types.ts";
 import type { FlagSource } from "../format/types.ts";
 
@@ -41,6 +46,8 @@ export class AttrView implements FlagSource {
   readonly header: AttrHeader;
   /** View over the image. */
   readonly dv: DataView;
+  /** Bytes per entry: 64 (version 2) or 32 (version 1, no GUIDs and no newer STATUS figures). */
+  readonly entrySize: number;
   private finger = -1;
 
   /**
@@ -52,6 +59,7 @@ export class AttrView implements FlagSource {
     this.file = file;
     this.header = decodeAttrHeader(bytes, bytes.length, file);
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.entrySize = this.header.entrySize ?? ATTR_ENTRY_SIZE;
   }
 
   /**
@@ -61,18 +69,18 @@ export class AttrView implements FlagSource {
    * @returns The position, or -1 when absent or deleted.
    */
   positionOf(uid: number): number {
-    const dv = this.dv;
+    const dv = this.dv, size = this.entrySize;
     const count = this.header.count;
     // Iterations ask for mostly ascending UIDs: try the entry after the last hit first.
     const f = this.finger;
     let pos = -1;
     if (f >= 0 && f + 1 < count) {
-      const p = ATTR_HEADER_SIZE + (f + 1) * ATTR_ENTRY_SIZE;
+      const p = ATTR_HEADER_SIZE + (f + 1) * size;
       if ((dv.getUint32(p, true) & 0x7fffffff) === uid) pos = p;
     }
-    if (pos < 0) pos = findAttrEntry(dv, count, uid);
+    if (pos < 0) pos = findAttrEntry(dv, count, uid, size);
     if (pos < 0) return -1;
-    this.finger = (pos - ATTR_HEADER_SIZE) / ATTR_ENTRY_SIZE;
+    this.finger = (pos - ATTR_HEADER_SIZE) / size;
     if ((dv.getUint32(pos, true) & DELETED_BIT) !== 0) return -1;
     return pos;
   }
@@ -89,7 +97,7 @@ export class AttrView implements FlagSource {
     const dense = this.dense;
     if (dense !== undefined && dense !== null) return uid < dense.length ? dense[uid] : 0;
     const pos = this.positionOf(uid);
-    return pos < 0 ? 0 : this.dv.getUint32(pos + 4, true) & FLAG_BITS;
+    return pos < 0 ? 0 : this.dv.getUint32(pos + ATTR_ENTRY_FIELD.flags, true) & FLAG_BITS;
   }
 
   private flagCalls = 0;
@@ -103,11 +111,11 @@ export class AttrView implements FlagSource {
       return;
     }
     const dense = new Uint16Array(nextUid + 1);
-    const dv = this.dv;
-    for (let i = 0, pos = ATTR_HEADER_SIZE; i < count; i++, pos += ATTR_ENTRY_SIZE) {
+    const dv = this.dv, size = this.entrySize;
+    for (let i = 0, pos = ATTR_HEADER_SIZE; i < count; i++, pos += size) {
       const word = dv.getUint32(pos, true);
       if ((word & DELETED_BIT) !== 0 || word > nextUid) continue;
-      dense[word] = dv.getUint32(pos + 4, true) & FLAG_BITS;
+      dense[word] = dv.getUint32(pos + ATTR_ENTRY_FIELD.flags, true) & FLAG_BITS;
     }
     this.dense = dense;
   }
@@ -120,6 +128,73 @@ export class AttrView implements FlagSource {
    */
   statusOf(uid: number): MailboxStatus | undefined {
     const pos = this.positionOf(uid);
-    return pos < 0 ? undefined : readAttrStatus(this.dv, pos);
+    return pos < 0 ? undefined : readAttrStatus(this.dv, pos, this.entrySize);
   }
+
+  /**
+   * The GUID of a UID (SPEC §12).
+   *
+   * @param uid The UID.
+   * @returns 32 lowercase hex digits, or undefined when it has none (a placeholder, a version-1 file).
+   */
+  guidOf(uid: number): string | undefined {
+    const pos = this.positionOf(uid);
+    return pos < 0 ? undefined : attrEntryGuid(this.bytes, pos, this.entrySize);
+  }
+
+  /** Entry index + 1 per slot of the GUID table (0 = empty); built when first asked. */
+  private guidSlots: Int32Array | undefined;
+
+  /**
+   * The UID whose live entry has a GUID: one probe, after a table of every
+   * GUID (an open-addressing hash on the GUID's first word, which is random)
+   * is built on the first call. When two entries share a GUID (a folder
+   * copied with its `dovecot-uidlist`), the lower UID is given.
+   *
+   * @param guid The GUID's 16 bytes.
+   * @param at Where they start in `guid`.
+   * @returns The UID, or 0 when no live entry has it.
+   */
+  uidOfGuid(guid: Uint8Array, at = 0): number {
+    if (this.entrySize < ATTR_ENTRY_SIZE) return 0;
+    const slots = this.guidSlots ?? (this.guidSlots = this.buildGuidSlots());
+    const mask = slots.length - 1, bytes = this.bytes;
+    const key = (guid[at] | (guid[at + 1] << 8) | (guid[at + 2] << 16) | (guid[at + 3] << 24)) >>> 0;
+    for (let s = hashSlot(key) & mask;; s = (s + 1) & mask) {
+      const e = slots[s];
+      if (e === 0) return 0;
+      const g = ATTR_HEADER_SIZE + (e - 1) * ATTR_ENTRY_SIZE + ATTR_ENTRY_FIELD.guid;
+      let same = true;
+      for (let i = 0; i < GUID_SIZE && same; i++) same = bytes[g + i] === guid[at + i];
+      if (same) return this.dv.getUint32(g - ATTR_ENTRY_FIELD.guid, true);
+    }
+  }
+
+  private buildGuidSlots(): Int32Array {
+    const { count } = this.header;
+    let size = 16;
+    while (size < count * 2) size *= 2;
+    const slots = new Int32Array(size);
+    const mask = size - 1, dv = this.dv, bytes = this.bytes;
+    // Ascending UIDs: the first entry of a GUID placed is the lowest UID's.
+    for (let i = 0, pos = ATTR_HEADER_SIZE; i < count; i++, pos += ATTR_ENTRY_SIZE) {
+      if ((dv.getUint32(pos, true) & DELETED_BIT) !== 0 || !attrEntryHasGuid(bytes, pos)) continue;
+      const g = pos + ATTR_ENTRY_FIELD.guid;
+      let s = hashSlot(dv.getUint32(g, true)) & mask;
+      for (; slots[s] !== 0; s = (s + 1) & mask) {
+        const o = ATTR_HEADER_SIZE + (slots[s] - 1) * ATTR_ENTRY_SIZE + ATTR_ENTRY_FIELD.guid;
+        let same = true;
+        for (let k = 0; k < GUID_SIZE && same; k++) same = bytes[o + k] === bytes[g + k];
+        if (same) break;
+      }
+      if (slots[s] === 0) slots[s] = i + 1;
+    }
+    return slots;
+  }
+}
+
+/** Mix a GUID's first word into a slot number (GUIDs are random, but a caller may set any). */
+function hashSlot(key: number): number {
+  key = Math.imul(key ^ (key >>> 16), 0x45d9f3b);
+  return (key ^ (key >>> 16)) >>> 0;
 }

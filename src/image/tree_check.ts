@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE } from "../format/attr_codec.ts";
+import { ATTR_HEADER_SIZE } from "../format/attr_codec.ts";
 import type { AttrView } from "./attr_file.ts";
 import { DELETED_BIT, DIR_HEADER_SIZE, RECORD_SIZE, UID_MASK } from "../format/constants.ts";
 import { CorruptIndexError } from "../format/errors.ts";
@@ -118,7 +118,7 @@ export function checkListTree(view: ListImage, attr: AttrView | undefined): void
 
 /** Every attribute entry in UID order, and every live one for a UID of `uids` (distinct, below `nextUid`). */
 function checkAttrEntries(attr: AttrView, uids: Uint32Array, n: number, nextUid: number, listFile: string): void {
-  const dv = attr.dv, count = attr.header.count, file = attr.file;
+  const dv = attr.dv, count = attr.header.count, file = attr.file, size = attr.entrySize;
   let bitmap: Uint8Array | undefined;
   let sorted: Uint32Array | undefined;
   if (uidBitmapFits(n, nextUid)) {
@@ -128,7 +128,7 @@ function checkAttrEntries(attr: AttrView, uids: Uint32Array, n: number, nextUid:
     sorted = uids.slice(0, n).sort();
   }
   let prev = 0;
-  for (let i = 0, j = 0, pos = ATTR_HEADER_SIZE; i < count; i++, pos += ATTR_ENTRY_SIZE) {
+  for (let i = 0, j = 0, pos = ATTR_HEADER_SIZE; i < count; i++, pos += size) {
     const word = dv.getUint32(pos, true);
     const uid = word & UID_MASK;
     if (uid <= prev) {

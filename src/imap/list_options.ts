@@ -105,4 +105,9 @@ export interface ListCommandOptions {
    * a LIST-EXTENDED one. `return.status` wins when both are given.
    */
   status?: boolean;
+  /**
+   * Give each entry of a mailbox its `guid` (SPEC §12; `MailboxListIndex.list`).
+   * Nothing on the wire changes. Default false.
+   */
+  guids?: boolean;
 }

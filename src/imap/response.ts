@@ -27,8 +27,8 @@ export interface ListEntry {
   /**
    * Mailbox attributes, in the order {@linkcode mailboxAttributes} gives
    * them: at most one of `\NonExistent` / `\Noselect` (RFC 9051
-   * `mbx-list-sflag`), `\HasChildren` or `\HasNoChildren`, `\Subscribed`,
-   * then the special-use attributes.
+   * `mbx-list-sflag`), `\HasChildren` or `\HasNoChildren`, `\NoInferiors`,
+   * `\Subscribed`, then the special-use attributes.
    */
   attributes: string[];
   /** UID of the mailbox's record (0 for the hierarchy-delimiter response and for names not in the index). */
@@ -37,6 +37,8 @@ export interface ListEntry {
   flags: number;
   /** Cached STATUS figures, when asked for and known (selectable mailboxes only). */
   status?: MailboxStatus;
+  /** The mailbox GUID (SPEC §12), when asked for (`guids: true`) and it has one. */
+  guid?: string;
   /**
    * The selection options of a `CHILDINFO` extended data item (RFC 5258
    * §3.5), such as `["SUBSCRIBED"]`: the mailbox has a descendant that
@@ -93,8 +95,13 @@ function childrenAttribute(flags: number, hasChildren: boolean): string {
  * 3. `\Noselect` for a NOSELECT mailbox, and for a NONEXISTENT one when
  *    `nonExistent` is not set. Never with `\NonExistent`, which implies it
  *    (RFC 5258): at most one special flag (RFC 9051 `mbx-list-sflag`);
- * 4. `\Subscribed` when `subscribed` is set;
- * 5. the special-use attributes in RFC 6154 order, when `specialUse` is set.
+ * 4. `\NoInferiors` for a NOINFERIORS mailbox (RFC 3501) without children
+ *    in the tree (with children, the tree wins: RFC 5258 §4 forbids it
+ *    beside `\HasChildren`). It implies `\HasNoChildren` (RFC 5258 §3.4),
+ *    which is then left out where `nonExistent` is set (LIST-EXTENDED,
+ *    IMAP4rev2) and kept for a plain IMAP4rev1 LIST;
+ * 5. `\Subscribed` when `subscribed` is set;
+ * 6. the special-use attributes in RFC 6154 order, when `specialUse` is set.
  *
  * @param flags {@linkcode MailboxFlags} and special-use bits.
  * @param hasChildren Whether the mailbox has live children in the tree.
@@ -109,6 +116,8 @@ function childrenAttribute(flags: number, hasChildren: boolean): string {
  * console.log(mailboxAttributes(flags, true)); // ["\\HasChildren", "\\Noselect"]
  * console.log(mailboxAttributes(flags, true, { nonExistent: true, children: "nonexistent" })); // ["\\NonExistent", "\\HasChildren"]
  * console.log(mailboxAttributes(0x2000, false)); // ["\\HasNoChildren", "\\Sent"]
+ * console.log(mailboxAttributes(MailboxFlags.NoInferiors, false)); // ["\\HasNoChildren", "\\NoInferiors"]
+ * console.log(mailboxAttributes(MailboxFlags.NoInferiors, false, { nonExistent: true })); // ["\\NoInferiors"]
  * ```
  */
 export function mailboxAttributes(
@@ -117,7 +126,7 @@ export function mailboxAttributes(
   options?: AttributeOptions,
 ): string[] {
   const nonExistent = (flags & MailboxFlags.NonExistent) !== 0;
-  if (options === undefined && (flags & SPECIAL_USE_MASK) === 0) {
+  if (options === undefined && (flags & (SPECIAL_USE_MASK | MailboxFlags.NoInferiors)) === 0) {
     // The plain LIST of a mailbox without special use: one small array of the exact size.
     const children = childrenAttribute(flags, hasChildren);
     return nonExistent || (flags & MailboxFlags.NoSelect) !== 0 ? [children, "\\Noselect"] : [children];
@@ -127,12 +136,16 @@ export function mailboxAttributes(
   const sendNonExistent = nonExistent && o.nonExistent === true;
   if (sendNonExistent) out.push("\\NonExistent");
   const children = o.children ?? true;
-  if (children === true) out.push(childrenAttribute(flags, hasChildren));
-  else if (children === "nonexistent" && sendNonExistent) {
-    const attribute = childrenAttribute(flags, hasChildren);
-    if (attribute === "\\HasChildren") out.push(attribute);
+  const kids = childrenAttribute(flags, hasChildren);
+  const noInferiors = (flags & MailboxFlags.NoInferiors) !== 0 && kids !== "\\HasChildren";
+  if (children === true) {
+    // \NoInferiors implies \HasNoChildren: a client of LIST-EXTENDED or IMAP4rev2 infers it.
+    if (!(noInferiors && o.nonExistent === true)) out.push(kids);
+  } else if (children === "nonexistent" && sendNonExistent) {
+    if (kids === "\\HasChildren") out.push(kids);
   }
   if (!sendNonExistent && (nonExistent || (flags & MailboxFlags.NoSelect) !== 0)) out.push("\\Noselect");
+  if (noInferiors) out.push("\\NoInferiors");
   if (o.subscribed === true) out.push("\\Subscribed");
   if (o.specialUse !== false && (flags & SPECIAL_USE_MASK) !== 0) out.push(...specialUseAtoms(flags));
   return out;

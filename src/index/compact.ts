@@ -5,7 +5,15 @@
  *
  * @module
  */
-import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE, encodeAttrHeader } from "../format/attr_codec.ts";
+import {
+  ATTR_ENTRY_SIZE,
+  ATTR_HEADER_SIZE,
+  attrEntryPosition,
+  attrEntryUid,
+  copyAttrEntry,
+  encodeAttrHeader,
+} from "../format/attr_codec.ts";
+import { settleGuids } from "../format/attr_guids.ts";
 import type { AttrView } from "../image/attr_file.ts";
 import { DELETED_BIT, HEADER_SIZE, UID_MASK } from "../format/constants.ts";
 import { CorruptIndexError } from "../format/errors.ts";
@@ -85,6 +93,7 @@ export function compactImages(view: ListView, attr: AttrView | undefined, separa
     separator,
   });
   copyAttrEntries(attrImage, sorted, attr);
+  settleGuids(attrImage);
   return { list, listSize: grownSize(used), header, attr: attrImage };
 }
 
@@ -315,8 +324,9 @@ function sortUids(a: Uint32Array): Uint32Array {
 
 /**
  * Fill the attribute entries of `uids` (ascending) into `image`: each old
- * entry carried over, a bare entry where there is none. The old entries are
- * in UID order too, so they are walked once and copied in runs.
+ * entry carried over (a version-1 one converted), a bare entry where there
+ * is none. The old entries are in UID order too, so they are walked once
+ * and copied in runs.
  */
 function copyAttrEntries(image: Uint8Array, uids: Uint32Array, attr: AttrView | undefined): void {
   const idv = new DataView(image.buffer, image.byteOffset, image.byteLength);
@@ -325,14 +335,14 @@ function copyAttrEntries(image: Uint8Array, uids: Uint32Array, attr: AttrView | 
     for (let i = 0; i < n; i++) idv.setUint32(ATTR_HEADER_SIZE + i * ATTR_ENTRY_SIZE, uids[i], true);
     return;
   }
-  const adv = attr.dv, count = attr.header.count, bytes = attr.bytes;
+  const adv = attr.dv, count = attr.header.count, bytes = attr.bytes, size = attr.entrySize;
   let e = 0; // next old entry
   let prev = -1; // uid of the old entry before e
   for (let i = 0; i < n;) {
     const uid = uids[i];
     // Walk the old entries up to this UID, as long as they keep ascending.
     while (e < count) {
-      const euid = adv.getUint32(ATTR_HEADER_SIZE + e * ATTR_ENTRY_SIZE, true) & UID_MASK;
+      const euid = attrEntryUid(adv, attrEntryPosition(e, size));
       if (euid <= prev) {
         e = count; // not in order: look each UID up instead
         break;
@@ -343,7 +353,7 @@ function copyAttrEntries(image: Uint8Array, uids: Uint32Array, attr: AttrView | 
     }
     let pos = -1;
     if (e < count) {
-      const at = ATTR_HEADER_SIZE + e * ATTR_ENTRY_SIZE;
+      const at = attrEntryPosition(e, size);
       const word = adv.getUint32(at, true);
       if ((word & UID_MASK) === uid) pos = (word & DELETED_BIT) !== 0 ? -1 : at;
     } else {
@@ -355,8 +365,12 @@ function copyAttrEntries(image: Uint8Array, uids: Uint32Array, attr: AttrView | 
       i++;
       continue;
     }
-    if (e >= count) {
-      image.set(bytes.subarray(pos, pos + ATTR_ENTRY_SIZE), dst);
+    if (e >= count || size !== ATTR_ENTRY_SIZE) {
+      copyAttrEntry(bytes, pos, size, image, dst);
+      if (e < count) {
+        prev = uid;
+        e++;
+      }
       i++;
       continue;
     }

@@ -27,7 +27,9 @@ import type { ListEntry, ListVisitor } from "../imap/list.ts";
 import { listCommand } from "../imap/list_command.ts";
 import type { ListCommandOptions } from "../imap/list_options.ts";
 import { commitPlan, recoverJournal, replaceFiles } from "../store/writer.ts";
-import { FullNameTable, NAME_MISSING, plainBytes } from "../image/full_names.ts";
+import { FullNameTable } from "../image/full_names.ts";
+import { parseGuid } from "../format/guid.ts";
+import { lookupUid, mailboxByGuid, withGuids } from "./reads.ts";
 import type { ListView } from "../image/view.ts";
 import { createEmpty, lockOptions, type OpenOptions, prepareIndexFiles } from "./open.ts";
 import { renameAndCommit, SyncContext, type SyncResult } from "./sync_context.ts";
@@ -186,14 +188,7 @@ export class MailboxListIndex {
 
   #current(): Snapshot {
     this.#ensureOpen();
-    if (this.#corruption !== undefined && this.#snap === undefined) {
-      try {
-        this.refresh();
-      } catch (e) {
-        if (e instanceof CorruptIndexError) throw e;
-        throw e;
-      }
-    }
+    if (this.#corruption !== undefined && this.#snap === undefined) this.refresh();
     const interval = this.#options.checkIntervalMs ?? 0;
     if (this.#snap === undefined || Date.now() - this.#lastCheck >= interval) this.refresh();
     return this.#snap!;
@@ -216,32 +211,14 @@ export class MailboxListIndex {
    * @throws InvalidNameError for a name with a NUL byte or with no UTF-8 form (a lone surrogate).
    */
   lookup(name: string): number | undefined {
-    const snap = this.#current();
-    const list = snap.list;
-    // Many lookups on one image: its table of full names, hashed straight from an ASCII string.
-    const table = list.fullNames(this.#sep, snap.attr?.header.live ?? 0);
-    const limits = this.#limits;
-    if (table !== undefined) {
-      const slot = table.findString(name, limits);
-      if (slot >= 0) return table.uidAt(slot);
-      if (slot === NAME_MISSING) return undefined;
-    }
-    const n = this.#encode(name);
-    const bytes = this.#encoder.bytes;
-    if (table !== undefined && plainBytes(bytes, 0, n, this.#sep, limits)) {
-      const slot = table.findBytes(bytes, 0, n);
-      return slot >= 0 ? table.uidAt(slot) : undefined;
-    }
-    // A few lookups, or a name the table does not take: the checked walk per level.
-    const rec = list.findRecordByLevels(bytes, n, this.#sep);
-    return rec === 0 ? undefined : list.uidOf(rec);
+    return lookupUid(this.#current(), name, this.#sep, this.#limits, this.#encoder);
   }
 
   /**
    * The mailboxes under `path`, depth-first in on-disk order.
    *
    * @param path Parent mailbox ("" = all).
-   * @param options `depth` 0 = direct children only.
+   * @param options `depth` 0 = direct children only; `guids` to give each mailbox its `guid`.
    * @returns The mailboxes.
    */
   iterate(path = "", options: IterateOptions = {}): Iterable<MailboxInfo> {
@@ -249,11 +226,12 @@ export class MailboxListIndex {
     const depth = options.depth ?? Infinity;
     const n = path === "" ? 0 : this.#encode(path);
     const flags = snap.attr ?? { flagsOf: () => 0 };
-    return snap.list.iterate(path, depth, flags, this.#sepChar, {
+    const it = snap.list.iterate(path, depth, flags, this.#sepChar, {
       bytes: this.#encoder.bytes.slice(0, n),
       length: n,
       sep: this.#sep,
     });
+    return options.guids === true ? withGuids(it, snap.attr) : it;
   }
 
   /**
@@ -312,6 +290,30 @@ export class MailboxListIndex {
   }
 
   /**
+   * The GUID of a mailbox (SPEC §12).
+   *
+   * @param name Full name.
+   * @returns 32 lowercase hex digits; undefined for no such mailbox, a placeholder, a version-1 attribute file.
+   */
+  guid(name: string): string | undefined {
+    const uid = this.lookup(name);
+    return uid === undefined ? undefined : this.#snap!.attr?.guidOf(uid);
+  }
+
+  /**
+   * The mailbox with a GUID (SPEC §12): one probe in a table of the GUIDs
+   * and a binary search by UID, both built on the first call for each state
+   * of the index (typed arrays, no object per mailbox).
+   *
+   * @param guid 32 hexadecimal digits (either case) or 16 bytes.
+   * @returns The mailbox, with its `guid`, or undefined when none has it.
+   * @throws InvalidGuidError for a value that is not a GUID.
+   */
+  lookupGuid(guid: string | Uint8Array): MailboxInfo | undefined {
+    return mailboxByGuid(this.#current(), parseGuid(guid), this.#sepChar);
+  }
+
+  /**
    * The subscribed names (SPEC §12), which may name mailboxes that do not
    * exist, sorted by their UTF-8 bytes. The subscriptions file is read when
    * first asked for after each commit.
@@ -367,7 +369,7 @@ export class MailboxListIndex {
    * See {@linkcode listCommand}; `listResponseLines` gives the response lines.
    *
    * @param patternOrPatterns One pattern (a plain LIST), or the list of patterns of LIST-EXTENDED.
-   * @param options Reference, `select`, `return`, `session`, `lsub`, or `status` for the cached STATUS.
+   * @param options Reference, `select`, `return`, `session`, `lsub`, `status` for the cached STATUS, `guids`.
    * @returns The entries to send, in index order (subscribed names sorted).
    *
    * @example LIST (SUBSCRIBED) "" "*" RETURN (CHILDREN)
@@ -376,7 +378,8 @@ export class MailboxListIndex {
    * ```
    */
   list(patternOrPatterns: string | string[], options: ListCommandOptions = {}): ListEntry[] {
-    return listCommand(this, patternOrPatterns, options);
+    const entries = listCommand(this, patternOrPatterns, options);
+    return options.guids === true ? withGuids(entries, this.#snap?.attr) : entries;
   }
 
   /** Rename a mailbox and its subtree in a commit of its own (SPEC §11, {@linkcode SyncContext.rename}); resolves to what changed. */

@@ -11,11 +11,13 @@
  *
  * @module
  */
+import { ATTR_ENTRY_SIZE } from "../format/attr_codec.ts";
 import { HEADER_SIZE, MailboxFlags } from "../format/constants.ts";
 import { NoSuchMailboxError } from "../format/errors.ts";
 import { MAILBOX_FLAG_BITS } from "../format/flags.ts";
 import { encodeHeader, type ListHeader } from "../format/header.ts";
 import { SPECIAL_USE_MASK } from "../format/special_use.ts";
+import { checkStatus } from "../format/status.ts";
 import { DEFAULT_LIMITS, type NameLimits } from "../format/limits.ts";
 import type { MailboxStatus } from "../format/types.ts";
 import type { AttrView } from "../image/attr_file.ts";
@@ -29,6 +31,7 @@ import { writeDirImages, patchKeptRecords } from "./sync_images.ts";
 import { type Patch, planLayout } from "./sync_layout.ts";
 import { SyncScope } from "./sync_scope.ts";
 import { SyncTree } from "./sync_tree.ts";
+import { NoInferiorsGuard } from "./sync_noinferiors.ts";
 import { unchangedByMarks } from "./sync_unchanged.ts";
 import { NameWalk } from "./sync_walk.ts";
 import { Renames } from "./sync_rename.ts";
@@ -84,6 +87,8 @@ export class SyncEngine {
   private readonly statusUpdates = new Map<number, MailboxStatus>();
   private readonly statusByName = new Map<string, MailboxStatus>();
   private readonly specialUse = new Map<number, number>();
+  private readonly guids = new Map<number, Uint8Array>();
+  private readonly noInferiors: NoInferiorsGuard;
 
   /**
    * @param view The current list image.
@@ -117,6 +122,7 @@ export class SyncEngine {
     const fast = wide ? FullNameTable.of(view, separator, attr?.header.live ?? 0) : undefined;
     const scope = new SyncScope(options.path ?? "", separator);
     this.walk = new NameWalk(this.tree, fast, scope, separator, limits);
+    this.noInferiors = new NoInferiorsGuard(this.walk, attr, separator);
   }
 
   /**
@@ -124,9 +130,11 @@ export class SyncEngine {
    *
    * @param name Full name.
    * @returns The UID of the name's record (new or existing).
-   * @throws InvalidNameError for a name the index cannot hold or outside the sync path.
+   * @throws InvalidNameError for a name the index cannot hold or outside the sync path;
+   *   NoInferiorsError for a new name under a `\NoInferiors` mailbox. Nothing is added then.
    */
   add(name: string): number {
+    this.noInferiors.check(name);
     return this.walk.add(name);
   }
 
@@ -145,13 +153,16 @@ export class SyncEngine {
    */
   unchanged(): boolean {
     const walk = this.walk, fast = walk.fast, attr = this.attr;
-    if (fast === undefined || walk.fastFlushed || !this.recursive || attr === undefined || walk.keptCount !== 0) {
+    if (
+      fast === undefined || walk.fastFlushed || !this.recursive || attr === undefined || walk.keptCount !== 0 ||
+      attr.entrySize !== ATTR_ENTRY_SIZE
+    ) {
       return false;
     }
     if (this.tree.nodes.newCount !== 0 || this.tree.marks.seenCount !== 0 || walk.fastMisses !== 0) return false;
     if (
       this.flagOverrides.size + this.flagExtras.size + this.flagExtrasByName.size + this.statusUpdates.size +
-          this.statusByName.size + this.specialUse.size !== 0
+          this.statusByName.size + this.specialUse.size + this.guids.size !== 0
     ) return false;
     if (attr.header.nextUid !== this.view.header.nextUid) return false;
     return unchangedByMarks(fast, fast.marksByNumber(walk.fastMarks!), attr, false);
@@ -187,7 +198,8 @@ export class SyncEngine {
    * @param from Full name of a mailbox or a `\NonExistent` parent.
    * @param to Its new full name.
    * @returns True when `from` is INBOX: `to` is a new mailbox and nothing moved.
-   * @throws RenameError, InvalidNameError or IndexLimitError when refused; nothing changed then.
+   * @throws RenameError, InvalidNameError or IndexLimitError when refused, NoInferiorsError when
+   *   `to` lies under a `\NoInferiors` mailbox; nothing changed then.
    *
    * @example Move a folder under a new parent
    * ```ts ignore
@@ -196,6 +208,7 @@ export class SyncEngine {
    * ```
    */
   rename(from: string, to: string): boolean {
+    this.noInferiors.check(to);
     const mode = { partial: this.partial, recursive: this.recursive };
     this.renames ??= new Renames(this.tree, this.walk, this.attr, this.walk.scope, this.sep, this.limits, mode);
     return this.renames.rename(from, to);
@@ -215,6 +228,7 @@ export class SyncEngine {
    */
   setFlags(uid: number, flags: number): void {
     this.flagOverrides.set(uid, flags & MAILBOX_FLAG_BITS);
+    this.noInferiors.flagsSet(uid, flags);
   }
 
   /**
@@ -233,6 +247,7 @@ export class SyncEngine {
     bits &= MAILBOX_FLAG_BITS;
     if (typeof uidOrName === "number") this.flagExtras.set(uidOrName, (this.flagExtras.get(uidOrName) ?? 0) | bits);
     else this.flagExtrasByName.set(uidOrName, (this.flagExtrasByName.get(uidOrName) ?? 0) | bits);
+    this.noInferiors.flagsAdded(uidOrName, bits);
   }
 
   /**
@@ -252,6 +267,28 @@ export class SyncEngine {
    * ```
    */
   setSpecialUse(uidOrName: number | string, bits: number): void {
+    this.specialUse.set(this.mailboxUid(uidOrName, "special-use"), bits & SPECIAL_USE_MASK);
+  }
+
+  /**
+   * Set the GUID of a mailbox (SPEC §12). The mailbox must be one now, as
+   * for {@linkcode SyncEngine.setSpecialUse}.
+   *
+   * @param uidOrName UID, or full name.
+   * @param guid Its 16 bytes (checked by `parseGuid`).
+   * @throws NoSuchMailboxError when it is not in the index or is a placeholder this sync did not report.
+   *
+   * @example Take the GUID a uidlist gives
+   * ```ts ignore
+   * engine.setGuid(engine.add("Sent"), parseGuid("0123456789abcdef0123456789abcdef"));
+   * ```
+   */
+  setGuid(uidOrName: number | string, guid: Uint8Array): void {
+    this.guids.set(this.mailboxUid(uidOrName, "a GUID"), guid);
+  }
+
+  /** The UID of a mailbox a call names: in the index and no placeholder, or reported by this sync. */
+  private mailboxUid(uidOrName: number | string, what: string): number {
     const uid = typeof uidOrName === "number" ? uidOrName : this.walk.lookupUid(uidOrName);
     const attr = this.attr;
     const inImage = uid !== undefined && uid >= 1 && uid < this.view.header.nextUid;
@@ -265,9 +302,9 @@ export class SyncEngine {
       ? attr !== undefined && (attr.flagsOf(uid) & MailboxFlags.NonExistent) !== 0
       : true; // a record this sync created is a mailbox only when reported as one
     if (placeholder && !this.walk.reportedLeaf(uid)) {
-      throw new NoSuchMailboxError(uidOrName, "is a \\NonExistent placeholder in the index; special-use belongs to mailboxes");
+      throw new NoSuchMailboxError(uidOrName, `is a \\NonExistent placeholder in the index; ${what} belongs to mailboxes`);
     }
-    this.specialUse.set(uid, bits & SPECIAL_USE_MASK);
+    return uid;
   }
 
   /**
@@ -282,6 +319,7 @@ export class SyncEngine {
    * ```
    */
   setStatus(uidOrName: number | string, status: MailboxStatus): void {
+    checkStatus(status, uidOrName);
     if (typeof uidOrName === "number") this.statusUpdates.set(uidOrName, status);
     else this.statusByName.set(uidOrName, status);
   }
@@ -337,6 +375,7 @@ export class SyncEngine {
       status: this.statusUpdates,
       deletedUids: deletions.uids,
       specialUse: this.specialUseChanges(flagChanges, header.nextUid),
+      guids: this.guids,
     });
     const changed = headerChanged || listPatches.length > 0 || append.length > 0 || attrPlan !== undefined;
     if (headerChanged) {

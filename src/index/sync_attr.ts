@@ -3,17 +3,23 @@
  * entries change and every changed UID has one — deleted entries get bit
  * 31, changed ones are written again, new ones appended — or else written
  * whole from the live records of the list image (rule 10 derives the
- * structural flags again when the old file is unusable).
+ * structural flags again when the old file is unusable; a version-1 file is
+ * upgraded to version 2 this way). Every entry written follows the GUID
+ * rule of `format/attr_guids.ts`.
  *
  * @module
  */
 import {
+  ATTR_ENTRY_FIELD,
   ATTR_ENTRY_SIZE,
   ATTR_HEADER_SIZE,
   type AttrHeader,
+  attrEntryFlagWord,
+  attrEntryHasGuid,
   encodeAttrHeader,
   writeAttrEntry,
 } from "../format/attr_codec.ts";
+import { settledGuid, settleGuids } from "../format/attr_guids.ts";
 import { DELETED_BIT } from "../format/constants.ts";
 import { CorruptIndexError } from "../format/errors.ts";
 import { FLAG_BITS, treeFlags } from "../format/flags.ts";
@@ -39,6 +45,8 @@ export interface AttrChanges {
   deletedUids: readonly number[];
   /** UID → special-use bits that replace the mailbox's (SPEC §12). */
   specialUse: ReadonlyMap<number, number>;
+  /** UID → GUID (16 bytes) a caller gave the mailbox (SPEC §12). */
+  guids: ReadonlyMap<number, Uint8Array>;
 }
 
 /** Flags with the special-use bits of `uid` replaced when the changes set them. */
@@ -75,13 +83,14 @@ export function planAttr(
   for (let id = 1; id < nodes.count; id++) if ((nodes.state[id] & N_NEW) !== 0) newIds.push(id);
   newIds.sort((a, b) => nodes.uid[a] - nodes.uid[b]);
   const firstNewUid = tree.view.header.nextUid;
-  const { flags, status, deletedUids, specialUse } = changes;
-  // In place when few entries change and every changed existing UID has an entry to patch.
+  const { flags, status, deletedUids, specialUse, guids } = changes;
+  // In place when few entries change and every changed existing UID has an entry to patch;
+  // a version-1 file is written whole, as version 2.
   if (
-    attr === undefined ||
-    flags.size + status.size + specialUse.size + deletedUids.length > attr.header.count / 4 + 64 ||
+    attr === undefined || attr.entrySize !== ATTR_ENTRY_SIZE ||
+    flags.size + status.size + specialUse.size + guids.size + deletedUids.length > attr.header.count / 4 + 64 ||
     !haveEntries(attr, flags.keys(), firstNewUid) || !haveEntries(attr, status.keys(), firstNewUid) ||
-    !haveEntries(attr, specialUse.keys(), firstNewUid)
+    !haveEntries(attr, specialUse.keys(), firstNewUid) || !haveEntries(attr, guids.keys(), firstNewUid)
   ) return replaceAttr(tree, attr, header, separator, changes, newIds);
   return patchAttr(tree, attr, header, changes, newIds);
 }
@@ -100,7 +109,7 @@ function patchAttr(
   changes: AttrChanges,
   newIds: number[],
 ): CommitPlan["attr"] | undefined {
-  const { flags, status, deletedUids, extras, specialUse } = changes;
+  const { flags, status, deletedUids, extras, specialUse, guids } = changes;
   const nodes = tree.nodes, firstNewUid = tree.view.header.nextUid;
   const patches: { offset: number; bytes: Uint8Array }[] = [];
   let live = a.header.live;
@@ -112,7 +121,7 @@ function patchAttr(
     patches.push({ offset: pos, bytes: b });
     live--;
   }
-  const touched = new Set<number>([...flags.keys(), ...status.keys(), ...specialUse.keys()]);
+  const touched = new Set<number>([...flags.keys(), ...status.keys(), ...specialUse.keys(), ...guids.keys()]);
   // Flags or STATUS set on a mailbox this sync deletes go with it (rule 6): rewriting its
   // entry would bring it back to life, an entry for a UID the list does not have (SPEC §9).
   for (const uid of deletedUids) touched.delete(uid);
@@ -120,9 +129,10 @@ function patchAttr(
     if (uid >= firstNewUid) continue;
     const pos = a.positionOf(uid);
     if (pos < 0) continue;
-    const f = withSpecialUse(flags.get(uid) ?? (a.dv.getUint32(pos + 4, true) & FLAG_BITS), uid, specialUse);
+    const f = withSpecialUse(flags.get(uid) ?? (attrEntryFlagWord(a.dv, pos) & FLAG_BITS), uid, specialUse);
     const b = new Uint8Array(ATTR_ENTRY_SIZE);
-    writeAttrEntry(new DataView(b.buffer), 0, uid, f, status.get(uid) ?? a.statusOf(uid));
+    const guid = settledGuid(f, guids.get(uid) ?? a.bytes, guids.has(uid) ? 0 : pos + ATTR_ENTRY_FIELD.guid);
+    writeAttrEntry(new DataView(b.buffer), 0, uid, f, status.get(uid) ?? a.statusOf(uid), guid);
     patches.push({ offset: pos, bytes: b });
   }
   const append = new Uint8Array(newIds.length * ATTR_ENTRY_SIZE);
@@ -131,7 +141,7 @@ function patchAttr(
     const id = newIds[k];
     const uid = nodes.uid[id];
     const f = withSpecialUse(flags.get(uid) ?? newRecordFlags(nodes, id, extras.get(uid) ?? 0), uid, specialUse);
-    writeAttrEntry(adv, k * ATTR_ENTRY_SIZE, uid, f, status.get(uid));
+    writeAttrEntry(adv, k * ATTR_ENTRY_SIZE, uid, f, status.get(uid), settledGuid(f, guids.get(uid)));
   }
   if (patches.length === 0 && append.length === 0 && a.header.nextUid === header.nextUid) return undefined;
   const h: AttrHeader = {
@@ -160,7 +170,7 @@ function replaceAttr(
   changes: AttrChanges,
   newIds: number[],
 ): CommitPlan["attr"] {
-  const { flags: flagChanges, status, extras, specialUse } = changes;
+  const { flags: flagChanges, status, extras, specialUse, guids } = changes;
   const nodes = tree.nodes;
   // Existing live UIDs come from the list image (the attribute file may be missing or reset).
   const { liveUids, derived } = liveRecords(tree, new Set(changes.deletedUids), attr === undefined);
@@ -168,6 +178,9 @@ function replaceAttr(
   const uids = new Uint32Array(total);
   const flags = new Uint16Array(total);
   const statuses: (MailboxStatus | undefined)[] = new Array(total);
+  // Where each entry's GUID comes from: a caller's, or the old entry's (the rule fills the rest).
+  const guidFrom: (Uint8Array | undefined)[] = new Array(total);
+  const guidAt = new Int32Array(total);
   let k = 0;
   for (const uid of liveUids) {
     uids[k] = uid;
@@ -176,12 +189,20 @@ function replaceAttr(
       uid,
       specialUse,
     );
+    const given = guids.get(uid);
+    const pos = given === undefined && attr !== undefined ? attr.positionOf(uid) : -1;
+    if (given !== undefined) guidFrom[k] = given;
+    else if (pos >= 0 && attrEntryHasGuid(attr!.bytes, pos, attr!.entrySize)) {
+      guidFrom[k] = attr!.bytes;
+      guidAt[k] = pos + ATTR_ENTRY_FIELD.guid;
+    }
     statuses[k++] = status.get(uid) ?? attr?.statusOf(uid);
   }
   for (const id of newIds) {
     const uid = nodes.uid[id];
     uids[k] = uid;
     flags[k] = withSpecialUse(flagChanges.get(uid) ?? newRecordFlags(nodes, id, extras.get(uid) ?? 0), uid, specialUse);
+    guidFrom[k] = guids.get(uid);
     statuses[k++] = status.get(uid);
   }
   const image = new Uint8Array(ATTR_HEADER_SIZE + total * ATTR_ENTRY_SIZE);
@@ -194,7 +215,10 @@ function replaceAttr(
     live: total,
     separator,
   });
-  for (let i = 0; i < total; i++) writeAttrEntry(idv, ATTR_HEADER_SIZE + i * ATTR_ENTRY_SIZE, uids[i], flags[i], statuses[i]);
+  for (let i = 0; i < total; i++) {
+    writeAttrEntry(idv, ATTR_HEADER_SIZE + i * ATTR_ENTRY_SIZE, uids[i], flags[i], statuses[i], guidFrom[i], guidAt[i]);
+  }
+  settleGuids(image);
   return { kind: "replace", image };
 }
 

@@ -7,6 +7,7 @@
  */
 import { CorruptIndexError, IndexStateError } from "../format/errors.ts";
 import { specialUseOf } from "../format/special_use.ts";
+import { parseGuid } from "../format/guid.ts";
 import type { MailboxStatus } from "../format/types.ts";
 import type { WriterLock } from "../store/lock.ts";
 import type { SnapshotStamp } from "../store/freshness.ts";
@@ -112,6 +113,7 @@ export class SyncContext {
   #statusCalls: [number | string, MailboxStatus][] = [];
   #extraCalls: [number | string, number][] = [];
   #specialCalls: [number | string, number][] = [];
+  #guidCalls: [number | string, Uint8Array][] = [];
   #keptNames: string[] = [];
   /** Renames, each with how many names were reported before it. */
   #renames: [number, string, string][] = [];
@@ -174,6 +176,14 @@ export class SyncContext {
         if (now !== undefined) engine.setSpecialUse(now, bits);
       } catch {
         // Not a mailbox of the recreated index (it was one only in the damaged one): dropped.
+      }
+    }
+    for (const [key, guid] of this.#guidCalls) {
+      const now = typeof key === "string" ? key : map.get(key);
+      try {
+        if (now !== undefined) engine.setGuid(now, guid);
+      } catch {
+        // Not a mailbox of the recreated index: dropped, like special-use.
       }
     }
     for (const [key, status] of this.#statusCalls) {
@@ -440,16 +450,48 @@ export class SyncContext {
   }
 
   /**
-   * Set the cached STATUS of a mailbox.
+   * Set the cached STATUS of a mailbox: the five figures, and
+   * `highestModSeq`, `size` and `deleted` when known (see `MailboxStatus`).
    *
    * @param uidOrName UID or full name of the mailbox.
    * @param status The figures.
    * @returns Nothing.
+   * @throws InvalidStatusError naming a figure that is not a whole number in its range (nothing is clipped); the sync goes on.
    */
   setStatus(uidOrName: number | string, status: MailboxStatus): void {
     this.#check();
-    this.#statusCalls.push([uidOrName, status]);
     this.#engine.setStatus(uidOrName, status);
+    this.#statusCalls.push([uidOrName, status]);
+  }
+
+  /**
+   * Set the GUID of a mailbox (SPEC §12), for example the `G` of its
+   * `dovecot-uidlist` header. Without one, a mailbox gets a random GUID
+   * when it first appears, and keeps it across syncs, compressions,
+   * `syncAll` and rebuilds; a mailbox deleted and created again gets a new
+   * one. The mailbox must be one, as for {@linkcode SyncContext.setSpecialUse}.
+   *
+   * @param uidOrName UID or full name of the mailbox.
+   * @param guid 32 hexadecimal digits (either case) or 16 bytes, not all zero.
+   * @returns Nothing.
+   * @throws InvalidGuidError naming a value that is not a GUID; NoSuchMailboxError when the mailbox is not in the index or is a placeholder. The sync goes on.
+   *
+   * @example The GUID a `dovecot-uidlist` header gives
+   * ```ts ignore
+   * ctx.setGuid(ctx.add("Sent"), "7A1C0F6B2D3E4F5061728394A5B6C7D8");
+   * ```
+   */
+  setGuid(uidOrName: number | string, guid: string | Uint8Array): void {
+    this.#check();
+    const bytes = parseGuid(guid);
+    try {
+      this.#engine.setGuid(uidOrName, bytes);
+    } catch (e) {
+      if (!(e instanceof CorruptIndexError)) throw e;
+      this.#recover(e);
+      this.#engine.setGuid(uidOrName, bytes);
+    }
+    this.#guidCalls.push([uidOrName, bytes]);
   }
 
   /**

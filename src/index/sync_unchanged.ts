@@ -8,8 +8,15 @@
  *
  * @module
  */
-import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE, STATUS_SET_BIT } from "../format/attr_codec.ts";
-import { DELETED_BIT } from "../format/constants.ts";
+import {
+  ATTR_HEADER_SIZE,
+  attrEntryFlagWord,
+  attrEntryHasGuid,
+  STATUS_BITS,
+  STATUS_SET_BIT,
+  STATUS_WORDS,
+} from "../format/attr_codec.ts";
+import { DELETED_BIT, MailboxFlags } from "../format/constants.ts";
 import { FLAG_BITS, SYNC_OWNED_FLAGS, syncedFlags, treeFlags } from "../format/flags.ts";
 import type { AttrView } from "../image/attr_file.ts";
 import { type FullNameTable, HAS_CHILDREN, MARK_LEAF } from "../image/full_names.ts";
@@ -23,10 +30,12 @@ import { type FullNameTable, HAS_CHILDREN, MARK_LEAF } from "../image/full_names
  * @param marks `MARK_*` bits per record number.
  * @param attr The current attribute image.
  * @param wholeEntries Whether every entry must also be exactly as a new
- *   attribute file would hold it — present, nothing but flags and the STATUS
- *   bit in its flags word, and no STATUS figures without that bit (`syncAll`,
- *   which writes the file whole); otherwise only the flags are compared, a
- *   missing entry reading as 0 (a sync, which patches the entries it changes).
+ *   attribute file would hold it — present, nothing but flags and STATUS
+ *   bits in its flags word, no STATUS figures without the STATUS bit, and a
+ *   GUID exactly when it is not NONEXISTENT (`syncAll`, which writes the
+ *   file whole); otherwise only the flags are compared, a missing entry
+ *   reading as 0 (a sync, which patches the entries it changes). The
+ *   caller has made sure the file is a version-2 one.
  * @returns True when nothing changes.
  *
  * @example Ask after a full sync that reported every name
@@ -40,7 +49,7 @@ export function unchangedByMarks(
   attr: AttrView,
   wholeEntries: boolean,
 ): boolean {
-  const uid = table.uid, info = table.info, dv = attr.dv;
+  const uid = table.uid, info = table.info, dv = attr.dv, bytes = attr.bytes;
   const positions = wholeEntries ? attrPositions(attr) : undefined;
   for (let k = 0; k < table.count; k++) {
     const m = marks[k];
@@ -51,12 +60,15 @@ export function unchangedByMarks(
       const u = uid[k];
       const pos = positions !== undefined ? (u < positions.length ? positions[u] : 0) : Math.max(0, attr.positionOf(u));
       if (pos === 0) return false;
-      const word = dv.getUint32(pos + 4, true);
-      if ((word & ~(FLAG_BITS | STATUS_SET_BIT)) !== 0) return false;
+      const word = attrEntryFlagWord(dv, pos);
+      if ((word & ~(FLAG_BITS | STATUS_BITS)) !== 0) return false;
       if ((word & STATUS_SET_BIT) === 0) {
-        for (let w = 8; w < 28; w += 4) if (dv.getUint32(pos + w, true) !== 0) return false;
+        if ((word & STATUS_BITS) !== 0) return false;
+        for (let w = 0; w < STATUS_WORDS; w++) if (dv.getUint32(pos + 8 + 4 * w, true) !== 0) return false;
       }
       old = word & FLAG_BITS;
+      // The GUID rule (format/attr_guids.ts): a GUID exactly when it is no placeholder.
+      if (attrEntryHasGuid(bytes, pos) === ((old & MailboxFlags.NonExistent) !== 0)) return false;
     } else {
       old = attr.flagsOf(uid[k]);
     }
@@ -72,8 +84,8 @@ function attrPositions(attr: AttrView): Int32Array | undefined {
   const { count, nextUid } = attr.header;
   if (nextUid > 4 * count + (1 << 20)) return undefined;
   const positions = new Int32Array(nextUid + 1);
-  const dv = attr.dv;
-  for (let i = 0, pos = ATTR_HEADER_SIZE; i < count; i++, pos += ATTR_ENTRY_SIZE) {
+  const dv = attr.dv, size = attr.entrySize;
+  for (let i = 0, pos = ATTR_HEADER_SIZE; i < count; i++, pos += size) {
     const word = dv.getUint32(pos, true);
     if ((word & DELETED_BIT) !== 0 || word > nextUid) continue;
     positions[word] = pos;

@@ -16,6 +16,8 @@ import {
 } from "./names.ts";
 import type { MailboxStatus } from "../format/types.ts";
 import { specialUseOf } from "../format/special_use.ts";
+import { checkStatus } from "../format/status.ts";
+import { parseGuid } from "../format/guid.ts";
 import { describeFsError } from "../format/fs_error.ts";
 import { cannotReadNameList, nameListLabel, NameLines } from "../format/name_lines.ts";
 
@@ -31,7 +33,9 @@ function isTableSource(source: RebuildSource): source is { table: NameTable } {
 
 /** Whether every buffer of a table is shared memory. */
 function isShared(t: NameTable): boolean {
-  return [t.bytes, t.starts, t.extras, t.status].every((a) => a === undefined || a.buffer instanceof SharedArrayBuffer);
+  return [t.bytes, t.starts, t.extras, t.status, t.guids].every((a) =>
+    a === undefined || a.buffer instanceof SharedArrayBuffer
+  );
 }
 
 function describeItem(item: unknown): string {
@@ -49,7 +53,12 @@ const BATCH = 2048;
 class ItemBatcher {
   readonly #b: NameTableBuilder;
   readonly #names: string[] = [];
-  readonly #records: { at: number; noSelect: boolean; status: MailboxStatus | undefined }[] = [];
+  readonly #records: {
+    at: number;
+    noSelect: boolean;
+    status: MailboxStatus | undefined;
+    guid: Uint8Array | undefined;
+  }[] = [];
 
   constructor(b: NameTableBuilder) {
     this.#b = b;
@@ -61,12 +70,14 @@ class ItemBatcher {
     } else {
       if (typeof item !== "object" || item === null || typeof item.name !== "string") {
         throw new TypeError(
-          `Cannot rebuild from ${describeItem(item)}: expected a name or { name, selectable?, status?, specialUse? }`,
+          `Cannot rebuild from ${describeItem(item)}: expected a name or { name, selectable?, status?, specialUse?, guid? }`,
         );
       }
       if (item.specialUse !== undefined) this.#b.setSpecialUse(item.name, specialUseOf(item.specialUse, item.name));
-      if (item.selectable === false || item.status !== undefined) {
-        this.#records.push({ at: this.#names.length, noSelect: item.selectable === false, status: item.status });
+      if (item.status !== undefined) checkStatus(item.status, item.name);
+      const guid = item.guid === undefined ? undefined : parseGuid(item.guid);
+      if (item.selectable === false || item.status !== undefined || guid !== undefined) {
+        this.#records.push({ at: this.#names.length, noSelect: item.selectable === false, status: item.status, guid });
       }
       this.#names.push(item.name);
     }
@@ -75,7 +86,7 @@ class ItemBatcher {
 
   flush(): void {
     const first = this.#b.addBatch(this.#names);
-    for (const r of this.#records) this.#b.setExtras(first + r.at, r.noSelect, r.status);
+    for (const r of this.#records) this.#b.setExtras(first + r.at, r.noSelect, r.status, r.guid);
     this.#names.length = 0;
     this.#records.length = 0;
   }

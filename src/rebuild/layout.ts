@@ -242,7 +242,7 @@ export function writeCoordinatorParts(
     const ns = plan.splitNameStart[s];
     writeRecord(dv, rec, plan.splitHash[s], uid, name, hasDir ? encodeOffset(dir) : OFFSET_MARKER);
     writeRecordName(list, name, src, ns, ns + plan.splitNameLen[s]);
-    writeRebuiltEntry(adv, uid, hasDir, facts.leaf[s] !== 0, facts.noSelect[s] !== 0, names.status, facts.status[s]);
+    writeRebuiltEntry(adv, uid, hasDir, facts.leaf[s] !== 0, facts.noSelect[s] !== 0, names, facts.status[s]);
   }
 }
 

@@ -9,7 +9,7 @@
  * @module
  */
 import { compareBytes } from "../format/name_hash.ts";
-import { EXTRA_NOSELECT, EXTRA_STATUS } from "./names.ts";
+import { EXTRA_ENTRY, EXTRA_NOSELECT } from "./names.ts";
 import {
   INSERTION_MAX,
   LAST,
@@ -216,7 +216,8 @@ function sortRunByBytes(b: Uint8Array, r0: number, r1: number, E: LevelEntries):
 /**
  * Each entry learns its node; the last component of a name marks its node
  * as a mailbox ({@linkcode LEAF}), with the name's extras: not selectable
- * ({@linkcode NOSELECT}) and the last name giving its STATUS.
+ * ({@linkcode NOSELECT}) and the last name giving its STATUS or GUID, which
+ * its attribute entry takes both from.
  *
  * @param m Number of entries.
  * @param E The level's working memory (`flags` and `nodeOf`).
@@ -259,7 +260,7 @@ export function markEntries(
     if (extras !== undefined) {
       const i = act[j], x = extras[i];
       if ((x & EXTRA_NOSELECT) !== 0) state[id] |= NOSELECT;
-      if ((x & EXTRA_STATUS) !== 0 && i > statusOf![id]) statusOf![id] = i;
+      if ((x & EXTRA_ENTRY) !== 0 && i > statusOf![id]) statusOf![id] = i;
     }
   }
 }

@@ -2,20 +2,36 @@
  * The names of a rebuild, encoded once: every name's UTF-8 bytes back to
  * back in one buffer (shared memory when workers read it), an offsets table,
  * and optional per-name columns for what a store scanner knows (not
- * selectable, STATUS figures). No object per name is kept. Reading the
+ * selectable, STATUS figures, GUID). No object per name is kept. Reading the
  * names from their source is src/rebuild/input.ts.
  *
  * @module
  */
 import { requireUtf8Form } from "../format/name_codec.ts";
+import { STATUS_DELETED_BIT, STATUS_MODSEQ_BIT, STATUS_SIZE_BIT, STATUS_WORDS, statusToWords } from "../format/status.ts";
 import type { MailboxStatus } from "../format/types.ts";
 
 /** Bit of {@linkcode NameTable.extras}: the name was reported not selectable. */
 export const EXTRA_NOSELECT = 1;
 /** Bit of {@linkcode NameTable.extras}: the name carries STATUS figures. */
 export const EXTRA_STATUS = 2;
-/** Number of STATUS figures stored per name in {@linkcode NameTable.status}. */
-export const STATUS_FIELDS = 5;
+/** Bit of {@linkcode NameTable.extras}: the name carries a GUID ({@linkcode NameTable.guids}). */
+export const EXTRA_GUID = 4;
+/** Bit of {@linkcode NameTable.extras}: its STATUS has `highestModSeq`. */
+export const EXTRA_MODSEQ = 8;
+/** Bit of {@linkcode NameTable.extras}: its STATUS has `size`. */
+export const EXTRA_SIZE = 16;
+/** Bit of {@linkcode NameTable.extras}: its STATUS has `deleted`. */
+export const EXTRA_DELETED = 32;
+/** The extras a name's entry takes from it: its STATUS figures or its GUID (the last name of a mailbox that gives either). */
+export const EXTRA_ENTRY = EXTRA_STATUS | EXTRA_GUID;
+/**
+ * Number of STATUS words stored per name in {@linkcode NameTable.status}:
+ * the words of `format/status.ts`, as an attribute entry holds them.
+ */
+export const STATUS_FIELDS = STATUS_WORDS;
+/** Words per name of {@linkcode NameTable.guids}. */
+export const GUID_WORDS = 4;
 
 /**
  * One mailbox to put in a rebuilt index: a name, or a name with what a
@@ -33,6 +49,8 @@ export type RebuildInput = string | {
   name: string;
   selectable?: boolean;
   status?: MailboxStatus;
+  /** The mailbox GUID (SPEC §12): 32 hex digits or 16 bytes, as the uidlist header's `G` gives it. */
+  guid?: string | Uint8Array;
   /** Special-use attributes (RFC 6154): `SpecialUse` bits or atoms; they replace what the index had. */
   specialUse?: number | readonly string[];
 };
@@ -74,10 +92,12 @@ export interface NameTable {
   starts: Uint32Array;
   /** Number of names. */
   count: number;
-  /** Per name: {@linkcode EXTRA_NOSELECT} and {@linkcode EXTRA_STATUS} bits; undefined when no name has any. */
+  /** Per name: the `EXTRA_*` bits; undefined when no name has any. */
   extras: Uint8Array | undefined;
-  /** {@linkcode STATUS_FIELDS} figures per name (messages, unseen, recent, uidValidity, uidNext), where `extras` says so. */
+  /** {@linkcode STATUS_FIELDS} words per name (`statusToWords` of format/status.ts), where `extras` says so. */
   status: Uint32Array | undefined;
+  /** {@linkcode GUID_WORDS} words per name: the GUID's bytes, where `extras` has {@linkcode EXTRA_GUID}. */
+  guids?: Uint32Array;
   /**
    * Special-use bits the names give, by name as given (the last one of a
    * name wins); undefined when no name gives any. Applied to the built
@@ -127,6 +147,7 @@ export class NameTableBuilder {
   #starts: Uint32Array;
   #extras: Uint8Array | undefined;
   #status: Uint32Array | undefined;
+  #guids: Uint32Array | undefined;
   #specialUse: Map<string, number> | undefined;
   #used = 0;
   #count = 0;
@@ -165,6 +186,9 @@ export class NameTableBuilder {
       const s = new Uint32Array(allocate(4 * this.#status!.length * 2, this.#shared));
       s.set(this.#status!);
       this.#status = s;
+      const g = new Uint32Array(allocate(4 * this.#guids!.length * 2, this.#shared));
+      g.set(this.#guids!);
+      this.#guids = g;
     }
   }
 
@@ -209,24 +233,29 @@ export class NameTableBuilder {
    *
    * @param index The name's index (from {@linkcode NameTableBuilder.add}).
    * @param noSelect Whether it is not selectable.
-   * @param status Its STATUS figures, if known.
+   * @param status Its STATUS figures (checked by `checkStatus` of format/status.ts), if known.
+   * @param guid Its GUID's 16 bytes (checked by `parseGuid` of format/guid.ts), if known.
    * @returns Nothing.
    */
-  setExtras(index: number, noSelect: boolean, status: MailboxStatus | undefined): void {
-    if (!noSelect && status === undefined) return;
+  setExtras(index: number, noSelect: boolean, status: MailboxStatus | undefined, guid?: Uint8Array): void {
+    if (!noSelect && status === undefined && guid === undefined) return;
     if (this.#extras === undefined) {
       this.#extras = new Uint8Array(allocate(this.#starts.length, this.#shared));
       this.#status = new Uint32Array(allocate(4 * STATUS_FIELDS * this.#starts.length, this.#shared));
+      this.#guids = new Uint32Array(allocate(4 * GUID_WORDS * this.#starts.length, this.#shared));
     }
     let bits = noSelect ? EXTRA_NOSELECT : 0;
     if (status !== undefined) {
-      bits |= EXTRA_STATUS;
-      const s = this.#status!, k = index * STATUS_FIELDS;
-      s[k] = status.messages >>> 0;
-      s[k + 1] = status.unseen >>> 0;
-      s[k + 2] = status.recent >>> 0;
-      s[k + 3] = status.uidValidity >>> 0;
-      s[k + 4] = status.uidNext >>> 0;
+      const set = statusToWords(status, this.#status!, index * STATUS_FIELDS);
+      bits |= EXTRA_STATUS | ((set & STATUS_MODSEQ_BIT) !== 0 ? EXTRA_MODSEQ : 0) |
+        ((set & STATUS_SIZE_BIT) !== 0 ? EXTRA_SIZE : 0) | ((set & STATUS_DELETED_BIT) !== 0 ? EXTRA_DELETED : 0);
+    }
+    if (guid !== undefined) {
+      bits |= EXTRA_GUID;
+      const g = this.#guids!, k = index * GUID_WORDS;
+      for (let w = 0; w < GUID_WORDS; w++) {
+        g[k + w] = (guid[4 * w] | (guid[4 * w + 1] << 8) | (guid[4 * w + 2] << 16) | (guid[4 * w + 3] << 24)) >>> 0;
+      }
     }
     this.#extras[index] = bits;
   }
@@ -295,6 +324,7 @@ export class NameTableBuilder {
       extras: this.#extras,
       status: this.#status,
     };
+    if (this.#guids !== undefined) t.guids = this.#guids;
     if (this.#specialUse !== undefined) t.specialUse = this.#specialUse;
     return t;
   }
@@ -339,6 +369,7 @@ export function joinNameTables(tables: readonly NameTable[], shared: boolean): N
   const starts = new Uint32Array(allocate(4 * (count + 1), shared));
   const e = extras ? new Uint8Array(allocate(Math.max(1, count), shared)) : undefined;
   const s = extras ? new Uint32Array(allocate(4 * STATUS_FIELDS * Math.max(1, count), shared)) : undefined;
+  const g = extras ? new Uint32Array(allocate(4 * GUID_WORDS * Math.max(1, count), shared)) : undefined;
   let at = 0, n = 0;
   for (const t of tables) {
     const size = t.starts[t.count];
@@ -347,12 +378,14 @@ export function joinNameTables(tables: readonly NameTable[], shared: boolean): N
     if (t.extras !== undefined) {
       e!.set(t.extras.subarray(0, t.count), n);
       s!.set(t.status!.subarray(0, STATUS_FIELDS * t.count), STATUS_FIELDS * n);
+      if (t.guids !== undefined) g!.set(t.guids.subarray(0, GUID_WORDS * t.count), GUID_WORDS * n);
     }
     at += size;
     n += t.count;
   }
   starts[n] = at;
   const joined: NameTable = { bytes, starts, count, extras: e, status: s };
+  if (g !== undefined) joined.guids = g;
   for (const t of tables) {
     if (t.specialUse !== undefined) for (const [name, bits] of t.specialUse) (joined.specialUse ??= new Map()).set(name, bits);
   }

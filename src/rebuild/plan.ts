@@ -17,7 +17,7 @@
  * @module
  */
 import { compareBytes, CRC32_TABLE } from "../format/name_hash.ts";
-import { EXTRA_NOSELECT, EXTRA_STATUS, type NameTable } from "./names.ts";
+import { EXTRA_ENTRY, EXTRA_NOSELECT, type NameTable } from "./names.ts";
 import { nameProblem, type TreeLimits } from "../format/limits.ts";
 
 /** Largest number of names looked at to make a plan. */
@@ -387,7 +387,7 @@ export function routeNames(
           splitLeaf[s] = 1;
           if (extras !== undefined) {
             if ((extras[i] & EXTRA_NOSELECT) !== 0) splitNoSelect[s] = 1;
-            if ((extras[i] & EXTRA_STATUS) !== 0) splitStatus[s] = i;
+            if ((extras[i] & EXTRA_ENTRY) !== 0) splitStatus[s] = i;
           }
         }
         break;

@@ -33,7 +33,8 @@ import {
 import { keptWorkers, RebuildWorkerLease, type RebuildWorkers, startRebuildWorkers } from "./workers.ts";
 import { checkedName, limitsOf } from "../format/limits.ts";
 import { encodeSubscriptions } from "../format/subs_codec.ts";
-import { applySpecialUse, carriedSpecialUse } from "./special_use.ts";
+import { applySpecialUse, carriedSpecialUse, replacedIndex } from "./special_use.ts";
+import { carryOver } from "./carry.ts";
 
 export type { RebuildImages, RebuildInput, RebuildSource, RebuildWorkers };
 export { startRebuildWorkers };
@@ -139,9 +140,10 @@ function previousFileSeq(io: FileIO, path: string): number {
  * declares a parent only. Scanner records may say a mailbox is not
  * selectable (`\Noselect`) and give its STATUS figures. Duplicates are fine.
  *
- * The special-use attributes of every name the new index keeps are
- * carried over from the index it replaces, unless a scanner record gives
- * that name its own (`specialUse`, which wins). The subscriptions stay as
+ * The special-use attributes, the GUID and `\NoInferiors` of every name the
+ * new index keeps are carried over from the index it replaces, unless a
+ * scanner record gives that name its own (`specialUse`, `guid`, which
+ * win); every other mailbox gets a random GUID. The subscriptions stay as
  * they are, unless `subscriptions` replaces them.
  *
  * With `workers` > 0 the hierarchy is shared among that many worker threads
@@ -224,10 +226,12 @@ export async function rebuild(
       recoverJournal(io, indexPaths(indexPath), { durable, onWarning });
       const fileSeq = ((previousFileSeq(io, indexPath) + 1) >>> 0) || 1;
       writeRebuildHeaders(images.list, images.attr, images.count, { uidValidity, fileSeq, separator: sep });
-      // The special-use of every name kept, unless the input gives that name its own.
-      const special = carriedSpecialUse(io, indexPath, sep, onWarning);
+      // The special-use, GUID and \NoInferiors of every name kept, unless the input gives its own.
+      const replaced = replacedIndex(io, indexPath, sep, onWarning);
+      const special = carriedSpecialUse(replaced, sep, indexPath, onWarning);
       for (const [name, bits] of table.specialUse ?? []) special.set(name, bits);
       applySpecialUse(images.list, images.attr, sep, special);
+      carryOver(images.list, images.attr, replaced, indexPath, onWarning);
       replaceIndexFiles(io, indexPath, { fileSeq, uidValidity }, images.list, fileSize, images.attr, durable, subsImage);
       return { count: images.count, usedSpace, fileSize, uidValidity, fileSeq, ms: performance.now() - started };
     } finally {

@@ -10,7 +10,6 @@
  * @module
  */
 import {
-  ATTR_ENTRY_SIZE,
   ATTR_HEADER_SIZE,
   attrEntryFlagWord,
   attrEntryUid,
@@ -48,7 +47,7 @@ export function specialUseByName(view: ListView, attr: AttrView, sep: number): M
   const out = new Map<string, number>();
   const wanted = new Map<number, number>();
   const adv = attr.dv;
-  for (let i = 0, pos = ATTR_HEADER_SIZE; i < attr.header.count; i++, pos += ATTR_ENTRY_SIZE) {
+  for (let i = 0, pos = ATTR_HEADER_SIZE; i < attr.header.count; i++, pos += attr.entrySize) {
     const bits = attrEntryFlagWord(adv, pos) & SPECIAL_USE_MASK;
     if (bits !== 0 && !isAttrEntryDeleted(adv, pos)) wanted.set(attrEntryUid(adv, pos), bits);
   }
@@ -136,44 +135,78 @@ export function applySpecialUse(
 }
 
 /**
- * The special-use bits of the index a rebuild replaces, by name, read
- * under the rebuild's lock: none when there is no index, its attribute
- * file is unusable, or it was made with another separator; none, with a
- * warning, when it is damaged.
+ * The special-use bits of the index a rebuild replaces, by name: none when
+ * there is no such index or it cannot be used ({@linkcode replacedIndex});
+ * none, with a warning, when its tree is damaged.
  *
- * @param io The file interface.
- * @param path Path of the list file.
+ * @param replaced The replaced index's images, if usable.
  * @param sep The rebuild's separator byte.
+ * @param path Path of the list file, for the warning.
  * @param onWarning Where the warning goes.
  * @returns Full name → bits.
  *
  * @example Before replacing the files
  * ```ts ignore
- * const carried = carriedSpecialUse(nodeFileIO, "/var/mail/u.mlist", 0x2f, console.warn);
+ * const carried = carriedSpecialUse(replacedIndex(nodeFileIO, path, 0x2f, console.warn), 0x2f, path, console.warn);
  * ```
  */
 export function carriedSpecialUse(
+  replaced: ReplacedIndex | undefined,
+  sep: number,
+  path: string,
+  onWarning: (message: string) => void,
+): Map<string, number> {
+  if (replaced === undefined) return new Map();
+  try {
+    return specialUseByName(replaced.list, replaced.attr, sep);
+  } catch (e) {
+    if (!(e instanceof CorruptIndexError)) throw e;
+    onWarning(`Index "${path}" is damaged (${e.message}); the special-use attributes it had are not carried over`);
+    return new Map();
+  }
+}
+
+/** The images of the index a rebuild replaces. */
+export interface ReplacedIndex {
+  /** Its list image. */
+  list: ListView;
+  /** Its attribute image. */
+  attr: AttrView;
+}
+
+/**
+ * The index a rebuild replaces, read under the rebuild's lock, for what
+ * it carries over by name (special-use, GUIDs, `\NoInferiors`): undefined
+ * when there is no index, its attribute file is unusable, or it was made
+ * with another separator; undefined, with a warning, when it is damaged.
+ *
+ * @param io The file interface.
+ * @param path Path of the list file.
+ * @param sep The rebuild's separator byte.
+ * @param onWarning Where the warning goes.
+ * @returns Its images, or undefined.
+ *
+ * @example Before replacing the files
+ * ```ts ignore
+ * const replaced = replacedIndex(nodeFileIO, "/var/mail/u.mlist", 0x2f, console.warn);
+ * ```
+ */
+export function replacedIndex(
   io: FileIO,
   path: string,
   sep: number,
   onWarning: (message: string) => void,
-): Map<string, number> {
+): ReplacedIndex | undefined {
   let snap: Snapshot;
   try {
     snap = loadSnapshot(io, indexPaths(path));
   } catch (e) {
-    if ((e as { code?: string }).code === "ENOENT") return new Map();
+    if ((e as { code?: string }).code === "ENOENT") return undefined;
     if (!(e instanceof CorruptIndexError)) throw e;
-    onWarning(`Index "${path}" is damaged (${e.message}); the special-use attributes it had are not carried over`);
-    return new Map();
+    onWarning(`Index "${path}" is damaged (${e.message}); the special-use attributes and GUIDs it had are not carried over`);
+    return undefined;
   }
   const attr = snap.attr;
-  if (attr === undefined || (attr.header.separator !== 0 && attr.header.separator !== sep)) return new Map();
-  try {
-    return specialUseByName(snap.list, attr, sep);
-  } catch (e) {
-    if (!(e instanceof CorruptIndexError)) throw e;
-    onWarning(`Index "${path}" is damaged (${e.message}); the special-use attributes it had are not carried over`);
-    return new Map();
-  }
+  if (attr === undefined || (attr.header.separator !== 0 && attr.header.separator !== sep)) return undefined;
+  return { list: snap.list, attr };
 }

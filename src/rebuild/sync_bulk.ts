@@ -27,7 +27,7 @@ import { unchangedByNames } from "./unchanged_names.ts";
 export { type MatchedImages, matchToCurrent } from "./match_current.ts";
 export { unchangedByNames } from "./unchanged_names.ts";
 import { NameEncoder } from "../format/name_codec.ts";
-import { allocate, NameTableBuilder, STATUS_FIELDS } from "./names.ts";
+import { allocate, GUID_WORDS, NameTableBuilder, STATUS_FIELDS } from "./names.ts";
 import { invalidNameError, type NameLimits, nameProblem } from "../format/limits.ts";
 
 /** Options of {@linkcode syncAll}. */
@@ -112,14 +112,17 @@ function appendNames(input: GatheredInput, extra: readonly string[]): GatheredIn
   const starts = new Uint32Array(allocate(4 * (count + 1), true));
   starts.set(input.starts.subarray(0, input.count));
   for (let k = 0; k <= t.count; k++) starts[input.count + k] = used + t.starts[k];
-  let extras: Uint8Array | undefined, status: Uint32Array | undefined;
+  let extras: Uint8Array | undefined, status: Uint32Array | undefined, guids: Uint32Array | undefined;
   if (input.extras !== undefined) {
     extras = new Uint8Array(allocate(count, true));
     extras.set(input.extras.subarray(0, input.count));
     status = new Uint32Array(allocate(4 * STATUS_FIELDS * count, true));
     status.set(input.status!.subarray(0, STATUS_FIELDS * input.count));
+    guids = new Uint32Array(allocate(4 * GUID_WORDS * count, true));
+    if (input.guids !== undefined) guids.set(input.guids.subarray(0, GUID_WORDS * input.count));
   }
   const joined: GatheredInput = { bytes, starts, count, extras, status, names: { length: count } };
+  if (guids !== undefined) joined.guids = guids;
   if (input.specialUse !== undefined) joined.specialUse = input.specialUse;
   return joined;
 }

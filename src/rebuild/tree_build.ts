@@ -308,12 +308,12 @@ export class TreeUnit {
   #writeAttributes(attr: Uint8Array, firstUid: number): void {
     const n = this.#nodes;
     const start = this.#childStart, rank = this.#rank, state = this.#state, statusOf = this.#statusOf;
-    const status = this.#names.status;
+    const names = this.#names;
     const dv = new DataView(attr.buffer, attr.byteOffset, attr.byteLength);
     for (let c = 1; c < n; c++) {
       const st = state[c];
       const from = statusOf === undefined ? -1 : statusOf[c];
-      writeRebuiltEntry(dv, firstUid + rank[c], start[c + 1] > start[c], (st & LEAF) !== 0, (st & NOSELECT) !== 0, status, from);
+      writeRebuiltEntry(dv, firstUid + rank[c], start[c + 1] > start[c], (st & LEAF) !== 0, (st & NOSELECT) !== 0, names, from);
     }
   }
 }

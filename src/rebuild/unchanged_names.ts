@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE } from "../format/attr_codec.ts";
-import { DELETED_BIT, MailboxFlags } from "../format/constants.ts";
+import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE, attrEntryFlagWord, isAttrEntryDeleted } from "../format/attr_codec.ts";
+import { MailboxFlags } from "../format/constants.ts";
 import type { NameLimits } from "../format/limits.ts";
 import { NameEncoder } from "../format/name_codec.ts";
 import type { AttrView } from "../image/attr_file.ts";
@@ -45,7 +45,8 @@ export function unchangedByNames(
   names: readonly RebuildInput[] | NameTable,
   limits: NameLimits,
 ): boolean {
-  if (attr === undefined) return false;
+  // No file, or a version-1 one that the next commit writes as version 2: something changes.
+  if (attr === undefined || attr.entrySize !== ATTR_ENTRY_SIZE) return false;
   const count = Array.isArray(names) ? names.length : (names as NameTable).count;
   // Every mailbox that is not NONEXISTENT must be among the names.
   if (attrLeaves(attr) > count) return false;
@@ -101,12 +102,10 @@ function markTable(table: FullNameTable, t: NameTable, limits: NameLimits): Uint
 /** Live attribute entries without NONEXISTENT: mailboxes a full list must name. */
 function attrLeaves(attr: AttrView): number {
   const { count } = attr.header;
-  const dv = attr.dv;
+  const dv = attr.dv, size = attr.entrySize;
   let n = 0;
-  for (let i = 0, pos = ATTR_HEADER_SIZE; i < count; i++, pos += ATTR_ENTRY_SIZE) {
-    if (
-      (dv.getUint32(pos, true) & DELETED_BIT) === 0 && (dv.getUint32(pos + 4, true) & MailboxFlags.NonExistent) === 0
-    ) n++;
+  for (let i = 0, pos = ATTR_HEADER_SIZE; i < count; i++, pos += size) {
+    if (!isAttrEntryDeleted(dv, pos) && (attrEntryFlagWord(dv, pos) & MailboxFlags.NonExistent) === 0) n++;
   }
   return n;
 }

@@ -1,7 +1,7 @@
 /**
  * The store scanners' file-system seam: the few asynchronous calls they make
- * to list a store (list a directory, resolve a link, stat its target, read a
- * file's first bytes). The default, {@linkcode nodeScanFs}, is
+ * to list a store (list a directory, resolve a link, stat its target or a
+ * message file, read a file's first bytes). The default, {@linkcode nodeScanFs}, is
  * `node:fs/promises`, the same on Deno, Bun and Node; a caller may pass
  * another one, and tests wrap the default to make chosen paths fail.
  *
@@ -73,8 +73,12 @@ export interface ScanFs {
   readdir(path: string): Promise<ScanDirent[]>;
   /** The real path (every symbolic link resolved). */
   realpath(path: string): Promise<string>;
-  /** Whether a path, following symbolic links, is a directory. */
-  stat(path: string): Promise<{ isDirectory(): boolean }>;
+  /**
+   * Whether a path, following symbolic links, is a directory, and its size
+   * in bytes (a message file's size when its name has no `S=`; a seam that
+   * gives no size leaves such a folder's SIZE unknown).
+   */
+  stat(path: string): Promise<{ isDirectory(): boolean; size?: number | bigint }>;
   /** Open a file for reading. */
   open(path: string): Promise<ScanFile>;
 }

@@ -63,12 +63,62 @@ async function readFolderUidList(path: string, shown: string, probe: Probe): Pro
   }
 }
 
-/** Count the messages of `cur/` or `new/`; undefined (with a warning) when unreadable. */
-async function countMessages(
-  path: string,
-  shown: string,
-  probe: Probe,
-): Promise<{ files: number; unseen: number } | undefined> {
+/** What one of `cur/` and `new/` holds. */
+interface MessageCount {
+  files: number;
+  unseen: number;
+  /** Messages with the `T` (trashed: \Deleted) flag. */
+  deleted: number;
+  /** Their sizes in bytes; undefined when one could not be learnt. */
+  size: number | undefined;
+}
+
+/**
+ * The size a Maildir message file name gives in its `S=` field
+ * (`1700000000.M1P1.host,S=1234,W=1260:2,S`), or -1 when it gives none.
+ *
+ * @param name The file name.
+ * @param info Where its `:2,` info starts (-1: it has none).
+ * @returns The size, or -1.
+ *
+ * @example A name with a size and one without
+ * ```ts
+ * import { maildirNameSize } from "./maildir.ts";
+ * const name = "1700000000.M1P1.host,S=1234,W=1260:2,S";
+ * console.log(maildirNameSize(name, name.lastIndexOf(":2,")), maildirNameSize("1700000000.M2P1.host", -1)); // 1234 -1
+ * ```
+ */
+export function maildirNameSize(name: string, info: number): number {
+  const end = info < 0 ? name.length : info;
+  let at = name.indexOf(",S=");
+  while (at >= 0 && at < end) {
+    let n = 0, digits = 0;
+    for (let i = at + 3; i < end; i++) {
+      const c = name.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) {
+        if (c !== 0x2c) digits = 0; // not "S=<digits>" up to the next field
+        break;
+      }
+      n = n * 10 + (c - 0x30);
+      digits++;
+    }
+    if (digits > 0 && digits <= 15) return n;
+    at = name.indexOf(",S=", at + 3);
+  }
+  return -1;
+}
+
+/** Stats at a time for the sizes of messages whose names give none. */
+const STAT_WINDOW = 64;
+
+/**
+ * Count the messages of `cur/` or `new/`: files, unseen (no `S` flag),
+ * deleted (`T` flag) and their total size — from each name's `S=` field,
+ * else from `stat` (a file gone in between is skipped: it was moved or
+ * expunged). Undefined (with a warning) when the directory is unreadable;
+ * `size` undefined (with a warning) when a file's size could not be learnt.
+ */
+async function countMessages(path: string, shown: string, probe: Probe): Promise<MessageCount | undefined> {
   let entries: ScanDirent[];
   try {
     entries = await probe.fs.readdir(path);
@@ -76,16 +126,41 @@ async function countMessages(
     statusUnknown(probe, `Cannot read directory "${shown}"`, shown, err);
     return undefined;
   }
-  let files = 0;
-  let unseen = 0;
+  let files = 0, unseen = 0, deleted = 0, size = 0;
+  const unsized: string[] = [];
   for (const e of entries) {
     const name = e.name;
     if (name.charCodeAt(0) === 0x2e || e.isDirectory()) continue;
     files++;
     const info = name.lastIndexOf(":2,");
     if (info < 0 || name.indexOf("S", info + 3) < 0) unseen++;
+    if (info >= 0 && name.indexOf("T", info + 3) >= 0) deleted++;
+    const bytes = maildirNameSize(name, info);
+    if (bytes >= 0) size += bytes;
+    else unsized.push(name);
   }
-  return { files, unseen };
+  let known = true;
+  for (let i = 0; i < unsized.length && known; i += STAT_WINDOW) {
+    const sizes = await Promise.all(unsized.slice(i, i + STAT_WINDOW).map((name) => fileSize(join(path, name), probe)));
+    for (const s of sizes) {
+      if (s === undefined) known = false;
+      else size += s;
+    }
+  }
+  return { files, unseen, deleted, size: known ? size : undefined };
+}
+
+/** The size of a message file: 0 when it is gone, undefined (with a warning) when it cannot be learnt. */
+async function fileSize(path: string, probe: Probe): Promise<number | undefined> {
+  try {
+    const size = (await probe.fs.stat(path)).size;
+    if (size === undefined) return undefined;
+    return Number(size);
+  } catch (err) {
+    if (fsErrorCode(err) === "ENOENT") return 0;
+    probe.warnings.push(failureWarning(`Cannot stat "${path}"`, path, probe.folder, err, false, "its SIZE is not reported"));
+    return undefined;
+  }
 }
 
 /**
@@ -111,7 +186,10 @@ export interface MaildirProbe {
 /**
  * Decide whether a folder is a Maildir and, if so, count its messages:
  * messages = files in `cur/` + `new/`; unseen = files in `new/` + files in
- * `cur/` whose info part lacks `S`; recent = files in `new/`; UIDVALIDITY
+ * `cur/` whose info part lacks `S`; recent = files in `new/`; deleted
+ * (RFC 9051 STATUS DELETED) = files whose info part has `T`; size (RFC 8438
+ * STATUS SIZE) = the sum of the `S=<bytes>` fields of the file names, each
+ * file without one `stat`ed (no size, with a warning, when one cannot be); UIDVALIDITY
  * and UIDNEXT from `dovecot-uidlist` (0 without one; UIDNEXT is the larger
  * of its header's `N` and its highest UID plus one, see `readUidList` of
  * uidlist.ts), and the mailbox GUID from its header's `G`. Files whose names start
@@ -179,7 +257,9 @@ export async function probeMaildir(
     recent: n.files,
     uidValidity: u?.uidValidity ?? 0,
     uidNext: u?.uidNext ?? 0,
+    deleted: c.deleted + n.deleted,
   };
+  if (c.size !== undefined && n.size !== undefined) p.status.size = c.size + n.size;
   return p;
 }
 

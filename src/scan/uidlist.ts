@@ -30,7 +30,7 @@ export interface UidListHeader {
   uidValidity: number;
   /** The header's next UID (0 when a version-3 header has no `N`). */
   uidNext: number;
-  /** The mailbox GUID from `G`, 32 lowercase hex digits; absent without a valid `G`. */
+  /** The mailbox GUID from `G`, 32 lowercase hex digits; absent without a valid `G` (all zeros is none). */
   guid?: string;
 }
 
@@ -75,7 +75,8 @@ export function parseUidListHeader(line: string): UidListHeader | undefined {
     for (let i = 1; i < fields.length; i++) {
       const f = fields[i];
       if (f[0] === "G") {
-        if (/^[0-9a-fA-F]{32}$/.test(f.slice(1))) header.guid = f.slice(1).toLowerCase();
+        // All zeros is no GUID (SPEC §12).
+        if (/^[0-9a-fA-F]{32}$/.test(f.slice(1)) && !/^0+$/.test(f.slice(1))) header.guid = f.slice(1).toLowerCase();
         continue;
       }
       if (f[0] !== "V" && f[0] !== "N") continue;

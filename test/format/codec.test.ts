@@ -27,6 +27,7 @@ import {
   findAttrEntry,
   isAttrEntryDeleted,
   readAttrStatus,
+  STATUS_WORDS,
   writeAttrEntry,
 } from "../../src/format/attr_codec.ts";
 import { sortIdsByKey } from "../../src/format/sort.ts";
@@ -368,13 +369,21 @@ describe("§3 attribute file codec", () => {
     const uids = new Uint32Array([1, 2, 5, 9, 100, 70000]);
     const flags = new Uint8Array([9, 0, 1, 4, 8, 2]);
     const statusSet = new Uint8Array([0, 1, 0, 0, 1, 0]);
-    const statusValues = new Uint32Array(6 * 5);
-    statusValues.set([10, 2, 1, 1234, 11], 5);
-    statusValues.set([0xffffffff, 0, 0, 0x80000000, 1], 20);
+    const statusValues = new Uint32Array(6 * STATUS_WORDS);
+    statusValues.set([10, 2, 1, 1234, 11], 1 * STATUS_WORDS);
+    statusValues.set([0xffffffff, 0, 0, 0x80000000, 1], 4 * STATUS_WORDS);
     const img = encodeAttrImage(1700000000, 3, 70001, { uids, flags, statusSet, statusValues, count: 6 }, 0x2e);
     assert.equal(img.length, ATTR_HEADER_SIZE + 6 * ATTR_ENTRY_SIZE);
     const h = decodeAttrHeader(img, img.length, "a");
-    assert.deepEqual(h, { uidValidity: 1700000000, listFileSeq: 3, nextUid: 70001, count: 6, live: 6, separator: 0x2e });
+    assert.deepEqual(h, {
+      uidValidity: 1700000000,
+      listFileSeq: 3,
+      nextUid: 70001,
+      count: 6,
+      live: 6,
+      separator: 0x2e,
+      entrySize: ATTR_ENTRY_SIZE,
+    });
     const dv = new DataView(img.buffer);
     for (let i = 0; i < 6; i++) {
       const pos = findAttrEntry(dv, 6, uids[i]);
@@ -397,15 +406,15 @@ describe("§3 attribute file codec", () => {
   });
 
   it("writeAttrEntry / deleted bit", () => {
-    const b = new Uint8Array(64);
+    const b = new Uint8Array(2 * ATTR_ENTRY_SIZE);
     const dv = new DataView(b.buffer);
     writeAttrEntry(dv, 0, 7, 0x1ff, { messages: 1, unseen: 2, recent: 3, uidValidity: 4, uidNext: 5 });
     assert.equal(dv.getUint32(0, true), 7);
     assert.equal(dv.getUint32(4, true) & 0xff, 0xff, "flags keep bits 0-7 only");
     assert.deepEqual(readAttrStatus(dv, 0), { messages: 1, unseen: 2, recent: 3, uidValidity: 4, uidNext: 5 });
-    writeAttrEntry(dv, 32, (8 | 0x80000000) >>> 0, 1, undefined);
-    assert.equal(isAttrEntryDeleted(dv, 32), true);
-    assert.equal(readAttrStatus(dv, 32), undefined);
+    writeAttrEntry(dv, ATTR_ENTRY_SIZE, (8 | 0x80000000) >>> 0, 1, undefined);
+    assert.equal(isAttrEntryDeleted(dv, ATTR_ENTRY_SIZE), true);
+    assert.equal(readAttrStatus(dv, ATTR_ENTRY_SIZE), undefined);
     assert.equal(isAttrEntryDeleted(dv, 0), false);
   });
 
@@ -448,7 +457,11 @@ describe("§3 attribute file codec", () => {
     };
     expectCorrupt(bad((b) => (b[0] = 0x4e), false), 0);
     expectCorrupt(bad((b) => (b[20] ^= 1), false), 44);
-    expectCorrupt(bad((_, dv) => dv.setUint32(4, 2, true)), 4);
+    expectCorrupt(bad((_, dv) => dv.setUint32(4, 3, true)), 4);
+    expectCorrupt(bad((_, dv) => dv.setUint32(4, 0, true)), 4);
+    // Version 1 with version 2's entry size, and the other way round.
+    expectCorrupt(bad((_, dv) => dv.setUint32(4, 1, true)), 8);
+    expectCorrupt(bad((_, dv) => dv.setUint32(28, 32, true)), 8);
     expectCorrupt(bad((_, dv) => dv.setUint32(8, 64, true)), 8);
     expectCorrupt(bad((_, dv) => dv.setUint32(28, 16, true)), 8);
     expectCorrupt(bad((_, dv) => dv.setUint32(24, 4, true)), 24);
@@ -457,7 +470,15 @@ describe("§3 attribute file codec", () => {
     // Header round trip through encodeAttrHeader.
     const hb = new Uint8Array(48);
     encodeAttrHeader(hb, { uidValidity: 5, listFileSeq: 6, nextUid: 7, count: 0, live: 0, separator: 0x2e });
-    assert.deepEqual(decodeAttrHeader(hb, 48, "a"), { uidValidity: 5, listFileSeq: 6, nextUid: 7, count: 0, live: 0, separator: 0x2e });
+    assert.deepEqual(decodeAttrHeader(hb, 48, "a"), {
+      uidValidity: 5,
+      listFileSeq: 6,
+      nextUid: 7,
+      count: 0,
+      live: 0,
+      separator: 0x2e,
+      entrySize: ATTR_ENTRY_SIZE,
+    });
   });
 });
 

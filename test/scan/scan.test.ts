@@ -53,8 +53,9 @@ async function collect(
   return { boxes, warnings };
 }
 
-function status(messages: number, unseen: number, recent: number, uidValidity = 0, uidNext = 0) {
-  return { messages, unseen, recent, uidValidity, uidNext };
+/** Every message file makeMaildir writes has 20 bytes, and none has the T flag unless a test says so. */
+function status(messages: number, unseen: number, recent: number, uidValidity = 0, uidNext = 0, deleted = 0) {
+  return { messages, unseen, recent, uidValidity, uidNext, deleted, size: 20 * messages };
 }
 
 /** The warning about `p`, which must exist exactly once. */
@@ -294,7 +295,7 @@ describe("scanFsLayout", () => {
   fs.writeFileSync(path.join(root, "Archive", "dovecot.index"), "");
 
   const work = status(2, 2, 2);
-  const projects = status(1, 1, 0);
+  const projects = status(1, 1, 0, 0, 0, 1); // "p:2,T" is \Deleted
   const expected: ScannedMailbox[] = [
     { name: "INBOX", selectable: true, status: status(1, 0, 0, 99, 2) },
     { name: "Archive", selectable: false },

@@ -139,12 +139,12 @@ describe("scanners and dovecot-uidlist", () => {
     {
       name: "INBOX",
       selectable: true,
-      status: { messages: 1, unseen: 0, recent: 0, uidValidity: 1700000001, uidNext: 45 },
+      status: { messages: 1, unseen: 0, recent: 0, uidValidity: 1700000001, uidNext: 45, deleted: 0, size: 1 },
       guid: GUID,
     },
-    { name: "Odd", selectable: true, status: { messages: 1, unseen: 0, recent: 0, uidValidity: 0, uidNext: 0 } },
-    { name: "Plain", selectable: true, status: { messages: 1, unseen: 0, recent: 0, uidValidity: 0, uidNext: 0 } },
-    { name: "Sent", selectable: true, status: { messages: 1, unseen: 0, recent: 0, uidValidity: 99, uidNext: 7 } },
+    { name: "Odd", selectable: true, status: { messages: 1, unseen: 0, recent: 0, uidValidity: 0, uidNext: 0, deleted: 0, size: 1 } },
+    { name: "Plain", selectable: true, status: { messages: 1, unseen: 0, recent: 0, uidValidity: 0, uidNext: 0, deleted: 0, size: 1 } },
+    { name: "Sent", selectable: true, status: { messages: 1, unseen: 0, recent: 0, uidValidity: 99, uidNext: 7, deleted: 0, size: 1 } },
   ];
 
   it("Maildir++ reports UIDNEXT past the header's N and the GUID", async () => {

@@ -14,6 +14,7 @@ import { noPositionals, requireString } from "../options.ts";
 import type { Output } from "../output.ts";
 import { problemLine } from "../problem_line.ts";
 import { PROGRAM } from "../program.ts";
+import { jsonText } from "../json.ts";
 
 /** A directory's line and its records' lines. */
 function printDirectory(out: Output, dir: DumpDirectory): void {
@@ -33,10 +34,14 @@ function printDirectory(out: Output, dir: DumpDirectory): void {
 /** An attribute entry's line. */
 function entryLine(e: DumpAttrEntry): string {
   const st = e.status;
-  const status = st === undefined
+  let status = st === undefined
     ? ""
     : ` status messages ${st.messages} unseen ${st.unseen} recent ${st.recent} uidvalidity ${st.uidValidity} uidnext ${st.uidNext}`;
-  return `  @${e.offset} uid ${e.uid}${e.deleted ? " DELETED" : ""} flags ${e.flags} (${e.flagNames.join(" ")})${status}`;
+  if (st?.highestModSeq !== undefined) status += ` highestmodseq ${st.highestModSeq}`;
+  if (st?.size !== undefined) status += ` size ${st.size}`;
+  if (st?.deleted !== undefined) status += ` deleted ${st.deleted}`;
+  const guid = e.guid === undefined ? "" : ` guid ${e.guid}`;
+  return `  @${e.offset} uid ${e.uid}${e.deleted ? " DELETED" : ""} flags ${e.flags} (${e.flagNames.join(" ")})${guid}${status}`;
 }
 
 /** The dump in words. */
@@ -53,7 +58,7 @@ function printDump(out: Output, d: IndexDump): void {
     const a = d.attr;
     out.line(`attribute file "${a.file}": ${a.fileSize} bytes`);
     out.line(
-      `header: uid_validity ${a.header.uidValidity}, file_seq ${a.header.listFileSeq}, next_uid ${a.header.nextUid}, count ${a.header.count}, live ${a.header.live}, separator ${
+      `header: version ${a.header.entrySize === 32 ? 1 : 2} (entry size ${a.header.entrySize}), uid_validity ${a.header.uidValidity}, file_seq ${a.header.listFileSeq}, next_uid ${a.header.nextUid}, count ${a.header.count}, live ${a.header.live}, separator ${
         a.separator === undefined ? "unknown" : JSON.stringify(a.separator)
       }`,
     );
@@ -71,7 +76,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const path = requireString(ctx, "index");
   await requireIndexFile(path);
   const d = dumpIndex(path);
-  if (ctx.values.json === true) ctx.out.line(JSON.stringify(d, null, 1));
+  if (ctx.values.json === true) ctx.out.line(jsonText(d, 1));
   else printDump(ctx.out, d);
   const errors = d.problems.filter((p) => p.severity === "error");
   if (errors.length > 0) {

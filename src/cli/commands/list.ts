@@ -13,6 +13,7 @@ import { openReadonly } from "../index_file.ts";
 import { returnOption, selectOption } from "../list_options.ts";
 import { optionalString, requireString } from "../options.ts";
 import { PROGRAM } from "../program.ts";
+import { jsonText } from "../json.ts";
 
 /** One entry of `--json`: its status and CHILDINFO only when it has them. */
 function entryJson(e: ListEntry): Record<string, unknown> {
@@ -29,7 +30,7 @@ function printJson(ctx: CommandContext, entries: ListEntry[]): void {
     return;
   }
   ctx.out.line("[");
-  entries.forEach((e, i) => ctx.out.line("  " + JSON.stringify(entryJson(e)) + (i + 1 < entries.length ? "," : "")));
+  entries.forEach((e, i) => ctx.out.line("  " + jsonText(entryJson(e)) + (i + 1 < entries.length ? "," : "")));
   ctx.out.line("]");
 }
 

@@ -1,0 +1,106 @@
+/**
+ * The record of a UID in a list image, for the reads that start from a UID
+ * rather than a name (`lookupGuid`, SPEC §12): every live record numbered
+ * once ({@linkcode liveRecords}), and the numbers sorted by UID in a typed
+ * array — built on the first such read and kept as long as the image, no
+ * object per record. A record's full name is then put together from its
+ * ancestors' names.
+ *
+ * @module
+ */
+import { decodeName } from "../format/name_codec.ts";
+import { recordNameOffset } from "../format/record.ts";
+import { sortIdsByKey } from "../format/sort.ts";
+import { HAS_CHILDREN, liveRecords, type LiveRecords } from "./full_name_records.ts";
+import type { ListImage } from "./list_image.ts";
+
+const indexes = new WeakMap<ListImage, UidRecords>();
+
+/**
+ * Live records of one list image by UID.
+ *
+ * @example The full name of UID 3
+ * ```ts ignore
+ * const records = UidRecords.of(view);
+ * const k = records.numberOf(3);
+ * if (k >= 0) console.log(records.fullName(k, "/"), records.hasChildren(k));
+ * ```
+ */
+export class UidRecords {
+  readonly #view: ListImage;
+  readonly #live: LiveRecords;
+  /** Record numbers sorted by UID. */
+  readonly #byUid: Int32Array;
+  readonly #uids: Uint32Array;
+
+  private constructor(view: ListImage) {
+    this.#view = view;
+    const live = this.#live = liveRecords(view, 0);
+    const n = live.count;
+    const uids = this.#uids = new Uint32Array(n);
+    for (let k = 0; k < n; k++) uids[k] = live.uid[k];
+    const byUid = this.#byUid = new Int32Array(n);
+    for (let k = 0; k < n; k++) byUid[k] = k;
+    sortIdsByKey(byUid, n, uids, (a, b) => a - b);
+  }
+
+  /**
+   * The index of an image, built on first use.
+   *
+   * @param view The list image (never changed after it was read).
+   * @returns Its index.
+   * @throws CorruptIndexError when the image is damaged.
+   */
+  static of(view: ListImage): UidRecords {
+    let known = indexes.get(view);
+    if (known === undefined) indexes.set(view, known = new UidRecords(view));
+    return known;
+  }
+
+  /**
+   * The number of the live record with a UID, by binary search.
+   *
+   * @param uid The UID.
+   * @returns Its number, or -1 when no live record has it.
+   */
+  numberOf(uid: number): number {
+    const byUid = this.#byUid, uids = this.#uids;
+    let lo = 0, hi = byUid.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const u = uids[byUid[mid]];
+      if (u < uid) lo = mid + 1;
+      else if (u > uid) hi = mid;
+      else return byUid[mid];
+    }
+    return -1;
+  }
+
+  /**
+   * Whether record `k` has a live child.
+   *
+   * @param k Its number.
+   * @returns True when it has one.
+   */
+  hasChildren(k: number): boolean {
+    return (this.#live.info[k] & HAS_CHILDREN) !== 0;
+  }
+
+  /**
+   * The full name of record `k`: its ancestors' names and its own, joined.
+   *
+   * @param k Its number.
+   * @param separator The separator to join them with.
+   * @returns The name.
+   */
+  fullName(k: number, separator: string): string {
+    const view = this.#view, { rec, parent } = this.#live;
+    let name = "";
+    for (let t = k; t >= 0; t = parent[t]) {
+      const r = rec[t];
+      const level = decodeName(view.bytes, recordNameOffset(view.dv, r), view.nameEnd(r));
+      name = t === k ? level : level + separator + name;
+    }
+    return name;
+  }
+}
