@@ -433,6 +433,46 @@ describe("rename inside a sync", () => {
     }
   });
 
+  it("a rename after names were reported: what was reported moves with the mailbox", async () => {
+    const { path, index } = await build(TREE);
+    try {
+      const before = listing(index);
+      const ctx = await index.syncBegin({ recursive: true });
+      for (const n of TREE) ctx.add(n);
+      ctx.rename("Archive/2010", "Y2010");
+      ctx.rename("Lists", "Groups/Lists");
+      ctx.add("Groups/Lists/new");
+      const result = await ctx.commit();
+      assert.equal(result.deleted, 0);
+      const after = listing(index);
+      assert.equal(after.get("Y2010/Q1")?.uid, before.get("Archive/2010/Q1")!.uid);
+      assert.equal(after.get("Groups/Lists/dev")?.uid, before.get("Lists/dev")!.uid);
+      assert.equal(after.get("Groups")!.flags, MailboxFlags.NonExistent | MailboxFlags.Children);
+      assert.ok(after.has("Groups/Lists/new") && after.has("Archive/2009"));
+      assert.equal(after.has("Archive/2010") || after.has("Lists"), false);
+      assertChecked(path);
+    } finally {
+      await index.close();
+    }
+  });
+
+  it("a full sync that checks only its path's directory deletes a moved mailbox only there", async () => {
+    const { path, index } = await build(TREE);
+    try {
+      const ctx = await index.syncBegin({ recursive: false });
+      ctx.rename("Work", "Lists/Work"); // under "Lists": a directory this sync does not check
+      ctx.rename("INBOX/Sent", "Sent"); // in the root directory, which it checks
+      for (const n of ["INBOX", "Archive", "Lists"]) ctx.add(n);
+      const result = await ctx.commit();
+      assert.equal(result.deleted, 1);
+      assert.ok(index.lookup("Lists/Work") !== undefined);
+      assert.equal(index.lookup("Sent"), undefined);
+      assertChecked(path);
+    } finally {
+      await index.close();
+    }
+  });
+
   it("a full sync that does not report the moved mailbox deletes it at its new place", async () => {
     const { path, index } = await build(TREE);
     try {
