@@ -48,7 +48,7 @@ export function settledGuid(flags: number, guid: Uint8Array | undefined, at = 0)
   return randomGuids(1);
 }
 
-/** GUIDs drawn at a time while settling a whole image. */
+/** GUIDs drawn at a time while settling many entries. */
 const BATCH = 4096;
 
 /**
@@ -70,21 +70,45 @@ const BATCH = 4096;
 export function settleGuids(image: Uint8Array): number {
   const h = decodeAttrHeader(image, image.length, "(image)");
   if (h.entrySize !== ATTR_ENTRY_SIZE) return 0;
-  const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  return settleGuidRun(image, ATTR_HEADER_SIZE, h.count);
+}
+
+/**
+ * Apply the GUID rule to `count` version-2 entries that follow each other
+ * from `start` (entries appended by a commit, or a whole image's), drawing
+ * the random GUIDs a few thousand at a time.
+ *
+ * @param bytes Where the entries are.
+ * @param start Byte position of the first entry.
+ * @param count Number of entries.
+ * @returns How many mailboxes got a new GUID.
+ *
+ * @example Two appended entries, a mailbox and a placeholder
+ * ```ts
+ * import { writeAttrEntry } from "./attr_codec.ts";
+ * import { settleGuidRun } from "./attr_guids.ts";
+ * const b = new Uint8Array(128), dv = new DataView(b.buffer);
+ * writeAttrEntry(dv, 0, 5, 0, undefined);
+ * writeAttrEntry(dv, 64, 6, 9, undefined);
+ * console.log(settleGuidRun(b, 0, 2)); // 1
+ * ```
+ */
+export function settleGuidRun(bytes: Uint8Array, start: number, count: number): number {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pool: Uint8Array = new Uint8Array(0), used = 0, added = 0;
-  for (let i = 0, pos = ATTR_HEADER_SIZE; i < h.count; i++, pos += ATTR_ENTRY_SIZE) {
+  for (let i = 0, pos = start; i < count; i++, pos += ATTR_ENTRY_SIZE) {
     if (isAttrEntryDeleted(dv, pos)) continue;
     const at = pos + ATTR_ENTRY_FIELD.guid;
     if ((attrEntryFlagWord(dv, pos) & MailboxFlags.NonExistent) !== 0) {
-      image.fill(0, at, at + GUID_SIZE);
+      bytes.fill(0, at, at + GUID_SIZE);
       continue;
     }
-    if (!isZeroGuid(image, at)) continue;
+    if (!isZeroGuid(bytes, at)) continue;
     if (used === pool.length) {
-      pool = randomGuids(Math.min(BATCH, h.count - i));
+      pool = randomGuids(Math.min(BATCH, count - i));
       used = 0;
     }
-    image.set(pool.subarray(used, used + GUID_SIZE), at);
+    bytes.set(pool.subarray(used, used + GUID_SIZE), at);
     used += GUID_SIZE;
     added++;
   }

@@ -19,7 +19,7 @@ import {
   encodeAttrHeader,
   writeAttrEntry,
 } from "../format/attr_codec.ts";
-import { settledGuid, settleGuids } from "../format/attr_guids.ts";
+import { settledGuid, settleGuidRun, settleGuids } from "../format/attr_guids.ts";
 import { DELETED_BIT } from "../format/constants.ts";
 import { CorruptIndexError } from "../format/errors.ts";
 import { FLAG_BITS, treeFlags } from "../format/flags.ts";
@@ -141,8 +141,9 @@ function patchAttr(
     const id = newIds[k];
     const uid = nodes.uid[id];
     const f = withSpecialUse(flags.get(uid) ?? newRecordFlags(nodes, id, extras.get(uid) ?? 0), uid, specialUse);
-    writeAttrEntry(adv, k * ATTR_ENTRY_SIZE, uid, f, status.get(uid), settledGuid(f, guids.get(uid)));
+    writeAttrEntry(adv, k * ATTR_ENTRY_SIZE, uid, f, status.get(uid), guids.get(uid));
   }
+  settleGuidRun(append, 0, newIds.length);
   if (patches.length === 0 && append.length === 0 && a.header.nextUid === header.nextUid) return undefined;
   const h: AttrHeader = {
     ...a.header,

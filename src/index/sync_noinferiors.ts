@@ -2,17 +2,21 @@
  * `\NoInferiors` in a sync (RFC 3501 §7.2.2, SPEC §12): a mailbox with the
  * flag cannot have children, so a sync refuses a name that would create a
  * record under one — what IMAP CREATE answers with NO. Names already in
- * the index are not refused (reporting them again changes nothing), and
- * nothing is checked while no mailbox has the flag: the attribute file is
- * scanned once, on the first name, for the mailboxes that have it.
+ * the index are not refused (reporting them again changes nothing). The
+ * ancestors of a name are looked up one by one; a sync that reports many
+ * names first learns, from one pass over the attribute file's flags, whether
+ * any mailbox has the flag at all, and checks nothing when none has.
  *
  * @module
  */
-import { ATTR_HEADER_SIZE, attrEntryFlagWord, attrEntryUid, isAttrEntryDeleted } from "../format/attr_codec.ts";
+import { ATTR_HEADER_SIZE, attrEntryFlagWord, isAttrEntryDeleted } from "../format/attr_codec.ts";
 import { MailboxFlags } from "../format/constants.ts";
 import { NoInferiorsError } from "../format/errors.ts";
 import type { AttrView } from "../image/attr_file.ts";
 import type { NameWalk } from "./sync_walk.ts";
+
+/** Names checked by lookups alone before the attribute file is scanned for the flag. */
+const FEW = 32;
 
 /**
  * Which mailboxes of a sync are `\NoInferiors` — in the attribute file, or
@@ -29,8 +33,12 @@ export class NoInferiorsGuard {
   readonly #walk: NameWalk;
   readonly #attr: AttrView | undefined;
   readonly #sep: string;
-  /** UIDs with the flag; undefined until the attribute file was scanned. */
-  #uids: Set<number> | undefined;
+  /** UIDs this sync gave the flag, and UIDs whose flags it replaced without it. */
+  readonly #added = new Set<number>();
+  readonly #cleared = new Set<number>();
+  #checks = 0;
+  /** Whether the attribute file has a live entry with the flag; undefined until scanned. */
+  #inFile: boolean | undefined;
 
   /**
    * @param walk The sync's name walk (for UIDs by name).
@@ -43,19 +51,22 @@ export class NoInferiorsGuard {
     this.#sep = String.fromCharCode(separator);
   }
 
-  #set(): Set<number> {
-    if (this.#uids !== undefined) return this.#uids;
-    const uids = new Set<number>();
+  /** One pass over the flags words: does any live entry have the flag? */
+  #scan(): boolean {
     const attr = this.#attr;
-    if (attr !== undefined) {
-      const dv = attr.dv, size = attr.entrySize;
-      for (let i = 0, pos = ATTR_HEADER_SIZE; i < attr.header.count; i++, pos += size) {
-        if ((attrEntryFlagWord(dv, pos) & MailboxFlags.NoInferiors) !== 0 && !isAttrEntryDeleted(dv, pos)) {
-          uids.add(attrEntryUid(dv, pos));
-        }
-      }
+    if (attr === undefined) return false;
+    const dv = attr.dv, size = attr.entrySize;
+    for (let i = 0, pos = ATTR_HEADER_SIZE; i < attr.header.count; i++, pos += size) {
+      if ((attrEntryFlagWord(dv, pos) & MailboxFlags.NoInferiors) !== 0 && !isAttrEntryDeleted(dv, pos)) return true;
     }
-    return this.#uids = uids;
+    return false;
+  }
+
+  /** Whether the mailbox with this UID has the flag now. */
+  #has(uid: number): boolean {
+    if (this.#added.has(uid)) return true;
+    if (this.#cleared.has(uid)) return false;
+    return ((this.#attr?.flagsOf(uid) ?? 0) & MailboxFlags.NoInferiors) !== 0;
   }
 
   /**
@@ -65,8 +76,7 @@ export class NoInferiorsGuard {
    * @throws NoInferiorsError naming the name and the mailbox.
    */
   check(name: string): void {
-    const uids = this.#set();
-    if (uids.size === 0) return;
+    if (++this.#checks > FEW && this.#added.size === 0 && !(this.#inFile ??= this.#scan())) return;
     const sep = this.#sep;
     const comps = name.split(sep).filter((c) => c !== "");
     let prefix = "";
@@ -74,7 +84,7 @@ export class NoInferiorsGuard {
       prefix += (k === 0 ? "" : sep) + comps[k];
       const uid = this.#walk.lookupUid(prefix);
       if (uid === undefined) return;
-      if (uids.has(uid)) {
+      if (this.#has(uid)) {
         if (this.#walk.lookupUid(name) !== undefined) return;
         throw new NoInferiorsError(name, prefix);
       }
@@ -88,8 +98,13 @@ export class NoInferiorsGuard {
    * @param flags The flags it gets.
    */
   flagsSet(uid: number, flags: number): void {
-    if ((flags & MailboxFlags.NoInferiors) !== 0) this.#set().add(uid);
-    else this.#set().delete(uid);
+    if ((flags & MailboxFlags.NoInferiors) !== 0) {
+      this.#added.add(uid);
+      this.#cleared.delete(uid);
+    } else {
+      this.#added.delete(uid);
+      this.#cleared.add(uid);
+    }
   }
 
   /**
@@ -101,6 +116,9 @@ export class NoInferiorsGuard {
   flagsAdded(uidOrName: number | string, bits: number): void {
     if ((bits & MailboxFlags.NoInferiors) === 0) return;
     const uid = typeof uidOrName === "number" ? uidOrName : this.#walk.lookupUid(uidOrName);
-    if (uid !== undefined) this.#set().add(uid);
+    if (uid !== undefined) {
+      this.#added.add(uid);
+      this.#cleared.delete(uid);
+    }
   }
 }

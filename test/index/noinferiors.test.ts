@@ -75,10 +75,14 @@ describe("\\NoInferiors (RFC 3501, SPEC §12)", () => {
     );
     assert.throws(() => ctx.add("Spool//deeper/still"), { name: "NoInferiorsError", message: /"Spool" is \\NoInferiors/ });
     ctx.add("Other");
+    // After many names (when the sync has looked for the flag in the whole file) just the same.
+    for (let i = 0; i < 50; i++) ctx.add(`Bulk/${i}`);
+    assert.throws(() => ctx.add("Spool/late"), NoInferiorsError);
+    ctx.add("Spool");
     const r = await ctx.commit();
-    assert.deepEqual([r.added, r.deleted], [1, 0]);
+    assert.deepEqual([r.added, r.deleted], [52, 0]);
     assert.equal(index.lookup("Spool/new"), undefined);
-    assert.equal(index.header.nextUid, nextUid + 1);
+    assert.equal(index.header.nextUid, nextUid + 52);
     assert.equal(index.flags("Spool"), NI);
     await index.close();
   });
