@@ -12,7 +12,10 @@ export interface MailboxInfo {
   uid: number;
   /** True when the mailbox has at least one live child in the index. */
   hasChildren: boolean;
-  /** {@linkcode MailboxFlags} bits from the attribute file. */
+  /**
+   * {@linkcode MailboxFlags} bits (0–7) and special-use bits (8–14:
+   * `flags & SPECIAL_USE_MASK`, RFC 6154) from the attribute file.
+   */
   flags: number;
   /**
    * The mailbox GUID (SPEC §12), 32 lowercase hex digits: present only when
