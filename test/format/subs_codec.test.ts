@@ -14,6 +14,14 @@ import {
 } from "../../src/format/subs_codec.ts";
 import { hashBytes } from "../../src/format/name_hash.ts";
 import { checkedName, DEFAULT_LIMITS } from "../../src/format/limits.ts";
+import {
+  decodeJournal,
+  encodeJournal,
+  FILE_ATTR,
+  FILE_LIST,
+  FILE_SUBS,
+  JOURNAL_HEADER_SIZE,
+} from "../../src/format/journal.ts";
 
 const FILE = "/idx/u.mlist.subs";
 
@@ -136,5 +144,16 @@ describe("subscriptions file codec", () => {
     for (const bad of ["", "/", "a\0b", "x\uDC00", "x".repeat(256), "y/".repeat(300)]) {
       assert.throws(() => checkedName(bad, 0x2f, DEFAULT_LIMITS), InvalidNameError, JSON.stringify(bad));
     }
+  });
+
+  it("a journal record renames the subscriptions file with file code 2, and never patches it", () => {
+    const rec = decodeJournal(encodeJournal(4, 1, 9, [], [FILE_ATTR, FILE_SUBS, FILE_LIST]));
+    assert.deepEqual(rec?.renames, [FILE_ATTR, FILE_SUBS, FILE_LIST]);
+    const patch = encodeJournal(4, 1, 9, [{ file: FILE_LIST, offset: 0, bytes: new Uint8Array(4) }], []);
+    patch[JOURNAL_HEADER_SIZE + 1] = FILE_SUBS; // the patch now names the subscriptions file
+    const dv = new DataView(patch.buffer);
+    dv.setUint32(28, hashBytes(patch, JOURNAL_HEADER_SIZE, patch.length), true);
+    dv.setUint32(32, hashBytes(patch, 0, 32), true);
+    assert.equal(decodeJournal(patch), undefined, "a patch of file 2 makes the record malformed");
   });
 });

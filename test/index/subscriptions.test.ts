@@ -27,6 +27,7 @@ import {
   UnsafeFileError,
 } from "../../mod.ts";
 import { readJournalStamp } from "../../src/store/file_read.ts";
+import { checkIndex } from "../../src/check/check.ts";
 import { decodeSubscriptions } from "../../src/format/subs_codec.ts";
 import { makeTempDir } from "../helpers/tmp.ts";
 
@@ -313,6 +314,18 @@ describe("subscriptions: damaged and hostile files", () => {
     const aside = readdirSync(join(path, "..")).filter((f) => f.startsWith("u.mlist.subs.corrupt-"));
     assert.equal(aside.length, 1);
     assert.deepEqual(await readerSubs(path), ["Kept"]);
+  });
+
+  it("the check reports a damaged file as an error naming it, and counts a good one", async () => {
+    const good = await damaged(() => {});
+    const ok = checkIndex(good);
+    assert.equal(ok.ok, true, JSON.stringify(ok.problems));
+    assert.equal(ok.stats.subscriptions, 3);
+    const bad = await damaged((f) => truncateSync(f, 35));
+    const report = checkIndex(bad);
+    assert.equal(report.ok, false);
+    assert.equal(report.problems[0].file, `${bad}.subs`);
+    assert.match(report.problems[0].message, /body length/);
   });
 
   it("an index written before the file existed has no subscriptions", async () => {
