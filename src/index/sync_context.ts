@@ -508,11 +508,9 @@ export class SyncContext {
     this.#done = true;
     try {
       let plan: CommitPlan;
-      // The subscriptions after this sync, when it changes them.
-      const subs = this.#subs.empty ? undefined : this.#subs.apply(this.#index._subscriptionsForSync());
       try {
         // A full sync that reported exactly what the index holds ends here: nothing to plan or write.
-        if (subs === undefined && this.#engine.unchanged()) {
+        if (this.#subs.empty && this.#engine.unchanged()) {
           return { added: 0, deleted: 0, changed: false, compressed: false };
         }
         plan = this.#engine.plan();
@@ -521,11 +519,13 @@ export class SyncContext {
         this.#recover(e);
         plan = this.#engine.plan();
       }
+      this.#index._verifyWriter(this.#lock, this.#stamp);
+      // The subscriptions after this sync, when it changes them (read under the lock just verified).
+      const subs = this.#subs.empty ? undefined : this.#subs.apply(this.#index._subscriptionsForSync());
       if (subs !== undefined) {
         plan.subs = this.#subs.image(subs);
         plan.changed = true;
       }
-      this.#index._verifyWriter(this.#lock, this.#stamp);
       return this.#index._commit(plan, subs);
     } finally {
       this.#index._endSync(this);
