@@ -95,7 +95,7 @@ export function settleGuids(image: Uint8Array): number {
  */
 export function settleGuidRun(bytes: Uint8Array, start: number, count: number): number {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let pool: Uint8Array = new Uint8Array(0), used = 0, added = 0;
+  let pool: Uint32Array = new Uint32Array(0), used = 0, added = 0;
   for (let i = 0, pos = start; i < count; i++, pos += ATTR_ENTRY_SIZE) {
     if (isAttrEntryDeleted(dv, pos)) continue;
     const at = pos + ATTR_ENTRY_FIELD.guid;
@@ -103,13 +103,20 @@ export function settleGuidRun(bytes: Uint8Array, start: number, count: number): 
       bytes.fill(0, at, at + GUID_SIZE);
       continue;
     }
-    if (!isZeroGuid(bytes, at)) continue;
+    if ((dv.getUint32(at, true) | dv.getUint32(at + 4, true) | dv.getUint32(at + 8, true) | dv.getUint32(at + 12, true)) !== 0) {
+      continue;
+    }
     if (used === pool.length) {
-      pool = randomGuids(Math.min(BATCH, count - i));
+      const g = randomGuids(Math.min(BATCH, count - i));
+      pool = new Uint32Array(g.buffer, g.byteOffset, g.length >>> 2);
       used = 0;
     }
-    bytes.set(pool.subarray(used, used + GUID_SIZE), at);
-    used += GUID_SIZE;
+    // Byte order does not matter: the words are random and were never all zero together.
+    dv.setUint32(at, pool[used], true);
+    dv.setUint32(at + 4, pool[used + 1], true);
+    dv.setUint32(at + 8, pool[used + 2], true);
+    dv.setUint32(at + 12, pool[used + 3], true);
+    used += 4;
     added++;
   }
   return added;
