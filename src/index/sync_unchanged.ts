@@ -9,6 +9,7 @@
  * @module
  */
 import {
+  ATTR_ENTRY_FIELD,
   ATTR_HEADER_SIZE,
   attrEntryFlagWord,
   attrEntryHasGuid,
@@ -64,7 +65,7 @@ export function unchangedByMarks(
       if ((word & ~(FLAG_BITS | STATUS_BITS)) !== 0) return false;
       if ((word & STATUS_SET_BIT) === 0) {
         if ((word & STATUS_BITS) !== 0) return false;
-        for (let w = 0; w < STATUS_WORDS; w++) if (dv.getUint32(pos + 8 + 4 * w, true) !== 0) return false;
+        for (let w = 0; w < STATUS_WORDS; w++) if (dv.getUint32(pos + ATTR_ENTRY_FIELD.status + 4 * w, true) !== 0) return false;
       }
       old = word & FLAG_BITS;
       // The GUID rule (format/attr_guids.ts): a GUID exactly when it is no placeholder.

@@ -10,6 +10,7 @@
  * @module
  */
 import {
+  ATTR_ENTRY_FIELD,
   ATTR_HEADER_SIZE,
   attrEntryFlagWord,
   attrEntryUid,
@@ -128,7 +129,7 @@ export function applySpecialUse(
     const word = attrEntryFlagWord(adv, pos);
     const now = ((word & ~SPECIAL_USE_MASK) | (b & SPECIAL_USE_MASK)) >>> 0;
     if (now === word) continue;
-    adv.setUint32(pos + 4, now, true);
+    adv.setUint32(pos + ATTR_ENTRY_FIELD.flags, now, true);
     changed++;
   }
   return changed;
