@@ -161,6 +161,38 @@ describe("cli: subscriptions and special-use", () => {
     assert.deepEqual(await stateOf(idx), { subscriptions: ["Sent"], special: { Sent: ["\\Sent"] } });
   });
 
+  describe("an fs-layout store's version-1 subscriptions file", () => {
+    const fsStore = join(tmp.dir, "fs");
+    before(() => {
+      maildir(fsStore);
+      for (const f of ["Entw&APw-rfe", "Entw&APw-rfe/Sub", "Caf&AOk-/Men&APw-", "R&-D"]) maildir(join(fsStore, f));
+      // Version 1: no header, one name a line, levels joined by the store's "/",
+      // each in modified UTF-7; "Caf&AOk-/Alt" and "&ZeVnLIqe-" are no folders.
+      writeFileSync(join(fsStore, "subscriptions"), "INBOX\nEntw&APw-rfe/Sub\nCaf&AOk-/Men&APw-\nCaf&AOk-/Alt\nR&-D\n&ZeVnLIqe-\n");
+    });
+    const expected = "Café/Alt\nCafé/Menü\nEntwürfe/Sub\nINBOX\nR&D\n日本語\n";
+
+    for (const command of ["sync", "rebuild"]) {
+      it(`${command} --fs imports it, and subscriptions --index prints the Unicode names`, async () => {
+        const idx = join(tmp.dir, `fs-${command}.mlist`);
+        let r = await cli([command, "--index", idx, "--fs", fsStore, ...(command === "sync" ? ["--recursive"] : [])]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stderr, "");
+        assert.match(r.stdout, /Subscriptions of ".*": 6, from the store's subscriptions file/);
+        r = await cli(["subscriptions", "--index", idx]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stderr, "");
+        assert.equal([...r.stdout.split("\n").slice(0, -1)].sort().join("\n") + "\n", expected);
+        const names = JSON.parse((await cli(["list", "--index", idx, "--json"])).stdout) as { name: string }[];
+        assert.deepEqual(
+          names.map((e) => e.name).sort(),
+          ["Café", "Café/Menü", "Entwürfe", "Entwürfe/Sub", "INBOX", "R&D"],
+          "the folders, decoded the same way",
+        );
+      });
+    }
+  });
+
   it("help texts describe the commands and the option", async () => {
     const r = await cli(["--help"]);
     assert.match(r.stdout, /subscribe +subscribe mailbox names/);

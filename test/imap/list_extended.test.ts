@@ -343,6 +343,65 @@ describe("RFC 6154 §5 examples", () => {
     ], "t5");
   });
 
+  it("5.3: a mailbox created with CREATE ... (USE (...)) is listed with its special use by LIST ... RETURN (SPECIAL-USE)", async () => {
+    // CREATE-SPECIAL-USE's command itself (parsing the USE parameter, the
+    // NO [USEATTR] refusal of an attribute the store cannot honour) belongs
+    // to a server; the LIST layer answers the LIST that follows. The server
+    // creates the mailbox with its special use through the index, as here,
+    // over the mailboxes of the examples above.
+    const tmp = makeTempDir("mli-list-create-use-");
+    const index = await MailboxListIndex.open(join(tmp.dir, "mailboxes.mlist"), { separator: "/", durable: false });
+    try {
+      const setup = await index.syncBegin({ recursive: true });
+      for (const name of ["INBOX", "ToDo", "Projects", "Projects/2011", "SentMail", "MyDrafts", "Trash"]) setup.add(name);
+      setup.setSpecialUse("SentMail", SpecialUse.Sent);
+      setup.setSpecialUse("MyDrafts", SpecialUse.Drafts);
+      setup.setSpecialUse("Trash", SpecialUse.Trash);
+      await setup.commit();
+      const lines = (patterns: string | string[], options: ListCommandOptions = {}) =>
+        listResponseLines(index.list(patterns, options), index.separator, options).map((l) => l.slice(0, -2));
+      assert.ok(!lines("%").some((l) => l.endsWith('"MySpecial"')), "not there before the CREATE");
+
+      // C: t1 CREATE MySpecial (USE (\Drafts \Sent)), answered OK: one new mailbox, nothing else touched.
+      const create = await index.syncBegin({ partial: true });
+      create.add("MySpecial");
+      create.setSpecialUse("MySpecial", ["\\Drafts", "\\Sent"]);
+      await create.commit();
+
+      sameLines(lines("%", { return: { specialUse: true } }), [
+        '* LIST () "/" "INBOX"',
+        '* LIST () "/" "ToDo"',
+        '* LIST () "/" "Projects"',
+        '* LIST (\\Sent) "/" "SentMail"',
+        '* LIST (\\Drafts) "/" "MyDrafts"',
+        '* LIST (\\Trash) "/" "Trash"',
+        '* LIST (\\Drafts \\Sent) "/" "MySpecial"',
+      ], 'LIST "" "%" RETURN (SPECIAL-USE)');
+      assert.ok(
+        lines("MySpecial", { return: { specialUse: true } }).includes('* LIST (\\Drafts \\Sent) "/" "MySpecial"'),
+        "the atoms in RFC 6154 order",
+      );
+      sameLines(lines("*", { select: { specialUse: true } }), [
+        '* LIST (\\Sent) "/" "SentMail"',
+        '* LIST (\\Drafts) "/" "MyDrafts"',
+        '* LIST (\\Trash) "/" "Trash"',
+        '* LIST (\\Drafts \\Sent) "/" "MySpecial"',
+      ], 'LIST (SPECIAL-USE) "" "*"');
+      // A CREATE ... (USE (\Sent)) of one attribute: listed with just that one.
+      const createSent = await index.syncBegin({ partial: true });
+      createSent.add("Projects/Sent 2011");
+      createSent.setSpecialUse("Projects/Sent 2011", ["\\Sent"]);
+      await createSent.commit();
+      assert.deepEqual(lines("Projects/%", { return: { specialUse: true } }), [
+        '* LIST () "/" "Projects/2011"',
+        '* LIST (\\Sent) "/" "Projects/Sent 2011"',
+      ]);
+    } finally {
+      await index.close();
+      tmp.cleanup();
+    }
+  });
+
   it("SPECIAL-USE with SUBSCRIBED and RETURN (CHILDREN), several atoms in RFC order", () => {
     const s = new MemoryListSource("/", ["Sent", "Archive/All", "Junk"], {
       flags: { Sent: SpecialUse.Sent, "Archive/All": SpecialUse.All | SpecialUse.Archive },

@@ -88,6 +88,17 @@ function listLine(flags: string[], delimiter: string | null, wireName: string): 
   return `* LIST (${flags.join(" ")}) ${delimiter === null ? "NIL" : quoted(delimiter)} ${wireName}${CRLF}`;
 }
 
+/**
+ * What imapflow reports for an expected mailbox: it adds `\Noselect` to
+ * `\NonExistent` itself (commands/list.js), which RFC 9051 §7.3.1 says
+ * \NonExistent implies.
+ */
+function imapflowAdds(m: Seen): Seen {
+  return m.flags.includes("\\NonExistent") && !m.flags.includes("\\Noselect")
+    ? { ...m, flags: [...m.flags, "\\Noselect"].sort() }
+    : m;
+}
+
 /** Check a client's listing: the mailboxes by name, and the STATUS figures the server sent. */
 function expectListing(client: string, got: ClientListing, mailboxes: Seen[], statuses: ClientStatus[] = []): void {
   const byName = (a: { name: string }, b: { name: string }) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
@@ -124,8 +135,15 @@ const NON_ASCII_AND_AMPERSAND_NAMES: { name: string; mutf7: string }[] = [
   { name: "c".repeat(255) + "/" + "日".repeat(85), mutf7: "c".repeat(255) + "/&" + "ZeVl5WXl".repeat(28) + "ZeU-" },
 ];
 
-/** Printable-ASCII names without `&` that need care on the wire: sent the same way in every mode. */
+/**
+ * Printable-ASCII names without `&` that need care on the wire: sent the
+ * same way in every mode. `NIL` and `nil/x` (under a NONEXISTENT `nil`)
+ * are names a client must read as strings, never as a NIL delimiter or an
+ * absent value.
+ */
 const PLAIN_TRICKY_NAMES: string[] = [
+  "NIL",
+  "nil/x",
   "50% off",
   "a*b",
   "%",
@@ -205,9 +223,11 @@ const REV1_CASES: Case[] = [
     ],
   },
   {
-    title: "\\NonExistent with \\Noselect (RFC 5258)",
-    wire: listLine(["\\NonExistent", "\\HasChildren", "\\Noselect"], "/", quoted("Gone")),
-    mailboxes: [mailbox("Gone", "/", ["\\NonExistent", "\\HasChildren", "\\Noselect"])],
+    // At most one of \Noselect, \Marked, \Unmarked and \NonExistent (RFC 9051
+    // §9, mbx-list-sflag); \NonExistent implies \Noselect (RFC 9051 §7.3.1).
+    title: "\\NonExistent with \\HasChildren (RFC 5258)",
+    wire: listLine(["\\NonExistent", "\\HasChildren"], "/", quoted("Gone")),
+    mailboxes: [mailbox("Gone", "/", ["\\NonExistent", "\\HasChildren"])],
   },
   {
     title: "STATUS of a name with &",
@@ -274,7 +294,7 @@ const UTF8_CASES: Case[] = [
 describe("real IMAP clients: hand-written IMAP4rev1 responses (modified UTF-7 names)", () => {
   for (const c of REV1_CASES) {
     it(c.title, async () => {
-      expectListing("imapflow", await imapflowListing(c.wire), c.mailboxes, c.statuses);
+      expectListing("imapflow", await imapflowListing(c.wire), c.mailboxes.map(imapflowAdds), c.statuses);
       expectListing("node-imap", await nodeImapListing(c.wire), c.mailboxes, c.statuses);
     });
   }
@@ -283,7 +303,7 @@ describe("real IMAP clients: hand-written IMAP4rev1 responses (modified UTF-7 na
     const wire = REV1_CASES.map((c) => c.wire).join("");
     const mailboxes = REV1_CASES.flatMap((c) => c.mailboxes);
     const statuses = REV1_CASES.flatMap((c) => c.statuses ?? []);
-    expectListing("imapflow", await imapflowListing(wire), mailboxes, statuses);
+    expectListing("imapflow", await imapflowListing(wire), mailboxes.map(imapflowAdds), statuses);
     expectListing("node-imap", await nodeImapListing(wire), mailboxes, statuses);
   });
 
@@ -357,9 +377,10 @@ const STORED_SPECIAL_USE = new Map<string, string[]>([
 ]);
 
 /**
- * Subscriptions stored: existing mailboxes (one under a NONEXISTENT
- * parent, one with a 255-byte component), and two names that do not
- * exist: one under INBOX, one whose parent does not exist either.
+ * Subscriptions stored: existing mailboxes (`R&D/Café` and `nil/x`
+ * under a NONEXISTENT parent, one with a 255-byte component, `NIL`), and two
+ * names that do not exist: one under INBOX, one whose parent does not
+ * exist either.
  */
 const STORED_SUBSCRIPTIONS: string[] = [
   "INBOX/Pigeon post",
@@ -371,6 +392,8 @@ const STORED_SUBSCRIPTIONS: string[] = [
   "cr\r\nlf",
   "tab\tx",
   "%",
+  "NIL",
+  "nil/x",
   "c".repeat(255) + "/" + "日".repeat(85),
   "INBOX/old",
   "Gone/Entwürfe & co",
@@ -470,6 +493,22 @@ const LIST_CASES: ListCase[] = [
     expected: topLevelOf([...EXISTING, ...PLACEHOLDERS]).map((name) => ({
       name,
       attributes: [childrenAttribute(name), ...(PLACEHOLDERS.has(name) ? ["\\Noselect"] : []), ...specialUseOf(name)],
+    })),
+  },
+  {
+    // The empty pattern asks for the hierarchy delimiter: one \Noselect entry with the empty name (RFC 3501 §6.3.8).
+    command: "LIST",
+    args: '"" ""',
+    expected: [{ name: "", attributes: ["\\Noselect"] }],
+  },
+  {
+    // LIST-EXTENDED: a NONEXISTENT parent found by `%` is \NonExistent with its \HasChildren
+    // (RFC 5258 §3.5, example 11); no special-use without RETURN (SPECIAL-USE).
+    command: "LIST",
+    args: '() "" "%" RETURN (CHILDREN)',
+    expected: topLevelOf([...EXISTING, ...PLACEHOLDERS]).map((name) => ({
+      name,
+      attributes: [childrenAttribute(name), ...(PLACEHOLDERS.has(name) ? ["\\NonExistent"] : [])],
     })),
   },
   {
@@ -634,7 +673,7 @@ describe("real IMAP clients: an index answered by the LIST layer", () => {
   it("the index holds every name, NONEXISTENT parents, special use and subscriptions as stored", () => {
     const names = [...index.iterate()].map((m) => m.name);
     assert.deepEqual([...names].sort(), [...EXISTING, ...PLACEHOLDERS].sort());
-    assert.deepEqual([...PLACEHOLDERS].sort(), ["R&D", "a".repeat(255), "c".repeat(255), "Über"].sort());
+    assert.deepEqual([...PLACEHOLDERS].sort(), ["R&D", "nil", "a".repeat(255), "c".repeat(255), "Über"].sort());
     for (const n of PLACEHOLDERS) assert.notEqual(index.flags(n)! & MailboxFlags.NonExistent, 0, `${show(n)} is NONEXISTENT`);
     assert.deepEqual([...index.subscriptionSet()].sort(), [...SUBSCRIBED].sort());
     for (const n of EXISTING) {
