@@ -20,6 +20,30 @@ import { type FileIO, readFully } from "./io.ts";
 import type { IndexPaths } from "./paths.ts";
 
 /**
+ * Open an index file for reading, or tell that it does not exist.
+ *
+ * @param io The file system calls.
+ * @param path The file.
+ * @returns The descriptor, or undefined when there is no such file.
+ * @throws Whatever else the open throws (UnsafeFileError for a symbolic link, EACCES, ...).
+ *
+ * @example A missing file
+ * ```ts
+ * import { openIfExists } from "./file_read.ts";
+ * import { nodeFileIO } from "./io.ts";
+ * console.log(openIfExists(nodeFileIO, "/nonexistent/mailboxes.mlist")); // undefined
+ * ```
+ */
+export function openIfExists(io: FileIO, path: string): number | undefined {
+  try {
+    return io.open(path, "read");
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return undefined;
+    throw e;
+  }
+}
+
+/**
  * Read a whole index file, refused by its size alone (from `fstat`, before
  * anything is allocated) when it is larger than the format allows.
  *
@@ -36,13 +60,8 @@ import type { IndexPaths } from "./paths.ts";
  * ```
  */
 export function readWhole(io: FileIO, path: string): { bytes: Uint8Array; ino: number } | undefined {
-  let fd: number;
-  try {
-    fd = io.open(path, "read");
-  } catch (e) {
-    if ((e as { code?: string }).code === "ENOENT") return undefined;
-    throw e;
-  }
+  const fd = openIfExists(io, path);
+  if (fd === undefined) return undefined;
   try {
     const st = io.fstat(fd);
     // Judged by its size alone: nothing is allocated or read for a file no writer can have made.
@@ -186,13 +205,8 @@ export function withPatchRoom(image: Uint8Array, record: Pick<JournalRecord, "pa
  */
 export function foreignRecord(io: FileIO, paths: IndexPaths, record: JournalRecord): string | undefined {
   if (record.patches.length === 0) return undefined;
-  let fd: number;
-  try {
-    fd = io.open(paths.list, "read");
-  } catch (e) {
-    if ((e as { code?: string }).code === "ENOENT") return undefined;
-    throw e;
-  }
+  const fd = openIfExists(io, paths.list);
+  if (fd === undefined) return undefined;
   const b = new Uint8Array(HEADER_SIZE);
   try {
     // Too short a list file is judged by the list reader; its patches would not fit it anyway.

@@ -10,6 +10,7 @@
 import { MAX_FILE_SIZE } from "../format/constants.ts";
 import { CorruptIndexError } from "../format/errors.ts";
 import { decodeSubscriptions, decodeSubsHeader, SUBS_HEADER_SIZE } from "../format/subs_codec.ts";
+import { openIfExists } from "./file_read.ts";
 import { type FileIO, readFully } from "./io.ts";
 
 /**
@@ -28,13 +29,8 @@ import { type FileIO, readFully } from "./io.ts";
  * ```
  */
 export function readSubsFile(io: FileIO, path: string): string[] | undefined {
-  let fd: number;
-  try {
-    fd = io.open(path, "read");
-  } catch (e) {
-    if ((e as { code?: string }).code === "ENOENT") return undefined;
-    throw e;
-  }
+  const fd = openIfExists(io, path);
+  if (fd === undefined) return undefined;
   try {
     const size = io.fstat(fd).size;
     if (size > MAX_FILE_SIZE) {
