@@ -16,6 +16,12 @@
  * line with the stores). When it listens it prints exactly one line,
  * `listening on HOST:PORT`.
  *
+ * With the environment variable `IMAP_SERVER_STALL_REPORT_MS=N` set, a
+ * timer checks every 5 ms how late it fires (an event-loop stall) and every
+ * N ms prints `loop-stall window-max-ms=W max-ms=M` (the longest stall in
+ * the last window and since the start) on standard output, and once more
+ * when it stops on SIGTERM or SIGINT; bench/imap_load.ts reads these lines.
+ *
  * `main.ts hash-password` reads a password on standard input (one line)
  * and prints its hash for the users file.
  *
@@ -106,9 +112,42 @@ async function main(argv: string[]): Promise<void> {
     loginScan: values["no-login-scan"] !== true,
   });
   console.log(`listening on ${host.includes(":") ? `[${host}]` : host}:${server.port}`);
-  const stop = () => void server.close().then(() => process.exit(0));
+  const stalls = stallReporter(process.env.IMAP_SERVER_STALL_REPORT_MS);
+  const stop = () => {
+    stalls?.();
+    void server.close().then(() => process.exit(0));
+  };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+}
+
+/**
+ * With a report interval (milliseconds), sample how late a 5 ms timer fires
+ * and print the longest stall per interval; returns the final report.
+ */
+function stallReporter(every: string | undefined): (() => void) | undefined {
+  if (every === undefined || !/^[0-9]{1,7}$/.test(every) || Number(every) === 0) return undefined;
+  const TICK = 5;
+  let last = performance.now();
+  let windowMax = 0;
+  let max = 0;
+  const sampler = setInterval(() => {
+    const now = performance.now();
+    const stall = Math.max(0, now - last - TICK);
+    last = now;
+    if (stall > windowMax) windowMax = stall;
+    if (stall > max) max = stall;
+  }, TICK);
+  const report = () => {
+    console.log(`loop-stall window-max-ms=${windowMax.toFixed(1)} max-ms=${max.toFixed(1)}`);
+    windowMax = 0;
+  };
+  const reporter = setInterval(report, Number(every));
+  return () => {
+    clearInterval(sampler);
+    clearInterval(reporter);
+    report();
+  };
 }
 
 main(process.argv.slice(2)).catch((e) => {
