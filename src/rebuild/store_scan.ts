@@ -11,7 +11,7 @@
 import { joinNameTables, type NameTable } from "./names.ts";
 import type { ScannedShare, ScanRequest, ShareWarning, StoreScanNames } from "./protocol.ts";
 import { keptWorkers, RebuildWorkerLease, type RebuildWorkers } from "./workers.ts";
-import { specialUseBits } from "../format/special_use.ts";
+import { resolveSpecialUse } from "../format/special_use.ts";
 
 /**
  * What {@linkcode scanStoreOn} found: the names, ready for
@@ -65,9 +65,7 @@ export async function scanStoreOn(
   onProgress?: (done: number, total: number) => void,
   names: StoreScanNames = {},
 ): Promise<ScannedStore> {
-  for (const [name, atoms] of Object.entries(names.specialUse ?? {})) {
-    specialUseBits(typeof atoms === "string" ? [atoms] : atoms, name);
-  }
+  resolveSpecialUse(names.specialUse); // checked here, before any worker starts
   const lease = await RebuildWorkerLease.take(keptWorkers(workers)!, `scan "${root}"`);
   try {
     const pool = lease.pool!;

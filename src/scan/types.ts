@@ -11,6 +11,7 @@ import { hasUtf8Form, separatorByte } from "../format/name_codec.ts";
 import { describeFsError } from "../format/fs_error.ts";
 import type { ScanDirent, ScanFs } from "./io.ts";
 import type { MailboxStatus } from "../format/types.ts";
+import type { SpecialUseMap } from "../format/special_use.ts";
 
 /**
  * One mailbox found by a store scanner.
@@ -87,19 +88,8 @@ export interface ScanWarning {
   unread?: boolean;
 }
 
-/**
- * A scanner's special-use map: full mailbox name (Unicode, levels joined by
- * the scan's separator; "INBOX" in any case is INBOX) to one special-use
- * attribute or several (`"\\Sent"`, `["\\Archive", "\\All"]`; the backslash
- * may be left out, case does not matter).
- *
- * @example Three folders
- * ```ts
- * import type { SpecialUseMap } from "./types.ts";
- * const map: SpecialUseMap = { Sent: "\\Sent", "Gelöschte Elemente": "\\Trash", Archiv: ["\\Archive", "\\All"] };
- * ```
- */
-export type SpecialUseMap = Record<string, string | readonly string[]>;
+/** A special-use name map (one definition, in `format/special_use.ts`). */
+export type { SpecialUseMap } from "../format/special_use.ts";
 
 /**
  * How the scanners read the names of a store and what they add to them:
