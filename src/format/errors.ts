@@ -397,3 +397,42 @@ export class RenameError extends Error {
     this.to = to;
   }
 }
+
+/** Why a change feed cursor cannot be resumed from: see {@linkcode ChangeCursorError}. */
+export type ChangeCursorErrorCode = "MALFORMED" | "FOREIGN" | "EXPIRED";
+
+/**
+ * A change feed cursor (SPEC §13) that cannot be resumed from: not a
+ * cursor (`MALFORMED`), of another change log or ahead of it (`FOREIGN`:
+ * the log was started again), or older than the history the log keeps
+ * (`EXPIRED`: the watcher is too far behind). Either way, read the index
+ * afresh and watch from now.
+ *
+ * @example A watcher too far behind
+ * ```ts
+ * import { ChangeCursorError } from "./errors.ts";
+ * const err = new ChangeCursorError("EXPIRED", "00c0ffee:3", "/tmp/u.mlist.changes", "it keeps batches 40 to 90");
+ * console.log(err.message); // Cannot resume from cursor "00c0ffee:3" of change log "/tmp/u.mlist.changes": it keeps batches 40 to 90
+ * ```
+ */
+export class ChangeCursorError extends Error {
+  /** Why. */
+  readonly code: ChangeCursorErrorCode;
+  /** The cursor, as given. */
+  readonly cursor: string;
+  /** Path of the change log. */
+  readonly file: string;
+  /**
+   * @param code Why.
+   * @param cursor The cursor, as given.
+   * @param file Path of the change log.
+   * @param reason The rest of the sentence.
+   */
+  constructor(code: ChangeCursorErrorCode, cursor: string, file: string, reason: string) {
+    super(`Cannot resume from cursor ${JSON.stringify(cursor)} of change log "${file}": ${reason}`);
+    this.name = "ChangeCursorError";
+    this.code = code;
+    this.cursor = cursor;
+    this.file = file;
+  }
+}

@@ -15,7 +15,8 @@
  * header (36 bytes)                 entry
  *  0 magic "MLIJ"                    0 kind u8 (1 patch, 2 rename)
  *  4 version 1                       1 file u8 (0 list, 1 attribute,
- *                                     2 subscriptions: renames only)
+ *                                     2 subscriptions: renames only,
+ *                                     3 change log)
  *  8 seq                             2 reserved u16
  * 12 state (1 pending, 2 applied)    4 offset u32 (patch)
  * 16 list file_seq it applies to     8 length u32 (patch)
@@ -46,12 +47,14 @@ export const FILE_LIST = 0;
 export const FILE_ATTR = 1;
 /** File id of the subscriptions file (only ever renamed, never patched). */
 export const FILE_SUBS = 2;
+/** File id of the change log (SPEC §13). */
+export const FILE_CHANGES = 3;
 const MAGIC = [0x4d, 0x4c, 0x49, 0x4a]; // "MLIJ"
 const VERSION = 1;
 
 /** One in-place change. */
 export interface JournalPatch {
-  /** {@linkcode FILE_LIST} or {@linkcode FILE_ATTR}. */
+  /** {@linkcode FILE_LIST}, {@linkcode FILE_ATTR} or {@linkcode FILE_CHANGES}. */
   file: number;
   /** Byte offset in that file. */
   offset: number;
@@ -79,7 +82,7 @@ export interface JournalHeader {
 export interface JournalRecord extends JournalHeader {
   /** In-place changes, in order. */
   patches: JournalPatch[];
-  /** Files whose `.new` copy replaces them ({@linkcode FILE_LIST}, {@linkcode FILE_ATTR}, {@linkcode FILE_SUBS}). */
+  /** Files whose `.new` copy replaces them ({@linkcode FILE_LIST}, {@linkcode FILE_ATTR}, {@linkcode FILE_SUBS}, {@linkcode FILE_CHANGES}). */
   renames: number[];
 }
 
@@ -222,7 +225,7 @@ export function decodeJournal(b: Uint8Array): JournalRecord | undefined {
       pos += 12;
       continue;
     }
-    if (file !== FILE_LIST && file !== FILE_ATTR) return undefined;
+    if (file !== FILE_LIST && file !== FILE_ATTR && file !== FILE_CHANGES) return undefined;
     if (kind === ENTRY_RENAME) {
       renames.push(file);
       pos += 12;

@@ -37,7 +37,8 @@ import { type ListView, MAX_NAME_SCAN } from "../image/view.ts";
 import { JOURNAL_APPLIED } from "../format/journal.ts";
 import type { FileIO } from "../store/io.ts";
 import type { IndexPaths } from "../store/paths.ts";
-import { replaceFiles } from "../store/writer.ts";
+import { replaceFiles, type WriterOptions } from "../store/writer.ts";
+import { ChangeBatchBuilder } from "../format/change_log.ts";
 import { type Snapshot, snapshotOfImages } from "./snapshot.ts";
 
 /** A compressed index, ready to replace the old files. */
@@ -106,13 +107,13 @@ export function compactImages(view: ListView, attr: AttrView | undefined, separa
  * @param paths The index's files.
  * @param now The current state.
  * @param separator Separator byte.
- * @param durable Flush at each step.
+ * @param options Writer options (flushing, warnings, the change log bound).
  * @returns The state of the files as written (what a reader would read back), or undefined when they must be read again.
  * @throws CorruptIndexError for a damaged tree; the writer's errors, with the old files in place or the journal to finish them.
  *
  * @example After a commit that left much deleted space
  * ```ts ignore
- * snap = compressIndex(nodeFileIO, paths, snap, 0x2f, true) ?? loadSnapshot(nodeFileIO, paths);
+ * snap = compressIndex(nodeFileIO, paths, snap, 0x2f, { durable: true }) ?? loadSnapshot(nodeFileIO, paths);
  * ```
  */
 export function compressIndex(
@@ -120,7 +121,7 @@ export function compressIndex(
   paths: IndexPaths,
   now: Snapshot,
   separator: number,
-  durable: boolean,
+  options: WriterOptions,
 ): Snapshot | undefined {
   const images = compactImages(now.list, now.attr, separator);
   // The growth room is written as zeros (not left a hole), so that the next commits'
@@ -128,7 +129,8 @@ export function compressIndex(
   const room = images.list.byteOffset + images.listSize <= images.list.buffer.byteLength;
   const list = room ? new Uint8Array(images.list.buffer, images.list.byteOffset, images.listSize) : images.list;
   const target = { fileSeq: now.list.header.fileSeq, uidValidity: now.list.header.uidValidity };
-  const seq = replaceFiles(io, paths, target, list, images.listSize, images.attr, { durable });
+  const batch = new ChangeBatchBuilder("compression");
+  const seq = replaceFiles(io, paths, target, list, images.listSize, images.attr, options, undefined, batch);
   const ino = io.stat(paths.list)?.ino;
   if (ino === undefined) return undefined;
   const stamp = { listIno: ino, journalSeq: seq, journalState: JOURNAL_APPLIED };

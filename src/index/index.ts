@@ -28,10 +28,12 @@ import { listCommand } from "../imap/list_command.ts";
 import type { ListCommandOptions } from "../imap/list_options.ts";
 import { commitPlan, recoverJournal, replaceFiles } from "../store/writer.ts";
 import { FullNameTable } from "../image/full_names.ts";
+import type { ChangeBatchBuilder } from "../format/change_log.ts";
 import { parseGuid } from "../format/guid.ts";
 import { lookupUid, mailboxByGuid, withGuids } from "./reads.ts";
 import type { ListView } from "../image/view.ts";
-import { createEmpty, lockOptions, type OpenOptions, prepareIndexFiles } from "./open.ts";
+import { createEmpty, lockOptions, type OpenOptions, prepareIndexFiles, recreateCorrupt, storedSeparator } from "./open.ts";
+import { changeCursor, type ChangeBatch, watchChanges, type WatchOptions } from "./watch.ts";
 import { renameAndCommit, SyncContext, type SyncResult } from "./sync_context.ts";
 import { currentSubscriptions, type SubscriptionReader, subscriptionsForWriter, type SubscriptionState } from "./subscriptions.ts";
 
@@ -117,16 +119,7 @@ export class MailboxListIndex {
     try {
       index.#snap = await loadSnapshotAsync(io, paths);
       if (index.#snap.journalProblem !== undefined) index.#warn(`Index "${path}": ${index.#snap.journalProblem}`);
-      const stored = index.#snap.attr?.header.separator ?? 0;
-      if (stored !== 0 && sep !== 0 && stored !== sep) {
-        throw new IndexStateError(
-          `Cannot open index "${path}" with separator ${JSON.stringify(options.separator)}: it was created with ${
-            JSON.stringify(String.fromCharCode(stored))
-          }`,
-        );
-      }
-      if (sep === 0) sep = stored || 0x2f;
-      index.#sep = sep;
+      sep = index.#sep = storedSeparator(path, index.#snap.attr?.header.separator ?? 0, sep, options.separator);
       index.#sepChar = String.fromCharCode(sep);
     } catch (e) {
       if (!(e instanceof CorruptIndexError) || readonly) throw e;
@@ -144,14 +137,8 @@ export class MailboxListIndex {
 
   /** The list file header, re-read when another process changed the index. */
   get header(): IndexHeader {
-    const h = this.#view().header;
-    return {
-      fileSeq: h.fileSeq,
-      uidValidity: h.uidValidity,
-      nextUid: h.nextUid,
-      usedSpace: h.usedSpace,
-      deletedSpace: h.deletedSpace,
-    };
+    const { fileSeq, uidValidity, nextUid, usedSpace, deletedSpace } = this.#view().header;
+    return { fileSeq, uidValidity, nextUid, usedSpace, deletedSpace };
   }
 
   /**
@@ -243,12 +230,6 @@ export class MailboxListIndex {
    * @param visit Called with each mailbox's name, UID, whether it has
    *   children, flags and level under `path` (0 = a direct child).
    * @returns Nothing.
-   *
-   * @example Counting the mailboxes
-   * ```ts ignore
-   * let total = 0;
-   * index.walk("", undefined, () => total++);
-   * ```
    */
   walk(path: string, depth: number | undefined, visit: ListVisitor): void {
     const snap = this.#current();
@@ -320,21 +301,7 @@ export class MailboxListIndex {
    *
    * @returns The names.
    * @throws CorruptIndexError naming the subscriptions file when it is damaged (the rest of the index still answers).
-   *
-   * @example Subscribe, then list the subscriptions
-   * ```ts
-   * import { MailboxListIndex } from "./index.ts";
-   * import { mkdtempSync, rmSync } from "node:fs";
-   * import { tmpdir } from "node:os";
-   * const dir = mkdtempSync(tmpdir() + "/mli-");
-   * const index = await MailboxListIndex.open(dir + "/u.mlist");
-   * const ctx = await index.syncBegin({ partial: true });
-   * ctx.setSubscriptions(["Lists/dev", "INBOX"]);
-   * await ctx.commit();
-   * console.log(index.subscriptions(), index.isSubscribed("INBOX")); // ["INBOX", "Lists/dev"] true
-   * await index.close();
-   * rmSync(dir, { recursive: true });
-   * ```
+   * See `currentSubscriptions` (`subscriptions.ts`) for an example.
    */
   subscriptions(): string[] {
     return [...currentSubscriptions(this.#subsReader).names];
@@ -382,6 +349,32 @@ export class MailboxListIndex {
     return options.guids === true ? withGuids(entries, this.#snap?.attr) : entries;
   }
 
+  /**
+   * Watch every commit of any process (SPEC §13): an async iterable of
+   * {@linkcode ChangeBatch}es in commit order, each once, from the commits
+   * after this call (or after `since`, a batch's `cursor`). A cursor older
+   * than the bounded history (`changeHistoryBytes`) or of another log fails
+   * with a `ChangeCursorError`. Ends when `signal` aborts or the loop breaks.
+   * See {@linkcode watchChanges} for an example.
+   *
+   * @param options `since`, `signal`, `pollIntervalMs`.
+   * @returns The batches.
+   */
+  watch(options: WatchOptions = {}): AsyncGenerator<ChangeBatch> {
+    this.#ensureOpen();
+    return watchChanges(this.#io, this.paths, options);
+  }
+
+  /**
+   * The cursor of the newest commit, to `watch({ since })` from later.
+   *
+   * @returns The cursor.
+   */
+  changeCursor(): Promise<string> {
+    this.#ensureOpen();
+    return changeCursor(this.#io, this.paths);
+  }
+
   /** Rename a mailbox and its subtree in a commit of its own (SPEC §11, {@linkcode SyncContext.rename}); resolves to what changed. */
   async rename(from: string, to: string): Promise<SyncResult> {
     return await renameAndCommit(await this.syncBegin({ partial: true }), from, to);
@@ -396,22 +389,10 @@ export class MailboxListIndex {
    * @throws LockTimeoutError when another writer holds the lock too long.
    */
   async syncBegin(options: SyncOptions = {}): Promise<SyncContext> {
-    this.#ensureOpen();
-    if (this.readonly) throw new IndexStateError(`Cannot sync index "${this.path}": it was opened read-only`);
-    if (this.#syncing) throw new IndexStateError(`Cannot sync index "${this.path}": a sync is already running`);
-    this.#syncing = true;
     let lock: WriterLock | undefined;
     try {
-      lock = await acquireLock(this.path, lockOptions(this.#options));
-      recoverJournal(this.#io, this.paths, { durable: this.#options.durable ?? true, onWarning: this.#warn });
-      let snap: Snapshot;
-      try {
-        this.refresh();
-        snap = this.#snap!;
-      } catch (e) {
-        if (!(e instanceof CorruptIndexError)) throw e;
-        snap = this.#recoverCorrupt(e, options);
-      }
+      lock = await this.#lockForWrite();
+      const snap = this.#writerSnapshot(options, false);
       const attr: AttrView | undefined = snap.attr;
       if (attr === undefined) {
         this.#warn(
@@ -429,26 +410,53 @@ export class MailboxListIndex {
       this.#active = ctx;
       return ctx;
     } catch (e) {
-      this.#syncing = false;
+      if (lock !== undefined) this.#syncing = false;
       lock?.release();
       throw e;
     }
   }
 
+  /** Take the writer lock (SPEC §6) and finish an interrupted commit. */
+  async #lockForWrite(): Promise<WriterLock> {
+    this.#ensureOpen();
+    if (this.readonly) throw new IndexStateError(`Cannot sync index "${this.path}": it was opened read-only`);
+    if (this.#syncing) throw new IndexStateError(`Cannot sync index "${this.path}": a sync is already running`);
+    this.#syncing = true;
+    try {
+      const lock = await acquireLock(this.path, lockOptions(this.#options));
+      try {
+        recoverJournal(this.#io, this.paths, this.#writer());
+      } catch (e) {
+        lock.release();
+        throw e;
+      }
+      return lock;
+    } catch (e) {
+      this.#syncing = false;
+      throw e;
+    }
+  }
+
+  /** The current state for a writer (lock held), a damaged index recovered; `check`: every structure checked. */
+  #writerSnapshot(options: SyncOptions, check: boolean): Snapshot {
+    try {
+      this.refresh();
+      const snap = this.#snap!;
+      if (check) {
+        // Every structure is checked here (the table is kept for the work's own lookups).
+        snap.list.checkTree();
+        FullNameTable.of(snap.list, this.#sep, snap.attr?.header.live ?? 0);
+      }
+      return snap;
+    } catch (e) {
+      if (!(e instanceof CorruptIndexError)) throw e;
+      return this.#recoverCorrupt(e, options);
+    }
+  }
+
   /** A damaged index found by a writer: a full sync rebuilds it from its names, anything else starts afresh. */
   #recoverCorrupt(e: CorruptIndexError, options: SyncOptions): Snapshot {
-    const full = (options.path ?? "") === "" && !options.partial;
-    const stamp = Date.now();
-    if (!full) {
-      for (const p of [this.paths.list, this.paths.attr]) {
-        if (this.#io.stat(p) !== undefined) this.#io.rename(p, `${p}.corrupt-${stamp}`);
-      }
-      this.#warn(
-        `Index "${this.path}" is corrupt (${e.message}); set aside as "${this.path}.corrupt-${stamp}" and recreated`,
-      );
-    } else {
-      this.#warn(`Index "${this.path}" is corrupt (${e.message}); rebuilding it from this full sync`);
-    }
+    recreateCorrupt(this.#io, this.paths, e, (options.path ?? "") === "" && !options.partial, this.#warn);
     createEmpty(this.#io, this.path, this.#options.uidValidity, this.#sep);
     this.#snap = undefined;
     this.refresh();
@@ -460,40 +468,32 @@ export class MailboxListIndex {
    * returns the images that replace the index, or undefined to leave it.
    */
   async _replaceExclusive(
-    work: (snap: Snapshot) => Promise<{ list: Uint8Array; listSize: number; attr: Uint8Array } | undefined>,
+    work: (
+      snap: Snapshot,
+    ) => Promise<{ list: Uint8Array; listSize: number; attr: Uint8Array; changes?: ChangeBatchBuilder } | undefined>,
   ): Promise<boolean> {
-    this.#ensureOpen();
-    if (this.readonly) throw new IndexStateError(`Cannot sync index "${this.path}": it was opened read-only`);
-    if (this.#syncing) throw new IndexStateError(`Cannot sync index "${this.path}": a sync is already running`);
-    this.#syncing = true;
-    const lock = await acquireLock(this.path, lockOptions(this.#options));
+    const lock = await this.#lockForWrite();
     try {
-      const durable = this.#options.durable ?? true;
-      recoverJournal(this.#io, this.paths, { durable, onWarning: this.#warn });
-      let snap: Snapshot;
-      try {
-        this.refresh();
-        snap = this.#snap!;
-        // Every structure is checked here (the table is kept for the work's own lookups).
-        snap.list.checkTree();
-        FullNameTable.of(snap.list, this.#sep, snap.attr?.header.live ?? 0);
-      } catch (e) {
-        if (!(e instanceof CorruptIndexError)) throw e;
-        snap = this.#recoverCorrupt(e, {});
-      }
+      const snap = this.#writerSnapshot({}, true);
       const start = this.#snap!.stamp;
       const out = await work(snap);
       if (out === undefined) return false;
       this._verifyWriter(lock, start);
       const target = { fileSeq: snap.list.header.fileSeq, uidValidity: snap.list.header.uidValidity };
       this.#snap = undefined;
-      replaceFiles(this.#io, this.paths, target, out.list, out.listSize, out.attr, { durable });
+      replaceFiles(this.#io, this.paths, target, out.list, out.listSize, out.attr, this.#writer(), undefined, out.changes);
       this.refresh();
       return true;
     } finally {
       this.#syncing = false;
       lock.release();
     }
+  }
+
+  /** The writer's options. */
+  #writer(): { durable: boolean; onWarning: (message: string) => void; changeHistoryBytes?: number } {
+    const o = this.#options;
+    return { durable: o.durable ?? true, onWarning: this.#warn, changeHistoryBytes: o.changeHistoryBytes };
   }
 
   /** @internal The name limits in force. */
@@ -541,13 +541,10 @@ export class MailboxListIndex {
     const snap = this.#snap!;
     // The subscriptions after the commit: the new set, or the ones already read.
     const subsAfter = plan.subs !== undefined ? subs : snap.subs;
-    const durable = this.#options.durable ?? true;
     const target = { fileSeq: snap.list.header.fileSeq, uidValidity: snap.list.header.uidValidity };
     try {
-      const outcome = commitPlan(this.#io, this.paths, target, plan, { durable });
-      this.#snap = outcome === undefined
-        ? snap
-        : snapshotAfterCommit(snap, plan, outcome.seq, outcome.listSize, this.paths);
+      const outcome = commitPlan(this.#io, this.paths, target, plan, this.#writer());
+      this.#snap = outcome === undefined ? snap : snapshotAfterCommit(snap, plan, outcome.seq, outcome.listSize, this.paths);
       this.#snap.subs = subsAfter;
     } catch (e) {
       this.#snap = undefined;
@@ -558,7 +555,7 @@ export class MailboxListIndex {
       this.refresh();
       const now = this.#snap!;
       this.#snap = undefined;
-      this.#snap = compressIndex(this.#io, this.paths, now, this.#sep, durable);
+      this.#snap = compressIndex(this.#io, this.paths, now, this.#sep, this.#writer());
       compressed = true;
       if (this.#snap === undefined) this.refresh();
     }

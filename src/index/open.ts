@@ -5,7 +5,9 @@
  *
  * @module
  */
+import { ChangeBatchBuilder } from "../format/change_log.ts";
 import { encodeAttrImage } from "../format/attr_codec.ts";
+import { type CorruptIndexError, IndexStateError } from "../format/errors.ts";
 import { HEADER_SIZE } from "../format/constants.ts";
 import { encodeHeader, type ListHeader } from "../format/header.ts";
 import { JOURNAL_PENDING } from "../format/journal.ts";
@@ -56,6 +58,11 @@ export interface OpenOptions {
   checkIntervalMs?: number;
   /** Where warnings go (default console.warn). */
   onWarning?: (message: string) => void;
+  /**
+   * Bound of the change log's history in bytes (default 4 MiB, SPEC §13):
+   * a watcher further behind than that is told so.
+   */
+  changeHistoryBytes?: number;
 }
 
 /**
@@ -116,6 +123,68 @@ export async function prepareIndexFiles(
 }
 
 /**
+ * The separator an index is opened with: the one stored in its attribute
+ * header, which an explicit option must match.
+ *
+ * @param path Path of the list file.
+ * @param stored The stored separator byte (0: none stored).
+ * @param asked The separator byte of the options (0: none given).
+ * @param option The option as given, for the error.
+ * @returns The separator byte.
+ * @throws IndexStateError when the option differs from the stored separator.
+ *
+ * @example An index created with "." opened without the option
+ * ```ts
+ * import { storedSeparator } from "./open.ts";
+ * console.log(storedSeparator("/tmp/u.mlist", 0x2e, 0, undefined)); // 46
+ * ```
+ */
+export function storedSeparator(path: string, stored: number, asked: number, option: string | undefined): number {
+  if (stored !== 0 && asked !== 0 && stored !== asked) {
+    throw new IndexStateError(
+      `Cannot open index "${path}" with separator ${JSON.stringify(option)}: it was created with ${
+        JSON.stringify(String.fromCharCode(stored))
+      }`,
+    );
+  }
+  return asked !== 0 ? asked : stored || 0x2f;
+}
+
+/**
+ * Before a writer recreates a damaged index: set the damaged files aside
+ * (unless a full sync rebuilds them from its names), with a warning.
+ *
+ * @param io The I/O seam.
+ * @param paths The index's files.
+ * @param e What is damaged.
+ * @param full Whether a full sync rebuilds the index from its names.
+ * @param warn Where the warning goes.
+ * @returns Nothing.
+ *
+ * @example As a writer that found damage does it
+ * ```ts ignore
+ * recreateCorrupt(io, paths, e, false, console.warn);
+ * createEmpty(io, paths.list, undefined, 0x2f);
+ * ```
+ */
+export function recreateCorrupt(
+  io: FileIO,
+  paths: IndexPaths,
+  e: CorruptIndexError,
+  full: boolean,
+  warn: (message: string) => void,
+): void {
+  const path = paths.list;
+  if (full) {
+    warn(`Index "${path}" is corrupt (${e.message}); rebuilding it from this full sync`);
+    return;
+  }
+  const stamp = Date.now();
+  for (const p of [paths.list, paths.attr]) if (io.stat(p) !== undefined) io.rename(p, `${p}.corrupt-${stamp}`);
+  warn(`Index "${path}" is corrupt (${e.message}); set aside as "${path}.corrupt-${stamp}" and recreated`);
+}
+
+/**
  * Write an empty index (header only, no root directory) atomically. The
  * caller holds the writer lock and has finished any interrupted commit
  * (`recoverJournal`).
@@ -144,5 +213,6 @@ export function createEmpty(io: FileIO, path: string, uidValidity: number | unde
   const list = new Uint8Array(HEADER_SIZE);
   encodeHeader(list, header);
   const attr = encodeAttrImage(uv, 1, 1, { uids: new Uint32Array(0), flags: new Uint8Array(0), count: 0 }, sep);
-  replaceIndexFiles(io, path, { fileSeq: header.fileSeq, uidValidity: uv }, list, HEADER_SIZE, attr);
+  const batch = new ChangeBatchBuilder("recreated");
+  replaceIndexFiles(io, path, { fileSeq: header.fileSeq, uidValidity: uv }, list, HEADER_SIZE, attr, true, undefined, batch);
 }

@@ -120,9 +120,19 @@ export interface SubscriptionReader {
  * @returns The subscriptions.
  * @throws CorruptIndexError naming the subscriptions file when it is damaged; IndexStateError when a writer committed during every try.
  *
- * @example Inside the index
- * ```ts ignore
- * const { names } = currentSubscriptions({ io, paths, current: () => this.#current(), reread: () => this.refresh() });
+ * @example Subscribe, then list the subscriptions (`index.subscriptions()` answers from this)
+ * ```ts
+ * import { MailboxListIndex } from "./index.ts";
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
+ * const index = await MailboxListIndex.open(dir + "/u.mlist");
+ * const ctx = await index.syncBegin({ partial: true });
+ * ctx.setSubscriptions(["Lists/dev", "INBOX"]);
+ * await ctx.commit();
+ * console.log(index.subscriptions(), index.isSubscribed("INBOX")); // ["INBOX", "Lists/dev"] true
+ * await index.close();
+ * rmSync(dir, { recursive: true });
  * ```
  */
 export function currentSubscriptions(reader: SubscriptionReader): SubscriptionState {

@@ -35,6 +35,7 @@ import { NoInferiorsGuard } from "./sync_noinferiors.ts";
 import { unchangedByMarks } from "./sync_unchanged.ts";
 import { NameWalk } from "./sync_walk.ts";
 import { Renames } from "./sync_rename.ts";
+import { ChangeRecorder } from "./sync_changes.ts";
 
 export type { CommitPlan };
 
@@ -89,6 +90,8 @@ export class SyncEngine {
   private readonly specialUse = new Map<number, number>();
   private readonly guids = new Map<number, Uint8Array>();
   private readonly noInferiors: NoInferiorsGuard;
+  /** The commit's changes, for the change feed (SPEC §13). */
+  readonly changes: ChangeRecorder;
 
   /**
    * @param view The current list image.
@@ -123,6 +126,7 @@ export class SyncEngine {
     const scope = new SyncScope(options.path ?? "", separator);
     this.walk = new NameWalk(this.tree, fast, scope, separator, limits);
     this.noInferiors = new NoInferiorsGuard(this.walk, attr, separator);
+    this.changes = new ChangeRecorder(this.tree, attr, this.sepChar);
   }
 
   /**
@@ -210,7 +214,15 @@ export class SyncEngine {
   rename(from: string, to: string): boolean {
     this.noInferiors.check(to);
     const mode = { partial: this.partial, recursive: this.recursive };
-    this.renames ??= new Renames(this.tree, this.walk, this.attr, this.walk.scope, this.sep, this.limits, mode);
+    if (this.renames === undefined) {
+      const renames = this.renames = new Renames(this.tree, this.walk, this.attr, this.walk.scope, this.sep, this.limits, mode);
+      const changes = this.changes, nodes = this.tree.nodes;
+      let oldName = "";
+      renames.onMove = (node, before) => {
+        if (before) oldName = changes.nodeName(node);
+        else changes.renamed(nodes.uid[node], oldName, changes.nodeName(node));
+      };
+    }
     return this.renames.rename(from, to);
   }
 
@@ -343,6 +355,7 @@ export class SyncEngine {
     const pathRec = this.walk.scope.record(this.view);
     const deletions = planDeletions(tree, pathRec, this.partial, this.recursive);
     this.renames?.finish(deletions);
+    this.changes.deleted(deletions.uids);
     const reach = { depth: this.walk.scope.depth, pathRec, partial: this.partial, recursive: this.recursive };
     const flagChanges = planFlags(tree, this.attr, reach, deletions.lostOwners);
     this.renames?.applyFlags(flagChanges, pathRec);
@@ -376,6 +389,7 @@ export class SyncEngine {
       deletedUids: deletions.uids,
       specialUse: this.specialUseChanges(flagChanges, header.nextUid),
       guids: this.guids,
+      recorder: this.changes,
     });
     const changed = headerChanged || listPatches.length > 0 || append.length > 0 || attrPlan !== undefined;
     if (headerChanged) {
@@ -390,6 +404,7 @@ export class SyncEngine {
       append,
       listPatches,
       attr: attrPlan ?? { kind: "patch", appendOffset: 0, append: new Uint8Array(0), patches: [] },
+      changes: this.changes.batch,
       added: tree.nodes.newCount,
       deleted: deletions.uids.length,
       maxFileSize: this.limits.maxFileSize,
@@ -416,6 +431,20 @@ export class SyncEngine {
     for (const [name, bits] of this.flagExtrasByName) {
       const uid = this.walk.lookupUid(name);
       if (uid !== undefined) this.flagExtras.set(uid, (this.flagExtras.get(uid) ?? 0) | bits);
+    }
+  }
+
+  /**
+   * The UID a full name has in this sync's state, for the change feed.
+   *
+   * @param name Full name.
+   * @returns Its UID, or undefined when no record has it (or the index cannot hold it).
+   */
+  uidOf(name: string): number | undefined {
+    try {
+      return this.walk.lookupUid(name);
+    } catch {
+      return undefined;
     }
   }
 

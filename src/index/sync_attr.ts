@@ -32,6 +32,7 @@ import type { CommitPlan } from "../store/commit_plan.ts";
 import { newRecordFlags } from "./sync_flags.ts";
 import { N_NEW } from "./sync_nodes.ts";
 import type { SyncTree } from "./sync_tree.ts";
+import type { ChangeRecorder } from "./sync_changes.ts";
 
 /** What a commit changes in the attribute file. */
 export interface AttrChanges {
@@ -47,6 +48,8 @@ export interface AttrChanges {
   specialUse: ReadonlyMap<number, number>;
   /** UID → GUID (16 bytes) a caller gave the mailbox (SPEC §12). */
   guids: ReadonlyMap<number, Uint8Array>;
+  /** Told of every entry the commit writes, for the change feed (SPEC §13). */
+  recorder?: ChangeRecorder;
 }
 
 /** Flags with the special-use bits of `uid` replaced when the changes set them. */
@@ -132,7 +135,9 @@ function patchAttr(
     const f = withSpecialUse(flags.get(uid) ?? (attrEntryFlagWord(a.dv, pos) & FLAG_BITS), uid, specialUse);
     const b = new Uint8Array(ATTR_ENTRY_SIZE);
     const guid = settledGuid(f, guids.get(uid) ?? a.bytes, guids.has(uid) ? 0 : pos + ATTR_ENTRY_FIELD.guid);
-    writeAttrEntry(new DataView(b.buffer), 0, uid, f, status.get(uid) ?? a.statusOf(uid), guid);
+    const st = status.get(uid) ?? a.statusOf(uid);
+    writeAttrEntry(new DataView(b.buffer), 0, uid, f, st, guid);
+    changes.recorder?.entry(uid, f, st);
     patches.push({ offset: pos, bytes: b });
   }
   const append = new Uint8Array(newIds.length * ATTR_ENTRY_SIZE);
@@ -142,6 +147,7 @@ function patchAttr(
     const uid = nodes.uid[id];
     const f = withSpecialUse(flags.get(uid) ?? newRecordFlags(nodes, id, extras.get(uid) ?? 0), uid, specialUse);
     writeAttrEntry(adv, k * ATTR_ENTRY_SIZE, uid, f, status.get(uid), guids.get(uid));
+    changes.recorder?.entry(uid, f, status.get(uid));
   }
   settleGuidRun(append, 0, newIds.length);
   if (patches.length === 0 && append.length === 0 && a.header.nextUid === header.nextUid) return undefined;
@@ -218,6 +224,7 @@ function replaceAttr(
   });
   for (let i = 0; i < total; i++) {
     writeAttrEntry(idv, ATTR_HEADER_SIZE + i * ATTR_ENTRY_SIZE, uids[i], flags[i], statuses[i], guidFrom[i], guidAt[i]);
+    changes.recorder?.entry(uids[i], flags[i], statuses[i]);
   }
   settleGuids(image);
   return { kind: "replace", image };

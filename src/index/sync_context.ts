@@ -521,10 +521,13 @@ export class SyncContext {
       }
       this.#index._verifyWriter(this.#lock, this.#stamp);
       // The subscriptions after this sync, when it changes them (read under the lock just verified).
-      const subs = this.#subs.empty ? undefined : this.#subs.apply(this.#index._subscriptionsForSync());
+      const before = this.#subs.empty ? undefined : this.#index._subscriptionsForSync();
+      const subs = before === undefined ? undefined : this.#subs.apply(before);
       if (subs !== undefined) {
         plan.subs = this.#subs.image(subs);
         plan.changed = true;
+        const engine = this.#engine;
+        engine.changes.subscriptions(before!.set, subs.set, (name) => engine.uidOf(name));
       }
       return this.#index._commit(plan, subs);
     } finally {

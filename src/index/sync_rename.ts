@@ -71,6 +71,8 @@ export class Renames {
   private readonly emptied: number[] = [];
   /** Records whose children changed: their CHILDREN flag is derived again. */
   private readonly touched = new Set<number>();
+  /** Called with a node about to move (`true`) and once it moved (`false`), for the change feed. */
+  onMove?: (node: number, before: boolean) => void;
 
   /**
    * @param tree The sync's tree.
@@ -159,10 +161,12 @@ export class Renames {
       this.movedOwners.push(oldParent === 0 ? 0 : nodes.rec[oldParent]);
       this.movedNodes.push(node);
     }
+    this.onMove?.(node, true);
     const parent = this.parentOf(t, tpos, have);
     const last = t.count - 1, s = t.starts[last], e = t.ends[last];
     nodes.relink(node, parent, hashBytes(t.bytes, s, e), t.bytes, s, e, t.count);
     const tookSeen = T !== 0 && this.takeOver(tpos, t.count, node);
+    this.onMove?.(node, false);
     this.emptied.push(oldParent);
     this.touch(oldParent);
     this.touch(parent);

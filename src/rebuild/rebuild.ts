@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { replacementChanges } from "./changes.ts";
 import { GROWTH_BLOCK, HEADER_SIZE } from "../format/constants.ts";
 import { decodeHeader } from "../format/header.ts";
 import { grownSize } from "../format/growth.ts";
@@ -232,7 +233,8 @@ export async function rebuild(
       for (const [name, bits] of table.specialUse ?? []) special.set(name, bits);
       applySpecialUse(images.list, images.attr, sep, special);
       carryOver(images.list, images.attr, replaced, indexPath, onWarning);
-      replaceIndexFiles(io, indexPath, { fileSeq, uidValidity }, images.list, fileSize, images.attr, durable, subsImage);
+      const changes = replacementChanges(replaced, images.list, images.attr, String.fromCharCode(sep));
+      replaceIndexFiles(io, indexPath, { fileSeq, uidValidity }, images.list, fileSize, images.attr, durable, subsImage, changes);
       return { count: images.count, usedSpace, fileSize, uidValidity, fileSeq, ms: performance.now() - started };
     } finally {
       lock.release();

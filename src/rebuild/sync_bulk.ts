@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { replacementChanges } from "./changes.ts";
 import type { AttrView } from "../image/attr_file.ts";
 import type { ListView } from "../image/view.ts";
 import { grownSize } from "../format/growth.ts";
@@ -186,7 +187,8 @@ export async function syncAll(
     result = { added: m.added, deleted: m.deleted, changed: m.changed, compressed: m.changed };
     if (!m.changed) return undefined;
     options.onProgress?.(input.names.length, "write");
-    return { list: m.list, listSize: grownSize(m.list.length), attr: m.attr };
+    const changes = replacementChanges(snap, m.list, m.attr, index.separator);
+    return { list: m.list, listSize: grownSize(m.list.length), attr: m.attr, changes };
   });
   return result;
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ChangeBatchBuilder } from "../format/change_log.ts";
 import type { ListHeader } from "../format/header.ts";
 
 /**
@@ -46,6 +47,8 @@ export interface CommitPlan {
    * the same journal record (undefined: the subscriptions do not change).
    */
   subs?: Uint8Array;
+  /** The commit's changes for the change log (SPEC §13; undefined: an empty batch). */
+  changes?: ChangeBatchBuilder;
   /** Number of mailboxes added. */
   added: number;
   /** Number of mailboxes deleted. */

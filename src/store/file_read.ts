@@ -11,6 +11,7 @@ import { CorruptIndexError } from "../format/errors.ts";
 import {
   decodeJournal,
   decodeJournalHeader,
+  FILE_CHANGES,
   FILE_LIST,
   JOURNAL_HEADER_SIZE,
   type JournalHeader,
@@ -136,6 +137,7 @@ export function readJournal(io: FileIO, path: string): JournalRecord | undefined
  * @param record The record.
  * @param listSize Size of the list file.
  * @param attrSize Size of the attribute file.
+ * @param changesSize Size of the change log (default: not checked).
  * @returns True when every patch fits.
  *
  * @example Ignore a record that does not fit the files
@@ -143,9 +145,12 @@ export function readJournal(io: FileIO, path: string): JournalRecord | undefined
  * if (!recordFits(record, listSize, attrSize)) ignore(record);
  * ```
  */
-export function recordFits(record: JournalRecord, listSize: number, attrSize: number): boolean {
+export function recordFits(record: JournalRecord, listSize: number, attrSize: number, changesSize = Infinity): boolean {
   for (const p of record.patches) {
-    if (p.file === FILE_LIST) {
+    if (p.file === FILE_CHANGES) {
+      // The log grows by the record itself: a patch may start at its end, not past it.
+      if (p.offset > changesSize) return false;
+    } else if (p.file === FILE_LIST) {
       if (p.offset + p.bytes.length > listSize) return false;
     } else if (p.offset + p.bytes.length > attrSize && (attrSize === 0 || p.offset > attrSize)) {
       return false;
@@ -189,8 +194,9 @@ export function withPatchRoom(image: Uint8Array, record: Pick<JournalRecord, "pa
  * for; one whose list file has other values (a rebuilt or replaced file, a
  * planted record) would write its changes into a file they do not belong
  * to, so readers and writers alike ignore it whole. A record that only
- * renames `.new` files is never foreign: after its list rename the list
- * file has its new file_seq, and before it the `.new` files are its own.
+ * renames `.new` files (and appends to the change log) is never foreign:
+ * after its list rename the list file has its new file_seq, and before it
+ * the `.new` files are its own.
  *
  * @param io The file interface.
  * @param paths The index's files.
@@ -204,7 +210,9 @@ export function withPatchRoom(image: Uint8Array, record: Pick<JournalRecord, "pa
  * ```
  */
 export function foreignRecord(io: FileIO, paths: IndexPaths, record: JournalRecord): string | undefined {
-  if (record.patches.length === 0) return undefined;
+  // Only changes of the list and attribute files are bound to a list file; the change log's
+  // own patches are bound to the log's end, which a replacement's record appends at.
+  if (!record.patches.some((p) => p.file !== FILE_CHANGES)) return undefined;
   const fd = openIfExists(io, paths.list);
   if (fd === undefined) return undefined;
   const b = new Uint8Array(HEADER_SIZE);

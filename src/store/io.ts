@@ -56,6 +56,19 @@ export interface FileIO {
   unlink(path: string): void;
   /** Flush a directory so that renames and creations in it are durable. */
   flushDir(path: string): void;
+  /**
+   * Call `onChange` when a file in a directory is created, written or
+   * renamed (with its base name, or undefined when the platform does not
+   * say), until closed; undefined when the platform cannot watch (callers
+   * then poll). Optional: an interface without it is polled.
+   */
+  watchDir?(path: string, onChange: (file: string | undefined) => void): DirWatch | undefined;
+}
+
+/** A directory watch of {@linkcode FileIO.watchDir}. */
+export interface DirWatch {
+  /** Stop watching. */
+  close(): void;
 }
 
 function isErrno(e: unknown, code: string): boolean {
@@ -268,6 +281,17 @@ export const nodeFileIO: FileIO = {
     } catch (e) {
       if (!isErrno(e, "ENOENT")) throw e;
     }
+  },
+  watchDir(path, onChange) {
+    let watcher: fs.FSWatcher;
+    try {
+      watcher = fs.watch(path, { persistent: true }, (_event, file) => onChange(file == null ? undefined : String(file)));
+    } catch {
+      return undefined;
+    }
+    // A watch that fails later (the directory went away) leaves the caller's polling.
+    watcher.on("error", () => watcher.close());
+    return { close: () => watcher.close() };
   },
   flushDir(path) {
     let fd: number | undefined;

@@ -3,8 +3,9 @@
  *
  * An index at `path` is the list file `path`, the attribute file
  * `path.attr`, the subscriptions file `path.subs` (once something was
- * subscribed), the redo journal `path.journal` and, while a writer works,
- * the lock file `path.lock`.
+ * subscribed), the redo journal `path.journal`, the change log
+ * `path.changes` (SPEC §13) and, while a writer works, the lock file
+ * `path.lock`.
  *
  * @module
  */
@@ -19,6 +20,8 @@ export interface IndexPaths {
   subs: string;
   /** The redo journal. */
   journal: string;
+  /** The change log. */
+  changes: string;
   /** The writer lock. */
   lock: string;
 }
@@ -27,7 +30,7 @@ export interface IndexPaths {
  * The paths of the files of the index at `path`.
  *
  * @param path Path of the list file.
- * @returns The five paths.
+ * @returns The six paths.
  *
  * @example The attribute file of an index
  * ```ts
@@ -36,5 +39,12 @@ export interface IndexPaths {
  * ```
  */
 export function indexPaths(path: string): IndexPaths {
-  return { list: path, attr: `${path}.attr`, subs: `${path}.subs`, journal: `${path}.journal`, lock: `${path}.lock` };
+  return {
+    list: path,
+    attr: `${path}.attr`,
+    subs: `${path}.subs`,
+    journal: `${path}.journal`,
+    changes: `${path}.changes`,
+    lock: `${path}.lock`,
+  };
 }

@@ -18,6 +18,7 @@ import {
   encodeJournal,
   encodeJournalHeader,
   FILE_ATTR,
+  FILE_CHANGES,
   FILE_LIST,
   FILE_SUBS,
   JOURNAL_APPLIED,
@@ -30,6 +31,8 @@ import {
 import { dirName } from "./path.ts";
 import { foreignRecord, readJournal, readJournalStamp, recordFits } from "./file_read.ts";
 import type { CommitPlan } from "./commit_plan.ts";
+import { ChangeBatchBuilder } from "../format/change_log.ts";
+import { type ChangeWrite, DEFAULT_CHANGE_HISTORY_BYTES, planChangeWrite } from "./change_file.ts";
 
 /** Options of the writer. */
 export interface WriterOptions {
@@ -37,6 +40,8 @@ export interface WriterOptions {
   durable: boolean;
   /** Where {@linkcode recoverJournal} reports a pending record it ignores (default: nowhere). */
   onWarning?: (message: string) => void;
+  /** Bound of the change log's history in bytes (default 4 MiB, SPEC §13). */
+  changeHistoryBytes?: number;
 }
 
 /** A commit's identity: what the journal record binds to. */
@@ -89,11 +94,12 @@ function refuseUnsafeFiles(io: FileIO, paths: IndexPaths): void {
   io.stat(paths.attr);
   io.stat(paths.subs);
   io.stat(paths.journal);
+  io.stat(paths.changes);
 }
 
 /** The path of a file of the index by its journal file id. */
 function pathOf(paths: IndexPaths, file: number): string {
-  return file === FILE_LIST ? paths.list : file === FILE_ATTR ? paths.attr : paths.subs;
+  return file === FILE_LIST ? paths.list : file === FILE_ATTR ? paths.attr : file === FILE_CHANGES ? paths.changes : paths.subs;
 }
 
 /** Remove the `.new` files of a replacement that never took effect. */
@@ -101,6 +107,7 @@ function removeStaleNew(io: FileIO, paths: IndexPaths): void {
   io.unlink(`${paths.list}.new`);
   io.unlink(`${paths.attr}.new`);
   io.unlink(`${paths.subs}.new`);
+  io.unlink(`${paths.changes}.new`);
 }
 
 /** Give an I/O failure a message that names the file and the step. */
@@ -159,7 +166,7 @@ export function recoverJournal(io: FileIO, paths: IndexPaths, options: WriterOpt
   const size = (path: string) => io.stat(path)?.size ?? 0;
   if (
     record === undefined || record.seq !== stamp.seq ||
-    !recordFits(record, size(paths.list), size(paths.attr))
+    !recordFits(record, size(paths.list), size(paths.attr), size(paths.changes))
   ) {
     // Torn, of another sequence number or not fitting the files: it never took effect.
     removeStaleNew(io, paths);
@@ -211,8 +218,8 @@ function applyRecord(
   // symbolic link is refused (SPEC §6) with the files as they were.
   const replaced = record.renames.map((file) => pathOf(paths, file))
     .filter((path) => io.stat(`${path}.new`) !== undefined);
-  for (const file of [FILE_LIST, FILE_ATTR]) {
-    const path = file === FILE_LIST ? paths.list : paths.attr;
+  for (const file of [FILE_LIST, FILE_ATTR, FILE_CHANGES]) {
+    const path = pathOf(paths, file);
     const patches = record.patches.filter((p) => p.file === file);
     if (patches.length === 0) continue;
     const write = (fd: number) => {
@@ -302,6 +309,27 @@ function writeNewFile(io: FileIO, path: string, bytes: Uint8Array, size: number,
 }
 
 /**
+ * Put a batch's bytes where the journal record expects them: a new log as
+ * `.new`, or a large batch past the log's end, flushed (SPEC §13).
+ */
+function writeChanges(io: FileIO, paths: IndexPaths, batch: ChangeBatchBuilder, options: WriterOptions): ChangeWrite {
+  const write = planChangeWrite(io, paths, batch, options.changeHistoryBytes ?? DEFAULT_CHANGE_HISTORY_BYTES, options.onWarning);
+  try {
+    if (write.image !== undefined) writeNewFile(io, `${paths.changes}.new`, write.image, write.image.length, options);
+    else if (write.preAppend !== undefined) {
+      const { offset, bytes } = write.preAppend;
+      withFile(io, paths.changes, (fd) => {
+        writeFully(io, fd, bytes, 0, bytes.length, offset);
+        if (options.durable) io.flush(fd);
+      });
+    }
+  } catch (e) {
+    throw ioError(e, paths.changes, "write the change log");
+  }
+  return write;
+}
+
+/**
  * Commit a sync's plan to the files.
  *
  * @param io The file interface.
@@ -371,6 +399,7 @@ export function commitPlan(
         throw ioError(e, paths.subs, "write the subscriptions to");
       }
     }
+    const changes = writeChanges(io, paths, plan.changes ?? new ChangeBatchBuilder(), options);
     // 2. The journal record of every in-place change.
     const patches: JournalPatch[] = plan.listPatches.map((p) => ({ file: FILE_LIST, offset: p.offset, bytes: p.bytes }));
     if (attr.kind === "patch") {
@@ -379,6 +408,8 @@ export function commitPlan(
     }
     const renames = attr.kind === "replace" ? [FILE_ATTR] : [];
     if (plan.subs !== undefined) renames.push(FILE_SUBS);
+    for (const p of changes.patches) patches.push(p);
+    if (changes.image !== undefined) renames.push(FILE_CHANGES);
     let seq: number;
     try {
       journalFd = io.open(paths.journal, "create");
@@ -425,6 +456,7 @@ export interface CommitOutcome {
  * @param attrImage New attribute file bytes.
  * @param options Writer options.
  * @param subsImage New subscriptions file bytes, replaced by the same record (undefined: kept as it is).
+ * @param changes The replacement's batch for the change log (default: replaced, differences unknown).
  * @returns The sequence number of the journal record of the replacement (now applied).
  *
  * @example Replace both files of an index
@@ -441,27 +473,32 @@ export function replaceFiles(
   attrImage: Uint8Array,
   options: WriterOptions,
   subsImage?: Uint8Array,
+  changes: ChangeBatchBuilder = new ChangeBatchBuilder("replaced"),
 ): number {
   refuseUnsafeFiles(io, paths);
+  let changeWrite: ChangeWrite;
   try {
     writeNewFile(io, `${paths.list}.new`, listImage, listSize, options);
     writeNewFile(io, `${paths.attr}.new`, attrImage, attrImage.length, options);
     if (subsImage !== undefined) writeNewFile(io, `${paths.subs}.new`, subsImage, subsImage.length, options);
+    changeWrite = writeChanges(io, paths, changes, options);
   } catch (e) {
     removeStaleNew(io, paths);
     throw ioError(e, paths.list, "write the replacement of");
   }
   const seq = nextJournalSeq(io, paths);
   // The list file last: a reader that finds it renamed finds the others renamed too.
-  const renames = subsImage !== undefined ? [FILE_ATTR, FILE_SUBS, FILE_LIST] : [FILE_ATTR, FILE_LIST];
-  const bytes = encodeJournal(seq, target.fileSeq, target.uidValidity, [], renames);
+  const renames = subsImage !== undefined ? [FILE_ATTR, FILE_SUBS] : [FILE_ATTR];
+  if (changeWrite.image !== undefined) renames.push(FILE_CHANGES);
+  renames.push(FILE_LIST);
+  const bytes = encodeJournal(seq, target.fileSeq, target.uidValidity, changeWrite.patches, renames);
   try {
     writeJournal(io, paths, bytes, options);
   } catch (e) {
     removeStaleNew(io, paths);
     throw ioError(e, paths.journal, "write the commit record to");
   }
-  const record = pendingRecord(seq, target, [], renames);
+  const record = pendingRecord(seq, target, changeWrite.patches, renames);
   try {
     applyRecord(io, paths, record, options);
   } catch (e) {
@@ -488,6 +525,7 @@ export function replaceFiles(
  * @param attrImage Bytes of the new attribute file.
  * @param durable Flush at each step (default true).
  * @param subsImage Bytes of a new subscriptions file, renamed by the same record (undefined: the subscriptions stay).
+ * @param changes The replacement's batch for the change log (default: replaced, differences unknown).
  * @returns Nothing.
  *
  * @example Replace a whole index after finishing its journal
@@ -508,6 +546,7 @@ export function replaceIndexFiles(
   attrImage: Uint8Array,
   durable = true,
   subsImage?: Uint8Array,
+  changes?: ChangeBatchBuilder,
 ): void {
-  replaceFiles(io, indexPaths(path), target, listImage, listSize, attrImage, { durable }, subsImage);
+  replaceFiles(io, indexPaths(path), target, listImage, listSize, attrImage, { durable }, subsImage, changes);
 }

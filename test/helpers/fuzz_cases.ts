@@ -984,7 +984,7 @@ export async function checkForeignJournal(dir: string, bases: Base[], c: Foreign
     await reader.close();
   }
   if (!warnings.some((w) => w.includes(".journal"))) throw new FuzzViolation(`a reader did not warn: ${JSON.stringify(warnings)}`);
-  const paths = { list: path, attr: `${path}.attr`, subs: `${path}.subs`, journal: `${path}.journal`, lock: `${path}.lock` };
+  const paths = { list: path, attr: `${path}.attr`, subs: `${path}.subs`, journal: `${path}.journal`, changes: `${path}.changes`, lock: `${path}.lock` };
   const writerWarnings: string[] = [];
   const replayed = recoverJournal(nodeFileIO, paths, { durable: false, onWarning: (m) => writerWarnings.push(m) });
   if (replayed || writerWarnings.length !== 1) {

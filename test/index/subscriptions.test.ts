@@ -150,7 +150,7 @@ describe("subscriptions: the API", () => {
       } finally {
         await reader.close();
       }
-      assert.deepEqual(readdirSync(join(path, "..")).sort(), ["u.mlist", "u.mlist.attr", "u.mlist.journal", "u.mlist.subs"]);
+      assert.deepEqual(readdirSync(join(path, "..")).sort(), ["u.mlist", "u.mlist.attr", "u.mlist.changes", "u.mlist.journal", "u.mlist.subs"]);
     });
   });
 
