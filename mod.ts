@@ -68,6 +68,7 @@
 export { MailboxListIndex, SyncContext } from "./src/index/index.ts";
 export type { IndexHeader, OpenOptions, SyncResult } from "./src/index/index.ts";
 export type { SyncOptions } from "./src/index/sync.ts";
+export type { ChangeBatch, MailboxChange, ReplaceReason, WatchOptions } from "./src/index/watch.ts";
 export type { IterateOptions, MailboxInfo, MailboxStatus } from "./src/format/types.ts";
 export { MailboxFlags } from "./src/format/constants.ts";
 export {
@@ -79,6 +80,8 @@ export {
   specialUseOf,
 } from "./src/format/special_use.ts";
 export {
+  ChangeCursorError,
+  type ChangeCursorErrorCode,
   CorruptIndexError,
   IndexLimitError,
   IndexStateError,

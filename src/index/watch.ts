@@ -179,7 +179,15 @@ export async function changeCursor(io: FileIO, paths: IndexPaths): Promise<strin
  * ```
  */
 export function watchChanges(io: FileIO, paths: IndexPaths, options: WatchOptions = {}): AsyncGenerator<ChangeBatch> {
-  const start = options.since !== undefined ? parseCursor(options.since, paths.changes) : positionNow(io, paths);
+  let start: Position | undefined;
+  try {
+    start = options.since !== undefined ? parseCursor(options.since, paths.changes) : positionNow(io, paths);
+  } catch (e) {
+    // Told on the first `next()`, as every other refusal of a cursor.
+    return (async function* () {
+      throw e;
+    })();
+  }
   return feed(io, paths, options, start);
 }
 
