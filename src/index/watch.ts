@@ -184,6 +184,7 @@ export function watchChanges(io: FileIO, paths: IndexPaths, options: WatchOption
     start = options.since !== undefined ? parseCursor(options.since, paths.changes) : positionNow(io, paths);
   } catch (e) {
     // Told on the first `next()`, as every other refusal of a cursor.
+    // deno-lint-ignore require-yield
     return (async function* () {
       throw e;
     })();

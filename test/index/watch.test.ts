@@ -230,6 +230,26 @@ describe("watch: replaced indexes", () => {
   });
 });
 
+describe("watch: large commits", () => {
+  it("a batch too large for the journal record is written before it, and read whole", async () => {
+    const index = await MailboxListIndex.open(freshPath(), quiet);
+    try {
+      const since = await index.changeCursor();
+      const names = Array.from({ length: 2500 }, (_, i) => `Projects/a-long-enough-folder-name-${i}`);
+      await commit(index, (ctx) => {
+        for (const n of names) ctx.add(n);
+      });
+      const [batch] = await drain(index, since);
+      assert.equal(batch.truncated, undefined);
+      assert.equal(batch.changes.length, names.length + 1);
+      assert.deepEqual(batch.changes.slice(1).map((c) => c.name).sort(), names.slice().sort());
+      assert.ok(readFileSync(`${index.path}.changes`).length > 64 * 1024);
+    } finally {
+      await index.close();
+    }
+  });
+});
+
 describe("watch: cursors", () => {
   it("resumes after a cursor with every later batch once, in order", async () => {
     const index = await MailboxListIndex.open(freshPath(), quiet);
