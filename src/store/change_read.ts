@@ -59,8 +59,8 @@ export function readChangeLog(io: FileIO, paths: IndexPaths, from: number): Chan
   let record: JournalRecord | undefined;
   if (j1.state === JOURNAL_PENDING) {
     record = readJournal(io, paths.journal);
-    // Still being written: its writer has not applied it yet.
-    if (record === undefined || record.seq !== j1.seq) return undefined;
+    // Torn (it never took effect) or still being written (checked again below).
+    if (record !== undefined && record.seq !== j1.seq) record = undefined;
   }
   const renamed = record !== undefined && record.renames.includes(FILE_CHANGES);
   const fd = (renamed ? openIfExists(io, `${paths.changes}.new`) : undefined) ?? openIfExists(io, paths.changes);
@@ -95,5 +95,10 @@ export function readChangeLog(io: FileIO, paths: IndexPaths, from: number): Chan
   }
   const j2 = readJournalStamp(io, paths.journal);
   if (j2.seq !== j1.seq || j2.state !== j1.state) return undefined;
+  if (j1.state === JOURNAL_PENDING && record === undefined) {
+    // Incomplete when first read: if it is whole now, its writer finished writing it meanwhile.
+    const now = readJournal(io, paths.journal);
+    if (now !== undefined && now.seq === j1.seq) return undefined;
+  }
   return { journalSeq: j2.seq, journalState: j2.state, header, bytes, base, ino };
 }

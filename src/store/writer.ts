@@ -312,8 +312,15 @@ function writeNewFile(io: FileIO, path: string, bytes: Uint8Array, size: number,
  * Put a batch's bytes where the journal record expects them: a new log as
  * `.new`, or a large batch past the log's end, flushed (SPEC §13).
  */
-function writeChanges(io: FileIO, paths: IndexPaths, batch: ChangeBatchBuilder, options: WriterOptions): ChangeWrite {
-  const write = planChangeWrite(io, paths, batch, options.changeHistoryBytes ?? DEFAULT_CHANGE_HISTORY_BYTES, options.onWarning);
+function writeChanges(
+  io: FileIO,
+  paths: IndexPaths,
+  batch: ChangeBatchBuilder,
+  options: WriterOptions,
+  whole = false,
+): ChangeWrite {
+  const bound = options.changeHistoryBytes ?? DEFAULT_CHANGE_HISTORY_BYTES;
+  const write = planChangeWrite(io, paths, batch, bound, options.onWarning, whole);
   try {
     if (write.image !== undefined) writeNewFile(io, `${paths.changes}.new`, write.image, write.image.length, options);
     else if (write.preAppend !== undefined) {
@@ -481,7 +488,8 @@ export function replaceFiles(
     writeNewFile(io, `${paths.list}.new`, listImage, listSize, options);
     writeNewFile(io, `${paths.attr}.new`, attrImage, attrImage.length, options);
     if (subsImage !== undefined) writeNewFile(io, `${paths.subs}.new`, subsImage, subsImage.length, options);
-    changeWrite = writeChanges(io, paths, changes, options);
+    // Only renames: a record whose `.new` files a failure removed must change nothing at all.
+    changeWrite = writeChanges(io, paths, changes, options, true);
   } catch (e) {
     removeStaleNew(io, paths);
     throw ioError(e, paths.list, "write the replacement of");

@@ -617,7 +617,7 @@ describe("rebuild: names, limits and the files", () => {
     assert.deepEqual({ ...empty, ms: 0 }, { count: 0, usedSpace: 28, fileSize: 512, uidValidity: 6, fileSeq: 2, ms: 0 });
     assert.deepEqual(await listing(path), []);
     const files = readdirSync(dirname(path)).sort();
-    assert.deepEqual(files.filter((f) => !f.endsWith(".journal")), ["index.mlist", "index.mlist.attr"]);
+    assert.deepEqual(files.filter((f) => !f.endsWith(".journal")), ["index.mlist", "index.mlist.attr", "index.mlist.changes"]);
   });
 
   it("scanner records: NOSELECT from any report, the last STATUS given wins, at any worker count", SLOW, async () => {

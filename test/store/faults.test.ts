@@ -38,37 +38,52 @@ interface State {
   nextUid: number;
   entries: Entry[];
   subscriptions: string[];
+  /** The change feed from its start (SPEC §13): every batch that lists changes, as JSON. */
+  feed: string[];
 }
 
 function quiet(): (m: string) => void {
   return () => {};
 }
 
-function lasting({ header, entries }: IndexState, subscriptions: string[]): State {
-  return { uidValidity: header.uidValidity, nextUid: header.nextUid, entries, subscriptions };
+function lasting({ header, entries }: IndexState, subscriptions: string[], feed: string[]): State {
+  return { uidValidity: header.uidValidity, nextUid: header.nextUid, entries, subscriptions, feed };
+}
+
+/** Every batch of the change feed that lists changes: a commit's batch lands with it or not at all. */
+async function feedOf(index: MailboxListIndex): Promise<string[]> {
+  const end = await index.changeCursor();
+  const [epoch, last] = end.split(":");
+  const out: string[] = [];
+  if (last === "0") return out;
+  for await (const b of index.watch({ since: `${epoch}:0`, pollIntervalMs: 60_000 })) {
+    if (b.changes.length > 0) out.push(JSON.stringify(b.changes, (_k, v) => typeof v === "bigint" ? String(v) : v));
+    if (b.cursor === end) break;
+  }
+  return out;
 }
 
 /** The lasting state of an open instance. */
-function crashState(index: MailboxListIndex): State {
-  return lasting(stateOf(index), index.subscriptions());
+async function crashState(index: MailboxListIndex): Promise<State> {
+  return lasting(stateOf(index), index.subscriptions(), await feedOf(index));
 }
 
 /** The lasting state of the index at `path` as a new read-only instance sees it. */
 async function readLasting(path: string, options: Parameters<typeof readState>[1] = {}): Promise<State> {
   const reader = await MailboxListIndex.open(path, { onWarning: () => {}, ...options, readonly: true });
   try {
-    return crashState(reader);
+    return await crashState(reader);
   } finally {
     await reader.close();
   }
 }
 
-const EMPTY: State = { uidValidity: UV, nextUid: 1, entries: [], subscriptions: [] };
+const EMPTY: State = { uidValidity: UV, nextUid: 1, entries: [], subscriptions: [], feed: [] };
 
 function describeState(s: State): string {
   return `uidValidity ${s.uidValidity}, nextUid ${s.nextUid}, ${s.entries.length} mailboxes: ` +
     s.entries.map((e) => `${e.name}#${e.uid}${e.hasChildren ? "+" : ""}:${e.flags}${e.status ? "S" : ""}`).join(" ") +
-    `; subscribed: ${s.subscriptions.join(" ")}`;
+    `; subscribed: ${s.subscriptions.join(" ")}; feed: ${s.feed.length} batches, last ${s.feed.at(-1)}`;
 }
 
 function same(a: State, b: State): boolean {
@@ -463,7 +478,7 @@ async function prepare(sc: Scenario, dir: string): Promise<Run> {
   let before = EMPTY;
   if (sc.start !== undefined) {
     const { index } = await syncNames(nodeFileIO, path, sc.start, sc.startTweak);
-    before = crashState(index);
+    before = await crashState(index);
     await index.close();
     if (sc.startInterrupted) {
       // A writer killed right after flushing its journal record: the record is pending.
@@ -519,7 +534,7 @@ async function checkRecovered(run: Run, path: string, where: string): Promise<"b
     checkIntervalMs: STILL,
   });
   try {
-    const recovered = crashState(index);
+    const recovered = await crashState(index);
     assert.equal(
       classify(recovered, b, a, `${where}, writable open`),
       which,
@@ -535,7 +550,7 @@ async function checkRecovered(run: Run, path: string, where: string): Promise<"b
     const added = ctx.add(AFTER_CRASH);
     const result = await ctx.commit();
     assert.equal(result.compressed, due, `${where}: the further sync compressed: ${result.compressed}, due: ${due}`);
-    const later = crashState(index);
+    const later = await crashState(index);
     const byName = new Map(later.entries.map((e) => [e.name, e]));
     for (const e of recovered.entries) {
       assert.equal(byName.get(e.name)?.uid, e.uid, `${where}: ${e.name} lost or renumbered by the next sync`);
@@ -634,12 +649,12 @@ async function failAt(run: Run, k: number, tally: Tally): Promise<void> {
   // it must show what a fresh reader shows, before and after one more sync.
   if (index !== undefined) {
     try {
-      const own = crashState(index);
+      const own = await crashState(index);
       assert.deepEqual(own, await readOnlyState(path, sc), `${where}: the writer's own view differs from a fresh reader's`);
       const ctx = await index.syncBegin({ partial: true });
       const added = ctx.add(AFTER_CRASH);
       await ctx.commit();
-      const later = crashState(index);
+      const later = await crashState(index);
       assert.deepEqual(later, await readOnlyState(path, sc), `${where}: after one more sync, the writer's view differs`);
       const byName = new Map(later.entries.map((e) => [e.name, e.uid]));
       for (const e of own.entries) assert.equal(byName.get(e.name), e.uid, `${where}: ${e.name} lost by the next sync`);
