@@ -2,24 +2,22 @@
  * Changes to a selected mailbox made by any process, for IDLE (RFC 2177)
  * and NOOP: the mailbox's cached STATUS, re-read when the index changed.
  *
- * The index has no change feed yet, so this polls: every `intervalMs`
- * (200 ms by default) it asks the index for the mailbox's STATUS. That is
- * cheap when nothing happened: before every answer the index checks
- * whether another process committed (two `stat` calls and one read of the
- * journal header, `store/freshness.ts`) and re-reads its files only then.
- * When the figures differ from the last ones seen, the callback hears of
- * them.
+ * Changes are learnt from the index's change feed (`index.watch()`, SPEC
+ * §13): every commit of any process arrives as a batch, within
+ * milliseconds, without polling the files. A batch that touches the
+ * mailbox (its STATUS, a rename or deletion, a replaced index) makes the
+ * watch read the mailbox's STATUS again; when the figures differ from the
+ * last ones seen, the callback hears of them.
  *
- * This file is the one place that knows how changes are found: when the
- * index offers a change feed, {@linkcode watchMailbox} is rewritten over
- * it and the rest of the server stays as it is.
+ * This file is the one place that knows how changes are found; the rest of
+ * the server only calls {@linkcode watchMailbox}.
  *
  * @module
  */
-import type { MailboxListIndex, MailboxStatus } from "../../mod.ts";
+import type { ChangeBatch, MailboxListIndex, MailboxStatus } from "../../mod.ts";
 
-/** The default polling interval while a client idles. */
-export const DEFAULT_POLL_MS = 200;
+/** The feed's safety-net poll of the journal while a client idles (the feed wakes on file events first). */
+export const DEFAULT_POLL_MS = 1000;
 
 /** A watch in progress. */
 export interface MailboxWatch {
@@ -74,7 +72,7 @@ export function currentStatus(index: MailboxListIndex, name: string): MailboxSta
  * @param name The mailbox.
  * @param last The figures the client has seen.
  * @param onChange Called with new figures whenever they differ from the last ones seen.
- * @param intervalMs How often to look.
+ * @param intervalMs The feed's safety-net poll interval.
  * @returns The watch; stop it when the client stops idling.
  *
  * @example
@@ -100,7 +98,25 @@ export function watchMailbox(
       onChange(now);
     }
   };
-  const timer = setInterval(look, intervalMs);
+  const stop = new AbortController();
+  const feed = index.watch({ signal: stop.signal, pollIntervalMs: intervalMs });
+  // Anything that committed before the watch began is caught by this first look.
   look();
-  return { stop: () => clearInterval(timer) };
+  void (async () => {
+    try {
+      for await (const batch of feed) if (concerns(batch, name, index.separator)) look();
+    } catch {
+      // A feed that cannot go on (its log started again): look once more; later changes show at NOOP.
+      if (!stop.signal.aborted) look();
+    }
+  })();
+  return { stop: () => stop.abort() };
+}
+
+/** Whether a batch may change what a session with `name` selected shows. */
+function concerns(batch: ChangeBatch, name: string, sep: string): boolean {
+  if (batch.replaced !== undefined || batch.truncated === true) return true;
+  return batch.changes.some((c) =>
+    c.name === name || (c.kind === "renamed" && (c.oldName === name || name.startsWith(c.oldName + sep)))
+  );
 }

@@ -11,7 +11,7 @@
  * `--tls-key FILE` (STARTTLS), `--idle-timeout SECONDS` (1800),
  * `--max-connections-per-user N` (20), `--max-line BYTES` (65536),
  * `--max-literal BYTES` (65536), `--list-workers N` (2),
- * `--list-worker-threshold N` (2000), `--poll-ms N` (200),
+ * `--list-worker-threshold N` (2000), `--poll-ms N` (1000: the change feed's safety-net poll; IDLE wakes on file events first),
  * `--no-login-scan` (trust the index as it is: another process keeps it in
  * line with the stores). When it listens it prints exactly one line,
  * `listening on HOST:PORT`.
@@ -31,6 +31,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { startServer } from "./server.ts";
 import { hashPassword } from "./users.ts";
+import { DEFAULT_POLL_MS } from "./changes.ts";
 
 const USAGE = `Usage:
   main.ts --users FILE --index-dir DIR [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE]
@@ -108,7 +109,7 @@ async function main(argv: string[]): Promise<void> {
     limits: { maxLine, maxLiteral, maxCommand: Math.max(1048576, maxLine + maxLiteral) },
     listWorkers: count(values["list-workers"], "list-workers", 2),
     listWorkerThreshold: count(values["list-worker-threshold"], "list-worker-threshold", 2000),
-    pollMs: Math.max(10, count(values["poll-ms"], "poll-ms", 200)),
+    pollMs: Math.max(10, count(values["poll-ms"], "poll-ms", DEFAULT_POLL_MS)),
     loginScan: values["no-login-scan"] !== true,
   });
   console.log(`listening on ${host.includes(":") ? `[${host}]` : host}:${server.port}`);

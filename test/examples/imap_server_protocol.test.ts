@@ -14,7 +14,7 @@ import { writeFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
-import { rebuild } from "../../mod.ts";
+import { MailboxListIndex, rebuild } from "../../mod.ts";
 import { UserStore } from "../../examples/imap_server/store.ts";
 import { writeDovecotStore } from "../helpers/dovecot_store.ts";
 import { RawClient, startTestServer, type TestServer } from "../helpers/imap_server.ts";
@@ -48,8 +48,9 @@ describe(`the reference IMAP server on ${RUNTIME} over a raw socket`, () => {
       "1",
       "--list-worker-threshold",
       "0",
+      // An hour: IDLE hears of other processes' commits from the change feed, not from this poll.
       "--poll-ms",
-      "50",
+      "3600000",
       "--tls-cert",
       join(tmp.dir, "cert.pem"),
       "--tls-key",
@@ -253,6 +254,27 @@ describe(`the reference IMAP server on ${RUNTIME} over a raw socket`, () => {
       "g OK [READ-ONLY] SELECT completed",
     ]);
     assert.deepEqual(await client.command("h", "CLOSE"), ["h OK CLOSE completed"]);
+  });
+
+  it("IDLE reports another process's commit from the change feed (the safety-net poll is an hour)", async () => {
+    const client = await loggedIn();
+    const examined = await client.command("a", "EXAMINE Sent");
+    const exists = Number(/^\* (\d+) EXISTS$/.exec(examined.find((l) => l.endsWith(" EXISTS"))!)![1]);
+    client.write("b IDLE\r\n");
+    assert.equal(await client.readLine(), "+ idling");
+    const index = await MailboxListIndex.open(server.indexPath(ALICE.name), { onWarning: () => {} });
+    try {
+      const now = index.status("Sent")!;
+      const ctx = await index.syncBegin({ partial: true });
+      ctx.setStatus("Sent", { ...now, messages: exists + 4, uidNext: now.uidNext + 4 });
+      await ctx.commit();
+    } finally {
+      await index.close();
+    }
+    assert.equal(await client.readLine(), `* ${exists + 4} EXISTS`);
+    client.write("DONE\r\n");
+    assert.equal(await client.readLine(), "b OK IDLE terminated");
+    assert.deepEqual(await client.command("c", "CLOSE"), ["c OK CLOSE completed"]);
   });
 
   it("upgrades to TLS with STARTTLS and drops what was sent in the clear after it", async () => {
