@@ -99,6 +99,15 @@ const OPERATIONS: Record<string, Operation> = {
     }
   },
   "a partial sync of an open index": (_, held) => sync(held, ["New/two"], true),
+  "a watch resuming from the start": async (_, held) => {
+    const [epoch] = (await held.changeCursor().catch(() => "00000001:0")).split(":");
+    const feed = held.watch({ since: `${epoch}:0` });
+    try {
+      return await feed.next();
+    } finally {
+      await feed.return(undefined);
+    }
+  },
   "a full sync that compresses": (_, held) => sync(held, FEW),
   "a rebuild": (path) => rebuild(path, FEW, quiet),
 };
@@ -113,11 +122,15 @@ function isRefusal(file: string): (e: unknown) => boolean {
 }
 
 describe("an index file that is a symbolic link is refused, its target untouched", () => {
-  for (const suffix of ["", ".attr", ".journal"]) {
+  for (const suffix of ["", ".attr", ".journal", ".changes"]) {
     const role = suffix === "" ? "list file" : `${suffix.slice(1)} file`;
     for (const place of ["same directory", "another directory"] as const) {
       describe(`the ${role}, linked to a file in the ${place}`, () => {
         for (const [what, operation] of Object.entries(OPERATIONS)) {
+          // Only a watch reads the change log, and a watch reads no file of the index but it and the journal.
+          const watching = what === "a watch resuming from the start";
+          if (watching && suffix !== ".changes") continue;
+          if (suffix === ".changes" && what === "a read-only open and a listing") continue;
           it(what, async () => {
             const dir = freshDir();
             const path = await makeIndex(dir);
@@ -127,7 +140,7 @@ describe("an index file that is a symbolic link is refused, its target untouched
             linkAway(file, victim);
             const before = fingerprint(victim);
             // The refusal comes before anything is written: the other files stay as they were too.
-            const others = [path, `${path}.attr`, `${path}.journal`].filter((p) => p !== file);
+            const others = [path, `${path}.attr`, `${path}.journal`, `${path}.changes`].filter((p) => p !== file);
             const othersBefore = others.map(fingerprint);
             try {
               await assert.rejects(operation(path, held), isRefusal(file));
@@ -154,8 +167,8 @@ const noRenames: FileIO = {
 };
 
 describe("a .new file that is a symbolic link", () => {
-  for (const suffix of ["", ".attr"]) {
-    const role = suffix === "" ? "list.new" : "attr.new";
+  for (const suffix of ["", ".attr", ".changes"]) {
+    const role = suffix === "" ? "list.new" : `${suffix.slice(1)}.new`;
     for (const place of ["same directory", "another directory"] as const) {
       describe(`${role}, linked to a file in the ${place}`, () => {
         for (const what of ["a full sync that compresses", "a rebuild"]) {
