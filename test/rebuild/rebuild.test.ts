@@ -696,7 +696,7 @@ describe("rebuild: worker failures leave the previous index alone", () => {
       const r = await rebuild(path, newNames, { ...quiet, workers: 2, uidValidity: 200 });
       assert.equal(r.fileSeq, 2);
       await assertHolds(path, expectedOf(newNames, "/"), "/", "the rebuild after the failure");
-      assert.deepEqual(readdirSync(dir).sort(), ["index.mlist", "index.mlist.attr", "index.mlist.journal"]);
+      assert.deepEqual(readdirSync(dir).sort(), ["index.mlist", "index.mlist.attr", "index.mlist.changes", "index.mlist.journal"]);
     });
   }
 
