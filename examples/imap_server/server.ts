@@ -38,7 +38,7 @@ export interface ServerOptions {
   listWorkerThreshold?: number;
   /** Scan a user's store and sync the index when the user's store is opened (default true). */
   loginScan?: boolean;
-  /** How often IDLE looks for changes (default 200 ms). */
+  /** The change feed's safety-net poll while a client idles, in ms (default 1000; IDLE wakes on file events first). */
   pollMs?: number;
   /** Where the server's own messages go (default standard error). */
   log?: (message: string) => void;

@@ -45,7 +45,7 @@ export interface ServerConfig {
   limits: WireLimits;
   /** Milliseconds a client may stay silent. */
   idleTimeoutMs: number;
-  /** How often IDLE looks for changes. */
+  /** The change feed's safety-net poll while a client idles, in ms. */
   pollMs: number;
   /** Where the server's own messages go. */
   log: (message: string) => void;
