@@ -245,7 +245,7 @@ export function encodeBatch(builder: ChangeBatchBuilder, seq: number): Uint8Arra
  * @example A header that decodes back
  * ```ts
  * import { decodeChangeHeader, encodeChangeHeader } from "./change_log.ts";
- * const b = encodeChangeHeader({ epoch: 9, firstSeq: 1, lastSeq: 3, end: 32 });
+ * const b = encodeChangeHeader({ epoch: 9, firstSeq: 1, lastSeq: 3, end: 104 });
  * console.log(decodeChangeHeader(b, "x").lastSeq); // 3
  * ```
  */
