@@ -6,6 +6,13 @@
  *     node --import tsx bench/imap_load.ts --runtime node|deno|bun
  *         [--seconds 60] [--connections 200] [--users 20] [--folders 10000]
  *         [--big-folders 100000] [--writer-ms 1000 (0: no writers)] [--json FILE]
+ *         [--server-flag F]… [--server-arg A]… [--server-env K=V]… [--server-log FILE]
+ *
+ * `--server-flag` passes a flag to the server's runtime (e.g.
+ * `--server-flag=--cpu-prof --server-flag=--cpu-prof-dir=DIR` on Node),
+ * `--server-arg` an option to the server (e.g. `--server-arg=--list-workers=1`),
+ * `--server-env` an environment variable; `--server-log` copies the
+ * server's output (stall reports, `--trace-gc` lines) to a file.
  *
  * The server runs on `--runtime` as a child process. This script (the
  * load generator) and the writers' process run on whatever runs this file;
@@ -39,9 +46,9 @@
  * @module
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { cpus, tmpdir } from "node:os";
+import { cpus, setPriority, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline";
@@ -64,14 +71,14 @@ const STATUS = "STATUS INBOX (MESSAGES UNSEEN UIDNEXT)";
 const LIST_TOP = 'LIST "" "%"';
 
 /** Command and arguments that run a TypeScript file on a runtime. */
-function tsCommand(file: string, args: string[], runtime: Runtime): [string, string[]] {
+function tsCommand(file: string, args: string[], runtime: Runtime, flags: string[] = []): [string, string[]] {
   if (runtime === "deno") {
     const exe = THIS_RUNTIME === "deno" ? process.execPath : join(ROOT, "node_modules", ".bin", "deno");
-    return [exe, ["run", "-A", "--config", join(ROOT, "deno.json"), file, ...args]];
+    return [exe, ["run", "-A", ...flags, "--config", join(ROOT, "deno.json"), file, ...args]];
   }
-  if (runtime === "bun") return [THIS_RUNTIME === "bun" ? process.execPath : join(ROOT, "node_modules", ".bin", "bun"), [file, ...args]];
+  if (runtime === "bun") return [THIS_RUNTIME === "bun" ? process.execPath : join(ROOT, "node_modules", ".bin", "bun"), [...flags, file, ...args]];
   const tsx = pathToFileURL(join(ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
-  return [THIS_RUNTIME === "node" ? process.execPath : "node", ["--import", tsx, file, ...args]];
+  return [THIS_RUNTIME === "node" ? process.execPath : "node", [...flags, "--import", tsx, file, ...args]];
 }
 
 /** The mailbox names of one index, with STATUS figures. */
@@ -120,6 +127,16 @@ async function runWriters(indexPaths: string[], everyMs: number, seconds: number
   }));
   times.sort((a, b) => a - b);
   console.log(JSON.stringify({ commits, failures, p50: pct(times, 0.5), p99: pct(times, 0.99) }));
+}
+
+/** Lower the calling thread's scheduling priority to `nice` (Linux: per thread), when above 0. */
+function lowerPriority(nice: number): void {
+  if (!(nice > 0)) return;
+  try {
+    setPriority(0, Math.min(19, nice));
+  } catch (e) {
+    console.error(`# --client-nice: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 /** The q-quantile of sorted numbers. */
@@ -232,6 +249,11 @@ async function main(): Promise<void> {
       json: { type: "string" },
       writers: { type: "boolean" },
       "keep-dir": { type: "boolean" },
+      "server-flag": { type: "string", multiple: true },
+      "server-arg": { type: "string", multiple: true },
+      "server-env": { type: "string", multiple: true },
+      "server-log": { type: "string" },
+      "client-nice": { type: "string", default: "0" },
     },
     allowPositionals: true,
     strict: true,
@@ -239,7 +261,8 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds);
   const writerMs = Number(values["writer-ms"]);
   if (values.writers) {
-    const { positionals } = parseArgs({ args: process.argv.slice(2), options: { seconds: { type: "string" }, "writer-ms": { type: "string" }, writers: { type: "boolean" } }, allowPositionals: true });
+    const { positionals } = parseArgs({ args: process.argv.slice(2), options: { seconds: { type: "string" }, "writer-ms": { type: "string" }, writers: { type: "boolean" }, "client-nice": { type: "string" } }, allowPositionals: true });
+    lowerPriority(Number(values["client-nice"]));
     await runWriters(positionals, writerMs, seconds);
     return;
   }
@@ -281,19 +304,31 @@ async function main(): Promise<void> {
     "--no-login-scan",
     "--max-connections-per-user",
     String(Math.max(20, perUser)),
-  ], runtime);
+    ...(values["server-arg"] ?? []),
+  ], runtime, values["server-flag"] ?? []);
+  const serverEnv: Record<string, string> = {};
+  for (const kv of values["server-env"] ?? []) {
+    const eq = kv.indexOf("=");
+    serverEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
   const server = spawn(cmd, args, {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1", IMAP_SERVER_STALL_REPORT_MS: "1000" },
+    env: { ...process.env, NO_COLOR: "1", IMAP_SERVER_STALL_REPORT_MS: "1000", ...serverEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let serverErr = "";
   server.stderr!.setEncoding("utf8");
   server.stderr!.on("data", (d: string) => (serverErr = (serverErr + d).slice(-4000)));
+  const serverLog = values["server-log"];
+  if (serverLog !== undefined) {
+    writeFileSync(serverLog, "");
+    server.stderr!.on("data", (d: string) => appendFileSync(serverLog, d));
+  }
   let maxStall = 0;
   let stallDuringLoad = 0;
   let loadRunning = false;
-  const stallWindows: number[] = [];
+  const stallWindows: string[] = [];
+  let over50: { count: number; run: number; wait: number; total: number } | undefined;
   const port = await new Promise<number>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`The server did not start: ${serverErr}`)), 60_000);
     server.once("exit", (code) => fail(new Error(`The server exited (${code}): ${serverErr}`)));
@@ -303,15 +338,22 @@ async function main(): Promise<void> {
         clearTimeout(timer);
         ok(Number(m[1]));
       }
-      const s = /^loop-stall window-max-ms=([\d.]+) max-ms=([\d.]+)/.exec(line);
+      if (serverLog !== undefined) appendFileSync(serverLog, line + "\n");
+      const s = /^loop-stall window-max-ms=([\d.]+) max-ms=([\d.]+)(?: run-ms=(\S+) wait-ms=(\S+) over50=(\d+) over50-run-ms=(\S+) over50-wait-ms=(\S+) over50-ms=(\S+))?/.exec(line);
       if (s) {
         maxStall = Math.max(maxStall, Number(s[2]));
         if (loadRunning) stallDuringLoad = Math.max(stallDuringLoad, Number(s[1]));
-        stallWindows.push(Math.round(Number(s[1])));
+        const w = Math.round(Number(s[1]));
+        // With the schedstat split: the stall's own CPU time / run-queue wait.
+        stallWindows.push(s[3] === undefined || s[3] === "NaN" ? String(w) : `${w}(${Math.round(Number(s[3]))}/${Math.round(Number(s[4]))})`);
+        if (s[5] !== undefined) over50 = { count: Number(s[5]), run: Number(s[6]), wait: Number(s[7]), total: Number(s[8]) };
       }
     });
   });
   const pid = server.pid!;
+  // From here on (the server runs), this thread, and the writers' process, may run at a lower priority.
+  const clientNice = Number(values["client-nice"]);
+  lowerPriority(clientNice);
   let peakRss = 0;
   const rssTimer = setInterval(() => {
     const m = memory(pid);
@@ -330,7 +372,7 @@ async function main(): Promise<void> {
   console.log(`# ${nConn} connections logged in on ${runtime}; load for ${seconds} s, writers every ${writerMs} ms`);
 
   // The writers, in their own process.
-  const [wcmd, wargs] = tsCommand(SELF, ["--writers", "--seconds", String(seconds), "--writer-ms", String(writerMs), ...indexPaths], THIS_RUNTIME);
+  const [wcmd, wargs] = tsCommand(SELF, ["--writers", "--seconds", String(seconds), "--writer-ms", String(writerMs), "--client-nice", String(clientNice), ...indexPaths], THIS_RUNTIME);
   let writerReport = "none (--writer-ms 0)";
   let writersDone = Promise.resolve();
   if (writerMs > 0) {
@@ -384,7 +426,7 @@ async function main(): Promise<void> {
   // The report.
   const versions = runtimeVersion(runtime);
   const nFailed = Object.values(failed).reduce((a, b) => a + b, 0);
-  console.log(`\n## ${versions}: ${nConn} connections, ${nUsers} users, ${elapsed.toFixed(1)} s, ${cpus().length} CPUs\n`);
+  console.log(`\n## ${versions}: ${nConn} connections, ${nUsers} users, ${elapsed.toFixed(1)} s, ${cpus().length} CPUs${clientNice > 0 ? `, load generator and writers at nice ${clientNice}` : ""}\n`);
   console.log("| command | mailboxes | count | p50 ms | p99 ms | max ms |");
   console.log("|---|--:|--:|--:|--:|--:|");
   const rows: Record<string, unknown> = {};
@@ -400,7 +442,11 @@ async function main(): Promise<void> {
   console.log(`\ncommands/s: ${cps.toFixed(0)} (OK answers)`);
   console.log(`failed commands: ${nFailed}${nFailed ? " " + JSON.stringify(failed) : ""}`);
   console.log(`writers: ${writerReport}`);
-  console.log(`server event-loop stall: longest ${maxStall.toFixed(1)} ms (during the load ${stallDuringLoad.toFixed(1)} ms); per second: ${stallWindows.join(" ")}`);
+  console.log(`server event-loop stall: longest ${maxStall.toFixed(1)} ms (during the load ${stallDuringLoad.toFixed(1)} ms); per second, longest (main thread CPU / run-queue wait ms): ${stallWindows.join(" ")}`);
+  if (over50) {
+    const blocked = over50.total - over50.run - over50.wait;
+    console.log(`stalls over 50 ms: ${over50.count}, ${over50.total.toFixed(0)} ms in all: main thread on a core ${over50.run.toFixed(0)} ms, waiting for a core ${over50.wait.toFixed(0)} ms, blocked ${blocked.toFixed(0)} ms`);
+  }
   console.log(`server peak RSS: ${(peakRss / 1024).toFixed(0)} MiB`);
   console.log("\n| target | measured | met |");
   console.log("|---|--:|:-:|");
@@ -408,7 +454,7 @@ async function main(): Promise<void> {
   console.log(`| no event-loop stall over 50 ms | ${maxStall.toFixed(1)} ms | ${maxStall <= 50 ? "✓" : "✗"} |`);
   console.log(`| no failed command | ${nFailed} | ${nFailed === 0 ? "✓" : "✗"} |`);
   if (values.json) {
-    writeFileSync(values.json, JSON.stringify({ runtime: versions, connections: nConn, users: nUsers, seconds: elapsed, rows, cps, failed, maxStall, stallDuringLoad, peakRssKiB: peakRss, writers: writerReport }, null, 2));
+    writeFileSync(values.json, JSON.stringify({ runtime: versions, connections: nConn, users: nUsers, seconds: elapsed, rows, cps, failed, maxStall, stallDuringLoad, stallWindows, over50, peakRssKiB: peakRss, writers: writerReport }, null, 2));
   }
 }
 

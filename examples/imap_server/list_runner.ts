@@ -7,6 +7,20 @@
  * the other connections are served meanwhile. Either way the answer is the
  * library's, byte for byte.
  *
+ * A LIST that can only reach one level of the hierarchy (no `*` in its
+ * patterns, no `%` followed by a separator, no SUBSCRIBED selection: e.g.
+ * `LIST "" "%"`) costs the size of that level, not of the index: it is
+ * answered on the server's thread whatever the index size, so that it
+ * never waits behind the long listings in the workers' queues.
+ *
+ * A worker streams its answer: it encodes the lines to UTF-8 in chunks of
+ * about 64 KiB, hands each chunk over (transferred, not copied), and keeps
+ * at most `WINDOW` (16) chunks of an answer in flight; the server's
+ * thread writes each chunk with the socket's backpressure and only then
+ * acknowledges it, which lets the worker send the next. So the server's
+ * thread never holds a whole large answer, never encodes it, and a slow
+ * client holds back only its own answer.
+ *
  * On Deno and Bun the worker is `list_worker.ts` itself; on Node, which
  * cannot start a `.ts` worker, the project's `workers/node_bootstrap.mjs`
  * registers tsx and imports it.
@@ -15,9 +29,11 @@
  */
 import process from "node:process";
 import { Worker } from "node:worker_threads";
-import type { ImapSession, MailboxListIndex } from "../../mod.ts";
-import { answerList, type ListAnswer } from "./list_answer.ts";
-import type { ListRequest } from "./list_worker.ts";
+import { type ImapSession, ListPattern, type MailboxListIndex, parseListArguments, resolveListPattern } from "../../mod.ts";
+import { answerList, type ListRefusal } from "./list_answer.ts";
+
+export { WINDOW } from "./list_answer.ts";
+import type { ListReply, ListRequest } from "./list_worker.ts";
 
 /** How LIST commands are spread. */
 export interface ListRunnerOptions {
@@ -27,16 +43,75 @@ export interface ListRunnerOptions {
   threshold: number;
 }
 
+
+/** Where an answer's lines go: text (answered on this thread) or UTF-8 chunks (from a worker), in order. */
+export interface ListSink {
+  /** Write response lines; resolves once the socket can take more. */
+  text(lines: string): Promise<void>;
+  /** Write UTF-8 bytes of response lines; resolves once the socket can take more. */
+  bytes(chunk: Uint8Array): Promise<void>;
+}
+
 /** Whether this is Node running the `.ts` sources. */
 function nodeFromSources(): boolean {
   const bun = typeof (process.versions as { bun?: string }).bun === "string";
   return !("Deno" in globalThis) && !bun && import.meta.url.endsWith(".ts");
 }
 
+/** One answer being received from a worker. */
+interface Pending {
+  sink: ListSink;
+  /** The writes so far, in order. */
+  chain: Promise<void>;
+  ok: (refusal: ListRefusal | undefined) => void;
+  fail: (e: Error) => void;
+  failed: boolean;
+}
+
 /** One worker and its calls in flight. */
 interface Slot {
   worker: Worker;
-  pending: Map<number, { ok: (a: ListAnswer) => void; fail: (e: Error) => void }>;
+  pending: Map<number, Pending>;
+}
+
+/**
+ * Whether a LIST command reaches at most one level under a known mailbox
+ * (see the module documentation), so that it costs the size of that level:
+ * LIST (not LSUB), no SUBSCRIBED or RECURSIVEMATCH selection, and every
+ * pattern, resolved against the reference, without `*` and without a
+ * separator after its first wildcard. Arguments that do not parse count as
+ * cheap too: their refusal is computed at once.
+ *
+ * @param command `LIST` or `LSUB`.
+ * @param args The arguments as sent.
+ * @param session The session.
+ * @param separator The index's hierarchy separator.
+ * @returns Whether to answer on the server's thread whatever the index size.
+ *
+ * @example
+ * ```ts
+ * import { oneLevelList } from "./list_runner.ts";
+ * console.log(oneLevelList("LIST", '"" "%"', {}, "/"), oneLevelList("LIST", '"" "*"', {}, "/")); // true false
+ * console.log(oneLevelList("LIST", '"Dir1/" "%"', {}, "/"), oneLevelList("LIST", '"" "%/%"', {}, "/")); // true false
+ * ```
+ */
+export function oneLevelList(command: "LIST" | "LSUB", args: string, session: ImapSession, separator: string): boolean {
+  if (command !== "LIST") return false;
+  let parsed: ReturnType<typeof parseListArguments>;
+  try {
+    parsed = parseListArguments(command, args, session);
+  } catch {
+    return true;
+  }
+  const { options } = parsed;
+  if (options.select?.subscribed === true || options.select?.recursiveMatch === true) return false;
+  const patterns = typeof parsed.patterns === "string" ? [parsed.patterns] : parsed.patterns;
+  for (const pattern of patterns) {
+    if (pattern === "") continue;
+    const depth = new ListPattern(resolveListPattern(options.reference ?? "", pattern, separator), separator).depth;
+    if (depth !== 0) return false;
+  }
+  return true;
 }
 
 /**
@@ -45,7 +120,8 @@ interface Slot {
  * @example
  * ```ts ignore
  * const lists = new ListRunner({ workers: 2, threshold: 2000 });
- * const answer = await lists.answer(store.index, "LIST", '"" "*"', session);
+ * const sink = { text: (s: string) => out.writeLarge(s), bytes: (b: Uint8Array) => out.write(b) };
+ * const refusal = await lists.answer(store.index, "LIST", '"" "*"', session, sink);
  * await lists.close();
  * ```
  */
@@ -54,6 +130,8 @@ export class ListRunner {
   readonly #slots: (Slot | undefined)[];
   #next = 0;
   #ids = 0;
+  /** LIST and LSUB commands answered on a worker, and on this thread (for tests and logs). */
+  readonly counts = { worker: 0, here: 0 };
 
   /**
    * @param options Worker count and threshold.
@@ -64,26 +142,38 @@ export class ListRunner {
   }
 
   /**
-   * Answer a LIST or LSUB over a user's index.
+   * Answer a LIST or LSUB over a user's index: write its untagged lines to
+   * `sink`, in order, and resolve once they are written.
    *
    * @param index The user's index.
    * @param command `LIST` or `LSUB`.
    * @param args The arguments as sent.
    * @param session The session.
-   * @returns The lines or the refusal.
+   * @param sink Where the lines go.
+   * @returns Undefined once the lines are written (answer OK), or the refusal to answer instead (nothing was written).
    * @throws Error for a fault of the server (a worker that died, an index that cannot be read).
    */
-  answer(index: MailboxListIndex, command: "LIST" | "LSUB", args: string, session: ImapSession): Promise<ListAnswer> {
-    if (this.#slots.length === 0 || index.header.nextUid - 1 <= this.#options.threshold) {
-      return Promise.resolve(answerList(index, command, args, session));
+  async answer(index: MailboxListIndex, command: "LIST" | "LSUB", args: string, session: ImapSession, sink: ListSink): Promise<ListRefusal | undefined> {
+    if (
+      this.#slots.length === 0 || index.header.nextUid - 1 <= this.#options.threshold ||
+      oneLevelList(command, args, session, index.separator)
+    ) {
+      this.counts.here++;
+      const answer = answerList(index, command, args, session);
+      if (!("lines" in answer)) return answer;
+      await sink.text(answer.lines);
+      return undefined;
     }
+    this.counts.worker++;
     const i = this.#next;
     this.#next = (i + 1) % this.#slots.length;
     const slot = this.#slots[i] ??= this.#start(i);
     const id = ++this.#ids;
-    const request: ListRequest = { id, indexPath: index.path, command, args, session: { ...session } };
-    return new Promise((ok, fail) => {
-      slot.pending.set(id, { ok, fail });
+    const request: ListRequest = { type: "list", id, indexPath: index.path, command, args, session: { ...session } };
+    return await new Promise((ok, fail) => {
+      // The worker keeps the process alive only while it owes answers.
+      if (slot.pending.size === 0) slot.worker.ref();
+      slot.pending.set(id, { sink, chain: Promise.resolve(), ok, fail, failed: false });
       slot.worker.postMessage(request);
     });
   }
@@ -95,16 +185,37 @@ export class ListRunner {
       ? new Worker(new URL("../../workers/node_bootstrap.mjs", import.meta.url), { workerData: { entry: entry.href } })
       : new Worker(entry);
     const slot: Slot = { worker, pending: new Map() };
-    worker.on("message", (m: { id: number; answer?: ListAnswer; fault?: string }) => {
+    worker.on("message", (m: ListReply) => {
       const p = slot.pending.get(m.id);
       if (p === undefined) return;
-      slot.pending.delete(m.id);
-      if (m.answer !== undefined) p.ok(m.answer);
+      const settled = () => {
+        slot.pending.delete(m.id);
+        if (slot.pending.size === 0) slot.worker.unref();
+      };
+      if ("chunk" in m) {
+        // Write in order; acknowledge once the socket took it, so the worker sends more.
+        const chunk = m.chunk;
+        p.chain = p.chain.then(async () => {
+          if (p.failed) return;
+          await p.sink.bytes(chunk);
+          if (!m.end) worker.postMessage({ type: "ack", id: m.id });
+        });
+        if (m.end) {
+          settled();
+          p.chain.then(() => p.ok(undefined), (e) => p.fail(e instanceof Error ? e : new Error(String(e))));
+        }
+        return;
+      }
+      settled();
+      if ("refusal" in m) p.ok(m.refusal);
       else p.fail(new Error(`The list worker failed: ${m.fault}`));
     });
     const died = (why: string) => {
       if (this.#slots[i] === slot) this.#slots[i] = undefined;
-      for (const p of slot.pending.values()) p.fail(new Error(`List worker ${i} ${why}`));
+      for (const p of slot.pending.values()) {
+        p.failed = true;
+        p.fail(new Error(`List worker ${i} ${why}`));
+      }
       slot.pending.clear();
     };
     worker.on("error", (e: Error) => died(`failed: ${e.message}`));

@@ -3,24 +3,42 @@
  * (opened read-only, the most recently used kept open), so that a listing
  * of a hundred thousand mailboxes is computed off the server's event loop.
  *
- * Messages in: `{ id, indexPath, command, args, session }`; out:
- * `{ id, answer }` with a {@linkcode ListAnswer}, or `{ id, fault }` with
- * the message of an error that is no refusal.
+ * Listing is batch work next to the server's event loop: the worker lowers
+ * its own thread's scheduling priority (nice 10, where the system allows
+ * it), so that on a busy machine the event loop gets a core first when it
+ * has work.
+ *
+ * Messages in: `{ type: "list", id, indexPath, command, args, session }`,
+ * and `{ type: "ack", id }` for each chunk of an answer the server has
+ * written. Out: the answer as UTF-8 chunks of about 64 KiB
+ * (`{ id, chunk, end }`, the chunk's buffer transferred), at most
+ * `WINDOW` of them unacknowledged, the last with `end: true` (an empty
+ * answer is one empty chunk); or `{ id, refusal }` with the BAD or NO to
+ * answer instead; or `{ id, fault }` with the message of an error that is
+ * no refusal.
  *
  * @module
  */
+import { setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
 import { type ImapSession, MailboxListIndex } from "../../mod.ts";
-import { answerList } from "./list_answer.ts";
+import { answerListLines, type ListRefusal, utf8Chunks, WINDOW } from "./list_answer.ts";
 
 /** A request from the server. */
-export interface ListRequest {
+export type ListRequest = {
+  type: "list";
   id: number;
   indexPath: string;
   command: "LIST" | "LSUB";
   args: string;
   session: ImapSession;
-}
+} | { type: "ack"; id: number };
+
+/** A message to the server. */
+export type ListReply =
+  | { id: number; chunk: Uint8Array; end: boolean }
+  | { id: number; refusal: ListRefusal }
+  | { id: number; fault: string };
 
 /** Indexes kept open. */
 const MAX_OPEN = 32;
@@ -44,16 +62,79 @@ async function indexAt(path: string): Promise<MailboxListIndex> {
   return index;
 }
 
+try {
+  // 0: this thread (Linux); 10: below normal.
+  setPriority(0, 10);
+} catch {
+  // Not allowed or not supported here: run at the normal priority.
+}
+
+/** Answers being sent: their chunks still to make, and how many more may be sent now. */
+const streams = new Map<number, { chunks: Iterator<Uint8Array>; credit: number; ahead: Uint8Array | undefined }>();
+
 const port = parentPort!;
-let queue: Promise<void> = Promise.resolve();
-port.on("message", (req: ListRequest) => {
-  // One request at a time, in order.
-  queue = queue.then(async () => {
-    try {
-      const index = await indexAt(req.indexPath);
-      port.postMessage({ id: req.id, answer: answerList(index, req.command, req.args, req.session) });
-    } catch (e) {
-      port.postMessage({ id: req.id, fault: e instanceof Error ? e.message : String(e) });
+
+/** Send what the credit of answer `id` allows; the last chunk says `end`. */
+function pump(id: number): void {
+  const s = streams.get(id);
+  if (s === undefined) return;
+  while (s.credit > 0) {
+    const chunk = s.ahead ?? s.chunks.next().value ?? new Uint8Array(0);
+    const after = s.chunks.next();
+    s.ahead = after.done ? undefined : after.value;
+    const end = s.ahead === undefined;
+    s.credit--;
+    port.postMessage({ id, chunk, end } satisfies ListReply, [chunk.buffer as ArrayBuffer]);
+    if (end) {
+      streams.delete(id);
+      return;
     }
-  });
+  }
+}
+
+/** Listings waiting, in order of arrival. */
+const waiting: Extract<ListRequest, { type: "list" }>[] = [];
+let running = false;
+
+/** A turn of the event loop: the acknowledgements that came meanwhile are handled. */
+function nextTurn(): Promise<void> {
+  return new Promise((ok) => setImmediate(ok));
+}
+
+/** List one request after the other, with a turn of the event loop between two. */
+async function run(): Promise<void> {
+  running = true;
+  try {
+    while (waiting.length > 0) {
+      await nextTurn();
+      const req = waiting.shift()!;
+      try {
+        const index = await indexAt(req.indexPath);
+        const answer = answerListLines(index, req.command, req.args, req.session);
+        if (!("lines" in answer)) {
+          port.postMessage({ id: req.id, refusal: answer } satisfies ListReply);
+          continue;
+        }
+        streams.set(req.id, { chunks: utf8Chunks(answer.lines), credit: WINDOW, ahead: undefined });
+        pump(req.id);
+      } catch (e) {
+        port.postMessage({ id: req.id, fault: e instanceof Error ? e.message : String(e) } satisfies ListReply);
+      }
+    }
+  } finally {
+    running = false;
+  }
+}
+
+port.on("message", (req: ListRequest) => {
+  if (req.type === "ack") {
+    const s = streams.get(req.id);
+    if (s !== undefined) {
+      s.credit++;
+      pump(req.id);
+    }
+    return;
+  }
+  waiting.push(req);
+  if (!running) void run();
 });

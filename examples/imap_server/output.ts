@@ -10,7 +10,7 @@
 
 /** What the writer writes to: a socket, plain or TLS. */
 export interface ByteSink {
-  write(data: string): boolean;
+  write(data: string | Uint8Array): boolean;
   once(event: "drain" | "close", listener: () => void): unknown;
   off(event: "drain" | "close", listener: () => void): unknown;
   readonly destroyed: boolean;
@@ -37,7 +37,7 @@ function nextTurn(): Promise<void> {
  */
 export class ResponseWriter {
   #sink: ByteSink;
-  /** Characters written so far (for tests and logs). */
+  /** Characters (or, for bytes, bytes) written so far (for tests and logs). */
   written = 0;
 
   /**
@@ -63,14 +63,15 @@ export class ResponseWriter {
   }
 
   /**
-   * Write text; resolves once the socket can take more.
+   * Write text, or bytes already encoded in UTF-8 (a chunk of a LIST
+   * answer from a list worker); resolves once the socket can take more.
    *
    * @param text Response lines, each ending in CRLF.
    * @returns Nothing; writing to a closed socket does nothing.
    */
-  async write(text: string): Promise<void> {
+  async write(text: string | Uint8Array): Promise<void> {
     const sink = this.#sink;
-    if (sink.destroyed || text === "") return;
+    if (sink.destroyed || text.length === 0) return;
     this.written += text.length;
     if (sink.write(text)) return;
     await new Promise<void>((ok) => {

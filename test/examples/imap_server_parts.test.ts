@@ -17,8 +17,11 @@ import {
   MailboxListIndex,
   type MailboxStatus,
   readDovecotSubscriptions,
+  rebuild,
   scanMaildir,
 } from "../../mod.ts";
+import { ListRunner, oneLevelList, type ListSink } from "../../examples/imap_server/list_runner.ts";
+import { utf8Chunks, WINDOW } from "../../examples/imap_server/list_answer.ts";
 import { hashPassword, parseUsers, verifyPassword } from "../../examples/imap_server/users.ts";
 import { CommandReader, type Incoming, tagOf } from "../../examples/imap_server/wire.ts";
 import { ResponseWriter } from "../../examples/imap_server/output.ts";
@@ -189,6 +192,111 @@ describe("the response writer", () => {
       assert.ok(c.endsWith("\r\n"), "a chunk ends at a line end");
       assert.ok(c.length < 64 * 1024 + 100);
     }
+  });
+});
+
+describe("the list runner", () => {
+  /** A sink that records what is written, each write taking a turn of the event loop. */
+  function recordingSink(): ListSink & { texts: string[]; chunks: Uint8Array[]; bytes_: () => Uint8Array } {
+    const texts: string[] = [];
+    const chunks: Uint8Array[] = [];
+    return {
+      texts,
+      chunks,
+      text: async (lines) => {
+        texts.push(lines);
+        await new Promise((r) => setImmediate(r));
+      },
+      bytes: async (chunk) => {
+        chunks.push(chunk);
+        await new Promise((r) => setImmediate(r));
+      },
+      bytes_: () => {
+        const all = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
+        let at = 0;
+        for (const c of chunks) {
+          all.set(c, at);
+          at += c.length;
+        }
+        return all;
+      },
+    };
+  }
+
+  it("tells the LIST commands that reach one level only", () => {
+    const one = (args: string, command: "LIST" | "LSUB" = "LIST") => oneLevelList(command, args, {}, "/");
+    assert.equal(one('"" "%"'), true);
+    assert.equal(one('"" INBOX'), true);
+    assert.equal(one('"Dir1/" "%"'), true);
+    assert.equal(one('"" ("%" "Dir2/%") RETURN (STATUS (MESSAGES) CHILDREN)'), true);
+    assert.equal(one('"" ""'), true);
+    assert.equal(one('"" "*"'), false);
+    assert.equal(one('"" "Dir1/*"'), false);
+    assert.equal(one('"" "%/%"'), false);
+    assert.equal(one('"" "Dir%/Box1"'), false);
+    assert.equal(one('"%/" "%"'), false);
+    assert.equal(one('(SUBSCRIBED) "" "%"'), false);
+    assert.equal(one('"" "%"', "LSUB"), false);
+  });
+
+  it("answers a one-level LIST over an index above the threshold on the server's thread, and streams the rest from a worker, byte for byte the library's", async () => {
+    const tmp = makeTempDir("mli-imap-lists-");
+    const lists = new ListRunner({ workers: 1, threshold: 100 });
+    try {
+      const path = join(tmp.dir, "u.mlist");
+      const boxes: { name: string; status: MailboxStatus }[] = [{ name: "INBOX", status: { messages: 3, unseen: 1, recent: 0, uidNext: 4, uidValidity: 7 } }];
+      // Enough lines for more chunks than the window (64 KiB each), some names not ASCII.
+      for (let i = 0; i < 30_000; i++) {
+        boxes.push({ name: `Dir${i % 50}/${i % 7 === 0 ? "Entwürfe" : "Box"}${i}`, status: { messages: i % 13, unseen: i % 3, recent: 0, uidNext: 1 + (i % 13), uidValidity: 7 } });
+      }
+      await rebuild(path, boxes, { durable: false });
+      const index = await MailboxListIndex.open(path, { readonly: true });
+      try {
+        assert.ok(index.header.nextUid - 1 > 100);
+        for (const session of [{}, { utf8: true }]) {
+          // One level: on this thread, as one text.
+          for (const args of ['"" "%"', '"Dir7/" "%" RETURN (STATUS (MESSAGES))']) {
+            const sink = recordingSink();
+            const before = { ...lists.counts };
+            assert.equal(await lists.answer(index, "LIST", args, session, sink), undefined);
+            assert.deepEqual(lists.counts, { worker: before.worker, here: before.here + 1 });
+            assert.deepEqual(sink.chunks, []);
+            assert.equal(sink.texts.join(""), answerListCommand(index, "LIST", args, session).join(""));
+          }
+          // Every level: on the worker, in UTF-8 chunks cut at line ends.
+          const args = '"" "*" RETURN (STATUS (MESSAGES UNSEEN))';
+          const sink = recordingSink();
+          const before = { ...lists.counts };
+          assert.equal(await lists.answer(index, "LIST", args, session, sink), undefined);
+          assert.deepEqual(lists.counts, { worker: before.worker + 1, here: before.here });
+          assert.deepEqual(sink.texts, []);
+          const expected = new TextEncoder().encode(answerListCommand(index, "LIST", args, session).join(""));
+          assert.ok(sink.chunks.length > WINDOW, `${sink.chunks.length} chunks`);
+          assert.deepEqual(sink.bytes_(), expected);
+          for (const c of sink.chunks) assert.equal(c[c.length - 1], 0x0a, "a chunk ends at a line end");
+        }
+        // Arguments the grammar refuses are refused at once, on this thread; an answer with no lines comes from the worker.
+        const refused = await lists.answer(index, "LIST", '(RECURSIVEMATCH) "" "*"', {}, recordingSink());
+        assert.equal(refused?.status, "BAD");
+        const empty = recordingSink();
+        assert.equal(await lists.answer(index, "LIST", '"" "Nothing/*"', {}, empty), undefined);
+        assert.equal(empty.bytes_().length, 0);
+        assert.deepEqual(lists.counts, { worker: 3, here: 5 });
+      } finally {
+        await index.close();
+      }
+    } finally {
+      await lists.close();
+      tmp.cleanup();
+    }
+  });
+
+  it("cuts response lines into UTF-8 chunks whose concatenation is the whole answer", () => {
+    const lines = Array.from({ length: 5000 }, (_, i) => `* LIST () "/" "Entwürfe ${i}"\r\n`);
+    const chunks = [...utf8Chunks(lines, 4096)];
+    assert.ok(chunks.length > 10);
+    assert.equal(Buffer.concat(chunks).toString("utf8"), lines.join(""));
+    assert.deepEqual([...utf8Chunks([])], []);
   });
 });
 

@@ -3,7 +3,8 @@
  * LIST-STATUS and SPECIAL-USE), LSUB and STATUS. A LIST's lines may be
  * megabytes: they are written in chunks, with backpressure
  * (`ResponseWriter.writeLarge`), and a large index is listed on a worker
- * thread (`list_runner.ts`).
+ * thread that streams its answer in chunks the socket's backpressure paces
+ * (`list_runner.ts`).
  *
  * @module
  */
@@ -12,13 +13,13 @@ import type { Command, CommandHandler, Session } from "../session.ts";
 
 /** Answer LIST or LSUB. */
 async function list(session: Session, cmd: Command, command: "LIST" | "LSUB"): Promise<void> {
-  const answer = await session.config.lists.answer(session.lease!.store.index, command, cmd.args, session.imap);
-  if ("lines" in answer) {
-    await session.out.writeLarge(answer.lines);
-    await session.tagged(cmd.tag, "OK", `${command} completed`);
-  } else {
-    await session.tagged(cmd.tag, answer.status, answer.message, answer.code);
-  }
+  const out = session.out;
+  const refusal = await session.config.lists.answer(session.lease!.store.index, command, cmd.args, session.imap, {
+    text: (lines) => out.writeLarge(lines),
+    bytes: (chunk) => out.write(chunk),
+  });
+  if (refusal === undefined) await session.tagged(cmd.tag, "OK", `${command} completed`);
+  else await session.tagged(cmd.tag, refusal.status, refusal.message, refusal.code);
 }
 
 /** LIST. */
