@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { formatCursor } from "../index/watch.ts";
 import type { AttrHeader } from "../format/attr_codec.ts";
 import type { ListHeader } from "../format/header.ts";
 import { inspect, type InspectOptions } from "./inspect.ts";
@@ -40,6 +41,8 @@ export interface CheckReport {
   separator?: string;
   /** Whether a commit is pending in the journal (readers apply it; the next writer finishes it). */
   journalPending: boolean;
+  /** The change log's cursor range, when it could be read (SPEC §13): resume from `oldest` or later. */
+  changeLog?: { oldest: string; newest: string };
   /** Figures gathered on the way. */
   stats: CheckStats;
 }
@@ -93,5 +96,9 @@ export function checkIndex(path: string, options: InspectOptions = {}): CheckRep
   if (r.header !== undefined) report.header = r.header;
   if (r.snapshot?.attr !== undefined) report.attrHeader = r.snapshot.attr.header;
   if (r.separator !== undefined) report.separator = r.separator;
+  if (r.changeLog !== undefined) {
+    const { epoch, firstSeq, lastSeq } = r.changeLog;
+    report.changeLog = { oldest: formatCursor(epoch, Math.max(0, firstSeq - 1)), newest: formatCursor(epoch, lastSeq) };
+  }
   return report;
 }

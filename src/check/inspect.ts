@@ -14,6 +14,8 @@ import { JOURNAL_PENDING } from "../format/journal.ts";
 import { loadSnapshot, type Snapshot } from "../index/snapshot.ts";
 import { readJournalStamp } from "../store/file_read.ts";
 import { readSubsFile } from "../store/subs_file.ts";
+import { readChangeLog } from "../store/change_read.ts";
+import { CHANGE_HEADER_SIZE, decodeBatches } from "../format/change_log.ts";
 import { type FileIO, nodeFileIO } from "../store/io.ts";
 import { indexPaths } from "../store/paths.ts";
 import { checkAttrFile } from "./attr_check.ts";
@@ -75,6 +77,8 @@ export interface Inspection {
   journalPending: boolean;
   /** The subscribed names, when the subscriptions file could be read. */
   subscriptions?: string[];
+  /** The change log's epoch and its batches' numbers, when it could be read (SPEC §13). */
+  changeLog?: { epoch: number; firstSeq: number; lastSeq: number };
 }
 
 /** The header's oddities and the one lie about its space. */
@@ -159,7 +163,34 @@ export function inspect(path: string, options: InspectOptions, collect: boolean)
   const entries = collect ? out.attrEntries : undefined;
   checkAttrFile({ path: paths.attr, listHeader: h, problems, stats: out.stats, live, entries }, attr, snap.attrProblem);
   checkSubscriptions(out, io, snap.subsFile, paths.subs);
+  checkChangeLog(out, io, paths);
   return out;
+}
+
+/**
+ * The change log: its header and every batch decoded, numbered one after
+ * another. Damage there loses nothing of the index (the next commit starts
+ * a new log; watchers are told to read the index afresh), so it is a warning.
+ */
+function checkChangeLog(out: Inspection, io: FileIO, paths: ReturnType<typeof indexPaths>): void {
+  try {
+    let read = readChangeLog(io, paths, CHANGE_HEADER_SIZE);
+    for (let i = 0; read === undefined && i < 3; i++) read = readChangeLog(io, paths, CHANGE_HEADER_SIZE);
+    const h = read?.header;
+    if (read === undefined || h === undefined) return;
+    const batches = decodeBatches(read.bytes, 0, read.bytes.length, paths.changes, read.base);
+    const gap = batches.findIndex((b, i) => b.seq !== h.firstSeq + i);
+    if (gap >= 0 || batches.length !== (h.lastSeq === 0 ? 0 : h.lastSeq - h.firstSeq + 1)) {
+      const at = gap >= 0 ? `batch ${batches[gap].seq} where ${h.firstSeq + gap} belongs` : `${batches.length} batches`;
+      out.problems.warn(paths.changes, 12, `the header names batches ${h.firstSeq}…${h.lastSeq}, the log holds ${at}`);
+      return;
+    }
+    out.stats.changeBatches = batches.length;
+    out.changeLog = { epoch: h.epoch, firstSeq: h.firstSeq, lastSeq: h.lastSeq };
+  } catch (e) {
+    if (!(e instanceof CorruptIndexError)) throw e;
+    out.problems.warn(e.file, e.offset, `${e.check}; the next commit starts a new change log`);
+  }
 }
 
 /** The subscriptions file (of the state read: its `.new` copy while a pending record renames it). */

@@ -42,6 +42,8 @@ export interface CheckStats {
   guids: number;
   /** Subscribed names (0 when the index has no subscriptions file or it is damaged). */
   subscriptions: number;
+  /** Batches kept in the change log (SPEC §13; 0 without a log or with a damaged one). */
+  changeBatches: number;
 }
 
 /**
@@ -73,5 +75,6 @@ export function emptyStats(): CheckStats {
     specialUse: 0,
     guids: 0,
     subscriptions: 0,
+    changeBatches: 0,
   };
 }

@@ -20,6 +20,7 @@ import {
   syncAll,
 } from "../../mod.ts";
 import { makeTempDir } from "../helpers/tmp.ts";
+import { checkIndex } from "../../src/check/check.ts";
 
 const tmp = makeTempDir("mli-watch-");
 after(() => tmp.cleanup());
@@ -305,7 +306,13 @@ describe("watch: cursors", () => {
     try {
       await commit(index, (ctx) => ctx.add("one"));
       const before = await index.changeCursor();
+      const good = checkIndex(path);
+      assert.equal(good.stats.changeBatches, 2);
+      assert.deepEqual(good.changeLog, { oldest: before.replace(/:\d+$/, ":0"), newest: before });
       writeFileSync(`${path}.changes`, new Uint8Array(64).fill(7));
+      const damaged = checkIndex(path);
+      assert.equal(damaged.ok, true, "a damaged change log loses nothing of the index");
+      assert.ok(damaged.problems.some((p) => p.severity === "warning" && p.file === `${path}.changes`), JSON.stringify(damaged.problems));
       await commit(index, (ctx) => ctx.add("two"));
       assert.ok(warnings.some((w) => w.includes(".changes")), JSON.stringify(warnings));
       await assert.rejects(index.watch({ since: before }).next(), (e: unknown) => e instanceof ChangeCursorError && e.code === "FOREIGN");

@@ -42,8 +42,12 @@ function printReport(out: Output, path: string, r: CheckReport): void {
     );
     out.line(`  flags:          ${s.nonExistent} \\NonExistent, ${s.noSelect} \\Noselect, ${s.withStatus} with STATUS cached`);
     if (s.specialUse > 0) out.line(`  special-use:    ${s.specialUse} mailbox${s.specialUse === 1 ? "" : "es"} with special-use attributes`);
+    if (s.guids > 0) out.line(`  GUIDs:          ${s.guids} mailbox${s.guids === 1 ? "" : "es"} with a GUID`);
   }
   if (s.subscriptions > 0) out.line(`  subscriptions:  ${counted(s.subscriptions, "name")}`);
+  if (r.changeLog !== undefined) {
+    out.line(`  change log:     ${s.changeBatches} batch${s.changeBatches === 1 ? "" : "es"}, cursors ${r.changeLog.oldest} to ${r.changeLog.newest}`);
+  }
   if (r.journalPending) out.line("  journal:        a commit is pending; readers apply it, the next writer finishes it");
   for (const p of r.problems) out.line("  " + problemLine(p));
   const more = r.errorCount + r.warningCount - r.problems.length;
