@@ -82,9 +82,6 @@ function currentHeader(
  * @param batch The batch's changes.
  * @param historyBytes Bound of the log's size.
  * @param onWarning Where a damaged log is reported before a new one is started.
- * @param whole Write the whole log as a new image even when the batch fits: for a record that
- *   replaces the index by renames, so that every change it makes is a rename of a `.new` file and a
- *   record whose `.new` files were removed after a failure changes nothing.
  * @returns The patches, pre-append or new image.
  *
  * @example Plan the batch of a commit
@@ -98,7 +95,6 @@ export function planChangeWrite(
   batch: ChangeBatchBuilder,
   historyBytes: number,
   onWarning?: (message: string) => void,
-  whole = false,
 ): ChangeWrite {
   const now = currentHeader(io, paths, onWarning);
   if (now === undefined) return { patches: [], image: newLog(newEpoch(), 1, [], encodeBatch(batch, 1)) };
@@ -107,8 +103,7 @@ export function planChangeWrite(
     if (header.lastSeq >= 0xfffffffe) return { patches: [], image: newLog(newEpoch(), 1, [], encodeBatch(batch, 1)) };
     const seq = header.lastSeq + 1;
     const bytes = encodeBatch(batch, seq);
-    const fits = header.end + bytes.length <= historyBytes;
-    if (fits && !whole) {
+    if (header.end + bytes.length <= historyBytes) {
       const h = encodeChangeHeader({ ...header, firstSeq: header.firstSeq || seq, lastSeq: seq, end: header.end + bytes.length });
       const patches: JournalPatch[] = [];
       if (bytes.length <= JOURNALED_BATCH_MAX) {
@@ -118,7 +113,7 @@ export function planChangeWrite(
       }
       return { patches: [{ file: FILE_CHANGES, offset: 0, bytes: h }], preAppend: { offset: header.end, bytes } };
     }
-    // Full (or a whole image wanted): keep the newest batches that fit (in half the bound when full), then this one.
+    // Full: keep the newest batches that fit in half the bound, then this one.
     const old = new Uint8Array(header.end);
     if (readFully(io, fd, old, 0, header.end, 0) !== header.end) {
       return { patches: [], image: newLog(newEpoch(), 1, [], encodeBatch(batch, 1)) };
@@ -129,7 +124,7 @@ export function planChangeWrite(
       at += batchAt(old, at, header.end, paths.changes, 0).size;
     }
     let from = header.end;
-    const room = fits ? header.end : Math.max(0, Math.floor(historyBytes / 2) - CHANGE_HEADER_SIZE - bytes.length);
+    const room = Math.max(0, Math.floor(historyBytes / 2) - CHANGE_HEADER_SIZE - bytes.length);
     for (let i = starts.length - 1; i >= 0 && header.end - starts[i] <= room; i--) from = starts[i];
     const keptFirst = from < header.end ? batchAt(old, from, header.end, paths.changes, 0).seq : seq;
     return { patches: [], image: newLog(header.epoch, keptFirst, [old.subarray(from, header.end)], bytes) };

@@ -9,7 +9,7 @@
  */
 import { CHANGE_HEADER_SIZE, type ChangeLogHeader, decodeChangeHeader } from "../format/change_log.ts";
 import { FILE_CHANGES, JOURNAL_PENDING, type JournalRecord } from "../format/journal.ts";
-import { openIfExists, readJournal, readJournalStamp } from "./file_read.ts";
+import { foreignRecord, openIfExists, readJournal, readJournalStamp } from "./file_read.ts";
 import { type FileIO, readFully } from "./io.ts";
 import type { IndexPaths } from "./paths.ts";
 
@@ -57,10 +57,16 @@ function applyLogPatches(b: Uint8Array, base: number, record: JournalRecord | un
 export function readChangeLog(io: FileIO, paths: IndexPaths, from: number): ChangeLogRead | undefined {
   const j1 = readJournalStamp(io, paths.journal);
   let record: JournalRecord | undefined;
+  let foreign = false;
   if (j1.state === JOURNAL_PENDING) {
     record = readJournal(io, paths.journal);
     // Torn (it never took effect) or still being written (checked again below).
     if (record !== undefined && record.seq !== j1.seq) record = undefined;
+    // Written for another list file: ignored whole, as readers and writers ignore it (SPEC §9).
+    if (record !== undefined && foreignRecord(io, paths, record) !== undefined) {
+      record = undefined;
+      foreign = true;
+    }
   }
   const renamed = record !== undefined && record.renames.includes(FILE_CHANGES);
   const fd = (renamed ? openIfExists(io, `${paths.changes}.new`) : undefined) ?? openIfExists(io, paths.changes);
@@ -95,7 +101,7 @@ export function readChangeLog(io: FileIO, paths: IndexPaths, from: number): Chan
   }
   const j2 = readJournalStamp(io, paths.journal);
   if (j2.seq !== j1.seq || j2.state !== j1.state) return undefined;
-  if (j1.state === JOURNAL_PENDING && record === undefined) {
+  if (j1.state === JOURNAL_PENDING && record === undefined && !foreign) {
     // Incomplete when first read: if it is whole now, its writer finished writing it meanwhile.
     const now = readJournal(io, paths.journal);
     if (now !== undefined && now.seq === j1.seq) return undefined;

@@ -312,15 +312,9 @@ function writeNewFile(io: FileIO, path: string, bytes: Uint8Array, size: number,
  * Put a batch's bytes where the journal record expects them: a new log as
  * `.new`, or a large batch past the log's end, flushed (SPEC §13).
  */
-function writeChanges(
-  io: FileIO,
-  paths: IndexPaths,
-  batch: ChangeBatchBuilder,
-  options: WriterOptions,
-  whole = false,
-): ChangeWrite {
+function writeChanges(io: FileIO, paths: IndexPaths, batch: ChangeBatchBuilder, options: WriterOptions): ChangeWrite {
   const bound = options.changeHistoryBytes ?? DEFAULT_CHANGE_HISTORY_BYTES;
-  const write = planChangeWrite(io, paths, batch, bound, options.onWarning, whole);
+  const write = planChangeWrite(io, paths, batch, bound, options.onWarning);
   try {
     if (write.image !== undefined) writeNewFile(io, `${paths.changes}.new`, write.image, write.image.length, options);
     else if (write.preAppend !== undefined) {
@@ -488,8 +482,7 @@ export function replaceFiles(
     writeNewFile(io, `${paths.list}.new`, listImage, listSize, options);
     writeNewFile(io, `${paths.attr}.new`, attrImage, attrImage.length, options);
     if (subsImage !== undefined) writeNewFile(io, `${paths.subs}.new`, subsImage, subsImage.length, options);
-    // Only renames: a record whose `.new` files a failure removed must change nothing at all.
-    changeWrite = writeChanges(io, paths, changes, options, true);
+    changeWrite = writeChanges(io, paths, changes, options);
   } catch (e) {
     removeStaleNew(io, paths);
     throw ioError(e, paths.list, "write the replacement of");
@@ -503,7 +496,9 @@ export function replaceFiles(
   try {
     writeJournal(io, paths, bytes, options);
   } catch (e) {
-    removeStaleNew(io, paths);
+    // The `.new` files stay: the record may be whole (a failed truncate or flush after its
+    // bytes), and then readers and the next writer apply it all, its renames with its other
+    // changes. A torn record makes the next writer remove them.
     throw ioError(e, paths.journal, "write the commit record to");
   }
   const record = pendingRecord(seq, target, changeWrite.patches, renames);
