@@ -14,6 +14,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -196,6 +197,8 @@ describe("a .new file that is a symbolic link", () => {
         it("one that an interrupted replacement left is refused by the replay", async () => {
           const dir = freshDir();
           const path = await makeIndex(dir);
+          // A replacement renames a change log only when it starts one.
+          if (suffix === ".changes") rmSync(`${path}.changes`);
           await assert.rejects(rebuild(path, FEW, { ...quiet, io: noRenames }), /Simulated crash/);
           const file = `${path}${suffix}.new`;
           assert.ok(lstatSync(file).isFile(), "the interrupted rebuild left no .new file");
