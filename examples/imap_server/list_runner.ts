@@ -41,6 +41,8 @@ export interface ListRunnerOptions {
   workers: number;
   /** Indexes that have handed out more UIDs than this are listed on a worker. */
   threshold: number;
+  /** The workers' nice value (0: the server's priority; default 10, below it). */
+  nice?: number;
 }
 
 
@@ -72,6 +74,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Resolves once the worker has loaded (or is gone). */
+  ready: Promise<void>;
 }
 
 /**
@@ -184,8 +188,12 @@ export class ListRunner {
     const worker = nodeFromSources()
       ? new Worker(new URL("../../workers/node_bootstrap.mjs", import.meta.url), { workerData: { entry: entry.href } })
       : new Worker(entry);
-    const slot: Slot = { worker, pending: new Map() };
+    let loaded = () => {};
+    const slot: Slot = { worker, pending: new Map(), ready: new Promise<void>((ok) => (loaded = ok)) };
+    const nice = this.#options.nice ?? 10;
+    if (nice !== 0) worker.postMessage({ type: "nice", nice } satisfies ListRequest);
     worker.on("message", (m: ListReply) => {
+      if ("ready" in m) return loaded();
       const p = slot.pending.get(m.id);
       if (p === undefined) return;
       const settled = () => {
@@ -211,6 +219,7 @@ export class ListRunner {
       else p.fail(new Error(`The list worker failed: ${m.fault}`));
     });
     const died = (why: string) => {
+      loaded();
       if (this.#slots[i] === slot) this.#slots[i] = undefined;
       for (const p of slot.pending.values()) {
         p.failed = true;
@@ -222,6 +231,23 @@ export class ListRunner {
     worker.on("exit", (code: number) => died(`exited with code ${code}`));
     worker.unref();
     return slot;
+  }
+
+  /**
+   * Start every worker now rather than at its first listing (a worker's
+   * start loads the library into it, which takes the CPU for a moment).
+   *
+   * @returns Nothing, once they have loaded.
+   */
+  async start(): Promise<void> {
+    for (let i = 0; i < this.#slots.length; i++) this.#slots[i] ??= this.#start(i);
+    await Promise.all(this.#slots.map(async (slot) => {
+      if (slot === undefined) return;
+      // Keep the process alive while waiting.
+      slot.worker.ref();
+      await slot.ready;
+      if (slot.pending.size === 0) slot.worker.unref();
+    }));
   }
 
   /**

@@ -4,11 +4,13 @@
  * of a hundred thousand mailboxes is computed off the server's event loop.
  *
  * Listing is batch work next to the server's event loop: the worker lowers
- * its own thread's scheduling priority (nice 10, where the system allows
+ * its own thread's scheduling priority when told (`{ type: "nice", nice }`,
+ * the server's `--list-worker-nice`, 10 by default, where the system allows
  * it), so that on a busy machine the event loop gets a core first when it
  * has work.
  *
- * Messages in: `{ type: "list", id, indexPath, command, args, session }`,
+ * Once loaded it says `{ ready: true }`. Messages in:
+ * `{ type: "list", id, indexPath, command, args, session }`,
  * and `{ type: "ack", id }` for each chunk of an answer the server has
  * written. Out: the answer as UTF-8 chunks of about 64 KiB
  * (`{ id, chunk, end }`, the chunk's buffer transferred), at most
@@ -32,10 +34,11 @@ export type ListRequest = {
   command: "LIST" | "LSUB";
   args: string;
   session: ImapSession;
-} | { type: "ack"; id: number };
+} | { type: "ack"; id: number } | { type: "nice"; nice: number };
 
 /** A message to the server. */
 export type ListReply =
+  | { ready: true }
   | { id: number; chunk: Uint8Array; end: boolean }
   | { id: number; refusal: ListRefusal }
   | { id: number; fault: string };
@@ -60,13 +63,6 @@ async function indexAt(path: string): Promise<MailboxListIndex> {
     await stale.close();
   }
   return index;
-}
-
-try {
-  // 0: this thread (Linux); 10: below normal.
-  setPriority(0, 10);
-} catch {
-  // Not allowed or not supported here: run at the normal priority.
 }
 
 /** Answers being sent: their chunks still to make, and how many more may be sent now. */
@@ -127,6 +123,15 @@ async function run(): Promise<void> {
 }
 
 port.on("message", (req: ListRequest) => {
+  if (req.type === "nice") {
+    try {
+      // 0: this thread (on Linux a nice value is a thread's).
+      setPriority(0, req.nice);
+    } catch {
+      // Not allowed or not supported here: run at the normal priority.
+    }
+    return;
+  }
   if (req.type === "ack") {
     const s = streams.get(req.id);
     if (s !== undefined) {
@@ -138,3 +143,6 @@ port.on("message", (req: ListRequest) => {
   waiting.push(req);
   if (!running) void run();
 });
+
+// Loaded: the server may wait for this before it listens.
+port.postMessage({ ready: true } satisfies ListReply);

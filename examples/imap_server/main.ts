@@ -11,9 +11,11 @@
  * `--tls-key FILE` (STARTTLS), `--idle-timeout SECONDS` (1800),
  * `--max-connections-per-user N` (20), `--max-line BYTES` (65536),
  * `--max-literal BYTES` (65536), `--list-workers N` (2),
- * `--list-worker-threshold N` (2000), `--poll-ms N` (1000: the change feed's safety-net poll; IDLE wakes on file events first),
+ * `--list-worker-threshold N` (2000), `--list-worker-nice N` (10: the list
+ * workers' threads run below the event loop's priority; 0: at the same), `--poll-ms N` (1000: the change feed's safety-net poll; IDLE wakes on file events first),
  * `--no-login-scan` (trust the index as it is: another process keeps it in
- * line with the stores). When it listens it prints exactly one line,
+ * line with the stores). The list workers are started before the server
+ * listens. When it listens it prints exactly one line,
  * `listening on HOST:PORT`.
  *
  * With the environment variable `IMAP_SERVER_STALL_REPORT_MS=N` set, a
@@ -42,7 +44,7 @@ import { DEFAULT_POLL_MS } from "./changes.ts";
 const USAGE = `Usage:
   main.ts --users FILE --index-dir DIR [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE]
           [--idle-timeout SECONDS] [--max-connections-per-user N] [--max-line BYTES] [--max-literal BYTES]
-          [--list-workers N] [--list-worker-threshold N] [--poll-ms N] [--no-login-scan]
+          [--list-workers N] [--list-worker-threshold N] [--list-worker-nice N] [--poll-ms N] [--no-login-scan]
   main.ts hash-password < password`;
 
 /** A whole number option, or the default. */
@@ -86,6 +88,7 @@ async function main(argv: string[]): Promise<void> {
       "max-literal": { type: "string" },
       "list-workers": { type: "string" },
       "list-worker-threshold": { type: "string" },
+      "list-worker-nice": { type: "string" },
       "poll-ms": { type: "string" },
       "no-login-scan": { type: "boolean" },
       help: { type: "boolean" },
@@ -115,6 +118,8 @@ async function main(argv: string[]): Promise<void> {
     limits: { maxLine, maxLiteral, maxCommand: Math.max(1048576, maxLine + maxLiteral) },
     listWorkers: count(values["list-workers"], "list-workers", 2),
     listWorkerThreshold: count(values["list-worker-threshold"], "list-worker-threshold", 2000),
+    listWorkerNice: Math.min(19, count(values["list-worker-nice"], "list-worker-nice", 10)),
+    startListWorkers: true,
     pollMs: Math.max(10, count(values["poll-ms"], "poll-ms", DEFAULT_POLL_MS)),
     loginScan: values["no-login-scan"] !== true,
   });

@@ -36,6 +36,10 @@ export interface ServerOptions {
   /** List worker threads (default 2) and the index size from which they are used (default 2000 UIDs). */
   listWorkers?: number;
   listWorkerThreshold?: number;
+  /** The list workers' nice value (default 10; 0: the server's priority). */
+  listWorkerNice?: number;
+  /** Start the list workers before listening (default: at their first listing). */
+  startListWorkers?: boolean;
   /** Scan a user's store and sync the index when the user's store is opened (default true). */
   loginScan?: boolean;
   /** The change feed's safety-net poll while a client idles, in ms (default 1000; IDLE wakes on file events first). */
@@ -74,7 +78,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const tls = options.tlsCert !== undefined && options.tlsKey !== undefined
     ? createSecureContext({ cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) })
     : undefined;
-  const lists = new ListRunner({ workers: options.listWorkers ?? 2, threshold: options.listWorkerThreshold ?? 2000 });
+  const lists = new ListRunner({ workers: options.listWorkers ?? 2, threshold: options.listWorkerThreshold ?? 2000, nice: options.listWorkerNice ?? 10 });
+  if (options.startListWorkers === true) await lists.start();
   const config: ServerConfig = {
     accounts: new Accounts({
       usersFile: options.usersFile,
