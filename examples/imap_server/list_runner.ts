@@ -31,8 +31,6 @@ import process from "node:process";
 import { Worker } from "node:worker_threads";
 import { type ImapSession, ListPattern, type MailboxListIndex, parseListArguments, resolveListPattern } from "../../mod.ts";
 import { answerList, type ListRefusal } from "./list_answer.ts";
-
-export { WINDOW } from "./list_answer.ts";
 import type { ListReply, ListRequest } from "./list_worker.ts";
 
 /** How LIST commands are spread. */
@@ -44,7 +42,6 @@ export interface ListRunnerOptions {
   /** The workers' nice value (0: the server's priority; default 10, below it). */
   nice?: number;
 }
-
 
 /** Where an answer's lines go: text (answered on this thread) or UTF-8 chunks (from a worker), in order. */
 export interface ListSink {
