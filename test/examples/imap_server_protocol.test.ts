@@ -192,6 +192,22 @@ describe(`the reference IMAP server on ${RUNTIME} over a raw socket`, () => {
     assert.deepEqual(await client.command("z", "NOOP"), ["z OK NOOP completed"]);
   });
 
+  it("answers ID, NAMESPACE, CHECK and LOGOUT", async () => {
+    const client = await loggedIn();
+    const id = await client.command("a", 'ID ("name" "test")');
+    assert.match(id[0], /^\* ID \(/);
+    assert.equal(last(id), "a OK ID completed");
+    const ns = await client.command("b", "NAMESPACE");
+    assert.match(ns[0], /^\* NAMESPACE \(\(""\s"\/"\)\) NIL NIL$/);
+    assert.match(last(ns), /^b OK /);
+    assert.match(last(await client.command("c", "CHECK")), /^c BAD /, "CHECK needs a selected mailbox");
+    assert.match(last(await client.command("d", "SELECT INBOX")), /^d OK /);
+    assert.match(last(await client.command("e", "CHECK")), /^e OK /);
+    const bye = await client.command("f", "LOGOUT");
+    assert.match(bye[0], /^\* BYE /);
+    assert.equal(last(bye), "f OK LOGOUT completed");
+  });
+
   it("takes AUTHENTICATE PLAIN with an initial response and after a continuation request", async () => {
     const plain = (authz: string, user: string, pass: string) => Buffer.from(`${authz}\0${user}\0${pass}`).toString("base64");
     const a = (await connect()).client;
