@@ -34,6 +34,14 @@ export const GROWTH_PERCENT = 10;
 export const COMPRESS_PERCENT = 10;
 /** Compression needs at least this much used space. */
 export const COMPRESS_MIN_USED = 1024;
+/**
+ * A commit that replaced a directory copy of at least this many bytes
+ * compresses only once deleted space is {@linkcode COMPRESS_AMORTIZE_FACTOR}
+ * times that copy (smaller directories keep the original rule).
+ */
+export const COMPRESS_AMORTIZE_FROM = 256 << 10;
+/** See {@linkcode COMPRESS_AMORTIZE_FROM}. */
+export const COMPRESS_AMORTIZE_FACTOR = 4;
 
 /** Mailbox attribute flags kept per UID in the attribute file (SPEC §3). */
 export const MailboxFlags = {

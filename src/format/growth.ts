@@ -4,6 +4,8 @@
  * @module
  */
 import {
+  COMPRESS_AMORTIZE_FACTOR,
+  COMPRESS_AMORTIZE_FROM,
   COMPRESS_MIN_USED,
   COMPRESS_PERCENT,
   GROWTH_BLOCK,
@@ -30,19 +32,32 @@ export function grownSize(need: number): number {
 }
 
 /**
- * Whether a file with this much used and deleted space is due for compression.
+ * Whether a file with this much used and deleted space is due for
+ * compression: the original rule (deleted space reached 10% of used space,
+ * and used space is at least 1024), amortised for giant directories. A
+ * commit that replaced a directory copy of at least
+ * {@linkcode COMPRESS_AMORTIZE_FROM} bytes compresses only once deleted
+ * space is also {@linkcode COMPRESS_AMORTIZE_FACTOR} times that copy (or
+ * the file could not take two more copies), so that inserting into a
+ * directory of 700,000 children does not rewrite the whole file each time:
+ * the copies and one compression per few inserts cost about twice the
+ * directory's write per insert.
  *
  * @param usedSpace Bytes in use.
  * @param deletedSpace Bytes known to be garbage.
- * @returns True when deleted space reached 10% of used space and used space is at least 1024.
+ * @param largestCopy The largest directory copy the commit replaced, in bytes (0: none).
+ * @param maxFileSize The size the file may not pass.
+ * @returns True when the file is due for compression.
  *
  * @example Deleted space past a tenth of the used space
  * ```ts
  * import { needsCompression } from "./growth.ts";
  * console.log(needsCompression(2148, 1584)); // true
+ * console.log(needsCompression(60 << 20, 12 << 20, 11 << 20), needsCompression(90 << 20, 45 << 20, 11 << 20)); // false true
  * ```
  */
-export function needsCompression(usedSpace: number, deletedSpace: number): boolean {
-  return usedSpace >= COMPRESS_MIN_USED &&
-    deletedSpace >= Math.floor(usedSpace / 100) * COMPRESS_PERCENT;
+export function needsCompression(usedSpace: number, deletedSpace: number, largestCopy = 0, maxFileSize = 1 << 30): boolean {
+  if (usedSpace < COMPRESS_MIN_USED || deletedSpace < Math.floor(usedSpace / 100) * COMPRESS_PERCENT) return false;
+  if (largestCopy < COMPRESS_AMORTIZE_FROM) return true;
+  return deletedSpace >= COMPRESS_AMORTIZE_FACTOR * largestCopy || usedSpace + 2 * largestCopy > maxFileSize;
 }

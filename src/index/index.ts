@@ -551,7 +551,8 @@ export class MailboxListIndex {
       throw e;
     }
     let compressed = false;
-    if (plan.changed && needsCompression(plan.header.usedSpace, plan.header.deletedSpace)) {
+    const h = plan.header;
+    if (plan.changed && needsCompression(h.usedSpace, h.deletedSpace, plan.largestCopy, plan.maxFileSize)) {
       this.refresh();
       const now = this.#snap!;
       this.#snap = undefined;

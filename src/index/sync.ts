@@ -408,6 +408,7 @@ export class SyncEngine {
       added: tree.nodes.newCount,
       deleted: deletions.uids.length,
       maxFileSize: this.limits.maxFileSize,
+      largestCopy: layout.largestCopy,
     };
   }
 

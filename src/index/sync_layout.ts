@@ -69,6 +69,8 @@ export interface Layout {
   used: number;
   /** `deleted_space` after the commit (old copies of written directories added). */
   deletedSpace: number;
+  /** The largest old directory copy a written directory replaced, in bytes (0: none). */
+  largestCopy: number;
   /** The nodes whose directory is written, in pre-order (= file order). */
   written: number[];
   /** Where each written directory's entries start in {@linkcode Layout.order}. */
@@ -136,6 +138,7 @@ class LayoutPlanner {
     this.out = {
       used: usedSpace,
       deletedSpace,
+      largestCopy: 0,
       written: [],
       orderStart: [],
       orderLen: [],
@@ -219,7 +222,9 @@ class LayoutPlanner {
     out.rewritten.add(node);
     if (oldDir !== 0) {
       patchU32(this.patches, oldDir + DIR_FIELD.nextOffset, encodeOffset(off));
-      out.deletedSpace += DIR_HEADER_SIZE + dirSize(tree.dv, oldDir);
+      const copy = DIR_HEADER_SIZE + dirSize(tree.dv, oldDir);
+      out.deletedSpace += copy;
+      if (copy > out.largestCopy) out.largestCopy = copy;
     }
   }
 

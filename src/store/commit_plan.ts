@@ -55,4 +55,6 @@ export interface CommitPlan {
   deleted: number;
   /** The list file may not grow past this size. */
   maxFileSize: number;
+  /** The largest old directory copy the commit replaces, in bytes (0: none), for amortised compression. */
+  largestCopy?: number;
 }
