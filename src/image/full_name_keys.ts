@@ -1,138 +1,181 @@
 /**
- * The keys and windows of the full-name table (`full_names.ts`).
+ * The keys of the full-name table (`full_names.ts`): three lanes of a
+ * multilinear hash modulo the Mersenne prime p = 2³¹ − 1 over a name's
+ * canonical bytes (its components joined by one separator).
  *
- * The 32-bit key of a name is a multiply-xorshift hash over its canonical
- * bytes (the components joined by the separator) four at a time from its
- * start, finished with its length, from a state drawn once per process. The
- * hash state after a prefix's complete words carries on into the names
- * below it, so the key of every prefix of a name comes from one pass over
- * it. Keys only choose where a probe starts and skip most slots: the table
- * compares bytes before it answers.
+ * The bytes are read in pairs, u_j = x_{2j} + 256·x_{2j+1} (the last one
+ * zero-padded when the length L is odd), and lane k of a name is
+ *
+ *     lane_k(x) = ( Σ_{j < ⌈L/2⌉} M_k[j] · u_j  +  T_k[L] ) mod p
+ *
+ * with every M_k[j] (j < 2048) and T_k[L] (L ≤ 4096, the longest full name
+ * the table takes: {@linkcode KEYED_BYTES}) drawn uniformly from [0, p) once
+ * per process from `crypto.getRandomValues`, kept in memory and never
+ * stored or shown. The bound: for two different byte strings x ≠ y of one
+ * length, some pair differs, by d ∈ (−2¹⁶, 2¹⁶) \ {0}, which is invertible
+ * mod p, so over the uniform M_k[j] the lane values are equal with
+ * probability exactly 1/p; for different lengths T_k[L_x] − T_k[L_y] is
+ * uniform and independent of everything else, again 1/p. The three lanes
+ * draw independent coefficients, so two names share a key with probability
+ * p⁻³ ≈ 2⁻⁹³, for any two names chosen without knowledge of the
+ * coefficients. The table answers only found or not found, which reveals
+ * nothing of them beyond whether a name is in the image.
+ *
+ * The sums are exact in doubles: a product M·u is below 2³¹·2¹⁶ = 2⁴⁷, so 32
+ * of them added to a reduced sum stay below 2⁵³; the hashers reduce every
+ * 32 pairs. The sum of a prefix carries on into the names below it (the
+ * table hashes each record from its parent's sum), and a name's lanes only
+ * add its length's T at the end.
  *
  * @module
  */
 import { nameProblem, type TreeLimits } from "../format/limits.ts";
 
-/** Words of the last bytes of a full name kept in its slot. */
-export const WINDOW_WORDS = 12;
+/** The prime of the lanes, 2³¹ − 1. */
+export const KEY_PRIME = 0x7fffffff;
+/** 1 / {@linkcode KEY_PRIME}, for the quotient of a reduction. */
+const INV_PRIME = 1 / KEY_PRIME;
 /**
- * Bytes of the end of a full name kept in its slot (in whole words counted
- * from the name's start): a longer name is also compared through an anchor.
+ * The longest full name, in bytes, the table keys (the default limit): an
+ * image with a longer name is not indexed, and a longer name is not in a table.
  *
- * @example Whether a name is confirmed by its slot alone
+ * @example The default limit of a full name
  * ```ts
- * import { WINDOW_BYTES } from "./full_name_keys.ts";
- * console.log(new TextEncoder().encode("INBOX/Archive/2009").length <= WINDOW_BYTES); // true
+ * import { KEYED_BYTES } from "./full_name_keys.ts";
+ * console.log(KEYED_BYTES); // 4096
  * ```
  */
-export const WINDOW_BYTES = WINDOW_WORDS * 4;
+export const KEYED_BYTES = 4096;
+/** Lanes per key. */
+export const LANES = 3;
 
-/** Hash state of the empty name, where every key starts; drawn once per process. */
-export const KEY_SEED = 0x2545f491 ^ crypto.getRandomValues(new Int32Array(1))[0];
-const WORD_PRIME = 0x9e3779b1 | 0;
-const LEN_PRIME = 0x85ebca77 | 0;
-const FINAL_PRIME = 0xc2b2ae35 | 0;
-/** Multiplier of a name's words for tables built from now on; 0 only while keys are made to collide. */
-let wordPrime = WORD_PRIME;
+/** Uniform values in [0, p), `n` of them, from the system's random source. */
+function uniform(n: number): Float64Array<ArrayBuffer> {
+  const out = new Float64Array(n);
+  const raw = new Uint32Array(4096);
+  let have = 0, at = raw.length;
+  while (have < n) {
+    if (at === raw.length) {
+      crypto.getRandomValues(raw);
+      at = 0;
+    }
+    // 31 random bits, uniform on [0, 2³¹): dropping 2³¹ − 1 leaves [0, p) uniform.
+    const v = raw[at++] & 0x7fffffff;
+    if (v !== KEY_PRIME) out[have++] = v;
+  }
+  return out;
+}
+
+/** The coefficients of one table: per pair j, `M[3j + k]`; per length L, `T[3L + k]`. */
+export interface KeyCoefficients {
+  /** M_k[j] at index 3j + k, for pairs j < {@linkcode KEYED_BYTES} / 2. */
+  readonly pairs: Float64Array;
+  /**
+   * The same per byte q, at index 3q + k: M_k[q/2] for an even q, 256 · M_k[(q−1)/2]
+   * for an odd one (the sums are the same, a byte at a time; a product stays below 2⁴⁷).
+   */
+  readonly bytes: Float64Array;
+  /** T_k[L] at index 3L + k, for lengths L ≤ {@linkcode KEYED_BYTES}. */
+  readonly lengths: Float64Array;
+}
+
+/** The coefficients per byte of pair coefficients. */
+function perByte(pairs: Float64Array): Float64Array<ArrayBuffer> {
+  const out = new Float64Array(pairs.length * 2);
+  for (let j = 0; j < pairs.length / LANES; j++) {
+    for (let k = 0; k < LANES; k++) {
+      out[6 * j + k] = pairs[3 * j + k];
+      out[6 * j + 3 + k] = pairs[3 * j + k] * 256;
+    }
+  }
+  return out;
+}
+
+const REAL_PAIRS = uniform(LANES * (KEYED_BYTES >>> 1));
+const REAL: KeyCoefficients = {
+  pairs: REAL_PAIRS,
+  bytes: perByte(REAL_PAIRS),
+  lengths: uniform(LANES * (KEYED_BYTES + 1)),
+};
+/** Keys that depend on the length only: every name of one length shares one key. */
+const DEGENERATE: KeyCoefficients = {
+  pairs: new Float64Array(REAL.pairs.length),
+  bytes: new Float64Array(REAL.bytes.length),
+  lengths: REAL.lengths,
+};
+let current = REAL;
 
 /**
- * The multiplier of a name's words that a table built now uses.
+ * The coefficients a table built now uses.
  *
- * @returns The multiplier (0 while {@linkcode degenerateKeysForTests} is on).
+ * @returns The process's coefficients (all pair coefficients 0 while {@linkcode degenerateKeysForTests} is on).
  *
- * @example The real multiplier is never 0
+ * @example One table of coefficients per process
  * ```ts
- * import { currentPrime } from "./full_name_keys.ts";
- * console.log(currentPrime() !== 0); // true
+ * import { currentCoefficients, KEYED_BYTES } from "./full_name_keys.ts";
+ * console.log(currentCoefficients().lengths.length === 3 * (KEYED_BYTES + 1)); // true
  * ```
  */
-export function currentPrime(): number {
-  return wordPrime;
+export function currentCoefficients(): KeyCoefficients {
+  return current;
 }
 
 /**
- * Make every key depend on the lengths of the components only, so that
- * names of one shape share keys and probes, for tests of what happens when
- * keys collide; a table keeps the keys it was built with. Never call it outside
- * tests.
+ * Make every key depend on the length of the name only, so that names of
+ * one length share keys, for tests of what happens when keys collide: a
+ * table is then not built for an image with two names of one length. A
+ * table keeps the keys it was built with. Never call it outside tests.
  *
  * @param on True to make keys collide, false for the real keys.
  * @returns Nothing.
  *
- * @example Build a table whose names all share keys
+ * @example Build a table while names of one length share keys
  * ```ts ignore
  * degenerateKeysForTests(true);
  * try {
- *   const table = FullNameTable.build(view, 0x2f);
+ *   console.log(FullNameTable.build(view, 0x2f)); // undefined when two names have one length
  * } finally {
  *   degenerateKeysForTests(false);
  * }
  * ```
  */
 export function degenerateKeysForTests(on: boolean): void {
-  wordPrime = on ? 0 : WORD_PRIME;
+  current = on ? DEGENERATE : REAL;
 }
 
 /**
- * Mix one complete word of a name into a hash state.
+ * A sum of products reduced to below 2 · {@linkcode KEY_PRIME} in magnitude,
+ * congruent to it mod p: room for 32 more pair products before 2⁵³.
  *
- * @param h The state.
- * @param w Four bytes of the name, little-endian.
- * @param p The table's multiplier.
- * @returns The new state.
+ * @param s A non-negative integer below 2⁵³ (or a partly reduced one).
+ * @returns A congruent integer in (−p, 2p).
  *
- * @example Mix a word
+ * @example Reduce a sum
  * ```ts
- * import { mixWord } from "./full_name_keys.ts";
- * console.log(mixWord(1, 0x41424344, 0x9e3779b1 | 0) === mixWord(1, 0x41424344, 0x9e3779b1 | 0)); // true
+ * import { KEY_PRIME, partReduce } from "./full_name_keys.ts";
+ * const r = partReduce(2 ** 52 + 5);
+ * console.log(((r % KEY_PRIME) + KEY_PRIME) % KEY_PRIME === (2 ** 52 + 5) % KEY_PRIME); // true
  * ```
  */
-export function mixWord(h: number, w: number, p: number): number {
-  h = Math.imul(h ^ w, p);
-  return h ^ (h >>> 15);
+export function partReduce(s: number): number {
+  return s - Math.floor(s * INV_PRIME) * KEY_PRIME;
 }
 
 /**
- * The key of a name of `len` bytes from the hash state after its complete
- * words and its last, incomplete word.
+ * The canonical residue mod p of a sum.
  *
- * @param h The state after the complete words.
- * @param w The last, incomplete word (zero-padded).
- * @param partial False when the name has no incomplete word.
- * @param len The name's length in bytes.
- * @param p The table's multiplier.
- * @returns The key.
+ * @param s An integer of magnitude below 2⁵³.
+ * @returns The residue in [0, p).
  *
- * @example A key depends on the length
+ * @example A lane's value
  * ```ts
- * import { nameKey } from "./full_name_keys.ts";
- * console.log(nameKey(0, 0, false, 4, 3) !== nameKey(0, 0, false, 8, 3)); // true
+ * import { KEY_PRIME, reduce } from "./full_name_keys.ts";
+ * console.log(reduce(KEY_PRIME + 3), reduce(-1) === KEY_PRIME - 1); // 3 true
  * ```
  */
-export function nameKey(h: number, w: number, partial: boolean, len: number, p: number): number {
-  if (partial) h = mixWord(h, w, p);
-  h = Math.imul(h ^ len, LEN_PRIME);
-  h ^= h >>> 16;
-  h = Math.imul(h, FINAL_PRIME);
-  return h ^ (h >>> 13);
-}
-
-/**
- * Where the window of a full name of `len` bytes starts: its bytes from
- * there on are in its slot.
- *
- * @param len The full name's length in bytes.
- * @returns The first byte of the window (0 when the whole name fits).
- *
- * @example A short name fits its window
- * ```ts
- * import { windowStart } from "./full_name_keys.ts";
- * console.log(windowStart(20), windowStart(60)); // 0 12
- * ```
- */
-export function windowStart(len: number): number {
-  const words = (len + 3) >>> 2;
-  return words > WINDOW_WORDS ? (words - WINDOW_WORDS) * 4 : 0;
+export function reduce(s: number): number {
+  const r = s - Math.floor(s * INV_PRIME) * KEY_PRIME;
+  return (r < 0 ? r + KEY_PRIME : r >= KEY_PRIME ? r - KEY_PRIME : r) | 0;
 }
 
 /**

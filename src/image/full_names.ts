@@ -1,56 +1,53 @@
 /**
  * {@linkcode FullNameTable}: every live record of a list image numbered in
  * breadth-first order (a parent before its children), with a hash table of
- * slots that hold the UID and the number. A full sync looks each reported
- * name up — straight from the string's character codes when it is ASCII —
- * and marks the slot in a byte array of its own, so that a sync that changes
- * nothing touches no per-record object and walks no directory; readers
- * answer many lookups on one image from the same table.
+ * slots that hold a key and the UID, and the number per slot. A full sync
+ * looks each reported name up whole — straight from the string's character
+ * codes when it is ASCII — and marks the slot in a byte array of its own, so
+ * that a sync that changes nothing touches no per-record object and walks no
+ * directory; readers answer many lookups on one image from the same table.
  *
- * A lookup never answers with another record than the one of the name: a
- * slot is found only when the name's bytes equal the record's, whatever the
- * keys are. Each slot holds, in one cache line, its record's full length,
- * the last {@linkcode WINDOW_BYTES} bytes of its full name (the components
- * joined by the separator) and, when the name is longer, the slot of an
- * ancestor — its *anchor*, the highest one whose full name reaches into
- * those last bytes. A slot is the name's when its length and last bytes
- * equal the name's and its anchor is the slot found, the same way, for the
- * name's prefix of the anchor's length: by induction every byte of the name
- * is compared, and since no component holds the separator (an image with
- * one is not indexed), the bytes give the components. A component too long
- * for the last bytes to reach its parent is compared in the image.
- *
- * The 32-bit key of a name (`full_name_keys.ts`) only chooses where a probe
- * starts and skips most other slots; keys that collide cost a comparison,
- * never a wrong answer. The keys of every prefix come from one pass over the
- * name, so the few slots one lookup compares are loaded side by side. An
- * image whose keys cluster past a bound (or that holds one name twice) is
- * not indexed, and its callers take their general path. Building the table
- * visits every live record (`full_name_records.ts`), which checks the UIDs.
+ * A slot holds the name's key, three 31-bit lanes of a keyed multilinear
+ * hash of its canonical bytes (the components joined by one separator; see
+ * `full_name_keys.ts`), and a lookup answers the slot whose three lanes
+ * equal the name's: it reads the name once, one slot, never the image.
+ * What bounds a wrong answer: two different names share a key
+ * with probability p⁻³ ≈ 2⁻⁹³ (p = 2³¹ − 1) over the coefficients, which are
+ * drawn per process from the system's random source and never leave it
+ * (the table answers only found or not found). Within one image: a build
+ * that meets two records with one key does not build the table, nor does
+ * one with a component holding the separator (whose bytes would read as
+ * two levels) or a name longer than the keyed 4096 bytes; the callers then
+ * take their general path. So the names of an image never answer for each
+ * other, and a name outside the image answers for one of its n names with
+ * probability at most n · 2⁻⁹³ (about 2⁻⁷³ at a million names), whichever
+ * names are chosen without knowledge of the coefficients. Choosing names
+ * after seeing answers does not help: until a first wrong answer, every
+ * answer for a name outside the image is "not found", known in advance, so
+ * q lookups answer wrongly with probability at most q · n · 2⁻⁹³. (The
+ * argument is about answers; how long a probe takes depends on where lane
+ * 0 falls among the occupied slots.) Building the table visits every live
+ * record (`full_name_records.ts`), which checks the UIDs.
  *
  * @module
  */
 import type { TreeLimits } from "../format/limits.ts";
 import { recordNameOffset } from "../format/record.ts";
 import {
-  currentPrime,
-  KEY_SEED,
-  mixWord,
-  nameKey,
-  WINDOW_BYTES,
-  WINDOW_WORDS,
-  windowStart,
+  currentCoefficients,
+  type KeyCoefficients,
+  KEYED_BYTES,
+  partReduce,
+  reduce,
 } from "./full_name_keys.ts";
-import { growI32, liveRecords, marksOfNumbers } from "./full_name_records.ts";
+import { HAS_CHILDREN, liveRecords, marksOfNumbers } from "./full_name_records.ts";
 import type { ListImage } from "./list_image.ts";
 
-export { degenerateKeysForTests, plainBytes, WINDOW_BYTES } from "./full_name_keys.ts";
+export { degenerateKeysForTests, KEYED_BYTES, plainBytes } from "./full_name_keys.ts";
 export { HAS_CHILDREN, MARK_LEAF, MARK_SEEN } from "./full_name_records.ts";
 
-/** Words per slot: key, UID (0 = empty), anchor slot (-1: none), full length, then the window. */
-const SLOT = 4 + WINDOW_WORDS;
-/** Probe steps a build may spend past the first slot of each key, per record, before it gives up. */
-const PROBE_BUDGET = 8;
+/** Words per slot: the three lanes of the key, then the UID (0 = empty). */
+const SLOT = 4;
 
 /** {@linkcode FullNameTable.findString}: the name is valid and not in the image. */
 export const NAME_MISSING = -1;
@@ -63,20 +60,8 @@ export const NAME_NOT_PLAIN = -2;
 
 const tables = new WeakMap<ListImage, FullNameTable | null>();
 
-// The name being looked up: its canonical bytes (components joined by one
-// separator) as little-endian words from its start, after WINDOW_WORDS words
-// of zeros (what a window holds before a short name), the last one padded
-// with zeros; and per level the key and the length of the prefix that ends there.
-let nameWords = new Int32Array(256);
-let levelKeys = new Int32Array(256);
-let levelEnds = new Int32Array(256);
-/** Levels whose slots a lookup compares, the name's own level first, then each anchor's. */
-let chain = new Int32Array(64);
-
-/** Byte `q` of the name being looked up. */
-function nameByte(q: number): number {
-  return (nameWords[WINDOW_WORDS + (q >>> 2)] >>> ((q & 3) << 3)) & 0xff;
-}
+/** The canonical bytes of a name given with empty components or longer than the keyed bytes. */
+let spelled = new Uint8Array(KEYED_BYTES + 64);
 
 /**
  * Full name → record number, for one list image.
@@ -105,28 +90,27 @@ export class FullNameTable {
   readonly separator: number;
   /** Number of slots of the hash table (a power of two). */
   readonly slotCount: number;
-  /** {@linkcode SLOT} words per slot. */
+  /** {@linkcode SLOT} words per slot: the key's three lanes and the UID. */
   private readonly slots: Int32Array;
   /** Record number per slot. */
   private readonly numbers: Int32Array;
   private readonly mask: number;
-  /** The image the records are in. */
-  private readonly bytes: Uint8Array;
-  private readonly dv: DataView;
-  /** The most steps any slot lies past the first slot of its key: no probe goes further. */
-  private reach = 0;
-  /** Multiplier of the words of a name in its keys (see {@linkcode degenerateKeysForTests}). */
-  private readonly prime = currentPrime();
+  /** Pair coefficients of the keys (see `full_name_keys.ts`), kept for the table's life. */
+  private readonly pairs: Float64Array;
+  /** Pair coefficients per byte. */
+  private readonly bytes: Float64Array;
+  /** Length coefficients of the keys. */
+  private readonly lengths: Float64Array;
+  /** The separator twice, as a string: an empty component. */
+  private readonly doubled: string;
 
   private constructor(
-    view: ListImage,
     sep: number,
     count: number,
     arrays: { rec: Int32Array; parent: Int32Array; uid: Int32Array; level: Uint8Array; info: Uint8Array },
     size: number,
+    coef: KeyCoefficients,
   ) {
-    this.bytes = view.bytes;
-    this.dv = view.dv;
     this.separator = sep;
     this.count = count;
     this.rec = arrays.rec;
@@ -138,6 +122,10 @@ export class FullNameTable {
     this.mask = size - 1;
     this.slots = new Int32Array(size * SLOT);
     this.numbers = new Int32Array(size);
+    this.pairs = coef.pairs;
+    this.bytes = coef.bytes;
+    this.lengths = coef.lengths;
+    this.doubled = String.fromCharCode(sep, sep);
   }
 
   /**
@@ -188,7 +176,8 @@ export class FullNameTable {
    * @param sep Separator byte.
    * @param expected How many live records the image probably has (sizes the arrays; 0 = unknown).
    * @returns The table, or undefined when the image is not indexed: a component holds the
-   *   separator, one full name is there twice, or the keys cluster past the probe budget.
+   *   separator, a full name is longer than {@linkcode KEYED_BYTES}, or two records share a
+   *   key (one full name twice, or keys that collide).
    * @throws CorruptIndexError when the image is damaged: a structure, a directory reached
    *   twice, a UID that is 0, not below next_uid or used by two records.
    *
@@ -202,195 +191,115 @@ export class FullNameTable {
     const { count: n, rec, parent, uid, len, level, info } = liveRecords(view, expected);
     let size = 1024;
     while (size * 3 < n * 4) size *= 2;
-    const table = new FullNameTable(view, sep, n, { rec, parent, uid, level, info }, size);
-    return table.insertAll(len) ? table : undefined;
+    const table = new FullNameTable(sep, n, { rec, parent, uid, level, info }, size, currentCoefficients());
+    return table.insertAll(view, len) ? table : undefined;
   }
 
   /**
-   * Put every record in its slot, parents first: a record's window and hash
-   * state continue its parent's, and its anchor is an ancestor already placed.
+   * Put every record in its slot, parents first: a record's sums continue
+   * its parent's.
    *
+   * @param view The image the records are in.
    * @param len Component length per number.
    * @returns False when the image cannot be indexed (see {@linkcode FullNameTable.build}).
    */
-  private insertAll(len: Int32Array): boolean {
-    const sl = this.slots, numbers = this.numbers, mask = this.mask, sep = this.separator, P = this.prime;
-    const bytes = this.bytes, dv = this.dv, rec = this.rec, parent = this.parent, uid = this.uid, count = this.count;
-    const slotOf = new Int32Array(count), fullLen = new Int32Array(count), state = new Int32Array(count);
-    // The record's canonical words from its parent's window on; word 0 is canonical word `base`.
-    let words = new Int32Array(WINDOW_WORDS + 72);
-    let budget = PROBE_BUDGET * count + 1024;
-    let reach = 0;
+  private insertAll(view: ListImage, len: Int32Array): boolean {
+    const sl = this.slots, numbers = this.numbers, mask = this.mask, sep = this.separator;
+    const B = this.bytes, T = this.lengths, bytes = view.bytes, dv = view.dv;
+    const rec = this.rec, parent = this.parent, uid = this.uid, info = this.info, count = this.count;
+    // Per number with children: its lanes' sums before the length term (reduced), and its full length.
+    const sums = new Int32Array(count * 3), fullLen = new Int32Array(count);
     for (let k = 0; k < count; k++) {
-      const p = parent[k], n = len[k];
-      const ps = p < 0 ? -1 : slotOf[p];
-      const lp = p < 0 ? 0 : fullLen[p];
-      const total = p < 0 ? n : lp + 1 + n;
-      const base = ((lp + 3) >>> 2) - WINDOW_WORDS;
-      const used = ((total + 3) >>> 2) - base;
-      if (words.length < used) words = new Int32Array(used + 64);
-      for (let j = 0, o = ps * SLOT + 4; j < WINDOW_WORDS; j++) words[j] = ps >= 0 ? sl[o + j] : 0;
-      for (let j = WINDOW_WORDS; j < used; j++) words[j] = 0;
-      let h = p < 0 ? KEY_SEED : state[p];
-      let q = lp;
+      const p = parent[k];
+      let a = 0, b = 0, c = 0, q = 0;
       if (p >= 0) {
-        words[(q >>> 2) - base] |= sep << ((q & 3) << 3);
-        if ((q & 3) === 3) h = mixWord(h, words[(q >>> 2) - base], P);
+        q = fullLen[p];
+        const o = q * 3;
+        a = sums[p * 3] + B[o] * sep;
+        b = sums[p * 3 + 1] + B[o + 1] * sep;
+        c = sums[p * 3 + 2] + B[o + 2] * sep;
         q++;
       }
-      for (let s = recordNameOffset(dv, rec[k]), e = s + n; s < e; s++, q++) {
-        const x = bytes[s];
-        // A component with the separator in it would read as two levels.
-        if (x === sep) return false;
-        words[(q >>> 2) - base] |= x << ((q & 3) << 3);
-        if ((q & 3) === 3) h = mixWord(h, words[(q >>> 2) - base], P);
+      const total = q + len[k];
+      if (total > KEYED_BYTES) return false;
+      for (let s = recordNameOffset(dv, rec[k]), e = s + len[k], o = q * 3; s < e;) {
+        // 31 products at most, on a reduced sum: below 2⁵³.
+        for (const lim = Math.min(e, s + 31); s < lim; s++, o += 3) {
+          const x = bytes[s];
+          // A component with the separator in it would read as two levels.
+          if (x === sep) return false;
+          a += B[o] * x;
+          b += B[o + 1] * x;
+          c += B[o + 2] * x;
+        }
+        if (s < e) {
+          a = partReduce(a);
+          b = partReduce(b);
+          c = partReduce(c);
+        }
       }
-      const key = nameKey(h, words[used - 1], (total & 3) !== 0, total, P);
-      const ws = windowStart(total);
-      let anchor = -1;
-      if (ws > 0 && p >= 0) {
-        let a = p;
-        while (parent[a] >= 0 && fullLen[parent[a]] >= ws) a = parent[a];
-        anchor = slotOf[a];
+      if ((info[k] & HAS_CHILDREN) !== 0) {
+        sums[k * 3] = reduce(a);
+        sums[k * 3 + 1] = reduce(b);
+        sums[k * 3 + 2] = reduce(c);
+        fullLen[k] = total;
       }
-      const from = used - WINDOW_WORDS;
-      let i = key & mask, d = 0;
-      for (; sl[i * SLOT + 1] !== 0; i = (i + 1) & mask, d++) {
-        // One full name twice: the general path meets it as it does.
-        if (this.sameAsRecord(i, key, total, anchor, words, from, k, ws)) return false;
-        if (--budget < 0) return false;
+      const t = total * 3;
+      const k0 = reduce(a + T[t]), k1 = reduce(b + T[t + 1]), k2 = reduce(c + T[t + 2]);
+      let i = k0 & mask;
+      for (; sl[i * SLOT + 3] !== 0; i = (i + 1) & mask) {
+        // Two records with one key (one full name twice, or a collision): lookups could not tell them apart.
+        if (sl[i * SLOT] === k0 && sl[i * SLOT + 1] === k1 && sl[i * SLOT + 2] === k2) return false;
       }
-      if (d > reach) reach = d;
-      const m = i * SLOT;
-      sl[m] = key;
-      sl[m + 1] = uid[k];
-      sl[m + 2] = anchor;
-      sl[m + 3] = total;
-      for (let j = 0; j < WINDOW_WORDS; j++) sl[m + 4 + j] = words[from + j];
+      sl[i * SLOT] = k0;
+      sl[i * SLOT + 1] = k1;
+      sl[i * SLOT + 2] = k2;
+      sl[i * SLOT + 3] = uid[k];
       numbers[i] = k;
-      slotOf[k] = i;
-      fullLen[k] = total;
-      state[k] = h;
     }
-    this.reach = reach;
     return true;
   }
 
-  /**
-   * Whether slot `i` has the key, full length, anchor and window given
-   * (`WINDOW_WORDS` words of `win` from `from`): the cheap part of telling
-   * whether it holds a name.
-   */
-  private sameHead(i: number, key: number, total: number, anchor: number, win: Int32Array, from: number): boolean {
-    const sl = this.slots, m = i * SLOT;
-    if (sl[m] !== key || sl[m + 3] !== total || sl[m + 2] !== anchor) return false;
-    for (let j = WINDOW_WORDS - 1; j >= 0; j--) if (sl[m + 4 + j] !== win[from + j]) return false;
-    return true;
-  }
-
-  /** The build's test: slot `i` holds the full name of record `k`, placed as given. */
-  private sameAsRecord(
-    i: number,
-    key: number,
-    total: number,
-    anchor: number,
-    win: Int32Array,
-    from: number,
-    k: number,
-    ws: number,
-  ): boolean {
-    if (!this.sameHead(i, key, total, anchor, win, from)) return false;
-    const start = anchor < 0 ? 0 : this.slots[anchor * SLOT + 3] + 1;
-    const b = this.bytes, x = this.componentAt(i), y = recordNameOffset(this.dv, this.rec[k]);
-    for (let j = 0; j < ws - start; j++) if (b[x + j] !== b[y + j]) return false;
-    return true;
-  }
-
-  /**
-   * Image offset of the last component of slot `i`'s record. When the bytes
-   * of a name between its anchor and its window are not compared elsewhere,
-   * they are this component's first bytes: its anchor is its parent then.
-   */
-  private componentAt(i: number): number {
-    return recordNameOffset(this.dv, this.rec[this.numbers[i]]);
-  }
-
-  /**
-   * The slot of the name's level `l` (its prefix of `levelEnds[l]` bytes)
-   * whose anchor is `anchor`, or {@linkcode NAME_MISSING}; the bytes from
-   * `start` to the window are compared in the image.
-   */
-  private probe(l: number, anchor: number, start: number): number {
-    const sl = this.slots, mask = this.mask, words = nameWords;
-    const key = levelKeys[l], total = levelEnds[l];
-    const top = (total + 3) >>> 2, cut = total & 3;
-    // The name's words in the window: from WINDOW_WORDS before its last (zeros before its start),
-    // the last cut at the prefix's end.
-    const from = top, keep = cut === 0 ? -1 : (1 << (cut << 3)) - 1;
-    for (let i = key & mask, d = this.reach; d >= 0; i = (i + 1) & mask, d--) {
+  /** The slot of the name of `n` canonical bytes whose lanes' sums are `a`, `b`, `c`, or {@linkcode NAME_MISSING}. */
+  private probe(a: number, b: number, c: number, n: number): number {
+    const T = this.lengths, t = n * 3;
+    const k0 = reduce(a + T[t]), k1 = reduce(b + T[t + 1]), k2 = reduce(c + T[t + 2]);
+    const sl = this.slots, mask = this.mask;
+    for (let i = k0 & mask;; i = (i + 1) & mask) {
       const m = i * SLOT;
-      if (sl[m + 1] === 0) return NAME_MISSING;
-      if (sl[m] !== key || sl[m + 3] !== total || sl[m + 2] !== anchor) continue;
-      let diff = (sl[m + SLOT - 1] ^ words[from + WINDOW_WORDS - 1]) & keep;
-      for (let j = 0; j < WINDOW_WORDS - 1; j++) diff |= sl[m + 4 + j] ^ words[from + j];
-      if (diff !== 0) continue;
-      if (start < (top - WINDOW_WORDS) * 4 && !this.sameGap(i, start, (top - WINDOW_WORDS) * 4)) continue;
-      return i;
+      if (sl[m + 3] === 0) return NAME_MISSING;
+      if (sl[m] === k0 && sl[m + 1] === k1 && sl[m + 2] === k2) return i;
     }
-    return NAME_MISSING;
   }
 
-  /** Whether the name's bytes `[start, ws)` equal the start of slot `i`'s component in the image. */
-  private sameGap(i: number, start: number, ws: number): boolean {
-    const b = this.bytes, o = this.componentAt(i) - start;
-    for (let q = start; q < ws; q++) if (b[o + q] !== nameByte(q)) return false;
-    return true;
-  }
-
-  /**
-   * Find the name of `depth` levels in the lookup buffers: its slot, each
-   * anchor's slot compared first.
-   */
-  private resolve(depth: number): number {
-    const ends = levelEnds;
-    let cur = depth - 1;
-    // The whole name in its window: one slot to compare.
-    if (ends[cur] <= WINDOW_BYTES) return this.probe(cur, -1, 0);
-    // The levels to compare: the name's own, then each anchor's (a level is anchored by
-    // the highest level below it that ends inside its window).
-    const keys = levelKeys, sl = this.slots, mask = this.mask;
-    let n = 0;
-    chain[n++] = cur;
-    for (;;) {
-      const ws = windowStart(ends[cur]);
-      if (ws === 0 || cur === 0) break;
-      let a = cur - 1;
-      while (a > 0 && ends[a - 1] >= ws) a--;
-      if (n + 1 >= chain.length) chain = growI32(chain, n * 2);
-      chain[n++] = a;
-      cur = a;
+  /** Look up the canonical name in bytes `[s, e)` (no empty component). */
+  private findCanonical(b: Uint8Array, s: number, e: number): number {
+    const n = e - s;
+    // No name of the table is longer.
+    if (n > KEYED_BYTES) return NAME_MISSING;
+    const M = this.pairs;
+    let x = 0, y = 0, z = 0, o = 0, i = s;
+    while (i + 1 < e) {
+      // 32 pairs at most, on a reduced sum: below 2⁵³.
+      for (const lim = Math.min(e - 1, i + 64); i < lim; i += 2, o += 3) {
+        const u = b[i] | (b[i + 1] << 8);
+        x += M[o] * u;
+        y += M[o + 1] * u;
+        z += M[o + 2] * u;
+      }
+      if (i + 1 < e) {
+        x = partReduce(x);
+        y = partReduce(y);
+        z = partReduce(z);
+      }
     }
-    // Load every slot first: the loads overlap instead of waiting for each other.
-    let t = 0;
-    for (let j = 0; j < n; j++) t ^= sl[(keys[chain[j]] & mask) * SLOT];
-    chain[n] = t;
-    let slot = -1;
-    for (let j = n - 1; j >= 0; j--) {
-      // The name's bytes from `start` on are this level's to compare: past its anchor and the separator.
-      const start = j === n - 1 ? 0 : ends[chain[j + 1]] + 1;
-      slot = this.probe(chain[j], j === n - 1 ? -1 : slot, start);
-      if (slot < 0) return NAME_MISSING;
+    if (i < e) {
+      const u = b[i];
+      x += M[o] * u;
+      y += M[o + 1] * u;
+      z += M[o + 2] * u;
     }
-    return slot;
-  }
-
-  /** Make the lookup buffers hold a name of up to `units` bytes and `depth` levels. */
-  private static reserve(units: number, depth: number): void {
-    if (nameWords.length < WINDOW_WORDS + (units >>> 2) + 2) nameWords = new Int32Array(WINDOW_WORDS + (units >>> 2) + 64);
-    if (levelKeys.length < depth + 1) {
-      levelKeys = new Int32Array(depth + 64);
-      levelEnds = new Int32Array(depth + 64);
-    }
+    return this.probe(x, y, z, n);
   }
 
   /**
@@ -406,7 +315,7 @@ export class FullNameTable {
    * ```
    */
   uidAt(slot: number): number {
-    return this.slots[slot * SLOT + 1];
+    return this.slots[slot * SLOT + 3];
   }
 
   /**
@@ -426,7 +335,7 @@ export class FullNameTable {
   }
 
   /**
-   * Find a full name given as a string, from its character codes. Empty
+   * Find a full name given as a string, hashing its character codes. Empty
    * components are skipped like the general path does (`a//b` is `a/b`).
    *
    * @param name The full name.
@@ -439,68 +348,79 @@ export class FullNameTable {
    * ```
    */
   findString(name: string, limits: Readonly<TreeLimits>): number {
-    const sep = this.separator;
-    const len = name.length;
+    const sep = this.separator, len = name.length;
     // Only ASCII is taken here, one byte per UTF-16 unit.
-    if (len > limits.maxNameLength) return NAME_NOT_PLAIN;
-    const maxComponent = limits.maxComponentLength, maxDepth = limits.maxDepth, P = this.prime;
-    FullNameTable.reserve(len, Math.min(len, maxDepth));
-    const words = nameWords, keys = levelKeys, ends = levelEnds;
-    let h = KEY_SEED, w = 0, sh = 0, m = WINDOW_WORDS, depth = 0, total = 0;
+    if (len > limits.maxNameLength || len === 0) return NAME_NOT_PLAIN;
+    // A string too short for a component or a depth over the limits is hashed as it is;
+    // others are checked and spelled out canonically first.
+    if (len > limits.maxComponentLength || len >= 2 * limits.maxDepth || len > KEYED_BYTES) {
+      return this.findSpelled(name, limits);
+    }
+    const M = this.pairs;
+    let x = 0, y = 0, z = 0, o = 0, i = 0;
+    while (i + 3 < len) {
+      // 32 pairs at most, on a reduced sum: below 2⁵³.
+      for (const lim = Math.min(len - 3, i + 64); i < lim; i += 4, o += 6) {
+        const c = name.charCodeAt(i), d = name.charCodeAt(i + 1), e = name.charCodeAt(i + 2), f = name.charCodeAt(i + 3);
+        // NUL or not ASCII.
+        if ((c | d | e | f) >= 0x80 || ((c - 1) | (d - 1) | (e - 1) | (f - 1)) < 0) return NAME_NOT_PLAIN;
+        const u = c | (d << 8), v = e | (f << 8);
+        x += M[o] * u + M[o + 3] * v;
+        y += M[o + 1] * u + M[o + 4] * v;
+        z += M[o + 2] * u + M[o + 5] * v;
+      }
+      if (i + 3 < len) {
+        x = partReduce(x);
+        y = partReduce(y);
+        z = partReduce(z);
+      }
+    }
+    // The last 0 to 3 bytes, a byte at a time.
+    for (const B = this.bytes; i < len; i++) {
+      const c = name.charCodeAt(i), q = i * 3;
+      if (((c - 1) >>> 0) >= 0x7f) return NAME_NOT_PLAIN;
+      x += B[q] * c;
+      y += B[q + 1] * c;
+      z += B[q + 2] * c;
+    }
+    const slot = this.probe(x, y, z, len);
+    // Not found as it is: with an empty component, the canonical name may be there. (Found
+    // as it is, such a string shares a key with a name of the image: the bound covers it.)
+    if (slot < 0 && (name.charCodeAt(0) === sep || name.charCodeAt(len - 1) === sep || name.indexOf(this.doubled) >= 0)) {
+      return this.findSpelled(name, limits);
+    }
+    return slot;
+  }
+
+  /**
+   * {@linkcode FullNameTable.findString} for the strings it does not hash as
+   * they are: checked and spelled out canonically first.
+   */
+  private findSpelled(name: string, limits: Readonly<TreeLimits>): number {
+    const sep = this.separator, len = name.length;
+    const maxComponent = limits.maxComponentLength, maxDepth = limits.maxDepth;
+    if (spelled.length < len) spelled = new Uint8Array(len + 64);
+    const out = spelled;
+    let n = 0, depth = 0;
     for (let i = 0; i < len;) {
       if (name.charCodeAt(i) === sep) {
         i++;
         continue;
       }
       if (depth === maxDepth) return NAME_NOT_PLAIN;
-      if (depth > 0) {
-        w |= sep << sh;
-        sh += 8;
-        if (sh === 32) {
-          h = mixWord(h, w, P);
-          words[m++] = w;
-          w = 0;
-          sh = 0;
-        }
-        total++;
-      }
+      if (depth++ > 0) out[n++] = sep;
       const s = i;
       for (; i < len; i++) {
-        if (sh === 0) {
-          // Whole words while no separator comes.
-          for (; i + 4 <= len; i += 4) {
-            const a = name.charCodeAt(i), b = name.charCodeAt(i + 1), c = name.charCodeAt(i + 2), d = name.charCodeAt(i + 3);
-            if (a === sep || b === sep || c === sep || d === sep) break;
-            // NUL or not ASCII.
-            if ((a | b | c | d) >= 0x80 || ((a - 1) | (b - 1) | (c - 1) | (d - 1)) < 0) return NAME_NOT_PLAIN;
-            w = a | (b << 8) | (c << 16) | (d << 24);
-            h = mixWord(h, w, P);
-            words[m++] = w;
-          }
-          w = 0;
-          if (i >= len) break;
-        }
-        const x = name.charCodeAt(i);
-        if (x === sep) break;
+        const c = name.charCodeAt(i);
+        if (c === sep) break;
         // NUL or not ASCII.
-        if (((x - 1) >>> 0) >= 0x7f) return NAME_NOT_PLAIN;
-        w |= x << sh;
-        sh += 8;
-        if (sh === 32) {
-          h = mixWord(h, w, P);
-          words[m++] = w;
-          w = 0;
-          sh = 0;
-        }
+        if (((c - 1) >>> 0) >= 0x7f) return NAME_NOT_PLAIN;
+        out[n++] = c;
       }
       if (i - s > maxComponent) return NAME_NOT_PLAIN;
-      total += i - s;
-      keys[depth] = nameKey(h, w, sh !== 0, total, P);
-      ends[depth++] = total;
     }
     if (depth === 0) return NAME_NOT_PLAIN;
-    words[m] = w;
-    return this.resolve(depth);
+    return this.findCanonical(out, 0, n);
   }
 
   /**
@@ -522,7 +442,8 @@ export class FullNameTable {
   }
 
   /**
-   * Find a full name given as UTF-8 bytes (checked by the caller).
+   * Find a full name given as UTF-8 bytes (checked by the caller). Empty
+   * components are skipped (`a//b` is `a/b`).
    *
    * @param b Buffer holding the name.
    * @param start First byte of the name.
@@ -536,45 +457,21 @@ export class FullNameTable {
    * ```
    */
   findBytes(b: Uint8Array, start: number, end: number): number {
-    const sep = this.separator, P = this.prime;
-    FullNameTable.reserve(end - start, (end - start + 1) >>> 1);
-    const words = nameWords, keys = levelKeys, ends = levelEnds;
-    let h = KEY_SEED, w = 0, sh = 0, m = WINDOW_WORDS, depth = 0, total = 0;
-    for (let i = start; i < end;) {
-      if (b[i] === sep) {
-        i++;
-        continue;
-      }
-      if (depth > 0) {
-        w |= sep << sh;
-        sh += 8;
-        if (sh === 32) {
-          h = mixWord(h, w, P);
-          words[m++] = w;
-          w = 0;
-          sh = 0;
-        }
-        total++;
-      }
-      const s = i;
-      for (; i < end; i++) {
-        const x = b[i];
-        if (x === sep) break;
-        w |= x << sh;
-        sh += 8;
-        if (sh === 32) {
-          h = mixWord(h, w, P);
-          words[m++] = w;
-          w = 0;
-          sh = 0;
-        }
-      }
-      total += i - s;
-      keys[depth] = nameKey(h, w, sh !== 0, total, P);
-      ends[depth++] = total;
+    const sep = this.separator;
+    if (end <= start) return NAME_MISSING;
+    let canonical = b[start] !== sep && b[end - 1] !== sep;
+    for (let i = start + 1; canonical && i < end - 1; i++) if (b[i] === sep && b[i + 1] === sep) canonical = false;
+    if (canonical) return this.findCanonical(b, start, end);
+    if (spelled.length < end - start) spelled = new Uint8Array(end - start + 64);
+    const out = spelled;
+    let n = 0;
+    for (let i = start; i < end; i++) {
+      const x = b[i];
+      // A separator only between two components.
+      if (x === sep && (n === 0 || out[n - 1] === sep)) continue;
+      out[n++] = x;
     }
-    if (depth === 0) return NAME_MISSING;
-    words[m] = w;
-    return this.resolve(depth);
+    if (n > 0 && out[n - 1] === sep) n--;
+    return n === 0 ? NAME_MISSING : this.findCanonical(out, 0, n);
   }
 }

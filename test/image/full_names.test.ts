@@ -1,12 +1,15 @@
-// The full-name table (src/image/full_names.ts): a name is answered only by the
-// record whose bytes it has, whatever the keys are — checked with keys made
-// to collide — and building the table checks the image's UIDs (SPEC §9).
+// The full-name table (src/image/full_names.ts): a name is answered from its
+// key alone, so two records with one key must never be in a table — checked
+// with keys made to collide, which make the build refuse the image and the
+// callers take their general path — and building the table checks the
+// image's UIDs (SPEC §9).
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CorruptIndexError, MailboxListIndex } from "../../mod.ts";
-import { degenerateKeysForTests, FullNameTable, WINDOW_BYTES } from "../../src/image/full_names.ts";
+import { degenerateKeysForTests, FullNameTable, KEYED_BYTES } from "../../src/image/full_names.ts";
+import { NAME_MISSING, NAME_NOT_PLAIN } from "../../src/image/full_names.ts";
 import { DEFAULT_LIMITS } from "../../src/format/limits.ts";
 import { ListView } from "../../src/image/view.ts";
 import { makeTempDir } from "../helpers/tmp.ts";
@@ -17,9 +20,9 @@ const quiet = { onWarning: () => {}, durable: false };
 let seq = 0;
 const SEP = 0x2f;
 
-async function fresh(names: string[]): Promise<string> {
+async function fresh(names: string[], options: { maxNameLength?: number } = {}): Promise<string> {
   const path = join(tmp.dir, `t${seq++}.mlist`);
-  const index = await MailboxListIndex.open(path, quiet);
+  const index = await MailboxListIndex.open(path, { ...quiet, ...options });
   const ctx = await index.syncBegin({ recursive: true });
   for (const n of names) ctx.add(n);
   await ctx.commit();
@@ -36,9 +39,10 @@ function walkUid(view: ListView, name: string): number | undefined {
 
 /** UID of a name through a table, from the string and from its bytes (which must agree). */
 function tableUid(table: FullNameTable, name: string): number | undefined {
-  const slot = table.findString(name, DEFAULT_LIMITS);
+  let slot = table.findString(name, DEFAULT_LIMITS);
   const b = new TextEncoder().encode(name);
   const bySlot = table.findBytes(b, 0, b.length);
+  if (slot === NAME_NOT_PLAIN && /[^\0-\x7f]/.test(name)) slot = bySlot;
   assert.equal(bySlot, slot, `findBytes and findString disagree on ${name}`);
   return slot >= 0 ? table.uidAt(slot) : undefined;
 }
@@ -53,7 +57,8 @@ function withCollidingKeys<T>(f: () => T): T {
 }
 
 const a20 = "a".repeat(20), b20 = "b".repeat(20), q20 = "q".repeat(20), z60 = "z".repeat(60), w60 = "w".repeat(60);
-/** Names of every kind of comparison: whole in the window, with an anchor, with a component the window cannot reach past. */
+const long = `${"L".repeat(200)}/${"m".repeat(201)}/${"n".repeat(150)}`;
+/** Names of many lengths, odd and even, past 64 and 128 bytes (where the sums are reduced), and not ASCII. */
 const IMAGE = [
   "INBOX",
   "INBOX/ab",
@@ -64,6 +69,9 @@ const IMAGE = [
   `bbbb${a20.slice(4)}/${q20}/leaf-0009`,
   `top/${z60}`,
   w60,
+  long,
+  "Entwürfe/2009",
+  "Entwürfe/2009/Jänner",
 ];
 /** Names not in the image, each as long as one that is (so that they share its key when keys collide). */
 const OUTSIDE = [
@@ -73,41 +81,63 @@ const OUTSIDE = [
   "INBOX/cx/ef",
   "Arch/2010",
   "Arcx",
-  // Same last bytes as an image name under another parent that the image has: only the anchor tells them apart.
   `bbbb${a20.slice(4)}/${q20}/leaf-0001`,
   `${b20}/${q20}/leaf-0001`,
-  // A long component that differs before the window: compared in the image.
   `top/y${z60.slice(1)}`,
   `v${w60.slice(1)}`,
   `tox/${z60}`,
+  `${long.slice(0, -1)}o`,
+  `${long.slice(0, 100)}/${long.slice(101)}`,
+  "Entwürfe/2008",
+  "Entwurfe/2009/Jänner",
 ];
 
 describe("full-name table answers only the name's own record", () => {
-  it("keeps lookups exact when every name of one length shares a key", async () => {
+  it("answers every name of the image and no other, from strings and bytes", async () => {
     const path = await fresh(IMAGE);
-    assert.ok(`${a20}/${q20}/leaf-0001`.length > WINDOW_BYTES, "a name past the window");
-    for (const colliding of [true, false]) {
-      const view = new ListView(readFileSync(path), path);
-      const table = colliding ? withCollidingKeys(() => FullNameTable.build(view, SEP)) : FullNameTable.build(view, SEP);
-      assert.ok(table !== undefined, "the image is indexed");
-      for (const name of IMAGE) {
-        const uid = walkUid(view, name);
-        assert.ok(uid !== undefined);
-        assert.equal(tableUid(table, name), uid, name);
-        assert.equal(tableUid(table, `/${name}//`), uid, `${name}, with empty components`);
-      }
-      for (const name of OUTSIDE) {
-        assert.equal(walkUid(view, name), undefined);
-        assert.equal(tableUid(table, name), undefined, name);
-      }
+    const view = new ListView(readFileSync(path), path);
+    const table = FullNameTable.build(view, SEP);
+    assert.ok(table !== undefined, "the image is indexed");
+    for (const name of IMAGE) {
+      const uid = walkUid(view, name);
+      assert.ok(uid !== undefined);
+      assert.equal(tableUid(table, name), uid, name);
+      assert.equal(tableUid(table, `/${name}//`), uid, `${name}, with empty components`);
+      assert.equal(tableUid(table, name.replaceAll("/", "//")), uid, `${name}, with doubled separators`);
     }
+    for (const name of OUTSIDE) {
+      assert.equal(walkUid(view, name), undefined);
+      assert.equal(tableUid(table, name), undefined, name);
+    }
+    assert.equal(table.findString("", DEFAULT_LIMITS), NAME_NOT_PLAIN);
+    assert.equal(table.findString("//", DEFAULT_LIMITS), NAME_NOT_PLAIN);
+    assert.equal(table.findString("INBOX/a\0", DEFAULT_LIMITS), NAME_NOT_PLAIN);
+    assert.equal(table.findString(`INBOX/${"x".repeat(256)}`, DEFAULT_LIMITS), NAME_NOT_PLAIN);
+    assert.equal(table.findString("a/".repeat(255) + "a", DEFAULT_LIMITS), NAME_NOT_PLAIN);
+    assert.equal(table.findString("a/".repeat(254) + "a", DEFAULT_LIMITS), NAME_MISSING);
+  });
+
+  it("does not build a table while two names of the image share a key", async () => {
+    // Colliding keys depend on the length only: two names of one length share a key.
+    const path = await fresh(IMAGE);
+    const view = new ListView(readFileSync(path), path);
+    assert.equal(withCollidingKeys(() => FullNameTable.build(view, SEP)), undefined);
+    // One name of each length: nothing collides in the image, and the table is built.
+    const distinct = await fresh(["a", "bb", "bb/c", "bb/cc/d"]);
+    const dview = new ListView(readFileSync(distinct), distinct);
+    assert.ok(withCollidingKeys(() => FullNameTable.build(dview, SEP)) !== undefined);
+    // Two names of one length, however deep: refused.
+    const pair = await fresh(["a", "bb", "bb/c", "bb/cc/d", "x/cc/d"]);
+    const pview = new ListView(readFileSync(pair), pair);
+    assert.equal(withCollidingKeys(() => FullNameTable.build(pview, SEP)), undefined);
+    assert.ok(FullNameTable.build(pview, SEP) !== undefined, "the real keys index it");
   });
 
   it("gives a new name that shares an existing one's key a new UID in a full sync", async () => {
     const path = await fresh(IMAGE);
     const index = await MailboxListIndex.open(path, quiet);
     const before = new Map([...index.iterate()].map((m) => [m.name, m.uid]));
-    // The sync's table is built while keys collide.
+    // The sync's table would be built while keys collide: it is not, and the sync takes its general path.
     degenerateKeysForTests(true);
     let got;
     try {
@@ -132,16 +162,32 @@ describe("full-name table answers only the name's own record", () => {
     await index.close();
   });
 
-  it("answers lookups exactly once the table serves them", async () => {
+  it("answers lookups exactly when keys collide: from the general path", async () => {
     const path = await fresh(IMAGE);
     const index = await MailboxListIndex.open(path, { ...quiet, readonly: true, checkIntervalMs: 1e9 });
     const expected = new Map([...index.iterate()].map((m) => [m.name, m.uid]));
     withCollidingKeys(() => {
-      for (let i = 0; i < 2100; i++) index.lookup("INBOX"); // past the point where the table answers
+      for (let i = 0; i < 2100; i++) index.lookup("INBOX"); // past the point where a table would answer
     });
     for (const n of IMAGE) assert.equal(index.lookup(n), expected.get(n), n);
     for (const n of OUTSIDE) assert.equal(index.lookup(n), undefined, n);
     await index.close();
+  });
+
+  it("does not index an image with a name longer than the keyed bytes", async () => {
+    const big = `${"x".repeat(250)}/`.repeat(17) + "end"; // 4270 bytes
+    assert.ok(big.length > KEYED_BYTES);
+    const path = await fresh(["INBOX", big], { maxNameLength: 8192 });
+    const view = new ListView(readFileSync(path), path);
+    assert.ok(walkUid(view, big) !== undefined);
+    assert.equal(FullNameTable.build(view, SEP), undefined);
+    const small = await fresh(["INBOX", big.slice(0, 4000)]);
+    const sview = new ListView(readFileSync(small), small);
+    const table = FullNameTable.build(sview, SEP)!;
+    assert.equal(tableUid(table, big.slice(0, 4000)), walkUid(sview, big.slice(0, 4000)));
+    const limits = { ...DEFAULT_LIMITS, maxNameLength: 8192 };
+    assert.equal(table.findString(big, limits), NAME_MISSING, "a longer name is in no table");
+    assert.equal(table.findString(`${big.slice(0, 4000)}${"/".repeat(300)}`, limits), table.findString(big.slice(0, 4000), limits));
   });
 });
 
