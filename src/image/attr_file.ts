@@ -20,6 +20,7 @@ import {
 import { DELETED_BIT } from "../format/constants.ts";
 import { FLAG_BITS } from "../format/flags.ts";
 import { GUID_SIZE } from "../format/guid.ts";
+import { STATUS_BITS, STATUS_WORDS } from "../format/status.ts";
 import type { MailboxStatus } from "../format/types.ts";
 import type { FlagSource } from "../format/types.ts";
 
@@ -126,6 +127,31 @@ export class AttrView implements FlagSource {
    * @param uid The UID.
    * @returns Its figures, or undefined when not cached.
    */
+  /**
+   * Whether a UID's STATUS cache is the same as another file's for its
+   * UID, compared in their stored form (the STATUS bits and words of two
+   * version-2 entries), without decoding either.
+   *
+   * @param uid The UID here (it must have an entry).
+   * @param other The other attribute file.
+   * @param otherUid The UID there (it must have an entry).
+   * @returns The answer, or undefined when an entry is missing or of version 1 (compare decoded figures then).
+   */
+  sameStatusAs(uid: number, other: AttrView, otherUid: number): boolean | undefined {
+    if (this.entrySize !== ATTR_ENTRY_SIZE || other.entrySize !== ATTR_ENTRY_SIZE) return undefined;
+    const a = this.positionOf(uid), b = other.positionOf(otherUid);
+    if (a < 0 || b < 0) return undefined;
+    const da = this.dv, db = other.dv;
+    const bits = da.getUint32(a + ATTR_ENTRY_FIELD.flags, true) & STATUS_BITS;
+    if (bits !== (db.getUint32(b + ATTR_ENTRY_FIELD.flags, true) & STATUS_BITS)) return false;
+    if (bits === 0) return true;
+    for (let k = 0; k < STATUS_WORDS; k++) {
+      const o = ATTR_ENTRY_FIELD.status + 4 * k;
+      if (da.getUint32(a + o, true) !== db.getUint32(b + o, true)) return false;
+    }
+    return true;
+  }
+
   statusOf(uid: number): MailboxStatus | undefined {
     const pos = this.positionOf(uid);
     return pos < 0 ? undefined : readAttrStatus(this.dv, pos, this.entrySize);

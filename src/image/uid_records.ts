@@ -1,9 +1,10 @@
 /**
  * The record of a UID in a list image, for the reads that start from a UID
  * rather than a name (`lookupGuid`, SPEC §12): every live record numbered
- * once ({@linkcode liveRecords}), and the numbers sorted by UID in a typed
- * array — built on the first such read and kept as long as the image, no
- * object per record. A record's full name is then put together from its
+ * once ({@linkcode liveRecords}), and the number of each UID in a typed
+ * array indexed by UID (or, when the UIDs are too sparse for one, the
+ * numbers sorted by UID) — built on the first such read and kept as long as
+ * the image, no object per record. A record's full name is then put together from its
  * ancestors' names.
  *
  * @module
@@ -29,14 +30,25 @@ const indexes = new WeakMap<ListImage, UidRecords>();
 export class UidRecords {
   readonly #view: ListImage;
   readonly #live: LiveRecords;
-  /** Record numbers sorted by UID. */
+  /** Record numbers sorted by UID (empty when {@linkcode UidRecords.#dense} answers). */
   readonly #byUid: Int32Array;
   readonly #uids: Uint32Array;
+  /** Record number per UID (-1: none), when the UIDs are dense enough for one array; no sort then. */
+  readonly #dense: Int32Array | undefined;
 
   private constructor(view: ListImage) {
     this.#view = view;
     const live = this.#live = liveRecords(view, 0);
     const n = live.count;
+    const next = view.header.nextUid;
+    if (next <= 4 * n + (1 << 20)) {
+      const dense = this.#dense = new Int32Array(next + 1).fill(-1);
+      // liveRecords checked every UID: non-zero, below next_uid, used once.
+      for (let k = 0; k < n; k++) dense[live.uid[k]] = k;
+      this.#byUid = new Int32Array(0);
+      this.#uids = new Uint32Array(0);
+      return;
+    }
     const uids = this.#uids = new Uint32Array(n);
     for (let k = 0; k < n; k++) uids[k] = live.uid[k];
     const byUid = this.#byUid = new Int32Array(n);
@@ -64,6 +76,8 @@ export class UidRecords {
    * @returns Its number, or -1 when no live record has it.
    */
   numberOf(uid: number): number {
+    const dense = this.#dense;
+    if (dense !== undefined) return uid >= 0 && uid < dense.length ? dense[uid] : -1;
     const byUid = this.#byUid, uids = this.#uids;
     let lo = 0, hi = byUid.length;
     while (lo < hi) {

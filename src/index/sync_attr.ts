@@ -147,7 +147,7 @@ function patchAttr(
     const uid = nodes.uid[id];
     const f = withSpecialUse(flags.get(uid) ?? newRecordFlags(nodes, id, extras.get(uid) ?? 0), uid, specialUse);
     writeAttrEntry(adv, k * ATTR_ENTRY_SIZE, uid, f, status.get(uid), guids.get(uid));
-    changes.recorder?.entry(uid, f, status.get(uid));
+    changes.recorder?.entry(uid, f, status.get(uid), id);
   }
   settleGuidRun(append, 0, newIds.length);
   if (patches.length === 0 && append.length === 0 && a.header.nextUid === header.nextUid) return undefined;
@@ -224,7 +224,7 @@ function replaceAttr(
   });
   for (let i = 0; i < total; i++) {
     writeAttrEntry(idv, ATTR_HEADER_SIZE + i * ATTR_ENTRY_SIZE, uids[i], flags[i], statuses[i], guidFrom[i], guidAt[i]);
-    changes.recorder?.entry(uids[i], flags[i], statuses[i]);
+    changes.recorder?.entry(uids[i], flags[i], statuses[i], i < liveUids.length ? -1 : newIds[i - liveUids.length]);
   }
   settleGuids(image);
   return { kind: "replace", image };

@@ -17,6 +17,7 @@ import { STATUS_WORDS, statusToWords } from "../format/status.ts";
 import type { MailboxStatus } from "../format/types.ts";
 import type { AttrView } from "../image/attr_file.ts";
 import { UidRecords } from "../image/uid_records.ts";
+import { FullNameTable } from "../image/full_names.ts";
 import { N_GONE, N_MOVED, N_NEW } from "./sync_nodes.ts";
 import type { SyncTree } from "./sync_tree.ts";
 
@@ -65,6 +66,8 @@ export class ChangeRecorder {
   readonly #sep: string;
   readonly #firstNewUid: number;
   #nodeByUid: Map<number, number> | undefined;
+  #tableNumbers: Int32Array | undefined;
+  readonly #sepByte: number;
   #moves: { from: string; to: string }[] = [];
 
   /**
@@ -76,6 +79,7 @@ export class ChangeRecorder {
     this.#tree = tree;
     this.#attr = attr;
     this.#sep = separator;
+    this.#sepByte = separator.charCodeAt(0);
     this.#firstNewUid = tree.view.header.nextUid;
   }
 
@@ -131,13 +135,15 @@ export class ChangeRecorder {
    * @param uid Its UID.
    * @param flags Its new flags ({@linkcode FLAG_BITS}).
    * @param status Its new STATUS cache (undefined: none).
+   * @param node The sync's node of a new mailbox (-1: an existing one).
    */
-  entry(uid: number, flags: number, status: MailboxStatus | undefined): void {
+  entry(uid: number, flags: number, status: MailboxStatus | undefined, node = -1): void {
     if (this.batch.truncated) return;
     flags &= FLAG_BITS;
     if (uid >= this.#firstNewUid) {
-      this.batch.add("added", uid, this.#newName(uid), flags);
-      if (status !== undefined) this.batch.add("status", uid, this.#newName(uid), flags, 0, undefined, status);
+      const name = node >= 0 ? this.nodeName(node) : this.#newName(uid);
+      this.batch.add("added", uid, name, flags);
+      if (status !== undefined) this.batch.add("status", uid, name, flags, 0, undefined, status);
       return;
     }
     const attr = this.#attr;
@@ -161,11 +167,33 @@ export class ChangeRecorder {
     for (const name of before) if (!after.has(name)) this.batch.add("unsubscribed", uidOf(name) ?? 0, name);
   }
 
-  /** The name of a UID before the commit. */
+  /**
+   * The name of a UID before the commit: from the image's full-name table
+   * when the sync built one (its records numbered with their parents; one
+   * typed array by UID), else from the image's records by UID.
+   */
   #oldName(uid: number): string | undefined {
-    const records = UidRecords.of(this.#tree.view);
-    const k = records.numberOf(uid);
-    return k < 0 ? undefined : records.fullName(k, this.#sep);
+    const view = this.#tree.view;
+    const table = FullNameTable.built(view, this.#sepByte);
+    if (table === undefined) {
+      const records = UidRecords.of(view);
+      const k = records.numberOf(uid);
+      return k < 0 ? undefined : records.fullName(k, this.#sep);
+    }
+    let byUid = this.#tableNumbers;
+    if (byUid === undefined) {
+      byUid = this.#tableNumbers = new Int32Array(view.header.nextUid + 1).fill(-1);
+      for (let k = 0; k < table.count; k++) if (table.uid[k] < byUid.length) byUid[table.uid[k]] = k;
+    }
+    let k = uid < byUid.length ? byUid[uid] : -1;
+    if (k < 0) return undefined;
+    let name = "";
+    for (const first = k; k >= 0; k = table.parent[k]) {
+      const rec = table.rec[k];
+      const level = decodeName(view.bytes, recordNameOffset(view.dv, rec), view.nameEnd(rec));
+      name = k === first ? level : level + this.#sep + name;
+    }
+    return name;
   }
 
   /** The name of a UID after the commit. */
@@ -174,7 +202,11 @@ export class ChangeRecorder {
     if (byUid === undefined) {
       const nodes = this.#tree.nodes;
       byUid = this.#nodeByUid = new Map();
-      for (let id = 1; id < nodes.count; id++) if ((nodes.state[id] & N_GONE) === 0) byUid.set(nodes.uid[id], id);
+      // Existing records only (new ones are named from their nodes): a sync that adds a million
+      // mailboxes makes no map of them.
+      for (let id = 1; id < nodes.count; id++) {
+        if ((nodes.state[id] & (N_GONE | N_NEW)) === 0) byUid.set(nodes.uid[id], id);
+      }
     }
     const id = byUid.get(uid);
     if (id !== undefined) return this.nodeName(id);

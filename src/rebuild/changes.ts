@@ -43,31 +43,41 @@ export function replacementChanges(
   const fresh = new ListView(list, "(rebuilt)");
   const freshAttr = new AttrView(attr, "(rebuilt)");
   const oldAttr = old.attr;
-  const freshRecords = UidRecords.of(fresh);
+  // Names only for what differs: the records by UID are built on the first one.
+  const name = (uid: number) => {
+    const records = UidRecords.of(fresh);
+    return records.fullName(records.numberOf(uid), separator);
+  };
   const matched = new Uint8Array(old.list.header.nextUid + 1);
   matchRecords(fresh, old.list, (rec, found) => {
+    if (found !== 0) {
+      const oldUid = old.list.uidOf(found);
+      if (oldUid < matched.length) matched[oldUid] = 1;
+    }
     if (batch.truncated) return;
     const uid = recordUid(fresh.dv, rec);
     const flags = freshAttr.flagsOf(uid) & FLAG_BITS;
-    const status = freshAttr.statusOf(uid);
-    const name = () => freshRecords.fullName(freshRecords.numberOf(uid), separator);
     if (found === 0) {
-      batch.add("added", uid, name(), flags);
-      if (status !== undefined) batch.add("status", uid, name(), flags, 0, undefined, status);
+      const status = freshAttr.statusOf(uid);
+      batch.add("added", uid, name(uid), flags);
+      if (status !== undefined) batch.add("status", uid, name(uid), flags, 0, undefined, status);
       return;
     }
-    const oldUid = old.list.uidOf(found);
-    if (oldUid < matched.length) matched[oldUid] = 1;
     if (oldAttr === undefined) return;
+    const oldUid = old.list.uidOf(found);
     const oldFlags = oldAttr.flagsOf(oldUid) & FLAG_BITS;
-    if (oldFlags !== flags) batch.add("flags", uid, name(), flags, oldFlags);
+    if (oldFlags !== flags) batch.add("flags", uid, name(uid), flags, oldFlags);
+    // Compared in their stored form first: no object per unchanged mailbox.
+    if (freshAttr.sameStatusAs(uid, oldAttr, oldUid) === true) return;
+    const status = freshAttr.statusOf(uid);
     if (status !== undefined && statusDiffers(oldAttr.statusOf(oldUid), status)) {
-      batch.add("status", uid, name(), flags, 0, undefined, status);
+      batch.add("status", uid, name(uid), flags, 0, undefined, status);
     }
   });
-  const oldRecords = UidRecords.of(old.list);
+  let oldRecords: UidRecords | undefined;
   for (let uid = 1; uid < matched.length && !batch.truncated; uid++) {
-    if (matched[uid] !== 0) continue;
+    if (matched[uid] !== 0 || (oldAttr !== undefined && oldAttr.positionOf(uid) < 0)) continue;
+    oldRecords ??= UidRecords.of(old.list);
     const k = oldRecords.numberOf(uid);
     if (k >= 0) batch.add("deleted", uid, oldRecords.fullName(k, separator));
   }
