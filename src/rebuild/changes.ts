@@ -9,6 +9,7 @@
  * @module
  */
 import { ChangeBatchBuilder } from "../format/change_log.ts";
+import { attrEntryPosition, attrEntryUid, isAttrEntryDeleted } from "../format/attr_codec.ts";
 import { FLAG_BITS } from "../format/flags.ts";
 import { recordUid } from "../format/record.ts";
 import { AttrView } from "../image/attr_file.ts";
@@ -24,6 +25,9 @@ import { matchRecords } from "./match_current.ts";
  * @param list The new list image.
  * @param attr The new attribute image.
  * @param separator The separator.
+ * @param sameUids Whether every name both indexes have kept its UID (a bulk sync matched to the
+ *   current index): the differences are then found by one merge of the two attribute files by UID,
+ *   without walking either tree.
  * @returns The batch, marked `replaced: "rebuild"`.
  *
  * @example The batch of a rebuild
@@ -37,12 +41,17 @@ export function replacementChanges(
   list: Uint8Array,
   attr: Uint8Array,
   separator: string,
+  sameUids = false,
 ): ChangeBatchBuilder {
   const batch = new ChangeBatchBuilder("rebuild");
   if (old === undefined) return batch;
   const fresh = new ListView(list, "(rebuilt)");
   const freshAttr = new AttrView(attr, "(rebuilt)");
   const oldAttr = old.attr;
+  if (sameUids && oldAttr !== undefined) {
+    mergeByUid(batch, old.list, oldAttr, fresh, freshAttr, separator);
+    return batch;
+  }
   // Names only for what differs: the records by UID are built on the first one.
   const name = (uid: number) => {
     const records = UidRecords.of(fresh);
@@ -82,4 +91,72 @@ export function replacementChanges(
     if (k >= 0) batch.add("deleted", uid, oldRecords.fullName(k, separator));
   }
   return batch;
+}
+
+/** The live entries' UIDs of an attribute file, in order. */
+function liveUids(attr: AttrView): Uint32Array {
+  const out = new Uint32Array(attr.header.count);
+  let n = 0;
+  for (let i = 0; i < attr.header.count; i++) {
+    const pos = attrEntryPosition(i, attr.entrySize);
+    if (!isAttrEntryDeleted(attr.dv, pos)) out[n++] = attrEntryUid(attr.dv, pos);
+  }
+  return out.subarray(0, n);
+}
+
+/**
+ * The differences of two indexes whose common names kept their UIDs: one
+ * merge of the attribute files' live entries by UID (both sorted by UID).
+ */
+function mergeByUid(
+  batch: ChangeBatchBuilder,
+  oldList: ListView,
+  oldAttr: AttrView,
+  fresh: ListView,
+  freshAttr: AttrView,
+  separator: string,
+): void {
+  const a = liveUids(oldAttr), b = liveUids(freshAttr);
+  let oldRecords: UidRecords | undefined, newRecords: UidRecords | undefined;
+  const oldName = (uid: number) => {
+    oldRecords ??= UidRecords.of(oldList);
+    const k = oldRecords.numberOf(uid);
+    return k < 0 ? undefined : oldRecords.fullName(k, separator);
+  };
+  const newName = (uid: number) => {
+    newRecords ??= UidRecords.of(fresh);
+    const k = newRecords.numberOf(uid);
+    return k < 0 ? undefined : newRecords.fullName(k, separator);
+  };
+  let i = 0, j = 0;
+  while ((i < a.length || j < b.length) && !batch.truncated) {
+    const ua = i < a.length ? a[i] : Infinity, ub = j < b.length ? b[j] : Infinity;
+    if (ua < ub) {
+      const name = oldName(ua);
+      if (name !== undefined) batch.add("deleted", ua, name);
+      i++;
+      continue;
+    }
+    const flags = freshAttr.flagsOf(ub) & FLAG_BITS;
+    if (ub < ua) {
+      const name = newName(ub);
+      if (name !== undefined) {
+        batch.add("added", ub, name, flags);
+        const status = freshAttr.statusOf(ub);
+        if (status !== undefined) batch.add("status", ub, name, flags, 0, undefined, status);
+      }
+      j++;
+      continue;
+    }
+    const oldFlags = oldAttr.flagsOf(ua) & FLAG_BITS;
+    if (oldFlags !== flags) batch.add("flags", ub, newName(ub) ?? "", flags, oldFlags);
+    if (freshAttr.sameStatusAs(ub, oldAttr, ua) !== true) {
+      const status = freshAttr.statusOf(ub);
+      if (status !== undefined && statusDiffers(oldAttr.statusOf(ua), status)) {
+        batch.add("status", ub, newName(ub) ?? "", flags, 0, undefined, status);
+      }
+    }
+    i++;
+    j++;
+  }
 }

@@ -187,7 +187,8 @@ export async function syncAll(
     result = { added: m.added, deleted: m.deleted, changed: m.changed, compressed: m.changed };
     if (!m.changed) return undefined;
     options.onProgress?.(input.names.length, "write");
-    const changes = replacementChanges(snap, m.list, m.attr, index.separator);
+    // The match kept the UID of every name both have: the differences merge by UID.
+    const changes = replacementChanges(snap, m.list, m.attr, index.separator, true);
     return { list: m.list, listSize: grownSize(m.list.length), attr: m.attr, changes };
   });
   return result;
