@@ -174,7 +174,9 @@ export class ChangeRecorder {
    */
   #oldName(uid: number): string | undefined {
     const view = this.#tree.view;
-    const table = FullNameTable.built(view, this.#sepByte);
+    const built = FullNameTable.built(view, this.#sepByte);
+    // One array by UID only when the UIDs are dense enough for it (as in UidRecords).
+    const table = built !== undefined && view.header.nextUid <= 4 * built.count + (1 << 20) ? built : undefined;
     if (table === undefined) {
       const records = UidRecords.of(view);
       const k = records.numberOf(uid);
