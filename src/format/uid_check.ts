@@ -89,3 +89,22 @@ export function uidBitmapFits(count: number, nextUid: number): boolean {
 function repeated(file: string, uid: number): CorruptIndexError {
   return new CorruptIndexError(file, 0, `UID ${uid} is used by more than one record`);
 }
+
+/**
+ * Whether UIDs below `nextUid` are dense enough among `count` live ones for
+ * one typed array indexed by UID (else a sorted array and binary search):
+ * the one rule for every such array.
+ *
+ * @param nextUid The next UID to hand out.
+ * @param count The number of live UIDs.
+ * @returns True when an array of `nextUid` entries is fine.
+ *
+ * @example UIDs that reach 2^31 among a thousand mailboxes
+ * ```ts
+ * import { denseUids } from "./uid_check.ts";
+ * console.log(denseUids(2000, 1000), denseUids(2 ** 31 - 1, 1000)); // true false
+ * ```
+ */
+export function denseUids(nextUid: number, count: number): boolean {
+  return nextUid <= 4 * count + (1 << 20);
+}

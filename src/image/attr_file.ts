@@ -21,6 +21,7 @@ import { DELETED_BIT } from "../format/constants.ts";
 import { FLAG_BITS } from "../format/flags.ts";
 import { GUID_SIZE } from "../format/guid.ts";
 import { STATUS_BITS, STATUS_WORDS } from "../format/status.ts";
+import { denseUids } from "../format/uid_check.ts";
 import type { MailboxStatus } from "../format/types.ts";
 import type { FlagSource } from "../format/types.ts";
 
@@ -107,7 +108,7 @@ export class AttrView implements FlagSource {
 
   private buildDense(): void {
     const { count, nextUid } = this.header;
-    if (nextUid > 4 * count + (1 << 20)) {
+    if (!denseUids(nextUid, count)) {
       this.dense = null;
       return;
     }

@@ -12,6 +12,7 @@
 import { decodeName } from "../format/name_codec.ts";
 import { recordNameOffset } from "../format/record.ts";
 import { sortIdsByKey } from "../format/sort.ts";
+import { denseUids } from "../format/uid_check.ts";
 import { HAS_CHILDREN, liveRecords, type LiveRecords } from "./full_name_records.ts";
 import type { ListImage } from "./list_image.ts";
 
@@ -41,7 +42,7 @@ export class UidRecords {
     const live = this.#live = liveRecords(view, 0);
     const n = live.count;
     const next = view.header.nextUid;
-    if (next <= 4 * n + (1 << 20)) {
+    if (denseUids(next, n)) {
       const dense = this.#dense = new Int32Array(next + 1).fill(-1);
       // liveRecords checked every UID: non-zero, below next_uid, used once.
       for (let k = 0; k < n; k++) dense[live.uid[k]] = k;
@@ -98,6 +99,18 @@ export class UidRecords {
    */
   hasChildren(k: number): boolean {
     return (this.#live.info[k] & HAS_CHILDREN) !== 0;
+  }
+
+  /**
+   * The full name of the live record with a UID.
+   *
+   * @param uid The UID.
+   * @param separator The separator to join the levels with.
+   * @returns The name, or undefined when no live record has the UID.
+   */
+  nameOf(uid: number, separator: string): string | undefined {
+    const k = this.numberOf(uid);
+    return k < 0 ? undefined : this.fullName(k, separator);
   }
 
   /**

@@ -17,6 +17,7 @@ import { STATUS_WORDS, statusToWords } from "../format/status.ts";
 import type { MailboxStatus } from "../format/types.ts";
 import type { AttrView } from "../image/attr_file.ts";
 import { UidRecords } from "../image/uid_records.ts";
+import { denseUids } from "../format/uid_check.ts";
 import { FullNameTable } from "../image/full_names.ts";
 import { N_GONE, N_MOVED, N_NEW } from "./sync_nodes.ts";
 import type { SyncTree } from "./sync_tree.ts";
@@ -176,12 +177,8 @@ export class ChangeRecorder {
     const view = this.#tree.view;
     const built = FullNameTable.built(view, this.#sepByte);
     // One array by UID only when the UIDs are dense enough for it (as in UidRecords).
-    const table = built !== undefined && view.header.nextUid <= 4 * built.count + (1 << 20) ? built : undefined;
-    if (table === undefined) {
-      const records = UidRecords.of(view);
-      const k = records.numberOf(uid);
-      return k < 0 ? undefined : records.fullName(k, this.#sep);
-    }
+    const table = built !== undefined && denseUids(view.header.nextUid, built.count) ? built : undefined;
+    if (table === undefined) return UidRecords.of(view).nameOf(uid, this.#sep);
     let byUid = this.#tableNumbers;
     if (byUid === undefined) {
       byUid = this.#tableNumbers = new Int32Array(view.header.nextUid + 1).fill(-1);

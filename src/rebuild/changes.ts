@@ -53,10 +53,7 @@ export function replacementChanges(
     return batch;
   }
   // Names only for what differs: the records by UID are built on the first one.
-  const name = (uid: number) => {
-    const records = UidRecords.of(fresh);
-    return records.fullName(records.numberOf(uid), separator);
-  };
+  const name = (uid: number) => UidRecords.of(fresh).nameOf(uid, separator) ?? "";
   const matched = new Uint8Array(old.list.header.nextUid + 1);
   matchRecords(fresh, old.list, (rec, found) => {
     if (found !== 0) {
@@ -83,12 +80,10 @@ export function replacementChanges(
       batch.add("status", uid, name(uid), flags, 0, undefined, status);
     }
   });
-  let oldRecords: UidRecords | undefined;
   for (let uid = 1; uid < matched.length && !batch.truncated; uid++) {
     if (matched[uid] !== 0 || (oldAttr !== undefined && oldAttr.positionOf(uid) < 0)) continue;
-    oldRecords ??= UidRecords.of(old.list);
-    const k = oldRecords.numberOf(uid);
-    if (k >= 0) batch.add("deleted", uid, oldRecords.fullName(k, separator));
+    const name = UidRecords.of(old.list).nameOf(uid, separator);
+    if (name !== undefined) batch.add("deleted", uid, name);
   }
   return batch;
 }
@@ -117,17 +112,9 @@ function mergeByUid(
   separator: string,
 ): void {
   const a = liveUids(oldAttr), b = liveUids(freshAttr);
-  let oldRecords: UidRecords | undefined, newRecords: UidRecords | undefined;
-  const oldName = (uid: number) => {
-    oldRecords ??= UidRecords.of(oldList);
-    const k = oldRecords.numberOf(uid);
-    return k < 0 ? undefined : oldRecords.fullName(k, separator);
-  };
-  const newName = (uid: number) => {
-    newRecords ??= UidRecords.of(fresh);
-    const k = newRecords.numberOf(uid);
-    return k < 0 ? undefined : newRecords.fullName(k, separator);
-  };
+  // Built on the first name asked for, kept with each image.
+  const oldName = (uid: number) => UidRecords.of(oldList).nameOf(uid, separator);
+  const newName = (uid: number) => UidRecords.of(fresh).nameOf(uid, separator);
   let i = 0, j = 0;
   while ((i < a.length || j < b.length) && !batch.truncated) {
     const ua = i < a.length ? a[i] : Infinity, ub = j < b.length ? b[j] : Infinity;
