@@ -156,7 +156,14 @@ export type { LockHolder, LockOptions, WriterLock } from "./src/store/lock.ts";
 export { syncAll } from "./src/rebuild/sync_bulk.ts";
 export type { SyncAllOptions } from "./src/rebuild/sync_bulk.ts";
 export { rebuild, startRebuildWorkers } from "./src/rebuild/rebuild.ts";
-export type { RebuildInput, RebuildOptions, RebuildResult, RebuildSource, RebuildWorkers } from "./src/rebuild/rebuild.ts";
+export type {
+  RebuildInput,
+  RebuildOptions,
+  RebuildPhases,
+  RebuildResult,
+  RebuildSource,
+  RebuildWorkers,
+} from "./src/rebuild/rebuild.ts";
 export { WorkerExitError } from "./src/worker/pool.ts";
 export { scanStore } from "./src/scan/parallel.ts";
 export type { ScanStoreOptions } from "./src/scan/parallel.ts";

@@ -89,7 +89,7 @@ function parseArgs(argv: string[]) {
     else throw new Error(`Unknown option ${JSON.stringify(a)}; see the head of bench/rebuild.ts`);
   }
   for (const s of opts.shapes) {
-    if (!["flat", "wide", "realistic"].includes(s)) throw new Error(`Unknown shape ${JSON.stringify(s)}`);
+    if (!["flat", "wide", "realistic", "skewed"].includes(s)) throw new Error(`Unknown shape ${JSON.stringify(s)}`);
   }
   if (opts.sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("--sizes takes whole numbers ≥ 1");
   return opts;

@@ -21,12 +21,12 @@ function word(rand: () => number, min: number, max: number): string {
 }
 
 /** Tree shapes the benchmarks use. */
-export type TreeShape = "flat" | "wide" | "realistic";
+export type TreeShape = "flat" | "wide" | "realistic" | "skewed";
 
 /**
  * Generate `n` distinct mailbox names of a shape (parents included as names).
  *
- * @param shape flat: all in the root; wide: √n folders of √n each; realistic: skewed, depth 1–6.
+ * @param shape flat: all in the root; wide: √n folders of √n each; realistic: skewed, depth 1–6; skewed: 70% of the names directly under INBOX, the rest under 20 top-level folders, depth up to 6.
  * @param n Number of names.
  * @param seed PRNG seed.
  * @param separator Hierarchy separator.
@@ -61,6 +61,7 @@ export function generateTree(shape: TreeShape, n: number, seed = 1, separator = 
     }
     return out;
   }
+  if (shape === "skewed") return skewedTree(n, rand, push, out, separator);
   // Realistic: parents chosen among existing folders, 60–90% of everything under INBOX.
   const inboxShare = 0.6 + rand() * 0.3;
   const nodes: { name: string; depth: number }[] = [];
@@ -89,6 +90,41 @@ export function generateTree(shape: TreeShape, n: number, seed = 1, separator = 
     const node = { name, depth: parent === undefined ? 1 : parent.depth + 1 };
     if (parent === undefined) tops.push(node);
     (underInbox ? inboxNodes : otherNodes).push(node);
+  }
+  return out;
+}
+
+/**
+ * The skewed set of the original C sync's baseline: INBOX with 70% of the
+ * names as direct children; the rest spread under 20 top-level folders and
+ * their descendants, up to 6 levels (each a random folder of fewer than 6
+ * levels, picked uniformly); every new component 3–24 random characters.
+ */
+function skewedTree(
+  n: number,
+  rand: () => number,
+  push: (name: string) => boolean,
+  out: string[],
+  separator: string,
+): string[] {
+  const underInbox = Math.round(n * 0.7);
+  push("INBOX");
+  const others: { name: string; depth: number }[] = [];
+  while (others.length < Math.min(20, n - 1 - underInbox)) {
+    const name = word(rand, 3, 24);
+    if (name !== "INBOX" && push(name)) others.push({ name, depth: 1 });
+  }
+  let inbox = 0;
+  while (out.length < n) {
+    const rest = n - out.length - (underInbox - inbox);
+    if (inbox < underInbox && (rest <= 0 || rand() < 0.7)) {
+      if (push(`INBOX${separator}${word(rand, 3, 24)}`)) inbox++;
+      continue;
+    }
+    let parent = others[Math.floor(rand() * others.length)];
+    while (parent.depth >= 6) parent = others[Math.floor(rand() * others.length)];
+    const name = `${parent.name}${separator}${word(rand, 3, 24)}`;
+    if (push(name)) others.push({ name, depth: parent.depth + 1 });
   }
   return out;
 }

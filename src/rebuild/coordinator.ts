@@ -84,8 +84,8 @@ export interface RebuildParams {
   units?: number;
   /** Test hook: make one worker fail. */
   fault?: RebuildFault;
-  /** Called when a phase starts. */
-  onPhase?: (phase: "route" | "build" | "write") => void;
+  /** Called when a phase starts: routing, the units' build, the layout, writing the images. */
+  onPhase?: (phase: "route" | "build" | "layout" | "write") => void;
 }
 
 /**
@@ -321,6 +321,7 @@ export async function rebuildImages(
   if (bad !== undefined) throw tableNameError(names, bad, params.limits);
 
   // Layout, then the workers write their units into the shared images.
+  params.onPhase?.("layout");
   const layout: Layout = layoutRebuild(plan, measures);
   checkLimits(layout, params);
   params.onPhase?.("write");
@@ -366,6 +367,7 @@ export function rebuildImagesHere(names: NameTable, params: RebuildParams): Rebu
   params.onPhase?.("build");
   const m = unit.build(null, names.count, 0);
   if (m.invalid !== undefined) throw tableNameError(names, m.invalid, params.limits);
+  params.onPhase?.("layout");
   const plan = singleUnitPlan();
   const layout = layoutRebuild(plan, [m]);
   checkLimits(layout, params);

@@ -110,6 +110,49 @@ export interface RebuildResult {
   fileSeq: number;
   /** Milliseconds the rebuild took, reading the names included. */
   ms: number;
+  /** Where those milliseconds went, phase by phase (wall-clock time of the calling thread). */
+  phases: RebuildPhases;
+}
+
+/**
+ * Wall-clock milliseconds of each phase of a rebuild, in the calling
+ * thread; they add up to {@linkcode RebuildResult.ms}. With workers, a
+ * phase lasts until the last worker is done with it.
+ *
+ * @example The serial share of a rebuild
+ * ```ts ignore
+ * const { phases: p, ms } = await rebuild(path, names, { workers: 2 });
+ * console.log(((p.read + p.layout + p.flush) / ms).toFixed(2));
+ * ```
+ */
+export interface RebuildPhases {
+  /** Starting worker threads for this call (0 without workers, or with kept ones). */
+  start: number;
+  /** Reading and encoding the names (with workers, routing an array of names overlaps this). */
+  read: number;
+  /** Handing the names to the workers and routing them to units (what routing is left after reading). */
+  route: number;
+  /** Building the units (sorting, the levels, each unit's own layout). */
+  build: number;
+  /** Laying out the whole file from the units' sizes, and checking the limits. */
+  layout: number;
+  /** Allocating the images and writing every record, name and attribute entry into them. */
+  write: number;
+  /** Taking the lock, carrying over what the old index had, writing both files, flushing and renaming them. */
+  flush: number;
+}
+
+/** The phases' durations from the times they started (a phase that did not happen lasts 0). */
+function phasesOf(started: number, marks: Record<string, number>, ended: number): RebuildPhases {
+  const order = ["start", "read", "route", "build", "layout", "write", "flush"] as const;
+  const at = order.map((k) => marks[k]);
+  // A phase that did not happen starts where the next one does.
+  for (let k = order.length - 1; k >= 0; k--) at[k] ??= k + 1 < order.length ? at[k + 1] : ended;
+  const out = {} as RebuildPhases;
+  order.forEach((k, i) => {
+    out[k] = (i + 1 < order.length ? at[i + 1] : ended) - (i === 0 ? started : at[i]);
+  });
+  return out;
 }
 
 /** file_seq of the index at `path` when its header is readable, else 0. */
@@ -202,6 +245,7 @@ export async function rebuild(
     : encodeSubscriptions([...options.subscriptions].map((n) => checkedName(n, sep, limits)), sep);
   const progress = options.onProgress;
   const lease = await RebuildWorkerLease.take(kept ?? (workers as number), `rebuild "${indexPath}"`);
+  const readFrom = performance.now();
   try {
     const pool = lease.pool;
     // The file_seq is learnt under the lock: the headers are written then, once.
@@ -212,10 +256,14 @@ export async function rebuild(
     const { names: table, routing } = pool !== undefined && Array.isArray(names)
       ? await readRouted(names as readonly RebuildInput[], pool, params, onRead)
       : { names: await readNames(names, pool !== undefined, onRead, onWarning), routing: undefined };
+    // The names are read: handing them to the workers and routing them start now.
+    const marks: Record<string, number> = { read: readFrom, route: performance.now() };
     params.onPhase = (phase) => {
+      marks[phase] ??= performance.now();
       if (phase === "build") progress?.(table.count, "build");
     };
     const images = pool !== undefined ? await rebuildImages(table, params, pool, routing) : rebuildImagesHere(table, params);
+    marks.flush = performance.now();
     lease.done();
     progress?.(table.count, "write");
     const usedSpace = images.list.length;
@@ -235,7 +283,16 @@ export async function rebuild(
       carryOver(images.list, images.attr, replaced, indexPath, onWarning);
       const changes = replacementChanges(replaced, images.list, images.attr, String.fromCharCode(sep));
       replaceIndexFiles(io, indexPath, { fileSeq, uidValidity }, images.list, fileSize, images.attr, durable, subsImage, changes);
-      return { count: images.count, usedSpace, fileSize, uidValidity, fileSeq, ms: performance.now() - started };
+      const ended = performance.now();
+      return {
+        count: images.count,
+        usedSpace,
+        fileSize,
+        uidValidity,
+        fileSeq,
+        ms: ended - started,
+        phases: phasesOf(started, marks, ended),
+      };
     } finally {
       lock.release();
     }
