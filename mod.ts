@@ -155,7 +155,7 @@ export { acquireLock, acquireLockSync, readLockHolder } from "./src/store/lock.t
 export type { LockHolder, LockOptions, WriterLock } from "./src/store/lock.ts";
 export { syncAll } from "./src/rebuild/sync_bulk.ts";
 export type { SyncAllOptions } from "./src/rebuild/sync_bulk.ts";
-export { rebuild, startRebuildWorkers } from "./src/rebuild/rebuild.ts";
+export { closeIdleRebuildWorkers, rebuild, startRebuildWorkers } from "./src/rebuild/rebuild.ts";
 export type {
   RebuildInput,
   RebuildOptions,

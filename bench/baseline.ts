@@ -11,8 +11,9 @@
  * - flat100k, flat200k: `generateTree("flat", N, 1, "/")`.
  *
  * Each set is run through the rebuild in one thread (`r0`), with 2 workers
- * started for the call (`r2`), with 2 workers kept across calls (`r2k`,
- * what a process doing many rebuilds has), and through the general sync
+ * started for the call (`r2`: the process's idle workers are stopped
+ * before each run), with the 2 workers the process keeps idle between
+ * calls (`r2k`: what every call after the first gets), and through the general sync
  * into an empty index (`sync`: `syncBegin`, one `add` per name, `commit`;
  * opening the index is not timed, as C's timing leaves it out). For each:
  * the median time of the runs, C's time, the ratio C ÷ ours (above 1: we
@@ -44,7 +45,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { MailboxListIndex } from "../mod.ts";
-import { rebuild, type RebuildPhases, startRebuildWorkers } from "../src/rebuild/rebuild.ts";
+import { closeIdleRebuildWorkers, rebuild, type RebuildPhases } from "../src/rebuild/rebuild.ts";
 import { decodeHeader } from "../src/format/header.ts";
 import { generateTree } from "./trees.ts";
 
@@ -111,7 +112,7 @@ type Mode = (typeof MODES)[number];
 const MODE_LABEL: Record<Mode, string> = {
   r0: "rebuild, 1 thread",
   r2: "rebuild, 2 workers",
-  r2k: "rebuild, 2 kept workers",
+  r2k: "rebuild, 2 workers kept",
   sync: "sync into an empty index",
 };
 
@@ -124,6 +125,8 @@ interface Row {
   /** Every run's ms, and their median. */
   all: number[];
   ms: number;
+  /** CPU time of the whole process (every thread) in the median run, ms. */
+  cpuMs: number;
   /** Highest peak RSS of the runs, MiB (NaN when it cannot be read). */
   peakMib: number;
   /** Highest rise of the RSS during a run above the RSS before it, MiB. */
@@ -204,7 +207,6 @@ async function runOnce(
   mode: Mode,
   path: string,
   names: string[],
-  kept: Awaited<ReturnType<typeof startRebuildWorkers>> | undefined,
 ): Promise<{ ms: number; phases: RebuildPhases | undefined; usedSpace: number }> {
   if (mode === "sync") {
     const index = await MailboxListIndex.open(path);
@@ -219,7 +221,7 @@ async function runOnce(
       await index.close();
     }
   }
-  const workers = mode === "r0" ? 0 : mode === "r2" ? 2 : kept!;
+  const workers = mode === "r0" ? 0 : 2;
   const r = await rebuild(path, names, { workers, uidValidity: 1_700_000_000, onWarning: () => {} });
   return { ms: r.ms, phases: r.phases, usedSpace: r.usedSpace };
 }
@@ -237,6 +239,7 @@ function table(rows: Row[]): string {
     "set",
     "mode",
     "ours s",
+    "CPU s",
     "C s",
     "C ÷ ours",
     "peak MiB",
@@ -261,6 +264,7 @@ function table(rows: Row[]): string {
       r.set,
       MODE_LABEL[r.mode],
       f2(r.ms),
+      f2(r.cpuMs),
       set.cSeconds.toFixed(3),
       `${(set.cSeconds * 1000 / r.ms).toFixed(2)}×`,
       Number.isNaN(r.peakMib) ? "" : r.peakMib.toFixed(0),
@@ -291,9 +295,8 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   console.log(`# Ours against the original C sync (../shared/BASELINE.md), ${runtime}`);
   console.log(
-    `Median of ${opts.reps} run${opts.reps > 1 ? "s" : ""}; phases in ms (of the median run); serial = (read + layout + flush) ÷ total.\n`,
+    `Median of ${opts.reps} run${opts.reps > 1 ? "s" : ""}; CPU = every thread of the process; phases in ms (of the median run); serial = (read + layout + flush) ÷ total.\n`,
   );
-  const kept = opts.modes.includes("r2k") ? await startRebuildWorkers(2) : undefined;
   try {
     for (const key of opts.sets) {
       const set = SETS.find((s) => s.key === key)!;
@@ -304,15 +307,21 @@ async function main(): Promise<void> {
       if (flat < 0) throw new Error("unreachable");
       for (const mode of opts.modes) {
         const path = join(dir, `${key}-${mode}.mlist`);
-        const runs: { ms: number; phases: RebuildPhases | undefined; usedSpace: number }[] = [];
+        const runs: { ms: number; cpuMs: number; phases: RebuildPhases | undefined; usedSpace: number }[] = [];
+        // Workers for the call: none idle. Kept: idle ones from a call before (one untimed warm-up call).
+        if (mode === "r2k") await runOnce("r2k", path, names.slice(0, 1000));
         let peak = 0, rise = 0;
         for (let r = 0; r < opts.reps; r++) {
           removeIndex(path);
           collect();
           await new Promise((res) => setTimeout(res, 20));
           const before = statusKb("VmRSS") / 1024;
+          if (mode === "r2") await closeIdleRebuildWorkers();
           const canPeak = resetPeak();
-          runs.push(await runOnce(mode, path, names, kept));
+          const c0 = process.cpuUsage();
+          const run = await runOnce(mode, path, names);
+          const c = process.cpuUsage(c0);
+          runs.push({ ...run, cpuMs: (c.user + c.system) / 1000 });
           const hwm = canPeak ? statusKb("VmHWM") / 1024 : NaN;
           peak = Math.max(peak, hwm);
           rise = Math.max(rise, hwm - before);
@@ -327,6 +336,7 @@ async function main(): Promise<void> {
           mode,
           all: runs.map((x) => x.ms),
           ms,
+          cpuMs: mid.cpuMs,
           peakMib: peak,
           riseMib: rise,
           phases: mid.phases,
@@ -340,7 +350,7 @@ async function main(): Promise<void> {
       names = undefined;
     }
   } finally {
-    await kept?.close();
+    await closeIdleRebuildWorkers();
     if (opts.dir === undefined) rmSync(dir, { recursive: true, force: true });
   }
   console.log();

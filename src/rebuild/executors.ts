@@ -143,6 +143,21 @@ export class RebuildThreads implements RebuildExecutor {
   /** Whether a rebuild is using the workers now (they serve one rebuild at a time). */
   inUse = false;
 
+  /** Whether the workers can wait idle without keeping the process alive (Node, Bun). */
+  get canIdle(): boolean {
+    return this.#pool.canRelease;
+  }
+
+  /**
+   * Let the workers keep the process alive while they work, or not while they wait idle.
+   *
+   * @param busy Whether they work.
+   * @returns Nothing.
+   */
+  hold(busy: boolean): void {
+    this.#pool.hold(busy);
+  }
+
   /** The first failure of a worker (one died or could not start), if any. */
   get failure(): Error | undefined {
     return this.#pool.failure;

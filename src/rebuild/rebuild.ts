@@ -31,14 +31,20 @@ import {
   rebuildImagesHere,
   readRouted,
 } from "./coordinator.ts";
-import { keptWorkers, RebuildWorkerLease, type RebuildWorkers, startRebuildWorkers } from "./workers.ts";
+import {
+  closeIdleRebuildWorkers,
+  keptWorkers,
+  RebuildWorkerLease,
+  type RebuildWorkers,
+  startRebuildWorkers,
+} from "./workers.ts";
 import { checkedName, limitsOf } from "../format/limits.ts";
 import { encodeSubscriptions } from "../format/subs_codec.ts";
 import { applySpecialUse, carriedSpecialUse, replacedIndex } from "./special_use.ts";
 import { carryOver } from "./carry.ts";
 
 export type { RebuildImages, RebuildInput, RebuildSource, RebuildWorkers };
-export { startRebuildWorkers };
+export { closeIdleRebuildWorkers, startRebuildWorkers };
 
 /**
  * Options of {@linkcode rebuild}.
@@ -53,9 +59,10 @@ export interface RebuildOptions {
   /** Hierarchy separator, one byte (default "/"). */
   separator?: string;
   /**
-   * Worker threads: a number to start for this rebuild (0, the default,
-   * builds in the caller's thread without any worker), or workers from
-   * {@linkcode startRebuildWorkers} to use and keep.
+   * Worker threads: a number of them for this rebuild (0, the default,
+   * builds in the caller's thread without any worker; others are started
+   * once per process and kept idle between calls where the runtime allows),
+   * or workers from {@linkcode startRebuildWorkers} to use and keep.
    */
   workers?: number | RebuildWorkers;
   /** uid_validity of the new index (default: seconds since the epoch). */
@@ -191,7 +198,10 @@ function previousFileSeq(io: FileIO, path: string): number {
  * they are, unless `subscriptions` replaces them.
  *
  * With `workers` > 0 the hierarchy is shared among that many worker threads
- * (started for this call and stopped before it returns); the bytes written
+ * (started by the first such call; on Node and Bun they then wait idle,
+ * without keeping the process alive, for the next call that asks for as
+ * many — `closeIdleRebuildWorkers` stops them; on Deno they stop when the
+ * call ends); the bytes written
  * are the same for any number of workers. When anything fails — a name the
  * index cannot hold, a worker that throws or dies, the size limit — the
  * rebuild rejects with the cause, the other workers are stopped, and the

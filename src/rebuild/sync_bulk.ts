@@ -34,9 +34,10 @@ import { invalidNameError, type NameLimits, nameProblem } from "../format/limits
 /** Options of {@linkcode syncAll}. */
 export interface SyncAllOptions {
   /**
-   * Worker threads to build the new tree with: a number to start for this
-   * call (0, the default: this thread), or workers from
-   * `startRebuildWorkers` to use and keep.
+   * Worker threads to build the new tree with: a number of them (0, the
+   * default: this thread; others are started once per process and kept idle
+   * between calls where the runtime allows, as `rebuild` does), or workers
+   * from `startRebuildWorkers` to use and keep.
    */
   workers?: number | RebuildWorkers;
   /** Progress of reading and building. */

@@ -85,9 +85,40 @@ export function keptWorkers(workers: number | RebuildWorkers): RebuildThreads | 
 }
 
 /**
+ * Workers started for calls that asked for a number of them, waiting idle
+ * for the next such call in this process, by their number: one set per
+ * number. Only where idle workers do not keep the process alive (Node and
+ * Bun); on Deno, workers started for a call stop when it ends.
+ */
+const idleWorkers = new Map<number, RebuildThreads>();
+
+/**
+ * Stop the idle workers this process keeps for rebuilds and syncs that ask
+ * for a number of workers. They never keep the process from exiting; this
+ * frees their memory sooner.
+ *
+ * @returns When they have stopped.
+ *
+ * @example After a batch of rebuilds
+ * ```ts
+ * import { closeIdleRebuildWorkers } from "./workers.ts";
+ * await closeIdleRebuildWorkers();
+ * ```
+ */
+export async function closeIdleRebuildWorkers(): Promise<void> {
+  const all = [...idleWorkers.values()];
+  idleWorkers.clear();
+  await Promise.all(all.map((w) => w.close()));
+}
+
+/**
  * The workers of one call, taken for as long as it runs: kept workers,
  * marked in use so that no other call shares them, or a number of workers
- * started for it (none: the call works in its own thread).
+ * for it (none: the call works in its own thread). A number of workers is
+ * taken from the ones this process keeps idle when it has them, and started
+ * otherwise; after a call that succeeded they wait idle for the next one
+ * (where the runtime lets idle workers not keep the process alive), so
+ * that a process doing many rebuilds starts them once.
  *
  * @example Take, use, give back
  * ```ts
@@ -105,6 +136,7 @@ export class RebuildWorkerLease {
   readonly pool: RebuildThreads | undefined;
   readonly #kept: boolean;
   #closing: Promise<void> | undefined;
+  #done = false;
 
   private constructor(pool: RebuildThreads | undefined, kept: boolean) {
     this.pool = pool;
@@ -125,22 +157,43 @@ export class RebuildWorkerLease {
       workers.inUse = true;
       return new RebuildWorkerLease(workers, true);
     }
-    return new RebuildWorkerLease(workers > 0 ? await RebuildThreads.start(workers) : undefined, false);
+    if (workers <= 0) return new RebuildWorkerLease(undefined, false);
+    const idle = idleWorkers.get(workers);
+    if (idle !== undefined) {
+      idleWorkers.delete(workers);
+      if (idle.failure === undefined) {
+        idle.hold(true);
+        return new RebuildWorkerLease(idle, false);
+      }
+      await idle.close();
+    }
+    return new RebuildWorkerLease(await RebuildThreads.start(workers), false);
   }
 
   /**
-   * The call is done with the workers: ones started for it begin to stop,
-   * while the call goes on with its files.
+   * The call is done with the workers, successfully: ones taken for it wait
+   * idle for the next call (or begin to stop, where they cannot wait
+   * without keeping the process alive, or when others of their number
+   * already wait), while the call goes on with its files.
    *
    * @returns Nothing.
    */
   done(): void {
-    if (!this.#kept) this.#closing ??= this.pool?.close();
+    if (this.#kept || this.#done || this.pool === undefined) return;
+    this.#done = true;
+    const pool = this.pool;
+    if (pool.failure === undefined && pool.canIdle && !idleWorkers.has(pool.size)) {
+      pool.hold(false);
+      idleWorkers.set(pool.size, pool);
+    } else {
+      this.#closing ??= pool.close();
+    }
   }
 
   /**
    * End the lease: kept workers are free for the next call (or closed, all
-   * of them, when one died); workers started for the call are stopped.
+   * of them, when one died); workers taken for a call that did not reach
+   * {@linkcode RebuildWorkerLease.done} are stopped.
    *
    * @returns When the workers to stop have stopped.
    */
@@ -148,8 +201,11 @@ export class RebuildWorkerLease {
     if (this.#kept) {
       this.pool!.inUse = false;
       if (this.pool!.failure === undefined) return;
+      await this.pool!.close();
+      return;
     }
-    await (this.#closing ?? this.pool?.close());
+    if (!this.#done) this.#closing ??= this.pool?.close();
+    await this.#closing;
   }
 }
 
@@ -184,7 +240,9 @@ export async function rebuildImagesOn(
 ): Promise<RebuildImages> {
   const lease = await RebuildWorkerLease.take(workers, what);
   try {
-    return lease.pool !== undefined ? await rebuildImages(names, params, lease.pool) : rebuildImagesHere(names, params);
+    const images = lease.pool !== undefined ? await rebuildImages(names, params, lease.pool) : rebuildImagesHere(names, params);
+    lease.done();
+    return images;
   } finally {
     await lease.release();
   }

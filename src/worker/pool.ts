@@ -72,6 +72,8 @@ function isNode(): boolean {
 interface StartedWorker {
   endpoint: ComlinkTypes.Endpoint;
   terminate(): Promise<unknown>;
+  /** Whether the worker keeps the process alive (undefined: the runtime cannot change it). */
+  hold: ((on: boolean) => void) | undefined;
 }
 
 /** Start a worker on this runtime; `fail` hears of its death. */
@@ -90,12 +92,16 @@ function startWorker(start: { url: URL; workerData: { entry?: string } }, i: num
       const notice = e.data as Partial<WorkerExitNotice> | null;
       if (typeof notice === "object" && notice !== null && typeof notice.workerExit === "number") died(notice.workerExit);
     });
-    return { endpoint: w as unknown as ComlinkTypes.Endpoint, terminate: () => Promise.resolve(w.terminate()) };
+    return {
+      endpoint: w as unknown as ComlinkTypes.Endpoint,
+      terminate: () => Promise.resolve(w.terminate()),
+      hold: undefined,
+    };
   }
   const w = new Worker(start.url, { workerData: start.workerData });
   w.on("error", (e: Error) => fail(e));
   w.on("exit", died);
-  return { endpoint: nodeEndpoint(w), terminate: () => w.terminate() };
+  return { endpoint: nodeEndpoint(w), terminate: () => w.terminate(), hold: (on) => (on ? w.ref() : w.unref()) };
 }
 
 /**
@@ -200,6 +206,26 @@ export class WorkerPool<Api> {
   async run<T>(i: number, call: (api: ComlinkTypes.Remote<Api>) => Promise<T>): Promise<T> {
     if (this.#failure !== undefined) throw this.#failure;
     return await Promise.race([call(this.#remotes[i]), this.#failed]);
+  }
+
+  /**
+   * Whether idle workers can be left running without keeping the process
+   * alive ({@linkcode WorkerPool.hold}): on Node and Bun; not on Deno, whose
+   * workers always keep it alive.
+   */
+  get canRelease(): boolean {
+    return this.#workers.every((w) => w.hold !== undefined);
+  }
+
+  /**
+   * Let the workers keep the process alive (while they work), or not (while
+   * they wait, idle, for more work), where the runtime allows it.
+   *
+   * @param on Keep the process alive.
+   * @returns Nothing.
+   */
+  hold(on: boolean): void {
+    for (const w of this.#workers) w.hold?.(on);
   }
 
   /**

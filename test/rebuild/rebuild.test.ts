@@ -17,6 +17,7 @@ import { grownSize } from "../../src/format/growth.ts";
 import { IndexLimitError, InvalidNameError } from "../../src/format/errors.ts";
 import { MailboxListIndex } from "../../src/index/index.ts";
 import {
+  closeIdleRebuildWorkers,
   rebuild,
   type RebuildInput,
   type RebuildOptions,
@@ -668,6 +669,30 @@ describe("rebuild: names, limits and the files", () => {
   });
 });
 
+describe("rebuild: a number of workers is started once and kept idle between calls", () => {
+  const names = generateTree("realistic", 6_000, 31);
+
+  it("fresh, idle and restarted workers write the same bytes, and a call whose worker died leaves none to reuse", SLOW, async () => {
+    const listOf = async (label: string, options: RebuildOptions) => {
+      const path = freshPath(`idle-${label}`);
+      const r = await rebuild(path, names, { ...quiet, uidValidity: 9, ...options });
+      return readFileSync(path).subarray(0, r.usedSpace);
+    };
+    const want = await listOf("ref", {});
+    assert.deepEqual(await listOf("first", { workers: 2 }), want);
+    assert.deepEqual(await listOf("again", { workers: 2 }), want);
+    await assert.rejects(
+      listOf("dies", { workers: 2, __faultInjection: { worker: 1, phase: "build", how: "exit" } }),
+      { name: "WorkerExitError" },
+    );
+    assert.deepEqual(await listOf("after-death", { workers: 2 }), want);
+    assert.deepEqual(await listOf("three", { workers: 3 }), want);
+    await closeIdleRebuildWorkers();
+    assert.deepEqual(await listOf("after-close", { workers: 2 }), want);
+    await closeIdleRebuildWorkers();
+  });
+});
+
 describe("rebuild: worker failures leave the previous index alone", () => {
   const oldNames = generateTree("realistic", 2_000, 21);
   const newNames = generateTree("realistic", 8_000, 22);
@@ -772,11 +797,11 @@ describe("rebuild: worker failures leave the previous index alone", () => {
       try {
         let open!: () => void;
         const gate = new Promise<void>((resolve) => (open = resolve));
-        async function* held(): AsyncGenerator<string> {
+        const held = async function* (): AsyncGenerator<string> {
           yield "a";
           await gate;
           yield "b";
-        }
+        };
         const busy = rebuild(freshPath("syncall-busy-rebuild"), held(), { ...quiet, workers });
         await assert.rejects(syncAll(index, next, { workers }), /serving another rebuild/);
         open();
