@@ -139,12 +139,18 @@ export class NameLines {
    * @param label How warnings name the list (see {@linkcode nameListLabel}).
    * @param maxLineBytes Longer lines are skipped with a warning.
    * @param onSkip Receives the message of each line skipped with a warning.
+   * @param linesBefore Lines of the list before the first one given here (a
+   *   share of a list read in parts: warnings then number lines as in the
+   *   whole list, and only the list's first line may start with a byte order mark).
    */
   constructor(
     readonly label: string,
     readonly maxLineBytes: number = DEFAULT_MAX_LINE_BYTES,
     readonly onSkip: (message: string) => void = () => {},
-  ) {}
+    linesBefore = 0,
+  ) {
+    this.#line = linesBefore;
+  }
 
   /** Lines taken so far (the number of the last one). */
   get line(): number {

@@ -21,7 +21,19 @@ import { parseGuid } from "../format/guid.ts";
 import { describeFsError } from "../format/fs_error.ts";
 import { cannotReadNameList, nameListLabel, NameLines } from "../format/name_lines.ts";
 
-function isFileSource(source: RebuildSource): source is { file: string } {
+/**
+ * Whether a source is a name-list file (`{ file }`).
+ *
+ * @param source The source.
+ * @returns True for `{ file }`.
+ *
+ * @example A file and an array
+ * ```ts
+ * import { isFileSource } from "./input.ts";
+ * console.log(isFileSource({ file: "names.txt" }), isFileSource(["INBOX"])); // true false
+ * ```
+ */
+export function isFileSource(source: RebuildSource): source is { file: string } {
   return typeof source === "object" && source !== null && !(Symbol.iterator in source) &&
     !(Symbol.asyncIterator in source) && typeof (source as { file?: unknown }).file === "string";
 }
@@ -199,6 +211,52 @@ function readNameArray(
 }
 
 /**
+ * The bytes of a name-list file, with one spare byte past them (the last
+ * line may lack its newline, and its name takes a NUL).
+ *
+ * @param path The file.
+ * @param shared Read them into shared memory (for workers).
+ * @returns The bytes and the file's size.
+ * @throws Error naming the file when it cannot be read.
+ *
+ * @example Two names, eleven bytes
+ * ```ts
+ * import { readNameFileBytes } from "./input.ts";
+ * import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * const dir = mkdtempSync(tmpdir() + "/mli-");
+ * writeFileSync(dir + "/names.txt", "INBOX\nSent\n");
+ * const { bytes, size } = readNameFileBytes(dir + "/names.txt", false);
+ * console.log(size, bytes.length); // 11 12
+ * rmSync(dir, { recursive: true });
+ * ```
+ */
+export function readNameFileBytes(path: string, shared: boolean): { bytes: Uint8Array; size: number } {
+  let bytes: Uint8Array;
+  let size: number;
+  try {
+    const fd = fs.openSync(path, "r");
+    try {
+      size = fs.fstatSync(fd).size;
+      // One spare byte: the last line may lack its newline.
+      bytes = new Uint8Array(allocate(size + 1, shared));
+      let done = 0;
+      while (done < size) {
+        const n = fs.readSync(fd, bytes, done, size - done, done);
+        if (n <= 0) break;
+        done += n;
+      }
+      size = done;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (e) {
+    throw new Error(cannotReadNameList(path, describeFsError(e)), { cause: e });
+  }
+  return { bytes, size };
+}
+
+/**
  * Read a name-list file (one name per line) straight into a table, without
  * making a string per name, by the one rule of a name list
  * (`format/name_lines.ts`) that `readNameList` follows too: a trailing "\r"
@@ -224,27 +282,7 @@ function readNameArray(
  * ```
  */
 export function readNameFile(path: string, shared: boolean, onWarning?: (message: string) => void): NameTable {
-  let bytes: Uint8Array;
-  let size: number;
-  try {
-    const fd = fs.openSync(path, "r");
-    try {
-      size = fs.fstatSync(fd).size;
-      // One spare byte: the last line may lack its newline.
-      bytes = new Uint8Array(allocate(size + 1, shared));
-      let done = 0;
-      while (done < size) {
-        const n = fs.readSync(fd, bytes, done, size - done, done);
-        if (n <= 0) break;
-        done += n;
-      }
-      size = done;
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch (e) {
-    throw new Error(cannotReadNameList(path, describeFsError(e)), { cause: e });
-  }
+  const { bytes, size } = readNameFileBytes(path, shared);
   let count = 0;
   for (let i = 0; i < size; i++) if (bytes[i] === 0x0a) count++;
   // Workers are given these very buffers (shared memory), never copies: like a builder's, `starts` may be longer than used.

@@ -245,6 +245,87 @@ export interface ScannedShare {
 }
 
 /**
+ * The lines of a range (the first round, before any range is split: the
+ * split writes over the newlines that tell where lines start).
+ *
+ * @example Two lines from byte 3 to byte 8
+ * ```ts
+ * import type { RangeLines } from "./protocol.ts";
+ * const r: RangeLines = { start: 3, end: 8, lines: 2 };
+ * ```
+ */
+export interface RangeLines {
+  /** Where the range's first line starts. */
+  start: number;
+  /** Where its last line ends (its newline, or the file's size). */
+  end: number;
+  /** How many lines start in the range. */
+  lines: number;
+}
+
+/**
+ * What splitting a range found.
+ *
+ * @example A range of two names
+ * ```ts
+ * import type { SplitLines } from "./protocol.ts";
+ * const r: SplitLines = { count: 2, end: 11, warnings: [] };
+ * ```
+ */
+export interface SplitLines {
+  /** Names written into `starts`. */
+  count: number;
+  /** One past the last name's NUL (the names of the range are moved down to its start). */
+  end: number;
+  /** Messages for the skipped lines, in line order. */
+  warnings: string[];
+}
+
+/**
+ * A byte range of a name-list file in shared memory, for the
+ * `countLines` task (src/rebuild/file_ranges.ts): the lines that start in it.
+ *
+ * @example The first half of a file
+ * ```ts ignore
+ * const lines = await exec.run(0, "countLines", { bytes, size, from: 0, to: size >>> 1 });
+ * ```
+ */
+export interface LineRangeRequest {
+  /** The file's bytes (one spare byte past `size`). */
+  bytes: Uint8Array;
+  /** The file's size. */
+  size: number;
+  /** Range start. */
+  from: number;
+  /** Range end. */
+  to: number;
+}
+
+/**
+ * A byte range of a name-list file to split into names in place, for the
+ * `splitLines` task (`splitRangeLines` of src/rebuild/file_ranges.ts).
+ *
+ * @example The second half of a file, after 1,000 lines
+ * ```ts ignore
+ * await exec.run(1, "splitLines", { bytes, range, linesBefore: 1000, label, starts, at: 1000 });
+ * ```
+ */
+export interface SplitLinesRequest {
+  /** The file's bytes (one spare byte past its size). */
+  bytes: Uint8Array;
+  /** Where the range's lines are, found before any range was split. */
+  range: RangeLines;
+  /** Lines that start before the range. */
+  linesBefore: number;
+  /** How warnings name the file. */
+  label: string;
+  /** Where the names' starts go (shared). */
+  starts: Uint32Array;
+  /** Index of the range's first name in `starts`. */
+  at: number;
+}
+
+/**
  * The tasks of a rebuild worker.
  *
  * @example Typing a call
@@ -266,6 +347,10 @@ export type RebuildTasks = {
   write: { request: WriteRequest; response: { written: number } };
   /** Scan a share of a store into a name table (served by the worker entry). */
   scan: { request: ScanRequest; response: ScannedShare };
+  /** Count the lines of a range of a name-list file. */
+  countLines: { request: LineRangeRequest; response: RangeLines };
+  /** Split the lines of a range of a name-list file into names. */
+  splitLines: { request: SplitLinesRequest; response: SplitLines };
   /** Forget the names and units. */
   reset: { request: Record<string, never>; response: { reset: true } };
 };

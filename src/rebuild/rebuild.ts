@@ -20,7 +20,8 @@ import { type FileIO, nodeFileIO, readFully } from "../store/io.ts";
 import { UnsafeFileError } from "../format/errors.ts";
 import { acquireLock, type LockOptions } from "../store/lock.ts";
 import { separatorByte } from "../format/name_codec.ts";
-import { readNames } from "./input.ts";
+import { isFileSource, readNames } from "./input.ts";
+import { readNameFileOn } from "./file_read.ts";
 import { writeRebuildHeaders } from "./layout.ts";
 import type { NameTable, RebuildInput, RebuildSource } from "./names.ts";
 import {
@@ -263,8 +264,11 @@ export async function rebuild(
     params.fault = options.__faultInjection;
     const onRead = (n: number) => progress?.(n, "read");
     // With workers, an array of names is routed to the units while it is read.
+    // With workers, a name-list file is split into names by them, each a share of its bytes.
     const { names: table, routing } = pool !== undefined && Array.isArray(names)
       ? await readRouted(names as readonly RebuildInput[], pool, params, onRead)
+      : pool !== undefined && isFileSource(names)
+      ? { names: await readNameFileOn(names.file, pool, onWarning), routing: undefined }
       : { names: await readNames(names, pool !== undefined, onRead, onWarning), routing: undefined };
     // The names are read: handing them to the workers and routing them start now.
     const marks: Record<string, number> = { read: readFrom, route: performance.now() };

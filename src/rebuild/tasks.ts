@@ -1,6 +1,7 @@
 /**
  * The work of one rebuild worker, behind the task protocol of
- * src/rebuild/protocol.ts: route names, build units, write them. The same
+ * src/rebuild/protocol.ts: split a name-list file's byte range into names,
+ * route names, build units, write them. The same
  * code runs in worker threads and, for a rebuild without workers, in the
  * caller's thread.
  *
@@ -11,6 +12,7 @@ import { type RouteResult, routeNames, type SplitPlan } from "./plan.ts";
 import { DEFAULT_LIMITS, type TreeLimits } from "../format/limits.ts";
 import { BuildScratch } from "./build_memory.ts";
 import { TreeUnit } from "./tree_build.ts";
+import { countRangeLines, splitRangeLines } from "./file_ranges.ts";
 import type { FaultKind, MeasuredUnit, RebuildTasks, TaskWorkerApi } from "./protocol.ts";
 
 /**
@@ -100,6 +102,14 @@ export class RebuildWorkerState implements TaskWorkerApi<RebuildTasks> {
         }
         if (written <= 1) this.#fault(r.fault, task);
         return { written } as Res;
+      }
+      case "countLines": {
+        const r = request as RebuildTasks["countLines"]["request"];
+        return countRangeLines(r.bytes, r.size, r.from, r.to) as Res;
+      }
+      case "splitLines": {
+        const r = request as RebuildTasks["splitLines"]["request"];
+        return splitRangeLines(r.bytes, r.range, r.linesBefore, r.label, r.starts, r.at) as Res;
       }
       case "reset": {
         this.#names = undefined;
