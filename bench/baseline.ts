@@ -13,7 +13,9 @@
  * Each set is run through the rebuild in one thread (`r0`), with 2 workers
  * started for the call (`r2`: the process's idle workers are stopped
  * before each run), with the 2 workers the process keeps idle between
- * calls (`r2k`: what every call after the first gets), and through the general sync
+ * calls (`r2k`: what every call after the first gets), the same from a
+ * name-list file (`r2f`: `{ file }`, as `rebuild --from-list` reads it; the
+ * file is written before, untimed), and through the general sync
  * into an empty index (`sync`: `syncBegin`, one `add` per name, `commit`;
  * opening the index is not timed, as C's timing leaves it out). For each:
  * the median time of the runs, C's time, the ratio C ÷ ours (above 1: we
@@ -34,7 +36,7 @@
  * ```
  *
  * Options: `--sets` (default wide,realistic,skewed,flat100k,flat200k),
- * `--modes` (default r0,r2,r2k,sync), `--reps N` (default 3; the median
+ * `--modes` (default r0,r2,r2k,r2f,sync), `--reps N` (default 3; the median
  * counts), `--json FILE` (also write the rows), `--dir DIR` (where the
  * index files go; default a temporary directory).
  *
@@ -106,13 +108,14 @@ const SETS: BaselineSet[] = [
   },
 ];
 
-const MODES = ["r0", "r2", "r2k", "sync"] as const;
+const MODES = ["r0", "r2", "r2k", "r2f", "sync"] as const;
 type Mode = (typeof MODES)[number];
 
 const MODE_LABEL: Record<Mode, string> = {
   r0: "rebuild, 1 thread",
   r2: "rebuild, 2 workers",
   r2k: "rebuild, 2 workers kept",
+  r2f: "rebuild from a name file, 2 workers kept",
   sync: "sync into an empty index",
 };
 
@@ -222,7 +225,7 @@ async function runOnce(
     }
   }
   const workers = mode === "r0" ? 0 : 2;
-  const r = await rebuild(path, names, { workers, uidValidity: 1_700_000_000, onWarning: () => {} });
+  const r = await rebuild(path, mode === "r2f" ? { file: `${path}.names` } : names, { workers, uidValidity: 1_700_000_000, onWarning: () => {} });
   return { ms: r.ms, phases: r.phases, usedSpace: r.usedSpace };
 }
 
@@ -309,7 +312,8 @@ async function main(): Promise<void> {
         const path = join(dir, `${key}-${mode}.mlist`);
         const runs: { ms: number; cpuMs: number; phases: RebuildPhases | undefined; usedSpace: number }[] = [];
         // Workers for the call: none idle. Kept: idle ones from a call before (one untimed warm-up call).
-        if (mode === "r2k") await runOnce("r2k", path, names.slice(0, 1000));
+        if (mode === "r2k" || mode === "r2f") await runOnce("r2k", path, names.slice(0, 1000));
+        if (mode === "r2f") writeFileSync(`${path}.names`, names.join("\n") + "\n");
         let peak = 0, rise = 0;
         for (let r = 0; r < opts.reps; r++) {
           removeIndex(path);
@@ -327,6 +331,7 @@ async function main(): Promise<void> {
           rise = Math.max(rise, hwm - before);
         }
         removeIndex(path);
+        rmSync(`${path}.names`, { force: true });
         const ms = median(runs.map((x) => x.ms));
         const mid = runs.find((x) => x.ms === ms) ?? runs[0];
         const row: Row = {
