@@ -264,14 +264,19 @@ export class LevelEntries {
     this.sj = new Int32Array(size);
   }
 
-  /** Room for sorting a group of `n` pairs out of place. */
+  /**
+   * Room for sorting a group of `n` pairs out of place, and for its sort
+   * keys when it is sorted natively: the keys are sized on their own, since
+   * a radix-sorted group before may have grown the rest past `n` already.
+   */
   growScratch(n: number): void {
-    if (this.th.length >= n) return;
-    this.th = new Int32Array(n);
-    this.ts = new Int32Array(n);
-    this.tl = new Int32Array(n);
-    this.tj = new Int32Array(n);
-    if (n <= NATIVE_SORT_MAX) this.keys = new Float64Array(Math.max(n, this.keys.length));
+    if (this.th.length < n) {
+      this.th = new Int32Array(n);
+      this.ts = new Int32Array(n);
+      this.tl = new Int32Array(n);
+      this.tj = new Int32Array(n);
+    }
+    if (n <= NATIVE_SORT_MAX && this.keys.length < n) this.keys = new Float64Array(n);
   }
 }
 

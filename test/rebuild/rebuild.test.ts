@@ -669,6 +669,28 @@ describe("rebuild: names, limits and the files", () => {
   });
 });
 
+describe("rebuild: a directory sorted by radix, then a larger one sorted natively", () => {
+  // 70,000 top-level names are sorted by radix (over 65,536), which grows the
+  // sort scratch; the 30 children of t00000 are sorted natively after it,
+  // with sort keys of their own size (they once got none: empty names).
+  const names: string[] = [];
+  for (let i = 0; i < 70_000; i++) names.push(`t${String(i).padStart(5, "0")}`);
+  for (let c = 0; c < 30; c++) names.push(`t00000/c${c}`);
+
+  it("every name is in the index, with the same bytes for 0 and 2 workers", SLOW, async () => {
+    const lists: Uint8Array[] = [];
+    for (const workers of [0, 2]) {
+      const path = freshPath(`radix-then-native-w${workers}`);
+      const r = await rebuild(path, names, { ...quiet, workers, uidValidity: 3 });
+      assert.equal(r.count, names.length);
+      const rows = await listing(path);
+      assert.deepEqual(rows.map((row) => row[0]).sort(), [...names].sort());
+      lists.push(new Uint8Array(readFileSync(path)).subarray(0, r.usedSpace));
+    }
+    assertSameBytes(lists[1], lists[0], "2 workers against 0");
+  });
+});
+
 describe("rebuild: a number of workers is started once and kept idle between calls", () => {
   const names = generateTree("realistic", 6_000, 31);
 
