@@ -177,6 +177,15 @@ function collect(): void {
   else g.gc?.();
 }
 
+/** The load average (1, 5, 15 minutes), where Linux gives it: the figures mean little above the number of cores. */
+function loadAverage(): string {
+  try {
+    return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
+}
+
 function statusKb(field: string): number {
   try {
     const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync("/proc/self/status", "utf8"));
@@ -296,7 +305,7 @@ async function main(): Promise<void> {
   const runtime = runtimeName();
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "mli-bench-baseline-"));
   const rows: Row[] = [];
-  console.log(`# Ours against the original C sync (../shared/BASELINE.md), ${runtime}`);
+  console.log(`# Ours against the original C sync (../shared/BASELINE.md), ${runtime}, load average ${loadAverage()}`);
   console.log(
     `Median of ${opts.reps} run${opts.reps > 1 ? "s" : ""}; CPU = every thread of the process; phases in ms (of the median run); serial = (read + layout + flush) ÷ total.\n`,
   );
@@ -358,7 +367,7 @@ async function main(): Promise<void> {
     await closeIdleRebuildWorkers();
     if (opts.dir === undefined) rmSync(dir, { recursive: true, force: true });
   }
-  console.log();
+  console.log(`\nLoad average at the end: ${loadAverage()}\n`);
   console.log(table(rows));
   if (opts.json !== undefined) writeFileSync(opts.json, JSON.stringify(rows, null, 2));
 }
