@@ -49,6 +49,7 @@ interface Summary {
     mailboxes: number;
     jobs: number;
     ms: number;
+    startMs: number;
     usersPerSecond: number;
   };
 }
@@ -78,10 +79,11 @@ function summarize(
   results: readonly BulkUserResult[],
   jobs: number,
   ms: number,
+  startMs: number,
 ): Summary {
   const byName = new Map(results.map((r) => [r.user, r]));
   const out: SummaryUser[] = [];
-  const totals = { users: users.length, rebuilt: 0, synced: 0, failed: 0, skipped: 0, mailboxes: 0, jobs, ms, usersPerSecond: 0 };
+  const totals = { users: users.length, rebuilt: 0, synced: 0, failed: 0, skipped: 0, mailboxes: 0, jobs, ms, startMs, usersPerSecond: 0 };
   for (const u of users) {
     const done = skipped.get(u.name);
     const r = byName.get(u.name);
@@ -119,9 +121,11 @@ async function run(ctx: CommandContext): Promise<number> {
   const started = performance.now();
   let results: BulkUserResult[] = [];
   let done = skipped.size;
+  let startMs = 0;
   try {
     if (todo.length > 0) {
       const workers = await startRebuildWorkers(Math.min(jobs, todo.length));
+      startMs = Math.round(performance.now() - started);
       try {
         results = await bulkOnWorkers(workers, todo, options, async (r) => {
           const entry: StateEntry = { user: r.user, key: keys.get(r.user)!, status: r.status, mailboxes: r.mailboxes, ms: Math.round(r.ms * 10) / 10 };
@@ -139,7 +143,7 @@ async function run(ctx: CommandContext): Promise<number> {
     bar.done();
     await state.close();
   }
-  const summary = summarize(users, skipped, results, jobs, Math.round(performance.now() - started));
+  const summary = summarize(users, skipped, results, jobs, Math.round(performance.now() - started), startMs);
   const json = jsonText(summary, 2);
   if (summaryPath !== undefined) {
     await writeFile(summaryPath, json + "\n").catch((e) => {
@@ -210,7 +214,8 @@ nothing changed writes nothing.
 
 The summary gives each user's status (rebuilt, synced, failed, or skipped: done
 by an earlier run), mailboxes, milliseconds and error, and the totals with the
-users per second of this run.`,
+users per second of this run (ms: the whole run; startMs: the part spent starting
+the worker threads).`,
   options: {
     users: { type: "string" },
     jobs: { type: "string" },

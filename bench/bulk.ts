@@ -1,0 +1,120 @@
+/**
+ * Bulk benchmark (issue 15 item 6): `mailbox-list-index bulk` over many
+ * users, run as the real command (a child process on the runtime running
+ * this file), with --jobs 1 and --jobs 2, interleaved (1, 2, 1, 2, ...).
+ * Each user's store is a name-list file of a realistic tree (bench/trees.ts,
+ * a different seed per user) — the `list:` store of the users file, so that
+ * generating the stores does not mean creating a million directories. Two
+ * passes per run: "rebuild" (no index exists: every user is rebuilt) and
+ * "sync" (every index exists and nothing changed: a full sync of each that
+ * writes nothing). The time is the run's own (`totals.ms` of the JSON
+ * summary: from the users file read to the last job's end, worker start-up
+ * included); the process's start is left out.
+ *
+ * ```
+ * node --import tsx bench/bulk.ts                      # 2,000 users × 500 folders, jobs 1 and 2
+ * npx deno run -A bench/bulk.ts --users 500 --reps 3
+ * npx bun bench/bulk.ts --jobs 1,2,4
+ * ```
+ *
+ * Options: `--users N` (default 2000), `--folders N` (default 500),
+ * `--jobs J,J,...` (default 1,2), `--reps N` (default 2; the fastest run
+ * counts), `--dir DIR` (where the stores and indexes go; default a
+ * temporary directory).
+ *
+ * @module
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { ROOT, run, tsCommand } from "../test/helpers/runtime.ts";
+import { generateTree } from "./trees.ts";
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+const USERS = Number(arg("users", "2000"));
+const FOLDERS = Number(arg("folders", "500"));
+const JOBS = arg("jobs", "1,2").split(",").map(Number);
+const REPS = Number(arg("reps", "2"));
+const RUNTIME = "Deno" in globalThis ? "deno" : typeof (process.versions as { bun?: string }).bun === "string" ? "bun" : "node";
+const CLI = join(ROOT, "src", "cli", "main.ts");
+
+/** Write the stores and the users file; returns the users file's path. */
+function generate(dir: string): string {
+  const stores = join(dir, "stores");
+  mkdirSync(stores, { recursive: true });
+  const lines: string[] = [];
+  for (let u = 0; u < USERS; u++) {
+    const names = generateTree("realistic", FOLDERS, u + 1);
+    writeFileSync(join(stores, `u${u}.txt`), names.join("\n") + "\n");
+    lines.push(`u${u}\tlist:stores/u${u}.txt\tindex-JOBS/u${u}.mlist`);
+  }
+  const text = lines.join("\n") + "\n";
+  for (const jobs of JOBS) {
+    mkdirSync(join(dir, `index-${jobs}`), { recursive: true });
+    writeFileSync(join(dir, `users-${jobs}`), text.replaceAll("index-JOBS", `index-${jobs}`));
+  }
+  return dir;
+}
+
+interface Totals {
+  users: number;
+  rebuilt: number;
+  synced: number;
+  failed: number;
+  mailboxes: number;
+  ms: number;
+  usersPerSecond: number;
+}
+
+/** One run of the command; the summary's totals. */
+async function bulk(dir: string, jobs: number): Promise<Totals> {
+  const users = join(dir, `users-${jobs}`);
+  const [cmd, args] = tsCommand(CLI, ["bulk", "--users", users, "--jobs", String(jobs), "--json", "--uid-validity", "1"]);
+  const r = await run(cmd, args, { timeoutMs: 3_600_000 });
+  if (r.status !== 0) throw new Error(`bulk --jobs ${jobs} failed (${r.status}): ${r.stderr.slice(0, 2000)}`);
+  rmSync(`${users}.state`, { force: true });
+  return (JSON.parse(r.stdout) as { totals: Totals }).totals;
+}
+
+const dir = process.argv.includes("--dir") ? arg("dir", "") : mkdtempSync(join(tmpdir(), "mli-bulk-bench-"));
+try {
+  const t0 = performance.now();
+  generate(dir);
+  console.error(`${USERS} stores of ${FOLDERS} names written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const best = new Map<string, Totals>();
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const pass of ["rebuild", "sync"] as const) {
+      for (const jobs of JOBS) {
+        if (pass === "rebuild") {
+          rmSync(join(dir, `index-${jobs}`), { recursive: true, force: true });
+          mkdirSync(join(dir, `index-${jobs}`));
+        }
+        const t = await bulk(dir, jobs);
+        const expected = pass === "rebuild" ? t.rebuilt : t.synced;
+        if (expected !== USERS || t.failed !== 0) throw new Error(`${pass} --jobs ${jobs}: ${JSON.stringify(t)}`);
+        console.error(`rep ${rep + 1} ${pass} --jobs ${jobs}: ${t.ms} ms, ${t.usersPerSecond} users/s`);
+        const key = `${pass} ${jobs}`;
+        const prev = best.get(key);
+        if (prev === undefined || t.ms < prev.ms) best.set(key, t);
+      }
+    }
+  }
+  console.log(`\n${RUNTIME}: ${USERS} users × ${FOLDERS} folders (name lists), best of ${REPS}\n`);
+  console.log("| pass | jobs | time | users/s | mailboxes | speedup over 1 job |");
+  console.log("|---|--:|--:|--:|--:|--:|");
+  for (const pass of ["rebuild", "sync"]) {
+    const one = best.get(`${pass} ${JOBS[0]}`)!;
+    for (const jobs of JOBS) {
+      const t = best.get(`${pass} ${jobs}`)!;
+      const speedup = (one.ms / t.ms).toFixed(2);
+      console.log(`| ${pass} | ${jobs} | ${(t.ms / 1000).toFixed(2)} s | ${(USERS / t.ms * 1000).toFixed(0)} | ${t.mailboxes} | ${speedup}× |`);
+    }
+  }
+} finally {
+  if (!process.argv.includes("--dir")) rmSync(dir, { recursive: true, force: true });
+}
