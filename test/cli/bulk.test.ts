@@ -14,6 +14,7 @@ import { runCli } from "../../src/cli/app.ts";
 import { rebuild } from "../../src/rebuild/rebuild.ts";
 import { doneUsers, jobKey, parseUsersFile } from "../../src/cli/bulk_users.ts";
 import { CliError } from "../../src/cli/errors.ts";
+import { Progress, shortDuration } from "../../src/cli/progress.ts";
 import { localHost, processStart } from "../../src/store/lock_record.ts";
 import { DOVECOT_FOLDERS, DOVECOT_SUBSCRIBED, writeDovecotStore } from "../helpers/dovecot_store.ts";
 import { makeTempDir } from "../helpers/tmp.ts";
@@ -202,5 +203,25 @@ describe("the users file and the state file", () => {
       line("c", "list\t/s/other\t/i/c", "rebuilt"),
     ].join("\n");
     assert.deepEqual([...doneUsers(text, [a, b, c]).keys()], ["a"]);
+  });
+});
+
+describe("the progress bar's ETA", () => {
+  it("shows the time left from the rate so far, and none before the first or after the last", () => {
+    let now = 0;
+    let drawn = "";
+    const stream = { isTTY: true, columns: 100, write: (s: string) => (drawn = s) };
+    const bar = new Progress({ label: "Indexing users", unit: "users", total: 40, stream, now: () => now, eta: true });
+    assert.doesNotMatch(bar.render(), /ETA/);
+    now = 10_000;
+    bar.update(10);
+    assert.match(drawn, /10\/40 users 25% ETA 30s/);
+    now = 200_000;
+    bar.update(39);
+    assert.match(bar.render(), /ETA 6s$/);
+    bar.update(40);
+    assert.doesNotMatch(bar.render(), /ETA/);
+    bar.done();
+    assert.deepEqual([shortDuration(59_500), shortDuration(185_000), shortDuration(7_620_000)], ["1m00s", "3m05s", "2h07m"]);
   });
 });
