@@ -9,7 +9,8 @@
  * "sync" (every index exists and nothing changed: a full sync of each that
  * writes nothing). The time is the run's own (`totals.ms` of the JSON
  * summary: from the users file read to the last job's end, worker start-up
- * included); the process's start is left out.
+ * included; the process's own start is left out), and the same without the
+ * workers' start (`totals.startMs`), which a long run pays once.
  *
  * ```
  * node --import tsx bench/bulk.ts                      # 2,000 users × 500 folders, jobs 1 and 2
@@ -68,6 +69,7 @@ interface Totals {
   failed: number;
   mailboxes: number;
   ms: number;
+  startMs: number;
   usersPerSecond: number;
 }
 
@@ -97,7 +99,7 @@ try {
         const t = await bulk(dir, jobs);
         const expected = pass === "rebuild" ? t.rebuilt : t.synced;
         if (expected !== USERS || t.failed !== 0) throw new Error(`${pass} --jobs ${jobs}: ${JSON.stringify(t)}`);
-        console.error(`rep ${rep + 1} ${pass} --jobs ${jobs}: ${t.ms} ms, ${t.usersPerSecond} users/s`);
+        console.error(`rep ${rep + 1} ${pass} --jobs ${jobs}: ${t.ms} ms (start ${t.startMs} ms), ${t.usersPerSecond} users/s`);
         const key = `${pass} ${jobs}`;
         const prev = best.get(key);
         if (prev === undefined || t.ms < prev.ms) best.set(key, t);
@@ -105,14 +107,17 @@ try {
     }
   }
   console.log(`\n${RUNTIME}: ${USERS} users × ${FOLDERS} folders (name lists), best of ${REPS}\n`);
-  console.log("| pass | jobs | time | users/s | mailboxes | speedup over 1 job |");
-  console.log("|---|--:|--:|--:|--:|--:|");
+  console.log("| pass | jobs | run | users/s | speedup | workers' start | run after it | users/s | speedup |");
+  console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
   for (const pass of ["rebuild", "sync"]) {
     const one = best.get(`${pass} ${JOBS[0]}`)!;
     for (const jobs of JOBS) {
       const t = best.get(`${pass} ${jobs}`)!;
-      const speedup = (one.ms / t.ms).toFixed(2);
-      console.log(`| ${pass} | ${jobs} | ${(t.ms / 1000).toFixed(2)} s | ${(USERS / t.ms * 1000).toFixed(0)} | ${t.mailboxes} | ${speedup}× |`);
+      const after = t.ms - t.startMs, oneAfter = one.ms - one.startMs;
+      console.log(
+        `| ${pass} | ${jobs} | ${(t.ms / 1000).toFixed(2)} s | ${(USERS / t.ms * 1000).toFixed(0)} | ${(one.ms / t.ms).toFixed(2)}× ` +
+          `| ${(t.startMs / 1000).toFixed(2)} s | ${(after / 1000).toFixed(2)} s | ${(USERS / after * 1000).toFixed(0)} | ${(oneAfter / after).toFixed(2)}× |`,
+      );
     }
   }
 } finally {

@@ -39,14 +39,28 @@ async function scanShare(r: ScanRequest): Promise<ScannedShare> {
   return { names: await readNames(mailboxes, true), warnings };
 }
 
-/** One user's job of a bulk run, in this thread (its modules loaded on first use: a rebuild never needs them). */
-async function bulkJob(r: BulkJobRequest): Promise<BulkOutcome> {
-  const [{ runBulkJob }, { readStoreContents }] = await Promise.all([
-    import("../src/rebuild/bulk_job.ts"),
-    import("../src/scan/store_contents.ts"),
-  ]);
-  return await runBulkJob(r.user, r.options, (user, separator, options, warn) =>
-    readStoreContents(user.layout, user.store, separator, { utf8Names: options.utf8Names, onWarning: warn }));
+/** The modules of a bulk job, loaded on the first one: a rebuild never needs them. */
+let bulkModules:
+  | Promise<[typeof import("../src/rebuild/bulk_job.ts"), typeof import("../src/scan/store_contents.ts")]>
+  | undefined;
+
+/** The bulk jobs of this worker, one after another. */
+let bulkQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * One user's job of a bulk run, in this thread, after the jobs asked for
+ * before it: the coordinator may send the next job before this one ends,
+ * so that the worker starts it without waiting for a round trip.
+ */
+function bulkJob(r: BulkJobRequest): Promise<BulkOutcome> {
+  const job = bulkQueue.then(async () => {
+    bulkModules ??= Promise.all([import("../src/rebuild/bulk_job.ts"), import("../src/scan/store_contents.ts")]);
+    const [{ runBulkJob }, { readStoreContents }] = await bulkModules;
+    return await runBulkJob(r.user, r.options, (user, separator, options, warn) =>
+      readStoreContents(user.layout, user.store, separator, { utf8Names: options.utf8Names, onWarning: warn }));
+  });
+  bulkQueue = job.catch(() => {});
+  return job;
 }
 
 const api: TaskWorkerApi<RebuildTasks> = {

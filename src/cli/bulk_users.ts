@@ -17,7 +17,8 @@
  *
  * @module
  */
-import { open, readFile } from "node:fs/promises";
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { describeFsError } from "../format/fs_error.ts";
 import type { BulkUser, BulkUserResult } from "../rebuild/bulk.ts";
@@ -176,23 +177,28 @@ export function doneUsers(text: string, users: readonly BulkUser[]): Map<string,
 }
 
 /**
- * The state file of a run, open for appending.
+ * The state file of a run, open for appending. Each entry is one line
+ * written by one `write` call on a file opened for appending, so that
+ * lines never interleave and a crash tears at most the last one.
  *
  * @example Record one user
  * ```ts ignore
- * const state = await StateFile.open("/etc/mail/users.txt.state");
- * await state.append({ user: "alice", key, status: "rebuilt", mailboxes: 500, ms: 9 });
- * await state.close();
+ * const state = StateFile.open("/etc/mail/users.txt.state", "");
+ * state.append({ user: "alice", key, status: "rebuilt", mailboxes: 500, ms: 9 });
+ * state.close();
  * ```
  */
 export class StateFile {
-  readonly #fh: Awaited<ReturnType<typeof open>>;
+  readonly #fd: number;
   readonly #path: string;
-  #queue: Promise<void> = Promise.resolve();
 
-  private constructor(fh: Awaited<ReturnType<typeof open>>, path: string) {
-    this.#fh = fh;
+  private constructor(fd: number, path: string) {
+    this.#fd = fd;
     this.#path = path;
+  }
+
+  #fail(e: unknown): never {
+    throw new CliError(`Cannot write state file "${this.#path}": ${describeFsError(e)}`, 1);
   }
 
   /**
@@ -201,47 +207,49 @@ export class StateFile {
    * @param path The file.
    * @param text What it holds now.
    * @returns The file.
-   * @throws CliError when it cannot be opened.
+   * @throws CliError when it cannot be opened or written.
    */
-  static async open(path: string, text: string): Promise<StateFile> {
+  static open(path: string, text: string): StateFile {
+    let fd: number;
     try {
-      const fh = await open(path, "a");
-      if (text !== "" && !text.endsWith("\n")) await fh.write("\n");
-      return new StateFile(fh, path);
+      fd = openSync(path, "a");
     } catch (e) {
       throw new CliError(`Cannot write state file "${path}": ${describeFsError(e)}`, 1);
+    }
+    const file = new StateFile(fd, path);
+    if (text !== "" && !text.endsWith("\n")) file.#write("\n");
+    return file;
+  }
+
+  #write(text: string): void {
+    try {
+      writeSync(this.#fd, text);
+    } catch (e) {
+      this.#fail(e);
     }
   }
 
   /**
-   * Append one entry, as one line in one write, after those before it.
+   * Append one entry as one line.
    *
    * @param entry The entry.
-   * @returns When it is written.
+   * @returns Nothing.
+   * @throws CliError when it cannot be written.
    */
-  append(entry: StateEntry): Promise<void> {
-    const line = JSON.stringify(entry) + "\n";
-    this.#queue = this.#queue.then(async () => {
-      try {
-        await this.#fh.write(line);
-      } catch (e) {
-        throw new CliError(`Cannot write state file "${this.#path}": ${describeFsError(e)}`, 1);
-      }
-    });
-    return this.#queue;
+  append(entry: StateEntry): void {
+    this.#write(JSON.stringify(entry) + "\n");
   }
 
   /**
    * Flush and close.
    *
-   * @returns When it is closed.
+   * @returns Nothing.
    */
-  async close(): Promise<void> {
-    await this.#queue.catch(() => {});
+  close(): void {
     try {
-      await this.#fh.sync();
+      fsyncSync(this.#fd);
     } finally {
-      await this.#fh.close();
+      closeSync(this.#fd);
     }
   }
 }

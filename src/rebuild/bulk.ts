@@ -121,6 +121,7 @@ export async function runBulk(users: readonly BulkUser[], options: BulkRunOption
  * Run every user's job on kept rebuild workers, one job per worker at a
  * time (as many jobs at once as there are workers): each job reads its
  * store, then syncs or rebuilds its index, whole on its worker's thread.
+ * Each worker has its next job queued behind the one it runs.
  * A worker that dies ends the run.
  *
  * @param workers Workers from `startRebuildWorkers`, not serving another call.
@@ -149,9 +150,11 @@ export async function bulkOnWorkers(
   const lease = await RebuildWorkerLease.take(keptWorkers(workers)!, `run the bulk jobs of ${users.length} users`);
   try {
     const pool = lease.pool!;
+    // Two slots per worker: the worker runs its jobs one after another, and
+    // the next one is already there when the last ends (no round trip between).
     return await runBulk(users, {
-      jobs: pool.size,
-      run: (user, slot) => pool.run(slot, "bulk", { user, options }),
+      jobs: pool.size * 2,
+      run: (user, slot) => pool.run(slot % pool.size, "bulk", { user, options }),
       onDone,
       fatal: () => pool.failure !== undefined,
     });

@@ -158,6 +158,13 @@ describe("bulk", () => {
     }
   });
 
+  it("is in the tool's help, with its own", async () => {
+    const [global, own] = await Promise.all([cli(["--help"]), cli(["bulk", "--help"])]);
+    assert.match(global.stdout, /\n  bulk +rebuild or sync many users' indexes/);
+    assert.match(own.stdout, /^Usage: mailbox-list-index bulk --users FILE \[--jobs N\]/);
+    assert.match(own.stdout, /--state FILE/);
+  });
+
   it("refuses a bad line of the users file, naming the file and the line", async () => {
     const bad = join(d, "bad-users");
     writeFileSync(bad, "alice alice idx/a.mlist\nbob list:bob.txt\n");

@@ -115,7 +115,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const stateText = await readStateFile(statePath);
   const skipped = doneUsers(stateText, users);
   const todo = users.filter((u) => !skipped.has(u.name));
-  const state = await StateFile.open(statePath, stateText);
+  const state = StateFile.open(statePath, stateText);
   const keys = new Map(users.map((u) => [u.name, jobKey(u)]));
   const bar = new Progress({ label: "Indexing users", unit: "users", total: users.length, stream: ctx.err, eta: true });
   const started = performance.now();
@@ -127,10 +127,10 @@ async function run(ctx: CommandContext): Promise<number> {
       const workers = await startRebuildWorkers(Math.min(jobs, todo.length));
       startMs = Math.round(performance.now() - started);
       try {
-        results = await bulkOnWorkers(workers, todo, options, async (r) => {
+        results = await bulkOnWorkers(workers, todo, options, (r) => {
           const entry: StateEntry = { user: r.user, key: keys.get(r.user)!, status: r.status, mailboxes: r.mailboxes, ms: Math.round(r.ms * 10) / 10 };
           if (r.error !== undefined) entry.error = r.error;
-          await state.append(entry);
+          state.append(entry);
           bar.update(++done);
           for (const w of r.warnings) ctx.warn(`user ${JSON.stringify(r.user)}: ${w}`);
           if (r.error !== undefined) ctx.err.write(`${PROGRAM} bulk: user ${JSON.stringify(r.user)} failed: ${r.error}\n`);
@@ -141,7 +141,7 @@ async function run(ctx: CommandContext): Promise<number> {
     }
   } finally {
     bar.done();
-    await state.close();
+    state.close();
   }
   const summary = summarize(users, skipped, results, jobs, Math.round(performance.now() - started), startMs);
   const json = jsonText(summary, 2);
