@@ -44,6 +44,11 @@ let bulkModules:
   | Promise<[typeof import("../src/rebuild/bulk_job.ts"), typeof import("../src/scan/store_contents.ts")]>
   | undefined;
 
+/** Load the modules of a bulk job (once). */
+function loadBulk(): NonNullable<typeof bulkModules> {
+  return bulkModules ??= Promise.all([import("../src/rebuild/bulk_job.ts"), import("../src/scan/store_contents.ts")]);
+}
+
 /** The bulk jobs of this worker, one after another. */
 let bulkQueue: Promise<unknown> = Promise.resolve();
 
@@ -54,8 +59,7 @@ let bulkQueue: Promise<unknown> = Promise.resolve();
  */
 function bulkJob(r: BulkJobRequest): Promise<BulkOutcome> {
   const job = bulkQueue.then(async () => {
-    bulkModules ??= Promise.all([import("../src/rebuild/bulk_job.ts"), import("../src/scan/store_contents.ts")]);
-    const [{ runBulkJob }, { readStoreContents }] = await bulkModules;
+    const [{ runBulkJob }, { readStoreContents }] = await loadBulk();
     return await runBulkJob(r.user, r.options, (user, separator, options, warn) =>
       readStoreContents(user.layout, user.store, separator, { utf8Names: options.utf8Names, onWarning: warn }));
   });
@@ -67,6 +71,9 @@ const api: TaskWorkerApi<RebuildTasks> = {
   run(task, request) {
     if (task === "scan") return scanShare(request as ScanRequest) as Promise<RebuildTasks[typeof task]["response"]>;
     if (task === "bulk") return bulkJob(request as BulkJobRequest) as Promise<RebuildTasks[typeof task]["response"]>;
+    if (task === "bulkLoad") {
+      return loadBulk().then(() => ({ loaded: true })) as Promise<RebuildTasks[typeof task]["response"]>;
+    }
     try {
       return state.run(task, request);
     } catch (e) {

@@ -127,7 +127,7 @@ export async function runBulk(users: readonly BulkUser[], options: BulkRunOption
  * @param workers Workers from `startRebuildWorkers`, not serving another call.
  * @param users The users.
  * @param options How every job works.
- * @param onDone Called as each user's job ends.
+ * @param hooks `onReady`: called once every worker has loaded what a job needs, before the first job; `onDone`: called as each user's job ends.
  * @returns One result per user, in the order of `users`.
  * @throws IndexStateError when the workers serve another call; the error of a worker that died.
  *
@@ -145,17 +145,19 @@ export async function bulkOnWorkers(
   workers: RebuildWorkers,
   users: readonly BulkUser[],
   options: BulkJobOptions,
-  onDone?: (result: BulkUserResult) => void | Promise<void>,
+  hooks: { onReady?: () => void; onDone?: (result: BulkUserResult) => void | Promise<void> } = {},
 ): Promise<BulkUserResult[]> {
   const lease = await RebuildWorkerLease.take(keptWorkers(workers)!, `run the bulk jobs of ${users.length} users`);
   try {
     const pool = lease.pool!;
+    await Promise.all(Array.from({ length: pool.size }, (_, i) => pool.run(i, "bulkLoad", {})));
+    hooks.onReady?.();
     // Two slots per worker: the worker runs its jobs one after another, and
     // the next one is already there when the last ends (no round trip between).
     return await runBulk(users, {
       jobs: pool.size * 2,
       run: (user, slot) => pool.run(slot % pool.size, "bulk", { user, options }),
-      onDone,
+      onDone: hooks.onDone,
       fatal: () => pool.failure !== undefined,
     });
   } finally {

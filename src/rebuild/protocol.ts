@@ -353,6 +353,8 @@ export type RebuildTasks = {
   scan: { request: ScanRequest; response: ScannedShare };
   /** One user's whole job of a bulk run (served by the worker entry). */
   bulk: { request: BulkJobRequest; response: BulkOutcome };
+  /** Load what a bulk job needs, before the first one (served by the worker entry). */
+  bulkLoad: { request: Record<string, never>; response: { loaded: true } };
   /** Forget the names and units. */
   reset: { request: Record<string, never>; response: { reset: true } };
 };

@@ -125,16 +125,16 @@ async function run(ctx: CommandContext): Promise<number> {
   try {
     if (todo.length > 0) {
       const workers = await startRebuildWorkers(Math.min(jobs, todo.length));
-      startMs = Math.round(performance.now() - started);
       try {
-        results = await bulkOnWorkers(workers, todo, options, (r) => {
+        const onReady = () => void (startMs = Math.round(performance.now() - started));
+        results = await bulkOnWorkers(workers, todo, options, { onReady, onDone: (r) => {
           const entry: StateEntry = { user: r.user, key: keys.get(r.user)!, status: r.status, mailboxes: r.mailboxes, ms: Math.round(r.ms * 10) / 10 };
           if (r.error !== undefined) entry.error = r.error;
           state.append(entry);
           bar.update(++done);
           for (const w of r.warnings) ctx.warn(`user ${JSON.stringify(r.user)}: ${w}`);
           if (r.error !== undefined) ctx.err.write(`${PROGRAM} bulk: user ${JSON.stringify(r.user)} failed: ${r.error}\n`);
-        });
+        } });
       } finally {
         await workers.close();
       }
@@ -215,7 +215,7 @@ nothing changed writes nothing.
 The summary gives each user's status (rebuilt, synced, failed, or skipped: done
 by an earlier run), mailboxes, milliseconds and error, and the totals with the
 users per second of this run (ms: the whole run; startMs: the part spent starting
-the worker threads).`,
+the worker threads and loading their code).`,
   options: {
     users: { type: "string" },
     jobs: { type: "string" },
