@@ -117,10 +117,11 @@ async function run(ctx: CommandContext): Promise<number> {
   const todo = users.filter((u) => !skipped.has(u.name));
   const state = StateFile.open(statePath, stateText);
   const keys = new Map(users.map((u) => [u.name, jobKey(u)]));
-  const bar = new Progress({ label: "Indexing users", unit: "users", total: users.length, stream: ctx.err, eta: true });
+  // This run's users only, so that the ETA is their rate.
+  const bar = new Progress({ label: "Indexing users", unit: "users", total: todo.length, stream: ctx.err, eta: true });
   const started = performance.now();
   let results: BulkUserResult[] = [];
-  let done = skipped.size;
+  let done = 0;
   let startMs = 0;
   try {
     if (todo.length > 0) {
