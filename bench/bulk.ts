@@ -12,6 +12,12 @@
  * included; the process's own start is left out), and the same without the
  * workers' start (`totals.startMs`), which a long run pays once.
  *
+ * The machine is shared, so each pass pair is preceded by a measure of the
+ * parallelism it offers at that moment: a fixed amount of pure arithmetic
+ * on 1 worker thread, then split across 2 (bench/bulk_cpu_worker.mjs);
+ * their ratio is the "CPU ceiling" column, the most a CPU-bound second job
+ * could give then.
+ *
  * ```
  * node --import tsx bench/bulk.ts                      # 2,000 users × 500 folders, jobs 1 and 2
  * npx deno run -A bench/bulk.ts --users 500 --reps 3
@@ -29,6 +35,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { Worker } from "node:worker_threads";
 import { ROOT, run, tsCommand } from "../test/helpers/runtime.ts";
 import { generateTree } from "./trees.ts";
 
@@ -62,6 +69,29 @@ function generate(dir: string): string {
   return dir;
 }
 
+/** Milliseconds for `rounds` of arithmetic split across `threads` worker threads. */
+async function spin(threads: number, rounds: number): Promise<number> {
+  const t = performance.now();
+  const url = new URL("./bulk_cpu_worker.mjs", import.meta.url);
+  await Promise.all(Array.from({ length: threads }, () =>
+    new Promise((resolve, reject) => {
+      const w = new Worker(url, { workerData: rounds / threads });
+      w.on("message", (m) => (resolve(m), w.terminate()));
+      w.on("error", reject);
+    })));
+  return performance.now() - t;
+}
+
+/** The speedup 2 threads give over 1 on pure arithmetic now (1, 2, 1, 2; the sums' ratio). */
+async function cpuCeiling(): Promise<number> {
+  let one = 0, two = 0;
+  for (let k = 0; k < 2; k++) {
+    one += await spin(1, 1e8);
+    two += await spin(2, 1e8);
+  }
+  return one / two;
+}
+
 interface Totals {
   users: number;
   rebuilt: number;
@@ -89,8 +119,12 @@ try {
   generate(dir);
   console.error(`${USERS} stores of ${FOLDERS} names written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const best = new Map<string, Totals>();
+  const ceilings = new Map<string, number[]>([["rebuild", []], ["sync", []]]);
   for (let rep = 0; rep < REPS; rep++) {
     for (const pass of ["rebuild", "sync"] as const) {
+      const ceiling = await cpuCeiling();
+      ceilings.get(pass)!.push(ceiling);
+      console.error(`rep ${rep + 1} ${pass}: CPU ceiling of 2 threads now ${ceiling.toFixed(2)}×`);
       for (const jobs of JOBS) {
         if (pass === "rebuild") {
           rmSync(join(dir, `index-${jobs}`), { recursive: true, force: true });
@@ -107,8 +141,8 @@ try {
     }
   }
   console.log(`\n${RUNTIME}: ${USERS} users × ${FOLDERS} folders (name lists), best of ${REPS}\n`);
-  console.log("| pass | jobs | run | users/s | speedup | workers' start | run after it | users/s | speedup |");
-  console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+  console.log("| pass | jobs | run | users/s | speedup | workers' start | run after it | users/s | speedup | CPU ceiling of 2 threads |");
+  console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
   for (const pass of ["rebuild", "sync"]) {
     const one = best.get(`${pass} ${JOBS[0]}`)!;
     for (const jobs of JOBS) {
@@ -116,7 +150,8 @@ try {
       const after = t.ms - t.startMs, oneAfter = one.ms - one.startMs;
       console.log(
         `| ${pass} | ${jobs} | ${(t.ms / 1000).toFixed(2)} s | ${(USERS / t.ms * 1000).toFixed(0)} | ${(one.ms / t.ms).toFixed(2)}× ` +
-          `| ${(t.startMs / 1000).toFixed(2)} s | ${(after / 1000).toFixed(2)} s | ${(USERS / after * 1000).toFixed(0)} | ${(oneAfter / after).toFixed(2)}× |`,
+          `| ${(t.startMs / 1000).toFixed(2)} s | ${(after / 1000).toFixed(2)} s | ${(USERS / after * 1000).toFixed(0)} | ${(oneAfter / after).toFixed(2)}× ` +
+          `| ${ceilings.get(pass)!.map((c) => c.toFixed(2) + "×").join(", ")} |`,
       );
     }
   }
