@@ -24,7 +24,15 @@ import { describeFsError } from "../format/fs_error.ts";
 import type { BulkUser, BulkUserResult } from "../rebuild/bulk.ts";
 import { CliError } from "./errors.ts";
 
-/** The store layouts a users file may name, as `--layout` takes them. */
+/**
+ * The store layouts a users file may name, as `--layout` takes them.
+ *
+ * @example Checking a layout
+ * ```ts
+ * import { BULK_LAYOUTS } from "./bulk_users.ts";
+ * console.log(BULK_LAYOUTS.includes("fs")); // true
+ * ```
+ */
 export const BULK_LAYOUTS: readonly BulkUser["layout"][] = ["maildir", "fs", "list"];
 
 /**
