@@ -160,7 +160,7 @@ describe("bulk", () => {
 
   it("is in the tool's help, with its own", async () => {
     const [global, own] = await Promise.all([cli(["--help"]), cli(["bulk", "--help"])]);
-    assert.match(global.stdout, /\n  bulk +rebuild or sync many users' indexes/);
+    assert.match(global.stdout, /\n {2}bulk +rebuild or sync many users' indexes/);
     assert.match(own.stdout, /^Usage: mailbox-list-index bulk --users FILE \[--jobs N\]/);
     assert.match(own.stdout, /--state FILE/);
   });
