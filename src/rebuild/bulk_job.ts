@@ -13,8 +13,8 @@
  * @module
  */
 import { stat } from "node:fs/promises";
-import { IndexStateError } from "../format/errors.ts";
 import { MailboxListIndex } from "../index/index.ts";
+import { refuseIncompleteScan } from "./incomplete_scan.ts";
 import type { RebuildInput } from "./names.ts";
 import type { BulkJobOptions, BulkOutcome, BulkUser } from "./protocol.ts";
 import { rebuild } from "./rebuild.ts";
@@ -144,13 +144,7 @@ export async function runBulkJob(user: BulkUser, options: BulkJobOptions, read: 
     return { action: "synced", ...r, warnings, ms: performance.now() - started };
   }
   const store = await read(user, options.separator, options, warn);
-  if (store.incomplete.length > 0) {
-    throw new IndexStateError(
-      `Cannot rebuild "${user.index}": the scan could not read ${store.incomplete.length} folder(s) (${
-        store.incomplete.slice(0, 10).map((n) => JSON.stringify(n)).join(", ")
-      }); nothing was written`,
-    );
-  }
+  refuseIncompleteScan(user.index, store.incomplete);
   const r = await rebuild(user.index, store.names, {
     separator: options.separator,
     uidValidity: options.uidValidity,
