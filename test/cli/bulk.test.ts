@@ -124,7 +124,7 @@ describe("bulk", () => {
     // A torn last line, as a crash while appending would leave, is skipped.
     writeFileSync(`${users}.state`, readFileSync(`${users}.state`, "utf8") + '{"user":"ca');
     const summary = join(d, "summary.json");
-    const r = await cli(["bulk", "--users", users, "--jobs", "2", "--summary", summary, "--uid-validity", "7"]);
+    const r = await cli(["bulk", "--users", users, "--summary", summary, "--uid-validity", "7"]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^Bulk run of 5 users: 1 rebuilt, 1 synced, 0 failed, 3 skipped/);
     const s = JSON.parse(readFileSync(summary, "utf8")) as Summary;
