@@ -128,14 +128,16 @@ async function run(ctx: CommandContext): Promise<number> {
       const workers = await startRebuildWorkers(Math.min(jobs, todo.length));
       try {
         const onReady = () => void (startMs = Math.round(performance.now() - started));
-        results = await bulkOnWorkers(workers, todo, options, { onReady, onDone: (r) => {
-          const entry: StateEntry = { user: r.user, key: keys.get(r.user)!, status: r.status, mailboxes: r.mailboxes, ms: Math.round(r.ms * 10) / 10 };
+        const onDone = (r: BulkUserResult) => {
+          const ms = Math.round(r.ms * 10) / 10;
+          const entry: StateEntry = { user: r.user, key: keys.get(r.user)!, status: r.status, mailboxes: r.mailboxes, ms };
           if (r.error !== undefined) entry.error = r.error;
           state.append(entry);
           bar.update(++done);
           for (const w of r.warnings) ctx.warn(`user ${JSON.stringify(r.user)}: ${w}`);
           if (r.error !== undefined) ctx.err.write(`${PROGRAM} bulk: user ${JSON.stringify(r.user)} failed: ${r.error}\n`);
-        } });
+        };
+        results = await bulkOnWorkers(workers, todo, options, { onReady, onDone });
       } finally {
         await workers.close();
       }
