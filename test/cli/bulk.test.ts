@@ -98,6 +98,7 @@ describe("bulk", () => {
     assert.match(r.stderr, /user "erin" failed:/);
     const t = first.totals;
     assert.deepEqual([t.users, t.rebuilt, t.synced, t.failed, t.skipped, t.jobs], [5, 3, 0, 2, 0, 2]);
+    assert.ok(t.cpuMs > 0 && t.startMs > 0 && t.startMs <= t.ms);
     assert.equal(t.mailboxes, DOVECOT_FOLDERS.length + 1 + 4 + 4);
     assert.ok(t.usersPerSecond > 0);
     // What the indexes hold: the stores' mailboxes, and alice's store's subscriptions.

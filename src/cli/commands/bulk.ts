@@ -6,6 +6,7 @@
  * @module
  */
 import { writeFile } from "node:fs/promises";
+import process from "node:process";
 import { type BulkUserResult, bulkOnWorkers } from "../../rebuild/bulk.ts";
 import type { BulkJobOptions, BulkUser } from "../../rebuild/protocol.ts";
 import { startRebuildWorkers } from "../../rebuild/workers.ts";
@@ -50,6 +51,7 @@ interface Summary {
     jobs: number;
     ms: number;
     startMs: number;
+    cpuMs: number;
     usersPerSecond: number;
   };
 }
@@ -80,10 +82,11 @@ function summarize(
   jobs: number,
   ms: number,
   startMs: number,
+  cpuMs: number,
 ): Summary {
   const byName = new Map(results.map((r) => [r.user, r]));
   const out: SummaryUser[] = [];
-  const totals = { users: users.length, rebuilt: 0, synced: 0, failed: 0, skipped: 0, mailboxes: 0, jobs, ms, startMs, usersPerSecond: 0 };
+  const totals = { users: users.length, rebuilt: 0, synced: 0, failed: 0, skipped: 0, mailboxes: 0, jobs, ms, startMs, cpuMs, usersPerSecond: 0 };
   for (const u of users) {
     const done = skipped.get(u.name);
     const r = byName.get(u.name);
@@ -120,6 +123,7 @@ async function run(ctx: CommandContext): Promise<number> {
   // This run's users only, so that the ETA is their rate.
   const bar = new Progress({ label: "Indexing users", unit: "users", total: todo.length, stream: ctx.err, eta: true });
   const started = performance.now();
+  const cpu = process.cpuUsage();
   let results: BulkUserResult[] = [];
   let done = 0;
   let startMs = 0;
@@ -146,7 +150,9 @@ async function run(ctx: CommandContext): Promise<number> {
     bar.done();
     state.close();
   }
-  const summary = summarize(users, skipped, results, jobs, Math.round(performance.now() - started), startMs);
+  const used = process.cpuUsage(cpu);
+  const cpuMs = Math.round((used.user + used.system) / 1000);
+  const summary = summarize(users, skipped, results, jobs, Math.round(performance.now() - started), startMs, cpuMs);
   const json = jsonText(summary, 2);
   if (summaryPath !== undefined) {
     await writeFile(summaryPath, json + "\n").catch((e) => {
@@ -218,7 +224,7 @@ nothing changed writes nothing.
 The summary gives each user's status (rebuilt, synced, failed, or skipped: done
 by an earlier run), mailboxes, milliseconds and error, and the totals with the
 users per second of this run (ms: the whole run; startMs: the part spent starting
-the worker threads and loading their code).`,
+the worker threads and loading their code; cpuMs: the CPU time of every thread).`,
   options: {
     users: { type: "string" },
     jobs: { type: "string" },
