@@ -1,7 +1,11 @@
-// Runs bench/ops.ts on Deno, Bun and Node, one after another, echoing each
-// runtime's tables, then prints the targets side by side and the total time.
+// Runs the benchmarks on Deno, Bun and Node, one runtime after another,
+// echoing each one's tables: bench/ops.ts (the operations against SQLite),
+// then the suites of the other scripts (rebuild and sync against the
+// original C code, bulk rebuilds, giant directories, many open indexes).
+// Prints the targets of bench/ops.ts side by side and each part's time.
 //
 //   node bench/run.mjs [deno|bun|node ...] [--sizes 10000,100000,1000000] [--quick] [--only key,...]
+//                      [--suites ops,baseline,bulk,giant,open]
 //   node bench/run.mjs --profile [--sizes 1000000] [--only nochange,lookup-hit-cached] [--top 15]
 //
 // --profile runs bench/ops.ts on Node under --cpu-prof (every thread, the
@@ -21,6 +25,18 @@ const runtimes = argv.filter((a) => ["deno", "bun", "node"].includes(a));
 const passThrough = [];
 let profile = false;
 let top = 15;
+let quick = false;
+/**
+ * The suites besides bench/ops.ts: each a script run on every runtime, with
+ * its arguments for a full run and for --quick (a smaller, faster run).
+ */
+const SUITES = {
+  baseline: { script: "bench/baseline.ts", full: [], quick: ["--sets", "wide,flat100k", "--reps", "1"] },
+  bulk: { script: "bench/bulk.ts", full: [], quick: ["--users", "200", "--reps", "1"] },
+  giant: { script: "bench/giant_dir.ts", full: [], quick: ["--children", "100000", "--others", "20000", "--inserts", "8"] },
+  open: { script: "bench/many_open.ts", full: [], quick: [] },
+};
+let suites = ["ops", ...Object.keys(SUITES)];
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (["deno", "bun", "node"].includes(a)) continue;
@@ -28,8 +44,17 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === "--top") top = Number(argv[++i]);
   else if (a === "--sizes" || a === "--only" || a === "--seed") passThrough.push(a, argv[++i]);
   else if (a.startsWith("--sizes=") || a.startsWith("--only=") || a.startsWith("--seed=")) passThrough.push(a);
-  else if (a === "--quick" || a === "--no-sqlite") passThrough.push(a);
-  else {
+  else if (a === "--quick" || a === "--no-sqlite") {
+    passThrough.push(a);
+    if (a === "--quick") quick = true;
+  } else if (a === "--suites" || a.startsWith("--suites=")) {
+    suites = (a === "--suites" ? argv[++i] : a.slice("--suites=".length)).split(",").filter((x) => x !== "");
+    const unknown = suites.filter((x) => x !== "ops" && !(x in SUITES));
+    if (unknown.length > 0) {
+      console.error(`Unknown suite ${JSON.stringify(unknown[0])}: expected ops, ${Object.keys(SUITES).join(", ")}`);
+      process.exit(2);
+    }
+  } else {
     console.error(`Unknown argument ${a}`);
     process.exit(2);
   }
@@ -53,22 +78,29 @@ if (profile) {
   process.exit(await runProfile());
 }
 
-const commands = {
-  deno: [bin("deno"), ["run", "-A", "--v8-flags=--expose-gc", "bench/ops.ts"]],
-  bun: [bin("bun"), ["bench/ops.ts"]],
-  node: [process.execPath, ["--expose-gc", "--import", "tsx", "bench/ops.ts"]],
+/** How each runtime runs a TypeScript script. */
+const runners = {
+  deno: (script) => [bin("deno"), ["run", "-A", "--v8-flags=--expose-gc", script]],
+  bun: (script) => [bin("bun"), [script]],
+  node: (script) => [process.execPath, ["--expose-gc", "--import", "tsx", script]],
 };
 const started = Date.now();
 const summary = [];
+const parts = [];
 for (const rt of runtimes.length ? runtimes : ["deno", "bun", "node"]) {
-  const json = join(work, `${rt}.json`);
-  const [cmd, args] = commands[rt];
-  const t0 = Date.now();
-  const shown = cmd === process.execPath ? "node" : relative(root, cmd);
-  console.log(`\n# ${rt}: ${[shown, ...args, ...passThrough].join(" ")}\n`);
-  const status = await run(cmd, [...args, ...passThrough, "--json", json]);
-  const seconds = (Date.now() - t0) / 1000;
-  summary.push({ rt, status, seconds, data: existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : undefined });
+  for (const suite of suites) {
+    const json = join(work, `${rt}.json`);
+    const isOps = suite === "ops";
+    const [cmd, args] = runners[rt](isOps ? "bench/ops.ts" : SUITES[suite].script);
+    const extra = isOps ? [...passThrough, "--json", json] : quick ? SUITES[suite].quick : SUITES[suite].full;
+    const t0 = Date.now();
+    const shown = cmd === process.execPath ? "node" : relative(root, cmd);
+    console.log(`\n# ${rt}${isOps ? "" : ` (${suite})`}: ${[shown, ...args, ...extra.filter((x) => x !== json)].join(" ")}\n`);
+    const status = await run(cmd, [...args, ...extra]);
+    const seconds = (Date.now() - t0) / 1000;
+    parts.push({ rt, suite, status, seconds });
+    if (isOps) summary.push({ rt, status, seconds, data: existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : undefined });
+  }
 }
 rmSync(work, { recursive: true, force: true });
 
@@ -89,10 +121,11 @@ if (withData.length > 0) {
     console.log(`| ${name} | ${cells.join(" | ")} |`);
   }
 }
-console.log("\n| runtime | exit | seconds |\n|---|--:|--:|");
-for (const s of summary) console.log(`| ${s.rt} | ${s.status} | ${s.seconds.toFixed(1)} |`);
-console.log(`\nTotal: ${total.toFixed(1)} s${total > 600 ? " (over the 10-minute budget)" : ""}`);
-process.exit(summary.every((s) => s.status === 0) ? 0 : 1);
+console.log("\n| runtime | suite | exit | seconds |\n|---|---|--:|--:|");
+for (const p of parts) console.log(`| ${p.rt} | ${p.suite} | ${p.status} | ${p.seconds.toFixed(1)} |`);
+const opsSeconds = summary.reduce((a, s) => a + s.seconds, 0);
+console.log(`\nTotal: ${total.toFixed(1)} s (ops: ${opsSeconds.toFixed(1)} s${opsSeconds > 600 ? ", over its 10-minute budget" : ""})`);
+process.exit(parts.every((p) => p.status === 0) ? 0 : 1);
 
 /** Run bench/ops.ts on Node under --cpu-prof, summarise self time per measured operation. */
 async function runProfile() {

@@ -15,6 +15,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import type { ScanFs } from "../scan/io.ts";
 import type { Command, CommandContext } from "./command.ts";
+import { bulkCommand } from "./commands/bulk.ts";
 import { checkCommand } from "./commands/check.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { dumpCommand } from "./commands/dump.ts";
@@ -56,6 +57,7 @@ export interface CliStreams {
 const COMMANDS: Record<string, Command> = {
   rebuild: rebuildCommand,
   sync: syncCommand,
+  bulk: bulkCommand,
   list: listCommand,
   lookup: lookupCommand,
   rename: renameCommand,

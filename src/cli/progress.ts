@@ -41,6 +41,27 @@ export interface ProgressOptions {
   intervalMs?: number;
   /** The clock (default `Date.now`). */
   now?: () => number;
+  /** Show the time left, from the rate so far, once something is done (needs `total`). */
+  eta?: boolean;
+}
+
+/**
+ * A duration for the bar: `42s`, `3m05s`, `2h07m`.
+ *
+ * @param ms Milliseconds.
+ * @returns The text.
+ *
+ * @example Three minutes and five seconds
+ * ```ts
+ * import { shortDuration } from "./progress.ts";
+ * console.log(shortDuration(185_000)); // "3m05s"
+ * ```
+ */
+export function shortDuration(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, "0")}m`;
 }
 
 /**
@@ -66,6 +87,7 @@ export class Progress {
   readonly #now: () => number;
   readonly #start: number;
   readonly #enabled: boolean;
+  readonly #eta: boolean;
   #total: number | undefined;
   #done = 0;
   #lastDraw = -Infinity;
@@ -87,6 +109,7 @@ export class Progress {
     this.#start = this.#now();
     this.#total = options.total;
     this.#enabled = this.#stream.isTTY === true;
+    this.#eta = options.eta === true;
   }
 
   /** Whether the bar has been drawn at least once. */
@@ -133,7 +156,10 @@ export class Progress {
     if (total === undefined || total <= 0) return `${this.#label}: ${this.#done}${unit}`;
     const done = Math.min(this.#done, total);
     const pct = Math.floor((done / total) * 100);
-    const tail = ` ${done}/${total}${unit} ${pct}%`;
+    const left = this.#eta && done > 0 && done < total
+      ? ` ETA ${shortDuration(((this.#now() - this.#start) / done) * (total - done))}`
+      : "";
+    const tail = ` ${done}/${total}${unit} ${pct}%${left}`;
     const room = width - 1 - this.#label.length - 3 - tail.length;
     const barWidth = Math.max(10, Math.min(40, room));
     const filled = Math.round((done / total) * barWidth);

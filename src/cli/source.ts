@@ -132,23 +132,8 @@ export interface Scan {
   ms: number;
 }
 
-/**
- * The names of unread folders, quoted, for a message: ten at most, then
- * how many more.
- *
- * @param names The folders.
- * @returns For example `"Keep", "Old"`.
- *
- * @example Two folders
- * ```ts
- * import { quoteNames } from "./source.ts";
- * console.log(quoteNames(["Keep", "Old"])); // "Keep", "Old"
- * ```
- */
-export function quoteNames(names: readonly string[]): string {
-  const shown = names.slice(0, 10).map((n) => JSON.stringify(n)).join(", ");
-  return names.length > 10 ? `${shown} and ${names.length - 10} more` : shown;
-}
+/** Folder names quoted for a message (ten at most, then how many more): the rebuild layer's one copy. */
+export { quoteNames } from "../rebuild/incomplete_scan.ts";
 
 /** A name list, through the one name-list reader, with a progress bar. */
 async function readList(ctx: CommandContext, file: string, onWarning: (w: ScanWarning) => void): Promise<MailboxInput[]> {

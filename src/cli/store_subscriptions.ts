@@ -1,15 +1,13 @@
 /**
  * A store's own subscriptions for `sync` and `rebuild` (SPEC §12): the
  * `subscriptions` file Dovecot keeps at the root of a Maildir++ or fs
- * store, read with the scanners' reader and made ready for the index —
- * each name checked as the index checks subscribed names, one it cannot
- * hold left out with a warning.
+ * store, through the scanners' `readStoreSubscriptions` (each name checked
+ * as the index checks subscribed names, one it cannot hold left out with a
+ * warning).
  *
  * @module
  */
-import { DEFAULT_LIMITS, checkedName } from "../format/limits.ts";
-import { separatorByte } from "../format/name_codec.ts";
-import { readDovecotSubscriptions } from "../scan/subscriptions.ts";
+import { readStoreSubscriptions } from "../scan/subscriptions.ts";
 import type { CommandContext } from "./command.ts";
 import type { Source } from "./source.ts";
 
@@ -26,28 +24,15 @@ import type { Source } from "./source.ts";
  * const subscriptions = await storeSubscriptions(ctx, { kind: "maildir", dir: "/home/u/Maildir" }, "/");
  * ```
  */
-export async function storeSubscriptions(
+export function storeSubscriptions(
   ctx: CommandContext,
   source: Source,
   separator: string,
 ): Promise<string[] | undefined> {
-  if (source.kind === "list") return undefined;
-  const names = await readDovecotSubscriptions(source.dir, {
-    separator,
-    storeSeparator: source.kind === "maildir" ? "." : "/",
+  if (source.kind === "list") return Promise.resolve(undefined);
+  return readStoreSubscriptions(source.kind, source.dir, separator, {
     utf8Names: source.utf8Names === true,
     fs: ctx.scanFs,
-    onWarning: (w) => ctx.warn(w.reason),
+    onWarning: ctx.warn,
   });
-  if (names === undefined) return undefined;
-  const sep = separatorByte(separator);
-  const out: string[] = [];
-  for (const name of names) {
-    try {
-      out.push(checkedName(name, sep, DEFAULT_LIMITS));
-    } catch (e) {
-      ctx.warn(`Subscription ${JSON.stringify(name)} of "${source.dir}" is left out: ${(e as Error).message}`);
-    }
-  }
-  return out;
 }

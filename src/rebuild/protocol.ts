@@ -326,6 +326,91 @@ export interface SplitLinesRequest {
 }
 
 /**
+ * One user of a bulk run (`bulk` task): a name, a store and its layout,
+ * and the index to rebuild or sync.
+ *
+ * @example A Maildir++ store
+ * ```ts
+ * import type { BulkUser } from "./protocol.ts";
+ * const u: BulkUser = { name: "alice", layout: "maildir", store: "/srv/mail/alice", index: "/srv/idx/alice.mlist" };
+ * ```
+ */
+export interface BulkUser {
+  /** The user's name, for reports. */
+  name: string;
+  /** "maildir" (Maildir++), "fs" (directory per folder) or "list" (a name-list file). */
+  layout: "maildir" | "fs" | "list";
+  /** The store root, or the name-list file. */
+  store: string;
+  /** The index's list file. */
+  index: string;
+}
+
+/**
+ * How every job of a bulk run works.
+ *
+ * @example A "." separator for new indexes, a fixed uid_validity
+ * ```ts
+ * import type { BulkJobOptions } from "./protocol.ts";
+ * const o: BulkJobOptions = { separator: ".", uidValidity: 1700000000, lockTimeoutMs: 2000 };
+ * ```
+ */
+export interface BulkJobOptions {
+  /** Separator of a new index (an existing one keeps its own). */
+  separator: string;
+  /** uid_validity of a new index (default: seconds since the epoch). */
+  uidValidity?: number;
+  /** The stores' folder names are UTF-8 on disk, not IMAP modified UTF-7. */
+  utf8Names?: boolean;
+  /** How long to wait for an index's writer lock (default: the index's own default). */
+  lockTimeoutMs?: number;
+}
+
+/**
+ * `bulk`: one user's whole job, in the worker's own thread: read the store,
+ * then sync the index when it exists, else rebuild it (src/rebuild/bulk_job.ts).
+ * Served by the worker entry (`workers/rebuild_worker.ts`, which has the
+ * store scanners), not by `RebuildWorkerState` of tasks.ts.
+ *
+ * @example Alice's job
+ * ```ts
+ * import type { BulkJobRequest } from "./protocol.ts";
+ * const r: BulkJobRequest = {
+ *   user: { name: "alice", layout: "list", store: "/srv/names/alice", index: "/srv/idx/alice.mlist" },
+ *   options: { separator: "/" },
+ * };
+ * ```
+ */
+export interface BulkJobRequest {
+  /** The user. */
+  user: BulkUser;
+  /** How the job works. */
+  options: BulkJobOptions;
+}
+
+/**
+ * What one user's job did.
+ *
+ * @example A rebuild of 500 mailboxes
+ * ```ts
+ * import type { BulkOutcome } from "./protocol.ts";
+ * const o: BulkOutcome = { action: "rebuilt", mailboxes: 500, changed: true, warnings: [], ms: 12 };
+ * ```
+ */
+export interface BulkOutcome {
+  /** "rebuilt" (the index did not exist) or "synced" (a full sync of the existing one). */
+  action: "rebuilt" | "synced";
+  /** Mailboxes in the index afterwards. */
+  mailboxes: number;
+  /** Whether anything was written (a sync that changes nothing writes nothing). */
+  changed: boolean;
+  /** What the job warned about, in order. */
+  warnings: string[];
+  /** Milliseconds the job took. */
+  ms: number;
+}
+
+/**
  * The tasks of a rebuild worker.
  *
  * @example Typing a call
@@ -351,6 +436,10 @@ export type RebuildTasks = {
   countLines: { request: LineRangeRequest; response: RangeLines };
   /** Split the lines of a range of a name-list file into names. */
   splitLines: { request: SplitLinesRequest; response: SplitLines };
+  /** One user's whole job of a bulk run (served by the worker entry). */
+  bulk: { request: BulkJobRequest; response: BulkOutcome };
+  /** Load what a bulk job needs, before the first one (served by the worker entry). */
+  bulkLoad: { request: Record<string, never>; response: { loaded: true } };
   /** Forget the names and units. */
   reset: { request: Record<string, never>; response: { reset: true } };
 };

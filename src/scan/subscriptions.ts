@@ -23,6 +23,7 @@
  * @module
  */
 import { join } from "node:path";
+import { checkedName, DEFAULT_LIMITS } from "../format/limits.ts";
 import { separatorByte } from "../format/name_codec.ts";
 import { nodeScanFs } from "./io.ts";
 import { decodeComponent } from "./store_names.ts";
@@ -234,4 +235,58 @@ export async function readDovecotSubscriptions(
     path,
     onWarning: options.onWarning,
   });
+}
+
+/**
+ * A store's own subscriptions, made ready for an index (what `sync`,
+ * `rebuild` and `bulk` import): the `subscriptions` file at the root of a
+ * Maildir++ (levels joined by ".") or fs store (by "/"), each name checked
+ * as the index checks subscribed names; one it cannot hold is left out with
+ * a warning.
+ *
+ * @param layout "maildir" or "fs".
+ * @param root The store root.
+ * @param separator The index's separator.
+ * @param options How the store keeps its names, the scan's file system calls, where warnings go.
+ * @returns The names in their canonical spelling; undefined for a store without the file (or whose file cannot be read, with a warning).
+ *
+ * @example A Maildir++ store's subscriptions
+ * ```ts
+ * import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { readStoreSubscriptions } from "./subscriptions.ts";
+ * const root = mkdtempSync(join(tmpdir(), "subs-"));
+ * try {
+ *   writeFileSync(join(root, "subscriptions"), "INBOX\nArchive.2009\n");
+ *   console.log(await readStoreSubscriptions("maildir", root, "/")); // ["INBOX", "Archive/2009"]
+ * } finally {
+ *   rmSync(root, { recursive: true });
+ * }
+ * ```
+ */
+export async function readStoreSubscriptions(
+  layout: "maildir" | "fs",
+  root: string,
+  separator: string,
+  options: Pick<ScanOptions, "utf8Names" | "fs"> & { onWarning?: (message: string) => void } = {},
+): Promise<string[] | undefined> {
+  const names = await readDovecotSubscriptions(root, {
+    separator,
+    storeSeparator: layout === "maildir" ? "." : "/",
+    utf8Names: options.utf8Names === true,
+    fs: options.fs,
+    onWarning: (w) => options.onWarning?.(w.reason),
+  });
+  if (names === undefined) return undefined;
+  const sep = separatorByte(separator);
+  const out: string[] = [];
+  for (const name of names) {
+    try {
+      out.push(checkedName(name, sep, DEFAULT_LIMITS));
+    } catch (e) {
+      options.onWarning?.(`Subscription ${JSON.stringify(name)} of "${root}" is left out: ${(e as Error).message}`);
+    }
+  }
+  return out;
 }

@@ -4,14 +4,13 @@
  *
  * @module
  */
+import { refuseIncompleteScan } from "../../rebuild/incomplete_scan.ts";
 import { rebuild, type RebuildResult, startRebuildWorkers } from "../../rebuild/rebuild.ts";
 import type { Command, CommandContext } from "../command.ts";
-import { CliError } from "../errors.ts";
 import { intOption, noPositionals, requireString, separatorOption } from "../options.ts";
 import { seconds } from "../output.ts";
 import { PROGRAM } from "../program.ts";
 import {
-  quoteNames,
   scanSource,
   scanStoreIntoTable,
   type Source,
@@ -66,17 +65,6 @@ async function rebuildFromFile(ctx: CommandContext, index: string, file: string,
   return [{ ...r, ms: Math.max(0, r.ms - read.ms) }, read];
 }
 
-/** A rebuild from a scan that could not read every folder would lack them: refused. */
-function refuseIncomplete(index: string, incomplete: readonly string[]): void {
-  if (incomplete.length === 0) return;
-  throw new CliError(
-    `Cannot rebuild "${index}": the scan could not read ${incomplete.length} folder(s) (${
-      quoteNames(incomplete)
-    }); nothing was written (sync keeps them as they were)`,
-    1,
-  );
-}
-
 /**
  * A store with workers: one set of rebuild workers scans it, each writing
  * the names it finds straight into shared memory, and then builds the index
@@ -92,7 +80,7 @@ async function rebuildFromStore(
   const workers = await startRebuildWorkers(s.workers);
   try {
     const scan = await scanStoreIntoTable(ctx, source, s.separator, workers, scannerSpecialUse(specialUse));
-    refuseIncomplete(index, scan.incomplete);
+    refuseIncompleteScan(index, scan.incomplete);
     // "NAME=" too: the named mailbox keeps no special-use from the old index.
     for (const [name, bits] of specialUse) (scan.names.specialUse ??= new Map()).set(name, bits);
     const r = await rebuild(index, { table: scan.names }, { ...s, workers, onWarning: ctx.warn });
@@ -121,7 +109,7 @@ async function run(ctx: CommandContext): Promise<number> {
     [r, read] = await rebuildFromStore(ctx, index, source, settings, specialUse);
   } else {
     const scan = await scanSource(ctx, source, settings.separator, scannerSpecialUse(specialUse));
-    refuseIncomplete(index, scan.incomplete);
+    refuseIncompleteScan(index, scan.incomplete);
     const mailboxes = markSpecialUse(scan.mailboxes, specialUse, ctx.warn);
     r = await rebuild(index, mailboxes, { ...settings, onWarning: ctx.warn });
     read = { count: scan.mailboxes.length, ms: scan.ms };
