@@ -31,7 +31,7 @@ let quick = false;
  * its arguments for a full run and for --quick (a smaller, faster run).
  */
 const SUITES = {
-  baseline: { script: "bench/baseline.ts", full: [], quick: ["--sets", "wide,flat100k", "--reps", "1"] },
+  baseline: { script: "bench/baseline.ts", full: [], quick: ["--sets", "flat100k", "--reps", "1"] },
   bulk: { script: "bench/bulk.ts", full: [], quick: ["--users", "200", "--reps", "1"] },
   giant: { script: "bench/giant_dir.ts", full: [], quick: ["--children", "100000", "--others", "20000", "--inserts", "8"] },
   open: { script: "bench/many_open.ts", full: [], quick: [] },
