@@ -1,0 +1,232 @@
+/**
+ * {@linkcode LazyList}: lookups in a list file that is read piece by piece
+ * (SPEC §5) — the header, then only the directories on a name's path (each
+ * directory's newest copy in one positioned read, the older copies of its
+ * chain by their headers) and the names they point to outside themselves.
+ * So an index opened for a few lookups reads a few kilobytes, whatever its
+ * size. Every directory, record, name and link is checked with the same
+ * rules as a whole image (`list_image.ts`: {@linkcode checkDirPlace},
+ * {@linkcode checkDirHeader}, {@linkcode nameEndIn}, ...), and every UID a
+ * lookup answers is checked against the header's next_uid.
+ *
+ * The bytes come from a {@linkcode ByteSource} given by the caller, which
+ * owns the file and tells whether the bytes read still belong to the state
+ * whose header was read (`index/lazy_snapshot.ts`).
+ *
+ * @module
+ */
+import { DIR_HEADER_SIZE, MAX_NAME_SCAN, RECORD_SIZE } from "../format/constants.ts";
+import { CorruptIndexError } from "../format/errors.ts";
+import { decodeHeader, type ListHeader } from "../format/header.ts";
+import { hashBytes } from "../format/name_hash.ts";
+import { decodeOffset } from "../format/offset.ts";
+import {
+  dirNextOffset,
+  dirRecordCount,
+  dirSize,
+  recordDeleted,
+  recordDirOffset,
+  recordHash,
+  recordNameOffset,
+  recordUid,
+} from "../format/record.ts";
+import { checkUidBelow } from "../format/uid_check.ts";
+import { checkDirHeader, checkDirPlace, checkNameOffset, nameEndIn, notForward, uidIsZero } from "./list_image.ts";
+
+/** Reads `length` bytes at file offset `position` (fewer only at the end of the file). */
+export type ByteSource = (position: number, length: number) => Uint8Array;
+
+/** Bytes read at a directory's offset before its size is known: most directories fit. */
+const FIRST_READ = 4096;
+/** Bytes read at a name outside its directory before the whole scan limit. */
+const NAME_READ = 256;
+
+/** A directory's newest copy as read: file offset `base` is `bytes[0]`. */
+interface DirBytes {
+  base: number;
+  bytes: Uint8Array;
+  dv: DataView;
+}
+
+/**
+ * Lookups by name in a list file read on demand.
+ *
+ * @example Look a name up in a file read through positioned reads
+ * ```ts ignore
+ * const lazy = new LazyList(head, size, path, (pos, len) => readAt(fd, pos, len));
+ * const uid = lazy.findUid(new TextEncoder().encode("INBOX/Sent"), 10, 0x2f);
+ * ```
+ */
+export class LazyList {
+  /** The checked header. */
+  readonly header: ListHeader;
+  /** Path, for errors. */
+  readonly file: string;
+  /** End of the bytes readers may use: used_space. */
+  readonly end: number;
+  /** Positioned reads made so far. */
+  reads = 0;
+  /** Bytes read so far. */
+  bytesRead = 0;
+  readonly #source: ByteSource;
+  /** The newest copy of each directory read, by the offset its link points at. */
+  readonly #dirs = new Map<number, DirBytes>();
+
+  /**
+   * @param head The file's first bytes (at least the header).
+   * @param fileSize The file's size.
+   * @param file Path, for errors.
+   * @param source Where the rest of the bytes come from.
+   * @throws CorruptIndexError for a bad header.
+   */
+  constructor(head: Uint8Array, fileSize: number, file: string, source: ByteSource) {
+    this.header = decodeHeader(head, fileSize, file);
+    this.file = file;
+    this.end = this.header.usedSpace;
+    this.#source = source;
+  }
+
+  #read(position: number, length: number): Uint8Array {
+    const b = this.#source(position, length);
+    this.reads++;
+    this.bytesRead += b.length;
+    if (b.length < length) {
+      throw new CorruptIndexError(this.file, position, `file ends before offset ${position + length} (used_space ${this.end})`);
+    }
+    return b;
+  }
+
+  /** The newest copy of the directory whose chain starts at `offset`, read and checked. */
+  #dir(offset: number): DirBytes {
+    const known = this.#dirs.get(offset);
+    if (known !== undefined) return known;
+    const file = this.file, end = this.end;
+    let off = offset;
+    for (;;) {
+      checkDirPlace(file, this.header.headerSize, end, off);
+      let bytes = this.#read(off, Math.min(end - off, FIRST_READ));
+      let dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const size = dirSize(dv, 0);
+      checkDirHeader(file, end, off, size, dirRecordCount(dv, 0));
+      const next = decodeOffset(dirNextOffset(dv, 0));
+      if (next !== 0) {
+        // Links point forward: the chain ends within used_space.
+        if (next <= off) notForward(file, off, next);
+        off = next;
+        continue;
+      }
+      if (size > bytes.length) {
+        bytes = this.#read(off, size);
+        dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      }
+      const dir = { base: off, bytes, dv };
+      this.#dirs.set(offset, dir);
+      return dir;
+    }
+  }
+
+  /** The offset of the NUL ending the name at `start` of the record at `rec` (in `dir`), checked; `out` gets the bytes holding it. */
+  #nameEnd(dir: DirBytes, rec: number, start: number, out: { bytes: Uint8Array; delta: number }): number {
+    const file = this.file;
+    checkNameOffset(file, this.header.headerSize, this.end, dir.base + rec, start);
+    const limit = Math.min(this.end, start + MAX_NAME_SCAN);
+    const winEnd = dir.base + dir.bytes.length;
+    if (start >= dir.base && start < winEnd) {
+      out.bytes = dir.bytes;
+      out.delta = dir.base;
+      if (winEnd >= limit) return nameEndIn(file, dir.bytes, dir.base, start, limit);
+      // The name starts in the directory: its NUL is usually there too.
+      const b = dir.bytes;
+      let p = start - dir.base;
+      while (p < b.length && b[p] !== 0) p++;
+      if (p < b.length) return nameEndIn(file, b, dir.base, start, winEnd);
+    }
+    // A name kept from an older copy of the directory: read where it is.
+    let bytes = this.#read(start, Math.min(limit - start, NAME_READ));
+    let p = 0;
+    while (p < bytes.length && bytes[p] !== 0) p++;
+    if (p === bytes.length && bytes.length < limit - start) bytes = this.#read(start, limit - start);
+    out.bytes = bytes;
+    out.delta = start;
+    // The NUL is in what was read, or what was read reaches the scan limit.
+    return nameEndIn(file, bytes, start, start, start + bytes.length);
+  }
+
+  /** The record (offset in `dir.bytes`) of one level's name in a directory, or -1 (as `ListImage.findInDir`). */
+  #find(dir: DirBytes, name: Uint8Array, start: number, end: number, hash: number): number {
+    const dv = dir.dv;
+    const count = dirRecordCount(dv, 0);
+    let lo = 0, hi = count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (recordHash(dv, DIR_HEADER_SIZE + mid * RECORD_SIZE) < hash) lo = mid + 1;
+      else hi = mid;
+    }
+    const len = end - start;
+    const at = { bytes: dir.bytes, delta: dir.base };
+    for (let i = lo; i < count; i++) {
+      const rec = DIR_HEADER_SIZE + i * RECORD_SIZE;
+      if (recordHash(dv, rec) !== hash) break;
+      const nStart = recordNameOffset(dv, rec);
+      const nEnd = this.#nameEnd(dir, rec, nStart, at);
+      if (nEnd - nStart !== len) continue;
+      const b = at.bytes, s = nStart - at.delta;
+      let same = true;
+      for (let k = 0; k < len; k++) {
+        if (b[s + k] !== name[start + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (!same) continue;
+      if (recordDeleted(dv, rec)) continue;
+      if (recordUid(dv, rec) === 0) uidIsZero(this.file, dir.base + rec);
+      return rec;
+    }
+    return -1;
+  }
+
+  /**
+   * The UID of a full name given as bytes: a binary search per level, each
+   * directory on the way read once and checked (as
+   * `ListImage.findRecordByLevels`), the UID checked against next_uid.
+   *
+   * @param name Buffer holding the name.
+   * @param length Bytes of the name.
+   * @param sep Separator byte.
+   * @returns The UID, or 0 when the name is not in the file (or is empty).
+   * @throws CorruptIndexError for a damaged structure on the way, or a UID not below next_uid.
+   *
+   * @example Look a name up
+   * ```ts ignore
+   * const bytes = new TextEncoder().encode("INBOX");
+   * console.log(lazy.findUid(bytes, bytes.length, 0x2f));
+   * ```
+   */
+  findUid(name: Uint8Array, length: number, sep: number): number {
+    const h = this.header;
+    let dir = this.end <= h.headerSize ? undefined : this.#dir(h.headerSize);
+    let rec = -1;
+    let owner: DirBytes | undefined;
+    let i = 0;
+    while (i < length) {
+      while (i < length && name[i] === sep) i++;
+      if (i >= length) break;
+      let j = i;
+      while (j < length && name[j] !== sep) j++;
+      if (dir === undefined) return 0;
+      rec = this.#find(dir, name, i, j, hashBytes(name, i, j));
+      if (rec < 0) return 0;
+      owner = dir;
+      i = j;
+      if (i < length) {
+        const d = decodeOffset(recordDirOffset(dir.dv, rec));
+        dir = d === 0 ? undefined : this.#dir(d);
+      }
+    }
+    if (owner === undefined) return 0;
+    const uid = recordUid(owner.dv, rec);
+    checkUidBelow(uid, h.nextUid, this.file);
+    return uid;
+  }
+}
