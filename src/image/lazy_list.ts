@@ -36,16 +36,35 @@ import { checkDirHeader, checkDirPlace, checkNameOffset, nameEndIn, notForward, 
 /** Reads `length` bytes at file offset `position` (fewer only at the end of the file). */
 export type ByteSource = (position: number, length: number) => Uint8Array;
 
-/** Bytes read at a directory's offset before its size is known: most directories fit. */
-const FIRST_READ = 4096;
-/** Bytes read at a name outside its directory before the whole scan limit. */
+/** Bytes per block of a directory: read one by one as the binary search needs them. */
+const BLOCK = 4096;
+/** Records in a directory's first block, after its 12-byte header (the block is 4 bytes short, so that every block holds whole records). */
+const FIRST_RECORDS = (BLOCK - 4 - DIR_HEADER_SIZE) / RECORD_SIZE;
+/** Records in each later block. */
+const RECORDS_PER_BLOCK = BLOCK / RECORD_SIZE;
+/** Bytes read at a name outside the blocks read before the whole scan limit. */
 const NAME_READ = 256;
 
-/** A directory's newest copy as read: file offset `base` is `bytes[0]`. */
-interface DirBytes {
+/**
+ * A directory's newest copy, read in blocks as they are needed: block 0 is
+ * the first `BLOCK - 4` bytes (the header and {@linkcode FIRST_RECORDS}
+ * records), block k ≥ 1 the {@linkcode BLOCK} bytes from `k·BLOCK − 4`, so
+ * that no record straddles two blocks.
+ */
+interface DirBlocks {
   base: number;
-  bytes: Uint8Array;
-  dv: DataView;
+  size: number;
+  blocks: (DataView | undefined)[];
+}
+
+/** Where block `k` of a directory starts, in bytes from the directory. */
+function blockStart(k: number): number {
+  return k === 0 ? 0 : k * BLOCK - 4;
+}
+
+/** The block holding byte `rel` of a directory. */
+function blockOf(rel: number): number {
+  return rel < BLOCK - 4 ? 0 : 1 + ((rel - (BLOCK - 4)) >>> 12);
 }
 
 /**
@@ -70,7 +89,9 @@ export class LazyList {
   bytesRead = 0;
   readonly #source: ByteSource;
   /** The newest copy of each directory read, by the offset its link points at. */
-  readonly #dirs = new Map<number, DirBytes>();
+  readonly #dirs = new Map<number, DirBlocks>();
+  /** Offset of the record {@linkcode LazyList.#record} found, in its block. */
+  #at = 0;
 
   /**
    * @param head The file's first bytes (at least the header).
@@ -96,16 +117,36 @@ export class LazyList {
     return b;
   }
 
-  /** The newest copy of the directory whose chain starts at `offset`, read and checked. */
-  #dir(offset: number): DirBytes {
+  /** Block `k` of a directory, read now if it was not. */
+  #block(dir: DirBlocks, k: number): DataView {
+    const known = dir.blocks[k];
+    if (known !== undefined) return known;
+    const at = blockStart(k);
+    const b = this.#read(dir.base + at, Math.min(blockStart(k + 1), dir.size) - at);
+    return dir.blocks[k] = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+
+  /** The block holding record `i` of a directory, read if needed; `#at` is the record's offset in it. */
+  #record(dir: DirBlocks, i: number): DataView {
+    if (i < FIRST_RECORDS) {
+      this.#at = DIR_HEADER_SIZE + i * RECORD_SIZE;
+      return dir.blocks[0]!;
+    }
+    const k = 1 + Math.floor((i - FIRST_RECORDS) / RECORDS_PER_BLOCK);
+    this.#at = (i - FIRST_RECORDS - (k - 1) * RECORDS_PER_BLOCK) * RECORD_SIZE;
+    return dir.blocks[k] ?? this.#block(dir, k);
+  }
+
+  /** The newest copy of the directory whose chain starts at `offset`, its header read and checked. */
+  #dir(offset: number): DirBlocks {
     const known = this.#dirs.get(offset);
     if (known !== undefined) return known;
     const file = this.file, end = this.end;
     let off = offset;
     for (;;) {
       checkDirPlace(file, this.header.headerSize, end, off);
-      let bytes = this.#read(off, Math.min(end - off, FIRST_READ));
-      let dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const bytes = this.#read(off, Math.min(end - off, BLOCK));
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const size = dirSize(dv, 0);
       checkDirHeader(file, end, off, size, dirRecordCount(dv, 0));
       const next = decodeOffset(dirNextOffset(dv, 0));
@@ -115,33 +156,33 @@ export class LazyList {
         off = next;
         continue;
       }
-      if (size > bytes.length) {
-        bytes = this.#read(off, size);
-        dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      }
-      const dir = { base: off, bytes, dv };
+      const first = new DataView(bytes.buffer, bytes.byteOffset, Math.min(size, BLOCK - 4, bytes.length));
+      const dir: DirBlocks = { base: off, size, blocks: [first] };
       this.#dirs.set(offset, dir);
       return dir;
     }
   }
 
-  /** The offset of the NUL ending the name at `start` of the record at `rec` (in `dir`), checked; `out` gets the bytes holding it. */
-  #nameEnd(dir: DirBytes, rec: number, start: number, out: { bytes: Uint8Array; delta: number }): number {
+  /** The offset of the NUL ending the name at `start` of the record at file offset `rec` in `dir`, checked; `out` gets the bytes holding it. */
+  #nameEnd(dir: DirBlocks, rec: number, start: number, out: { bytes: Uint8Array; delta: number }): number {
     const file = this.file;
-    checkNameOffset(file, this.header.headerSize, this.end, dir.base + rec, start);
+    checkNameOffset(file, this.header.headerSize, this.end, rec, start);
     const limit = Math.min(this.end, start + MAX_NAME_SCAN);
-    const winEnd = dir.base + dir.bytes.length;
-    if (start >= dir.base && start < winEnd) {
-      out.bytes = dir.bytes;
-      out.delta = dir.base;
-      if (winEnd >= limit) return nameEndIn(file, dir.bytes, dir.base, start, limit);
-      // The name starts in the directory: its NUL is usually there too.
-      const b = dir.bytes;
-      let p = start - dir.base;
+    // A name in a block already read, its NUL in the same block: no read.
+    const rel = start - dir.base;
+    const k = rel >= 0 && rel < dir.size ? blockOf(rel) : -1;
+    const dv = k >= 0 ? dir.blocks[k] : undefined;
+    if (dv !== undefined) {
+      const b = new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
+      const from = dir.base + blockStart(k);
+      let p = start - from;
       while (p < b.length && b[p] !== 0) p++;
-      if (p < b.length) return nameEndIn(file, b, dir.base, start, winEnd);
+      if (p < b.length || from + b.length >= limit) {
+        out.bytes = b;
+        out.delta = from;
+        return nameEndIn(file, b, from, start, Math.min(limit, from + b.length));
+      }
     }
-    // A name kept from an older copy of the directory: read where it is.
     let bytes = this.#read(start, Math.min(limit - start, NAME_READ));
     let p = 0;
     while (p < bytes.length && bytes[p] !== 0) p++;
@@ -152,36 +193,36 @@ export class LazyList {
     return nameEndIn(file, bytes, start, start, start + bytes.length);
   }
 
-  /** The record (offset in `dir.bytes`) of one level's name in a directory, or -1 (as `ListImage.findInDir`). */
-  #find(dir: DirBytes, name: Uint8Array, start: number, end: number, hash: number): number {
-    const dv = dir.dv;
-    const count = dirRecordCount(dv, 0);
+  /** The number of the record of one level's name in a directory, or -1 (as `ListImage.findInDir`). */
+  #find(dir: DirBlocks, name: Uint8Array, start: number, end: number, hash: number): number {
+    const count = dirRecordCount(dir.blocks[0]!, 0);
     let lo = 0, hi = count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (recordHash(dv, DIR_HEADER_SIZE + mid * RECORD_SIZE) < hash) lo = mid + 1;
+      if (recordHash(this.#record(dir, mid), this.#at) < hash) lo = mid + 1;
       else hi = mid;
     }
     const len = end - start;
-    const at = { bytes: dir.bytes, delta: dir.base };
+    const at = { bytes: new Uint8Array(0), delta: 0 };
     for (let i = lo; i < count; i++) {
-      const rec = DIR_HEADER_SIZE + i * RECORD_SIZE;
+      const dv = this.#record(dir, i), rec = this.#at;
       if (recordHash(dv, rec) !== hash) break;
       const nStart = recordNameOffset(dv, rec);
-      const nEnd = this.#nameEnd(dir, rec, nStart, at);
+      const fileRec = dir.base + DIR_HEADER_SIZE + i * RECORD_SIZE;
+      const nEnd = this.#nameEnd(dir, fileRec, nStart, at);
       if (nEnd - nStart !== len) continue;
       const b = at.bytes, s = nStart - at.delta;
       let same = true;
-      for (let k = 0; k < len; k++) {
-        if (b[s + k] !== name[start + k]) {
+      for (let x = 0; x < len; x++) {
+        if (b[s + x] !== name[start + x]) {
           same = false;
           break;
         }
       }
       if (!same) continue;
       if (recordDeleted(dv, rec)) continue;
-      if (recordUid(dv, rec) === 0) uidIsZero(this.file, dir.base + rec);
-      return rec;
+      if (recordUid(dv, rec) === 0) uidIsZero(this.file, fileRec);
+      return i;
     }
     return -1;
   }
@@ -207,7 +248,7 @@ export class LazyList {
     const h = this.header;
     let dir = this.end <= h.headerSize ? undefined : this.#dir(h.headerSize);
     let rec = -1;
-    let owner: DirBytes | undefined;
+    let owner: DirBlocks | undefined;
     let i = 0;
     while (i < length) {
       while (i < length && name[i] === sep) i++;
@@ -220,12 +261,12 @@ export class LazyList {
       owner = dir;
       i = j;
       if (i < length) {
-        const d = decodeOffset(recordDirOffset(dir.dv, rec));
+        const d = decodeOffset(recordDirOffset(this.#record(dir, rec), this.#at));
         dir = d === 0 ? undefined : this.#dir(d);
       }
     }
     if (owner === undefined) return 0;
-    const uid = recordUid(owner.dv, rec);
+    const uid = recordUid(this.#record(owner, rec), this.#at);
     checkUidBelow(uid, h.nextUid, this.file);
     return uid;
   }
