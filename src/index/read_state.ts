@@ -27,6 +27,9 @@ import type { SubscriptionState } from "./subscriptions.ts";
 /** Reads in a row tried before giving up on a writer (no waiting in between), as `loadSnapshot`. */
 const QUICK_ATTEMPTS = 4;
 
+/** Answers of one synchronous run given without reading the clock, with `checkIntervalMs` > 0. */
+const RUN_ANSWERS = 4096;
+
 /** Lookups a state read on demand answers before it is read whole, for its table of full names. */
 const LAZY_LOOKUPS = 2048;
 
@@ -135,10 +138,35 @@ export class ReadState {
     this.lastCheck = Date.now();
   }
 
-  /** Check the files when the interval has passed (or there is no state). */
+  /**
+   * Check the files when the interval has passed (or there is no state).
+   * With an interval, the clock itself is read once per synchronous run of
+   * answers (one command of a server) and then every
+   * {@linkcode RUN_ANSWERS} answers of a long run: reading it before each
+   * answer costs more than the answer.
+   */
   #fresh(): void {
+    if (this.#skip > 0) {
+      this.#skip--;
+      return;
+    }
     if (this.stamp === undefined || Date.now() - this.lastCheck >= this.#interval) this.refresh();
+    if (this.#interval > 0) {
+      if (!this.#runQueued) {
+        this.#runQueued = true;
+        queueMicrotask(this.#endRun);
+      }
+      this.#skip = RUN_ANSWERS;
+    }
   }
+
+  /** Answers left in this synchronous run before the clock is read again. */
+  #skip = 0;
+  #runQueued = false;
+  readonly #endRun = (): void => {
+    this.#skip = 0;
+    this.#runQueued = false;
+  };
 
   /** Read a new state: on demand, or whole while a journal record is pending. */
   #reread(): void {
@@ -265,6 +293,7 @@ export class ReadState {
   }
 
   #setLazy(lazy: LazySnapshot): void {
+    this.#skip = 0;
     this.lazy?.close();
     this.lazy = lazy;
     this.snap = undefined;
@@ -276,6 +305,7 @@ export class ReadState {
    * @returns Nothing.
    */
   drop(): void {
+    this.#skip = 0;
     this.lazy?.close();
     this.lazy = undefined;
     this.snap = undefined;
