@@ -593,7 +593,9 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
   // -- opening: read the files and answer one lookup
   if (want("open")) {
     const probe = hitsFor(names);
-    const ours = await measure(reps, async () => {
+    // Milliseconds each: a median of several, for both.
+    const openReps = Math.max(reps, 11);
+    const ours = await measure(openReps, async () => {
       const ix = await open({ readonly: true });
       if (ix.lookup(probe) === undefined) throw new Error("open + lookup found nothing");
       await ix.close();
@@ -601,7 +603,7 @@ async function runSize(n: number, root: string): Promise<SizeResult> {
     let sqlite: Measure | undefined;
     if (box !== undefined) {
       const file = sqliteFiles()[0];
-      sqlite = await measure(reps, async () => {
+      sqlite = await measure(openReps, async () => {
         const db = await newSqlite(file);
         if (db.lookup(probe) === undefined) throw new Error("open + lookup found nothing");
         db.close();
