@@ -178,6 +178,23 @@ describe("reads that start at once", () => {
     });
   }
 
+  it("with checkIntervalMs, the first answer of a later run sees a commit once the interval has passed", async () => {
+    const path = freshPath();
+    await sync(path, manyNames());
+    const reader = await MailboxListIndex.open(path, { readonly: true, checkIntervalMs: 20 });
+    try {
+      // Enough lookups for the state to be read whole and answered from its table.
+      for (let i = 0; i < 5000; i++) assert.notEqual(reader.lookup(`Other/d${i % 100}/f${i}`), undefined);
+      await sync(path, ["INBOX/late"], { recursive: false, partial: true });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const late = wholeListing(path).get("INBOX/late");
+      assert.notEqual(late, undefined);
+      assert.equal(reader.lookup("INBOX/late"), late);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it("a compression (the list file replaced) after the first lookups is seen by the next one", async () => {
     const path = freshPath();
     await sync(path, manyNames());
