@@ -62,6 +62,11 @@ function blockStart(k: number): number {
   return k === 0 ? 0 : k * BLOCK - 4;
 }
 
+/** The block holding record `i` of a directory. */
+function blockOfRecord(i: number): number {
+  return i < FIRST_RECORDS ? 0 : 1 + Math.floor((i - FIRST_RECORDS) / RECORDS_PER_BLOCK);
+}
+
 /** The block holding byte `rel` of a directory. */
 function blockOf(rel: number): number {
   return rel < BLOCK - 4 ? 0 : 1 + ((rel - (BLOCK - 4)) >>> 12);
@@ -132,7 +137,7 @@ export class LazyList {
       this.#at = DIR_HEADER_SIZE + i * RECORD_SIZE;
       return dir.blocks[0]!;
     }
-    const k = 1 + Math.floor((i - FIRST_RECORDS) / RECORDS_PER_BLOCK);
+    const k = blockOfRecord(i);
     this.#at = (i - FIRST_RECORDS - (k - 1) * RECORDS_PER_BLOCK) * RECORD_SIZE;
     return dir.blocks[k] ?? this.#block(dir, k);
   }
@@ -197,6 +202,18 @@ export class LazyList {
   #find(dir: DirBlocks, name: Uint8Array, start: number, end: number, hash: number): number {
     const count = dirRecordCount(dir.blocks[0]!, 0);
     let lo = 0, hi = count;
+    if (count > FIRST_RECORDS) {
+      // Hashes are spread evenly: the block where this one would be, read first, usually
+      // bounds the search (probes that keep the binary search's invariant, nothing more).
+      const k = blockOfRecord(Math.min(count - 1, Math.floor(count * (hash / 4294967296))));
+      const first = k === 0 ? 0 : FIRST_RECORDS + (k - 1) * RECORDS_PER_BLOCK;
+      const last = Math.min(count, FIRST_RECORDS + k * RECORDS_PER_BLOCK) - 1;
+      if (recordHash(this.#record(dir, first), this.#at) < hash) {
+        lo = first + 1;
+        if (recordHash(this.#record(dir, last), this.#at) < hash) lo = last + 1;
+        else hi = last;
+      } else hi = first;
+    }
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (recordHash(this.#record(dir, mid), this.#at) < hash) lo = mid + 1;

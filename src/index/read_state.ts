@@ -6,9 +6,10 @@
  * the first time something needs them whole — iterate, LIST, flags and
  * STATUS, a sync — or once a state has answered enough lookups for its
  * table of full names to pay. Before an answer the files' stamp is checked
- * (at most every `checkIntervalMs`); a lookup that read bytes checks it
- * after the read too, since bytes read later belong to the state only while
- * no commit started since, and looks again in the new state when one did.
+ * (at most every `checkIntervalMs`); a lookup in a state read on demand
+ * checks it after the answer instead (and whenever it read bytes, since
+ * bytes read later belong to the state only while no commit started since),
+ * and looks again in the new state when one did.
  *
  * @module
  */
@@ -146,11 +147,16 @@ export class ReadState {
    * answer costs more than the answer.
    */
   #fresh(): void {
+    if (this.#due()) this.refresh();
+  }
+
+  /** Whether this answer must check the files (see {@linkcode ReadState.#fresh}). */
+  #due(): boolean {
     if (this.#skip > 0) {
       this.#skip--;
-      return;
+      return false;
     }
-    if (this.stamp === undefined || Date.now() - this.lastCheck >= this.#interval) this.refresh();
+    const due = this.stamp === undefined || Date.now() - this.lastCheck >= this.#interval;
     if (this.#interval > 0) {
       if (!this.#runQueued) {
         this.#runQueued = true;
@@ -158,6 +164,7 @@ export class ReadState {
       }
       this.#skip = RUN_ANSWERS;
     }
+    return due;
   }
 
   /** Answers left in this synchronous run before the clock is read again. */
@@ -253,13 +260,15 @@ export class ReadState {
    */
   lookup(name: string, sep: number, limits: NameLimits, encoder: NameEncoder): number | undefined {
     for (let attempt = 0;; attempt++) {
-      this.#fresh();
+      // A state read whole is checked before the answer; one read on demand after it (below).
+      if (this.lazy === undefined) this.#fresh();
       const snap = this.snap;
       if (snap !== undefined) return lookupUid(snap, name, sep, limits, encoder);
       const lazy = this.lazy!;
       if (attempt >= QUICK_ATTEMPTS || ++lazy.lookups > LAZY_LOOKUPS) {
         return lookupUid(this.whole(), name, sep, limits, encoder);
       }
+      const due = this.#due();
       const list = lazy.list, before = list.reads;
       let uid: number | undefined;
       let error: CorruptIndexError | undefined;
@@ -269,8 +278,10 @@ export class ReadState {
         if (!(e instanceof CorruptIndexError)) throw e;
         error = e;
       }
-      // Bytes read now are this state's only if no commit started since it was read.
-      if (list.reads === before || this.probe.isCurrent(lazy.stamp)) {
+      // Bytes read now are this state's only if no commit started since it was read; a check
+      // after the answer is as fresh as one before it.
+      if ((list.reads === before && !due) || this.probe.isCurrent(lazy.stamp)) {
+        if (due) this.lastCheck = Date.now();
         if (error !== undefined) throw error;
         return uid;
       }
