@@ -328,7 +328,9 @@ export class MailboxListIndex {
    */
   list(patternOrPatterns: string | string[], options: ListCommandOptions = {}): ListEntry[] {
     const entries = listCommand(this, patternOrPatterns, options);
-    return options.guids === true ? withGuids(entries, this.#state.snap?.attr) : entries;
+    // The GUIDs come from the attribute file: the state read whole (a LIST of names without
+    // wildcards may have been answered by lookups alone).
+    return options.guids === true ? withGuids(entries, this.#current().attr) : entries;
   }
 
   /**

@@ -195,6 +195,23 @@ describe("reads that start at once", () => {
     }
   });
 
+  it("LIST with GUIDs of a name without wildcards, first thing after open, gives the GUID", async () => {
+    const path = freshPath();
+    const index = await MailboxListIndex.open(path, { durable: false });
+    const ctx = await index.syncBegin({ recursive: true });
+    ctx.setGuid(ctx.add("INBOX"), "7a1c0f6b2d3e4f5061728394a5b6c7d8");
+    ctx.add("Sent");
+    await ctx.commit();
+    await index.close();
+    const reader = await MailboxListIndex.open(path, { readonly: true });
+    try {
+      assert.deepEqual(reader.list("INBOX", { guids: true }).map((e) => e.guid), ["7a1c0f6b2d3e4f5061728394a5b6c7d8"]);
+      assert.equal(reader.guid("INBOX"), "7a1c0f6b2d3e4f5061728394a5b6c7d8");
+    } finally {
+      await reader.close();
+    }
+  });
+
   it("a compression (the list file replaced) after the first lookups is seen by the next one", async () => {
     const path = freshPath();
     await sync(path, manyNames());
