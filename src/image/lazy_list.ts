@@ -161,7 +161,9 @@ export class LazyList {
         off = next;
         continue;
       }
-      const first = new DataView(bytes.buffer, bytes.byteOffset, Math.min(size, BLOCK - 4, bytes.length));
+      // A directory smaller than a block keeps only its own bytes.
+      const kept = size < bytes.length ? bytes.slice(0, size) : bytes;
+      const first = new DataView(kept.buffer, kept.byteOffset, Math.min(size, BLOCK - 4, kept.length));
       const dir: DirBlocks = { base: off, size, blocks: [first] };
       this.#dirs.set(offset, dir);
       return dir;

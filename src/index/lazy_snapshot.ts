@@ -76,19 +76,23 @@ export function readLazyOnce(io: FileIO, paths: IndexPaths): LazySnapshot | "pen
   try {
     const st = io.fstat(fd);
     checkFileSize(paths.list, st.size);
-    const head = new Uint8Array(Math.min(st.size, HEAD_READ));
+    let head: Uint8Array | undefined = new Uint8Array(Math.min(st.size, HEAD_READ));
     const n = readFully(io, fd, head, 0, head.length, 0);
+    const header = head.subarray(0, n);
     const attr = readAttrHeader(io, paths.attr);
     const j2 = readJournalStamp(io, paths.journal);
     if (j1.seq !== j2.seq || j1.state !== j2.state) return undefined;
     const source = (position: number, length: number): Uint8Array => {
-      // The first bytes were read with the header.
-      if (position + length <= n) return head.subarray(position, position + length);
+      // The first bytes were read with the header: they serve the first read (the root
+      // directory), then go.
+      const first = head;
+      head = undefined;
+      if (first !== undefined && position + length <= n) return first.subarray(position, position + length);
       const b = new Uint8Array(length);
       const got = readFully(io, fd, b, 0, length, position);
       return got === length ? b : b.subarray(0, got);
     };
-    const list = new LazyList(head.subarray(0, n), st.size, paths.list, source);
+    const list = new LazyList(header, st.size, paths.list, source);
     let attrHeader: AttrHeader | undefined;
     let attrProblem: string | undefined;
     if (typeof attr === "string") attrProblem = attr;
