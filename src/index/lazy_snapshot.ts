@@ -7,7 +7,8 @@
  *
  * A state with a pending journal record is never read this way: the
  * record's changes are applied in memory to whole images only, so such a
- * state is read whole. Bytes read later belong to the state only while no
+ * state is read whole; so is a list file of at most 64 KiB, which one read
+ * brings in for less than the few reads of a lookup. Bytes read later belong to the state only while no
  * commit started since: the reader checks the files' stamp after each
  * lookup that read something (`read_state.ts`), and reads again when it
  * changed.
@@ -45,6 +46,27 @@ export interface LazySnapshot {
   close(): void;
 }
 
+/** List files up to this size are read whole at once: one read costs less than a lookup's few. */
+const READ_WHOLE_UP_TO = 64 << 10;
+
+/**
+ * Whether an index is small enough to be read whole at once (one `stat`),
+ * rather than on demand.
+ *
+ * @param io The file interface.
+ * @param paths The index's files.
+ * @returns True for a list file of at most 64 KiB.
+ *
+ * @example Choosing how to read an index
+ * ```ts ignore
+ * const snap = readsWhole(io, paths) ? loadSnapshot(io, paths) : readLazyOnce(io, paths);
+ * ```
+ */
+export function readsWhole(io: FileIO, paths: IndexPaths): boolean {
+  const st = io.stat(paths.list);
+  return st !== undefined && st.size <= READ_WHOLE_UP_TO;
+}
+
 /** What the first read of a list file takes: its header and, usually, the root directory. */
 const HEAD_READ = 4096;
 
@@ -53,19 +75,20 @@ const HEAD_READ = 4096;
  *
  * @param io The file interface.
  * @param paths The index's files.
- * @returns The state; "pending" when a journal record is pending (read the state whole);
+ * @returns The state; "whole" when the state is to be read whole (a journal record is
+ *   pending, or the list file is small enough to read at once);
  *   undefined when a writer changed the files during the read.
  * @throws CorruptIndexError for a damaged list header or a file over the format's size; ENOENT when there is no index.
  *
  * @example Open for lookups, or read whole when a record is pending
  * ```ts ignore
  * const lazy = readLazyOnce(nodeFileIO, indexPaths("/tmp/u.mlist"));
- * if (lazy === "pending") snap = loadSnapshot(nodeFileIO, paths);
+ * if (lazy === "whole") snap = loadSnapshot(nodeFileIO, paths);
  * ```
  */
-export function readLazyOnce(io: FileIO, paths: IndexPaths): LazySnapshot | "pending" | undefined {
+export function readLazyOnce(io: FileIO, paths: IndexPaths): LazySnapshot | "whole" | undefined {
   const j1 = readJournalStamp(io, paths.journal);
-  if (j1.state === JOURNAL_PENDING) return "pending";
+  if (j1.state === JOURNAL_PENDING) return "whole";
   const fd = openIfExists(io, paths.list);
   if (fd === undefined) {
     const err = new Error(`Cannot open index "${paths.list}": no such file`) as Error & { code: string };
@@ -76,6 +99,8 @@ export function readLazyOnce(io: FileIO, paths: IndexPaths): LazySnapshot | "pen
   try {
     const st = io.fstat(fd);
     checkFileSize(paths.list, st.size);
+    // A small index costs less read whole, once, than a few reads per lookup.
+    if (st.size <= READ_WHOLE_UP_TO) return "whole";
     let head: Uint8Array | undefined = new Uint8Array(Math.min(st.size, HEAD_READ));
     const n = readFully(io, fd, head, 0, head.length, 0);
     const header = head.subarray(0, n);

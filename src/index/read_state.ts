@@ -20,7 +20,7 @@ import type { NameEncoder } from "../format/name_codec.ts";
 import { FreshnessProbe, type SnapshotStamp } from "../store/freshness.ts";
 import type { FileIO } from "../store/io.ts";
 import type { IndexPaths } from "../store/paths.ts";
-import { type LazySnapshot, readLazyOnce } from "./lazy_snapshot.ts";
+import { type LazySnapshot, readLazyOnce, readsWhole } from "./lazy_snapshot.ts";
 import { lookupLazy, lookupUid } from "./reads.ts";
 import { loadSnapshot, loadSnapshotAsync, type Snapshot } from "./snapshot.ts";
 import type { SubscriptionState } from "./subscriptions.ts";
@@ -87,7 +87,8 @@ export class ReadState {
 
   /**
    * Read the state at open: its headers, or the files whole when a journal
-   * record is pending; retries wait on a timer while a writer changes the files.
+   * record is pending or the index is small; retries wait on a timer while a
+   * writer changes the files.
    *
    * @param maxWaitMs How long to keep retrying.
    * @returns Nothing.
@@ -96,8 +97,8 @@ export class ReadState {
   async open(maxWaitMs = 5000): Promise<void> {
     const started = Date.now();
     for (let attempt = 0;; attempt++) {
-      const read = readLazyOnce(this.#io, this.#paths);
-      if (read === "pending") {
+      const read = readsWhole(this.#io, this.#paths) ? "whole" : readLazyOnce(this.#io, this.#paths);
+      if (read === "whole") {
         this.setWhole(await loadSnapshotAsync(this.#io, this.#paths, maxWaitMs));
         if (this.snap!.journalProblem !== undefined) this.#warn(`Index "${this.#paths.list}": ${this.snap!.journalProblem}`);
         return;
@@ -175,13 +176,13 @@ export class ReadState {
     this.#runQueued = false;
   };
 
-  /** Read a new state: on demand, or whole while a journal record is pending. */
+  /** Read a new state: on demand, or whole while a journal record is pending or when the index is small. */
   #reread(): void {
     const had = this.stamp !== undefined;
     for (let attempt = 0; attempt < QUICK_ATTEMPTS; attempt++) {
-      const read = readLazyOnce(this.#io, this.#paths);
+      const read = readsWhole(this.#io, this.#paths) ? "whole" : readLazyOnce(this.#io, this.#paths);
       if (read === undefined) continue;
-      if (read === "pending") {
+      if (read === "whole") {
         let next: Snapshot;
         try {
           next = loadSnapshot(this.#io, this.#paths);
