@@ -33,7 +33,17 @@ import {
 import { checkUidBelow } from "../format/uid_check.ts";
 import { checkDirHeader, checkDirPlace, checkNameOffset, nameEndIn, notForward, uidIsZero } from "./list_image.ts";
 
-/** Reads `length` bytes at file offset `position` (fewer only at the end of the file). */
+/**
+ * Reads `length` bytes at file offset `position` (fewer only at the end of the file).
+ *
+ * @example Positioned reads of an open file
+ * ```ts ignore
+ * const source: ByteSource = (position, length) => {
+ *   const b = new Uint8Array(length);
+ *   return b.subarray(0, readFully(io, fd, b, 0, length, position));
+ * };
+ * ```
+ */
 export type ByteSource = (position: number, length: number) => Uint8Array;
 
 /** Bytes per block of a directory: read one by one as the binary search needs them. */

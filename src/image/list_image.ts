@@ -352,7 +352,7 @@ export function checkDirHeader(file: string, end: number, off: number, size: num
  * @returns Never.
  * @throws CorruptIndexError always.
  *
- * @example
+ * @example A link back to an earlier offset
  * ```ts
  * import { notForward } from "./list_image.ts";
  * try { notForward("/tmp/u.mlist", 64, 28); } catch (e) { console.log((e as Error).message); }
@@ -370,7 +370,7 @@ export function notForward(file: string, off: number, next: number): never {
  * @returns Never.
  * @throws CorruptIndexError always.
  *
- * @example
+ * @example A record whose UID is 0
  * ```ts
  * import { uidIsZero } from "./list_image.ts";
  * try { uidIsZero("/tmp/u.mlist", 40); } catch (e) { console.log((e as Error).message); }
