@@ -138,7 +138,7 @@ describe("reads that start at once", () => {
     }
   });
 
-  it("a UID not below next_uid is a CorruptIndexError, not an answer", async () => {
+  it("a UID not below next_uid is a CorruptIndexError, not an answer (a small index read whole too)", async () => {
     const path = freshPath();
     await sync(path, ["INBOX", "a/b", "c"]);
     const list = new Uint8Array(readFileSync(path));
@@ -151,6 +151,22 @@ describe("reads that start at once", () => {
       assert.throws(() => index.lookup("c"), CorruptIndexError);
     } finally {
       await index.close();
+    }
+    const big = freshPath();
+    await sync(big, manyNames());
+    const uids = wholeListing(big);
+    const bytes = new Uint8Array(readFileSync(big));
+    setNextUid(bytes, 100);
+    writeFileSync(big, bytes);
+    const { io, listBytes } = countingIO(big);
+    const lazy = await MailboxListIndex.open(big, { readonly: true, io });
+    try {
+      assert.equal(lazy.lookup("INBOX/folder-3"), uids.get("INBOX/folder-3"));
+      assert.ok(uids.get("INBOX/folder-3")! < 100);
+      assert.throws(() => lazy.lookup("Other/d7/f5007"), /live UID \d+ is not below next_uid 100/);
+      assert.ok(listBytes() * 4 < bytes.length, "read on demand");
+    } finally {
+      await lazy.close();
     }
   });
 
