@@ -43,12 +43,7 @@ export function checkUids(
   nextUid: number,
   file: string,
 ): void {
-  for (let i = 0; i < count; i++) {
-    const uid = uids[i] >>> 0;
-    if (uid === 0 || uid >= nextUid) {
-      throw new CorruptIndexError(file, 12, `live UID ${uid} is not below next_uid ${nextUid}`);
-    }
-  }
+  for (let i = 0; i < count; i++) checkUidBelow(uids[i] >>> 0, nextUid, file);
   if (uidBitmapFits(count, nextUid)) {
     const seen = new Uint8Array(Math.ceil(nextUid / 8));
     for (let i = 0; i < count; i++) {
@@ -63,6 +58,33 @@ export function checkUids(
   for (let i = 0; i < count; i++) sorted[i] = uids[i];
   sorted.sort();
   for (let i = 1; i < count; i++) if (sorted[i] === sorted[i - 1]) throw repeated(file, sorted[i]);
+}
+
+/**
+ * Check one live UID against the header (SPEC §9): non-zero and below
+ * `next_uid`. A lookup that answers one UID without the check of the whole
+ * tree checks at least this much.
+ *
+ * @param uid The UID.
+ * @param nextUid The header's `next_uid`.
+ * @param file The list file, for the error.
+ * @returns Nothing.
+ * @throws CorruptIndexError when the UID is 0 or not below `next_uid`.
+ *
+ * @example A UID at next_uid is corruption
+ * ```ts
+ * import { checkUidBelow } from "./uid_check.ts";
+ * try {
+ *   checkUidBelow(4, 4, "/tmp/x.mlist");
+ * } catch (e) {
+ *   console.log((e as Error).message); // ... live UID 4 is not below next_uid 4
+ * }
+ * ```
+ */
+export function checkUidBelow(uid: number, nextUid: number, file: string): void {
+  if (uid === 0 || uid >= nextUid) {
+    throw new CorruptIndexError(file, 12, `live UID ${uid} is not below next_uid ${nextUid}`);
+  }
 }
 
 /**

@@ -11,12 +11,12 @@
  *
  * @module
  */
-import { DELETED_BIT, DIR_HEADER_SIZE, MAX_NAME_SCAN, RECORD_SIZE } from "../format/constants.ts";
+import { DELETED_BIT, DIR_HEADER_SIZE, MAX_NAME_SCAN, RECORD_SIZE, UID_MASK } from "../format/constants.ts";
 import { CorruptIndexError } from "../format/errors.ts";
 import { recordDeleted, recordNameOffset, recordUidWord } from "../format/record.ts";
 import type { ImageNames } from "./names.ts";
 import type { FlagSource } from "../format/types.ts";
-import type { ListImage } from "./list_image.ts";
+import { checkNameOffset, type ListImage, nameEndIn, uidIsZero } from "./list_image.ts";
 import { checkTree } from "./tree_check.ts";
 
 /** Records per batch. */
@@ -50,8 +50,9 @@ export class DirWalk {
   readonly #depth: number;
   readonly #flagSource: FlagSource;
   readonly #sep: string;
-  #dirs = new Int32Array(64);
+  /** Per open directory, the offset of its next record and the end of its records. */
   #next = new Int32Array(64);
+  #ends = new Int32Array(64);
   /** Per open directory, its owner's full name and the separator ("" at the root). */
   readonly #prefixes: string[] = [];
   #top = -1;
@@ -83,8 +84,8 @@ export class DirWalk {
     this.#budget = 2 * Math.floor(view.end / RECORD_SIZE) + 1024;
     if (startDir !== 0) {
       this.#top = 0;
-      this.#dirs[0] = startDir;
-      this.#next[0] = 0;
+      this.#next[0] = startDir + DIR_HEADER_SIZE;
+      this.#ends[0] = startDir + DIR_HEADER_SIZE + view.dirCount(startDir) * RECORD_SIZE;
       this.#prefixes.push(prefix === "" ? "" : prefix + separator);
     }
   }
@@ -103,25 +104,25 @@ export class DirWalk {
     const end = view.end, low = view.header.headerSize, sep = this.#sep;
     const names = this.names, uids = this.uids, kids = this.children, fl = this.flags, levels = this.levels;
     const flagSource = this.#flagSource, prefixes = this.#prefixes, depth = this.#depth;
-    let dirs = this.#dirs, next = this.#next;
+    let next = this.#next, ends = this.#ends;
     let top = this.#top, budget = this.#budget, n = 0;
     while (top >= 0 && n < WALK_BATCH) {
-      const dir = dirs[top];
-      const i = next[top];
-      if (i >= view.dirCount(dir)) {
+      const rec = next[top];
+      if (rec >= ends[top]) {
         top--;
         prefixes.pop();
         continue;
       }
-      next[top] = i + 1;
-      const rec = dir + DIR_HEADER_SIZE + i * RECORD_SIZE;
+      next[top] = rec + RECORD_SIZE;
       if (--budget < 0) this.#corrupt(rec, "directory links form a cycle or are shared");
       const word = recordUidWord(dv, rec);
       if ((word & DELETED_BIT) !== 0) continue;
-      const uid = view.uidOf(rec);
-      // The name: checked like ListImage.nameEnd, noting whether it is ASCII.
+      // The live record's UID, checked like ListImage.uidOf.
+      const uid = word & UID_MASK;
+      if (uid === 0) uidIsZero(view.file, rec);
+      // The name: checked like ListImage.nameEnd (the same rules on failure), noting whether it is ASCII.
       const start = recordNameOffset(dv, rec);
-      if (start < low || start >= end) this.#corrupt(rec + 8, `name_offset ${start} is outside the used space`);
+      if (start < low || start >= end) checkNameOffset(view.file, low, end, rec, start);
       const limit = Math.min(end, start + MAX_NAME_SCAN);
       let p = start, any = 0;
       for (; p < limit; p++) {
@@ -129,8 +130,8 @@ export class DirWalk {
         if (x === 0) break;
         any |= x;
       }
-      if (p >= limit) this.#corrupt(start, `name is not NUL-terminated within ${limit - start} bytes`);
-      if (p === start) this.#corrupt(start, "name is empty");
+      // No NUL, or an empty name: the error of the one check of a name.
+      if (p >= limit || p === start) nameEndIn(view.file, b, 0, start, limit);
       budget -= (p - start) >> 4;
       const component = any < 0x80 ? text.ascii(start, p) : text.utf8(start, p);
       // The owner's name with the separator already appended: one concatenation per name.
@@ -155,15 +156,15 @@ export class DirWalk {
       levels[n] = top;
       n++;
       if (hasChildren && top < depth) {
-        if (++top === dirs.length) {
-          const d = new Int32Array(dirs.length * 2), x = new Int32Array(dirs.length * 2);
-          d.set(dirs);
+        if (++top === next.length) {
+          const x = new Int32Array(next.length * 2), e = new Int32Array(next.length * 2);
           x.set(next);
-          dirs = this.#dirs = d;
+          e.set(ends);
           next = this.#next = x;
+          ends = this.#ends = e;
         }
-        dirs[top] = child;
-        next[top] = 0;
+        next[top] = child + DIR_HEADER_SIZE;
+        ends[top] = child + DIR_HEADER_SIZE + view.dirCount(child) * RECORD_SIZE;
         prefixes.push(name + sep);
       }
     }

@@ -75,10 +75,6 @@ export class ListImage {
     this.end = this.header.usedSpace;
   }
 
-  private corrupt(offset: number, check: string): never {
-    throw new CorruptIndexError(this.file, offset, check);
-  }
-
   /**
    * Name the attribute image read together with this list image (one
    * state of the index), so that the tree check checks its
@@ -141,25 +137,14 @@ export class ListImage {
       }
       const next = decodeOffset(dirNextOffset(this.dv, off));
       if (next === 0) return off;
-      if (next <= off) this.corrupt(off, `next_offset ${next} does not point forward`);
+      if (next <= off) notForward(this.file, off, next);
       off = next;
     }
   }
 
   private checkDirAt(off: number): void {
-    if (off % 4 !== 0) this.corrupt(off, "directory is not 4-byte aligned");
-    if (off < this.header.headerSize || off + DIR_HEADER_SIZE > this.end) {
-      this.corrupt(off, `directory offset ${off} is outside [${this.header.headerSize}, ${this.end})`);
-    }
-    const size = dirSize(this.dv, off);
-    const count = dirRecordCount(this.dv, off);
-    if (count > (this.end - off - DIR_HEADER_SIZE) / RECORD_SIZE) {
-      this.corrupt(off, `count ${count} exceeds file size`);
-    }
-    if (size < DIR_HEADER_SIZE + RECORD_SIZE * count) {
-      this.corrupt(off, `dir_size ${size} is smaller than 12 + 16·${count}`);
-    }
-    if (size > this.end - off) this.corrupt(off, `dir_size ${size} runs past used_space ${this.end}`);
+    checkDirPlace(this.file, this.header.headerSize, this.end, off);
+    checkDirHeader(this.file, this.end, off, dirSize(this.dv, off), dirRecordCount(this.dv, off));
   }
 
   /**
@@ -185,22 +170,14 @@ export class ListImage {
    */
   nameEnd(rec: number): number {
     const start = recordNameOffset(this.dv, rec);
-    if (start < this.header.headerSize || start >= this.end) {
-      this.corrupt(rec + 8, `name_offset ${start} is outside the used space`);
-    }
-    const limit = Math.min(this.end, start + MAX_NAME_SCAN);
-    const b = this.bytes;
-    let nul = start;
-    while (nul < limit && b[nul] !== 0) nul++;
-    if (nul >= limit) this.corrupt(start, `name is not NUL-terminated within ${limit - start} bytes`);
-    if (nul === start) this.corrupt(start, "name is empty");
-    return nul;
+    checkNameOffset(this.file, this.header.headerSize, this.end, rec, start);
+    return nameEndIn(this.file, this.bytes, 0, start, Math.min(this.end, start + MAX_NAME_SCAN));
   }
 
   /** Checked UID word's UID of the record at `rec` (0 is rejected). */
   private uidAt(rec: number): number {
     const uid = recordUid(this.dv, rec);
-    if (uid === 0) this.corrupt(rec + 4, "uid is 0");
+    if (uid === 0) uidIsZero(this.file, rec);
     return uid;
   }
 
@@ -310,8 +287,145 @@ export class ListImage {
   get names(): ImageNames {
     return this.#names ??= new ImageNames(this.bytes, this.end);
   }
+}
 
+/**
+ * The checks of a directory's place before its header is read (SPEC §5):
+ * 4-byte aligned, its 12-byte header inside `[header_size, used_space)`.
+ * One copy of the rule for the whole image ({@linkcode ListImage}) and the
+ * directories read one by one (`lazy_list.ts`).
+ *
+ * @param file Path, for errors.
+ * @param headerSize The header's header_size.
+ * @param end used_space.
+ * @param off The directory's offset.
+ * @returns Nothing.
+ * @throws CorruptIndexError when a check fails.
+ *
+ * @example A directory inside the header is refused
+ * ```ts
+ * import { checkDirPlace } from "./list_image.ts";
+ * try { checkDirPlace("/tmp/u.mlist", 28, 100, 12); } catch (e) { console.log((e as Error).name); } // CorruptIndexError
+ * ```
+ */
+export function checkDirPlace(file: string, headerSize: number, end: number, off: number): void {
+  if (off % 4 !== 0) throw new CorruptIndexError(file, off, "directory is not 4-byte aligned");
+  if (off < headerSize || off + DIR_HEADER_SIZE > end) {
+    throw new CorruptIndexError(file, off, `directory offset ${off} is outside [${headerSize}, ${end})`);
+  }
+}
 
+/**
+ * The checks of a directory's header (SPEC §5): `count ≤ size/16`,
+ * `dir_size ≥ 12 + 16·count`, the directory inside used_space.
+ *
+ * @param file Path, for errors.
+ * @param end used_space.
+ * @param off The directory's offset (placed by {@linkcode checkDirPlace}).
+ * @param size Its dir_size.
+ * @param count Its count.
+ * @returns Nothing.
+ * @throws CorruptIndexError when a check fails.
+ *
+ * @example A dir_size too small for its records
+ * ```ts
+ * import { checkDirHeader } from "./list_image.ts";
+ * try { checkDirHeader("/tmp/u.mlist", 1000, 28, 12, 1); } catch (e) { console.log((e as Error).message); }
+ * ```
+ */
+export function checkDirHeader(file: string, end: number, off: number, size: number, count: number): void {
+  if (count > (end - off - DIR_HEADER_SIZE) / RECORD_SIZE) {
+    throw new CorruptIndexError(file, off, `count ${count} exceeds file size`);
+  }
+  if (size < DIR_HEADER_SIZE + RECORD_SIZE * count) {
+    throw new CorruptIndexError(file, off, `dir_size ${size} is smaller than 12 + 16·${count}`);
+  }
+  if (size > end - off) throw new CorruptIndexError(file, off, `dir_size ${size} runs past used_space ${end}`);
+}
 
+/**
+ * Refuse a next_offset link that does not point forward (SPEC §2.2).
+ *
+ * @param file Path, for errors.
+ * @param off The directory holding the link.
+ * @param next Where the link points.
+ * @returns Never.
+ * @throws CorruptIndexError always.
+ *
+ * @example A link back to an earlier offset
+ * ```ts
+ * import { notForward } from "./list_image.ts";
+ * try { notForward("/tmp/u.mlist", 64, 28); } catch (e) { console.log((e as Error).message); }
+ * ```
+ */
+export function notForward(file: string, off: number, next: number): never {
+  throw new CorruptIndexError(file, off, `next_offset ${next} does not point forward`);
+}
 
+/**
+ * Refuse a live record whose UID is 0 (SPEC §5).
+ *
+ * @param file Path, for errors.
+ * @param rec The record's offset.
+ * @returns Never.
+ * @throws CorruptIndexError always.
+ *
+ * @example A record whose UID is 0
+ * ```ts
+ * import { uidIsZero } from "./list_image.ts";
+ * try { uidIsZero("/tmp/u.mlist", 40); } catch (e) { console.log((e as Error).message); }
+ * ```
+ */
+export function uidIsZero(file: string, rec: number): never {
+  throw new CorruptIndexError(file, rec + 4, "uid is 0");
+}
+
+/**
+ * The check of a record's name_offset (SPEC §5): inside `[header_size, used_space)`.
+ *
+ * @param file Path, for errors.
+ * @param headerSize The header's header_size.
+ * @param end used_space.
+ * @param rec The record's offset.
+ * @param start Its name_offset.
+ * @returns Nothing.
+ * @throws CorruptIndexError when the name lies outside.
+ *
+ * @example A name past used_space
+ * ```ts
+ * import { checkNameOffset } from "./list_image.ts";
+ * try { checkNameOffset("/tmp/u.mlist", 28, 100, 40, 100); } catch (e) { console.log((e as Error).message); }
+ * ```
+ */
+export function checkNameOffset(file: string, headerSize: number, end: number, rec: number, start: number): void {
+  if (start < headerSize || start >= end) {
+    throw new CorruptIndexError(file, rec + 8, `name_offset ${start} is outside the used space`);
+  }
+}
+
+/**
+ * The end of a name (the offset of its NUL), checked (SPEC §5): NUL-terminated
+ * before `limit`, not empty.
+ *
+ * @param file Path, for errors.
+ * @param bytes Bytes holding the name; file offset `o` is at index `o - delta`.
+ * @param delta File offset of `bytes[0]`.
+ * @param start File offset of the name.
+ * @param limit File offset the NUL must come before (what `bytes` holds may end there).
+ * @returns File offset of the NUL.
+ * @throws CorruptIndexError when there is no NUL before `limit` or the name is empty.
+ *
+ * @example The end of "INBOX"
+ * ```ts
+ * import { nameEndIn } from "./list_image.ts";
+ * console.log(nameEndIn("/tmp/u.mlist", new TextEncoder().encode("INBOX\0"), 100, 100, 106)); // 105
+ * ```
+ */
+export function nameEndIn(file: string, bytes: Uint8Array, delta: number, start: number, limit: number): number {
+  let nul = start - delta;
+  const lim = limit - delta;
+  while (nul < lim && bytes[nul] !== 0) nul++;
+  if (nul >= lim) throw new CorruptIndexError(file, start, `name is not NUL-terminated within ${limit - start} bytes`);
+  if (nul === start - delta) throw new CorruptIndexError(file, start, "name is empty");
+  return nul + delta;
 }

@@ -12,14 +12,8 @@ import { indexPaths, type IndexPaths } from "../store/paths.ts";
 import { type FileIO, nodeFileIO } from "../store/io.ts";
 import { acquireLock, type WriterLock } from "../store/lock.ts";
 import { NameEncoder, separatorByte } from "../format/name_codec.ts";
-import {
-  loadSnapshot,
-  loadSnapshotAsync,
-  type Snapshot,
-  snapshotAfterCommit,
-  type SnapshotStamp,
-} from "./snapshot.ts";
-import { FreshnessProbe } from "../store/freshness.ts";
+import { type Snapshot, snapshotAfterCommit, type SnapshotStamp } from "./snapshot.ts";
+import { ReadState } from "./read_state.ts";
 import { type CommitPlan, SyncEngine, type SyncOptions } from "./sync.ts";
 import { checkedName, limitsOf, type NameLimits } from "../format/limits.ts";
 import type { IndexHeader, IterateOptions, MailboxInfo, MailboxStatus } from "../format/types.ts";
@@ -31,7 +25,6 @@ import { FullNameTable } from "../image/full_names.ts";
 import type { ChangeBatchBuilder } from "../format/change_log.ts";
 import { parseGuid } from "../format/guid.ts";
 import { lookupUid, mailboxByGuid, withGuids } from "./reads.ts";
-import type { ListView } from "../image/view.ts";
 import { createEmpty, lockOptions, type OpenOptions, prepareIndexFiles, recreateCorrupt, storedSeparator } from "./open.ts";
 import { changeCursor, type ChangeBatch, watchChanges, type WatchOptions } from "./watch.ts";
 import { renameAndCommit, SyncContext, type SyncResult } from "./sync_context.ts";
@@ -71,15 +64,12 @@ export class MailboxListIndex {
   #sepChar: string;
   #options: OpenOptions;
   #limits: NameLimits;
-  #snap: Snapshot | undefined;
-  #corruption: CorruptIndexError | undefined;
-  #lastCheck = 0;
+  #state: ReadState;
   #syncing = false;
   #active: SyncContext | undefined;
   #closed = false;
   #encoder = new NameEncoder();
   #warn: (message: string) => void;
-  #probe: FreshnessProbe;
   #subsReader: SubscriptionReader;
 
   private constructor(path: string, options: OpenOptions, sep: number) {
@@ -91,9 +81,17 @@ export class MailboxListIndex {
     this.#sep = sep;
     this.#sepChar = String.fromCharCode(sep);
     this.#warn = options.onWarning ?? ((m) => console.warn(m));
-    this.#probe = new FreshnessProbe(this.#io, this.paths);
+    this.#state = new ReadState(this.#io, this.paths, options.checkIntervalMs ?? 0, this.#warn);
     this.#limits = limitsOf(options);
-    this.#subsReader = { io: this.#io, paths: this.paths, current: () => this.#current(), reread: () => this.refresh() };
+    this.#subsReader = {
+      io: this.#io,
+      paths: this.paths,
+      current: () => {
+        this.#ensureOpen();
+        return this.#state.current();
+      },
+      reread: () => this.refresh(),
+    };
   }
 
   /**
@@ -117,14 +115,13 @@ export class MailboxListIndex {
     let sep = options.separator !== undefined ? separatorByte(options.separator) : 0;
     const index = new MailboxListIndex(path, options, sep || 0x2f);
     try {
-      index.#snap = await loadSnapshotAsync(io, paths);
-      if (index.#snap.journalProblem !== undefined) index.#warn(`Index "${path}": ${index.#snap.journalProblem}`);
-      sep = index.#sep = storedSeparator(path, index.#snap.attr?.header.separator ?? 0, sep, options.separator);
+      // The headers only: lookups read the directories they need, the rest is read when needed.
+      await index.#state.open();
+      sep = index.#sep = storedSeparator(path, index.#state.storedSeparator, sep, options.separator);
       index.#sepChar = String.fromCharCode(sep);
     } catch (e) {
       if (!(e instanceof CorruptIndexError) || readonly) throw e;
       // A writable index that is damaged: the next sync rebuilds or recreates it.
-      index.#corruption = e;
       index.#warn(`Index "${path}" is corrupt (${e.message}); the next sync will rebuild it`);
     }
     return index;
@@ -137,7 +134,8 @@ export class MailboxListIndex {
 
   /** The list file header, re-read when another process changed the index. */
   get header(): IndexHeader {
-    const { fileSeq, uidValidity, nextUid, usedSpace, deletedSpace } = this.#view().header;
+    this.#ensureOpen();
+    const { fileSeq, uidValidity, nextUid, usedSpace, deletedSpace } = this.#state.header();
     return { fileSeq, uidValidity, nextUid, usedSpace, deletedSpace };
   }
 
@@ -152,37 +150,17 @@ export class MailboxListIndex {
    */
   refresh(): void {
     this.#ensureOpen();
-    const snap = this.#snap;
-    if (snap === undefined || !this.#probe.isCurrent(snap.stamp)) {
-      let next: Snapshot;
-      try {
-        next = loadSnapshot(this.#io, this.paths);
-      } catch (e) {
-        if (!(e instanceof IndexStateError) || snap === undefined) throw e;
-        return;
-      }
-      this.#snap = next;
-      this.#corruption = undefined;
-      if (this.#snap.attrProblem !== undefined) this.#warn(`Index "${this.path}": ${this.#snap.attrProblem}`);
-      if (next.journalProblem !== undefined) this.#warn(`Index "${this.path}": ${next.journalProblem}`);
-    }
-    this.#lastCheck = Date.now();
+    this.#state.refresh();
   }
 
   #ensureOpen(): void {
     if (this.#closed) throw new IndexStateError(`Cannot use index "${this.path}": it is closed`);
   }
 
+  /** The current state read whole. */
   #current(): Snapshot {
     this.#ensureOpen();
-    if (this.#corruption !== undefined && this.#snap === undefined) this.refresh();
-    const interval = this.#options.checkIntervalMs ?? 0;
-    if (this.#snap === undefined || Date.now() - this.#lastCheck >= interval) this.refresh();
-    return this.#snap!;
-  }
-
-  #view(): ListView {
-    return this.#current().list;
+    return this.#state.whole();
   }
 
   #encode(name: string): number {
@@ -198,7 +176,8 @@ export class MailboxListIndex {
    * @throws InvalidNameError for a name with a NUL byte or with no UTF-8 form (a lone surrogate).
    */
   lookup(name: string): number | undefined {
-    return lookupUid(this.#current(), name, this.#sep, this.#limits, this.#encoder);
+    this.#ensureOpen();
+    return this.#state.lookup(name, this.#sep, this.#limits, this.#encoder);
   }
 
   /**
@@ -253,9 +232,10 @@ export class MailboxListIndex {
    * @returns Its flags, or undefined when it is not in the index.
    */
   flags(name: string): number | undefined {
-    const uid = this.lookup(name);
+    const snap = this.#current();
+    const uid = lookupUid(snap, name, this.#sep, this.#limits, this.#encoder);
     if (uid === undefined) return undefined;
-    return this.#snap!.attr?.flagsOf(uid) ?? 0;
+    return snap.attr?.flagsOf(uid) ?? 0;
   }
 
   /**
@@ -265,9 +245,10 @@ export class MailboxListIndex {
    * @returns The figures, or undefined when the mailbox or its cache is missing.
    */
   status(name: string): MailboxStatus | undefined {
-    const uid = this.lookup(name);
+    const snap = this.#current();
+    const uid = lookupUid(snap, name, this.#sep, this.#limits, this.#encoder);
     if (uid === undefined) return undefined;
-    return this.#snap!.attr?.statusOf(uid);
+    return snap.attr?.statusOf(uid);
   }
 
   /**
@@ -277,8 +258,9 @@ export class MailboxListIndex {
    * @returns 32 lowercase hex digits; undefined for no such mailbox, a placeholder, a version-1 attribute file.
    */
   guid(name: string): string | undefined {
-    const uid = this.lookup(name);
-    return uid === undefined ? undefined : this.#snap!.attr?.guidOf(uid);
+    const snap = this.#current();
+    const uid = lookupUid(snap, name, this.#sep, this.#limits, this.#encoder);
+    return uid === undefined ? undefined : snap.attr?.guidOf(uid);
   }
 
   /**
@@ -346,7 +328,9 @@ export class MailboxListIndex {
    */
   list(patternOrPatterns: string | string[], options: ListCommandOptions = {}): ListEntry[] {
     const entries = listCommand(this, patternOrPatterns, options);
-    return options.guids === true ? withGuids(entries, this.#snap?.attr) : entries;
+    // The GUIDs come from the attribute file: the state read whole (a LIST of names without
+    // wildcards may have been answered by lookups alone).
+    return options.guids === true ? withGuids(entries, this.#current().attr) : entries;
   }
 
   /**
@@ -406,7 +390,7 @@ export class MailboxListIndex {
         if (!(e instanceof CorruptIndexError)) throw e;
         engine = this._recreateForSync(e, options);
       }
-      const ctx = new SyncContext(this, engine, lock, options, this.#snap!.stamp);
+      const ctx = new SyncContext(this, engine, lock, options, this.#state.snap!.stamp);
       this.#active = ctx;
       return ctx;
     } catch (e) {
@@ -441,7 +425,7 @@ export class MailboxListIndex {
   #writerSnapshot(options: SyncOptions, check: boolean): Snapshot {
     try {
       this.refresh();
-      const snap = this.#snap!;
+      const snap = this.#state.whole();
       if (check) {
         // Every structure is checked here (the table is kept for the work's own lookups).
         snap.list.checkTree();
@@ -458,9 +442,9 @@ export class MailboxListIndex {
   #recoverCorrupt(e: CorruptIndexError, options: SyncOptions): Snapshot {
     recreateCorrupt(this.#io, this.paths, e, (options.path ?? "") === "" && !options.partial, this.#warn);
     createEmpty(this.#io, this.path, this.#options.uidValidity, this.#sep);
-    this.#snap = undefined;
+    this.#state.drop();
     this.refresh();
-    return this.#snap!;
+    return this.#state.whole();
   }
 
   /**
@@ -475,12 +459,12 @@ export class MailboxListIndex {
     const lock = await this.#lockForWrite();
     try {
       const snap = this.#writerSnapshot({}, true);
-      const start = this.#snap!.stamp;
+      const start = snap.stamp;
       const out = await work(snap);
       if (out === undefined) return false;
       this._verifyWriter(lock, start);
       const target = { fileSeq: snap.list.header.fileSeq, uidValidity: snap.list.header.uidValidity };
-      this.#snap = undefined;
+      this.#state.drop();
       replaceFiles(this.#io, this.paths, target, out.list, out.listSize, out.attr, this.#writer(), undefined, out.changes);
       this.refresh();
       return true;
@@ -514,7 +498,7 @@ export class MailboxListIndex {
 
   /** @internal The identity of the files the current snapshot was read from. */
   _stamp(): SnapshotStamp {
-    return this.#snap!.stamp;
+    return this.#state.snap!.stamp;
   }
 
   /**
@@ -523,7 +507,7 @@ export class MailboxListIndex {
    */
   _verifyWriter(lock: WriterLock, stamp: SnapshotStamp): void {
     lock.verify();
-    if (!this.#probe.isCurrent(stamp)) {
+    if (!this.#state.probe.isCurrent(stamp)) {
       throw new LockLostError(
         lock.path,
         `the files of index "${this.path}" changed since this sync began (another writer committed)`,
@@ -538,29 +522,31 @@ export class MailboxListIndex {
 
   /** @internal Commit a planned sync (lock held); `subs` is the new set when the plan writes one. */
   _commit(plan: CommitPlan, subs?: SubscriptionState): SyncResult {
-    const snap = this.#snap!;
+    const snap = this.#state.snap!;
     // The subscriptions after the commit: the new set, or the ones already read.
     const subsAfter = plan.subs !== undefined ? subs : snap.subs;
     const target = { fileSeq: snap.list.header.fileSeq, uidValidity: snap.list.header.uidValidity };
     try {
       const outcome = commitPlan(this.#io, this.paths, target, plan, this.#writer());
-      this.#snap = outcome === undefined ? snap : snapshotAfterCommit(snap, plan, outcome.seq, outcome.listSize, this.paths);
-      this.#snap.subs = subsAfter;
+      const after = outcome === undefined ? snap : snapshotAfterCommit(snap, plan, outcome.seq, outcome.listSize, this.paths);
+      after.subs = subsAfter;
+      this.#state.setWhole(after);
     } catch (e) {
-      this.#snap = undefined;
+      this.#state.drop();
       throw e;
     }
     let compressed = false;
     const h = plan.header;
     if (plan.changed && needsCompression(h.usedSpace, h.deletedSpace, plan.largestCopy, plan.maxFileSize)) {
       this.refresh();
-      const now = this.#snap!;
-      this.#snap = undefined;
-      this.#snap = compressIndex(this.#io, this.paths, now, this.#sep, this.#writer());
+      const now = this.#state.whole();
+      this.#state.drop();
+      const compact = compressIndex(this.#io, this.paths, now, this.#sep, this.#writer());
       compressed = true;
-      if (this.#snap === undefined) this.refresh();
+      if (compact !== undefined) this.#state.setWhole(compact);
+      else this.refresh();
     }
-    this.#lastCheck = Date.now();
+    this.#state.lastCheck = Date.now();
     return { added: plan.added, deleted: plan.deleted, changed: plan.changed, compressed };
   }
 
@@ -581,8 +567,7 @@ export class MailboxListIndex {
     this.#active = undefined;
     if (active !== undefined) await active.rollback();
     this.#closed = true;
-    this.#snap = undefined;
-    this.#probe.close();
+    this.#state.close();
   }
 
   /**

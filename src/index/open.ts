@@ -54,7 +54,13 @@ export interface OpenOptions {
   maxNameLength?: number;
   /** Largest list file in bytes (default and maximum: just under 1 GiB). */
   maxFileSize?: number;
-  /** Readers re-check the files at most this often (default 0: before every answer). */
+  /**
+   * Readers re-check the files at most this often (default 0: before every
+   * answer). With an interval, the clock is read at the first answer of each
+   * synchronous run of answers (one command) and every 4,096 answers of a
+   * long run, not before each answer: answers are at most the interval plus
+   * that many answers old.
+   */
   checkIntervalMs?: number;
   /** Where warnings go (default console.warn). */
   onWarning?: (message: string) => void;

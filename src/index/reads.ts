@@ -13,6 +13,8 @@ import type { MailboxInfo } from "../format/types.ts";
 import type { AttrView } from "../image/attr_file.ts";
 import { NAME_MISSING, plainBytes } from "../image/full_names.ts";
 import { UidRecords } from "../image/uid_records.ts";
+import type { LazyList } from "../image/lazy_list.ts";
+import { checkUidBelow } from "../format/uid_check.ts";
 import type { Snapshot } from "./snapshot.ts";
 
 /**
@@ -46,8 +48,7 @@ export function lookupUid(
     if (slot >= 0) return table.uidAt(slot);
     if (slot === NAME_MISSING) return undefined;
   }
-  if (name.indexOf("\0") >= 0) throw new InvalidNameError(name, "contains a NUL byte");
-  const n = encoder.encode(name);
+  const n = encodedName(name, encoder);
   const bytes = encoder.bytes;
   if (table !== undefined && plainBytes(bytes, 0, n, sep, limits)) {
     const slot = table.findBytes(bytes, 0, n);
@@ -55,7 +56,37 @@ export function lookupUid(
   }
   // A few lookups, or a name the table does not take: the checked walk per level.
   const rec = list.findRecordByLevels(bytes, n, sep);
-  return rec === 0 ? undefined : list.uidOf(rec);
+  if (rec === 0) return undefined;
+  // Without the check of the whole tree, the one UID answered is checked against the header.
+  const uid = list.uidOf(rec);
+  checkUidBelow(uid, list.header.nextUid, list.file);
+  return uid;
+}
+
+/**
+ * The UID of a full name in a list file read on demand (`lazy_list.ts`).
+ *
+ * @param list The list file.
+ * @param name Full name.
+ * @param sep The separator byte.
+ * @param encoder An encoder to put the name's bytes in.
+ * @returns Its UID, or undefined when it is not in the index.
+ * @throws InvalidNameError for a name with a NUL byte or no UTF-8 form; CorruptIndexError for damage on its path.
+ *
+ * @example The first lookup after open
+ * ```ts ignore
+ * const uid = lookupLazy(lazy.list, "INBOX/Sent", 0x2f, new NameEncoder());
+ * ```
+ */
+export function lookupLazy(list: LazyList, name: string, sep: number, encoder: NameEncoder): number | undefined {
+  const uid = list.findUid(encoder.bytes, encodedName(name, encoder), sep);
+  return uid === 0 ? undefined : uid;
+}
+
+/** Put a name's UTF-8 bytes in the encoder; returns their length. */
+function encodedName(name: string, encoder: NameEncoder): number {
+  if (name.indexOf("\0") >= 0) throw new InvalidNameError(name, "contains a NUL byte");
+  return encoder.encode(name);
 }
 
 /**

@@ -111,11 +111,7 @@ export function readSnapshotOnce(io: FileIO, paths: IndexPaths): Snapshot | unde
   } else {
     try {
       attr = new AttrView(attrRead.bytes, paths.attr);
-      if (attr.header.uidValidity !== list.header.uidValidity) {
-        attrProblem = `attribute file "${paths.attr}" has uid_validity ${attr.header.uidValidity}, list file has ${list.header.uidValidity}`;
-      } else if (attr.header.listFileSeq !== list.header.fileSeq) {
-        attrProblem = `attribute file "${paths.attr}" belongs to file_seq ${attr.header.listFileSeq}, list file has ${list.header.fileSeq}`;
-      }
+      attrProblem = attrMismatch(paths.attr, attr.header, list.header);
     } catch (e) {
       if (!(e instanceof CorruptIndexError)) throw e;
       attrProblem = e.message;
@@ -129,6 +125,35 @@ export function readSnapshotOnce(io: FileIO, paths: IndexPaths): Snapshot | unde
   return foreign === undefined
     ? { list, attr, attrProblem, stamp, subsFile }
     : { list, attr, attrProblem, journalProblem: foreign, stamp, subsFile };
+}
+
+/**
+ * Why an attribute file does not belong with a list file (SPEC §3): another
+ * uid_validity, or another list file's file_seq; undefined when it does.
+ *
+ * @param file The attribute file, for the message.
+ * @param attr Its header.
+ * @param list The list file's header.
+ * @returns The reason, or undefined.
+ *
+ * @example An attribute file of a list file since compressed
+ * ```ts
+ * import { attrMismatch } from "./snapshot.ts";
+ * console.log(attrMismatch("/tmp/u.mlist.attr", { uidValidity: 7, listFileSeq: 1 }, { uidValidity: 7, fileSeq: 2 }));
+ * ```
+ */
+export function attrMismatch(
+  file: string,
+  attr: { uidValidity: number; listFileSeq: number },
+  list: { uidValidity: number; fileSeq: number },
+): string | undefined {
+  if (attr.uidValidity !== list.uidValidity) {
+    return `attribute file "${file}" has uid_validity ${attr.uidValidity}, list file has ${list.uidValidity}`;
+  }
+  if (attr.listFileSeq !== list.fileSeq) {
+    return `attribute file "${file}" belongs to file_seq ${attr.listFileSeq}, list file has ${list.fileSeq}`;
+  }
+  return undefined;
 }
 
 /**

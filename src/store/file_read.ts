@@ -45,6 +45,28 @@ export function openIfExists(io: FileIO, path: string): number | undefined {
 }
 
 /**
+ * Refuse an index file by its size alone (from `fstat`, before anything is
+ * allocated or read): no writer can have made a file larger than the
+ * format allows.
+ *
+ * @param path The file, for the error.
+ * @param size Its size.
+ * @returns Nothing.
+ * @throws CorruptIndexError for a file over 1 GiB.
+ *
+ * @example A file of 2 GiB
+ * ```ts
+ * import { checkFileSize } from "./file_read.ts";
+ * try { checkFileSize("/tmp/u.mlist", 2 ** 31); } catch (e) { console.log((e as Error).name); } // CorruptIndexError
+ * ```
+ */
+export function checkFileSize(path: string, size: number): void {
+  if (size > MAX_FILE_SIZE) {
+    throw new CorruptIndexError(path, 0, `file size ${size} exceeds the ${MAX_FILE_SIZE} bytes the format allows`);
+  }
+}
+
+/**
  * Read a whole index file, refused by its size alone (from `fstat`, before
  * anything is allocated) when it is larger than the format allows.
  *
@@ -65,10 +87,7 @@ export function readWhole(io: FileIO, path: string): { bytes: Uint8Array; ino: n
   if (fd === undefined) return undefined;
   try {
     const st = io.fstat(fd);
-    // Judged by its size alone: nothing is allocated or read for a file no writer can have made.
-    if (st.size > MAX_FILE_SIZE) {
-      throw new CorruptIndexError(path, 0, `file size ${st.size} exceeds the ${MAX_FILE_SIZE} bytes the format allows`);
-    }
+    checkFileSize(path, st.size);
     const bytes = new Uint8Array(st.size);
     const n = readFully(io, fd, bytes, 0, st.size, 0);
     return { bytes: n === st.size ? bytes : bytes.subarray(0, n), ino: st.ino };
