@@ -299,12 +299,15 @@ export function copyAttrEntry(from: Uint8Array, pos: number, entrySize: number, 
 }
 
 /**
- * Find the entry of a UID by binary search over `count` entries.
+ * Find the entry of a UID by binary search over `count` entries (or the
+ * entries `[lo, hi)` of them, when the caller knows it lies there).
  *
  * @param dv View over the whole attribute file image.
  * @param count Number of entries.
  * @param uid UID to find.
  * @param entrySize The file's entry size (default version 2's).
+ * @param lo First entry searched.
+ * @param hi One past the last entry searched.
  * @returns Byte position of the entry (deleted or not), or -1.
  *
  * @example UID 9 among two entries
@@ -315,8 +318,7 @@ export function copyAttrEntry(from: Uint8Array, pos: number, entrySize: number, 
  * console.log(findAttrEntry(dv, 2, 9)); // 112
  * ```
  */
-export function findAttrEntry(dv: DataView, count: number, uid: number, entrySize: number = ATTR_ENTRY_SIZE): number {
-  let lo = 0, hi = count;
+export function findAttrEntry(dv: DataView, count: number, uid: number, entrySize = ATTR_ENTRY_SIZE, lo = 0, hi = count): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const u = dv.getUint32(ATTR_HEADER_SIZE + mid * entrySize, true) & UID_MASK;

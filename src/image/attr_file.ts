@@ -13,6 +13,7 @@ import {
   type AttrHeader,
   attrEntryGuid,
   attrEntryHasGuid,
+  attrEntryUid,
   decodeAttrHeader,
   findAttrEntry,
   readAttrStatus,
@@ -73,14 +74,30 @@ export class AttrView implements FlagSource {
   positionOf(uid: number): number {
     const dv = this.dv, size = this.entrySize;
     const count = this.header.count;
-    // Iterations ask for mostly ascending UIDs: try the entry after the last hit first.
+    // Iterations ask for mostly ascending UIDs, and a commit asks for one UID several times:
+    // try the entry of the last hit and the one after it first.
     const f = this.finger;
     let pos = -1;
-    if (f >= 0 && f + 1 < count) {
-      const p = ATTR_HEADER_SIZE + (f + 1) * size;
-      if ((dv.getUint32(p, true) & 0x7fffffff) === uid) pos = p;
+    for (let i = f; pos < 0 && i >= 0 && i <= f + 1 && i < count; i++) {
+      const p = ATTR_HEADER_SIZE + i * size;
+      if (attrEntryUid(dv, p) === uid) pos = p;
     }
-    if (pos < 0) pos = findAttrEntry(dv, count, uid, size);
+    if (pos < 0) {
+      // Entries hold distinct UIDs, ascending, below next_uid: the entry of `uid` is among the
+      // `gap + 1` entries up to index uid − 1. Searched there when those entries bracket it
+      // (one step when no UID is missing), else among all.
+      const gap = this.header.nextUid - 1 - count;
+      let lo = 0, hi = count;
+      const a = Math.max(0, uid - 1 - gap), b = Math.min(count, uid);
+      if (
+        gap >= 0 && a < b && attrEntryUid(dv, ATTR_HEADER_SIZE + a * size) <= uid &&
+        attrEntryUid(dv, ATTR_HEADER_SIZE + (b - 1) * size) >= uid
+      ) {
+        lo = a;
+        hi = b;
+      }
+      pos = findAttrEntry(dv, count, uid, size, lo, hi);
+    }
     if (pos < 0) return -1;
     this.finger = (pos - ATTR_HEADER_SIZE) / size;
     if ((dv.getUint32(pos, true) & DELETED_BIT) !== 0) return -1;

@@ -48,6 +48,8 @@ export { HAS_CHILDREN, MARK_LEAF, MARK_SEEN } from "./full_name_records.ts";
 
 /** Words per slot: the three lanes of the key, then the UID (0 = empty). */
 const SLOT = 4;
+/** Records whose keys a build computes before it inserts them. */
+const INSERT_RUN = 1024;
 
 /** {@linkcode FullNameTable.findString}: the name is valid and not in the image. */
 export const NAME_MISSING = -1;
@@ -197,7 +199,9 @@ export class FullNameTable {
 
   /**
    * Put every record in its slot, parents first: a record's sums continue
-   * its parent's.
+   * its parent's. The keys of a run of records are computed first, then the
+   * run is inserted: the insertions, each a cache miss at a random slot, then
+   * follow one another closely enough for the processor to overlap them.
    *
    * @param view The image the records are in.
    * @param len Component length per number.
@@ -209,53 +213,62 @@ export class FullNameTable {
     const rec = this.rec, parent = this.parent, uid = this.uid, info = this.info, count = this.count;
     // Per number with children: its lanes' sums before the length term (reduced), and its full length.
     const sums = new Int32Array(count * 3), fullLen = new Int32Array(count);
-    for (let k = 0; k < count; k++) {
-      const p = parent[k];
-      let a = 0, b = 0, c = 0, q = 0;
-      if (p >= 0) {
-        q = fullLen[p];
-        const o = q * 3;
-        a = sums[p * 3] + B[o] * sep;
-        b = sums[p * 3 + 1] + B[o + 1] * sep;
-        c = sums[p * 3 + 2] + B[o + 2] * sep;
-        q++;
-      }
-      const total = q + len[k];
-      if (total > KEYED_BYTES) return false;
-      for (let s = recordNameOffset(dv, rec[k]), e = s + len[k], o = q * 3; s < e;) {
-        // 31 products at most, on a reduced sum: below 2⁵³.
-        for (const lim = Math.min(e, s + 31); s < lim; s++, o += 3) {
-          const x = bytes[s];
-          // A component with the separator in it would read as two levels.
-          if (x === sep) return false;
-          a += B[o] * x;
-          b += B[o + 1] * x;
-          c += B[o + 2] * x;
+    const keys = new Int32Array(INSERT_RUN * 3);
+    for (let from = 0; from < count; from += INSERT_RUN) {
+      const to = Math.min(count, from + INSERT_RUN);
+      for (let k = from, w = 0; k < to; k++, w += 3) {
+        const p = parent[k];
+        let a = 0, b = 0, c = 0, q = 0;
+        if (p >= 0) {
+          q = fullLen[p];
+          const o = q * 3;
+          a = sums[p * 3] + B[o] * sep;
+          b = sums[p * 3 + 1] + B[o + 1] * sep;
+          c = sums[p * 3 + 2] + B[o + 2] * sep;
+          q++;
         }
-        if (s < e) {
-          a = partReduce(a);
-          b = partReduce(b);
-          c = partReduce(c);
+        const total = q + len[k];
+        if (total > KEYED_BYTES) return false;
+        for (let s = recordNameOffset(dv, rec[k]), e = s + len[k], o = q * 3; s < e;) {
+          // 31 products at most, on a reduced sum: below 2⁵³.
+          for (const lim = Math.min(e, s + 31); s < lim; s++, o += 3) {
+            const x = bytes[s];
+            // A component with the separator in it would read as two levels.
+            if (x === sep) return false;
+            a += B[o] * x;
+            b += B[o + 1] * x;
+            c += B[o + 2] * x;
+          }
+          if (s < e) {
+            a = partReduce(a);
+            b = partReduce(b);
+            c = partReduce(c);
+          }
         }
+        if ((info[k] & HAS_CHILDREN) !== 0) {
+          sums[k * 3] = reduce(a);
+          sums[k * 3 + 1] = reduce(b);
+          sums[k * 3 + 2] = reduce(c);
+          fullLen[k] = total;
+        }
+        const t = total * 3;
+        keys[w] = reduce(a + T[t]);
+        keys[w + 1] = reduce(b + T[t + 1]);
+        keys[w + 2] = reduce(c + T[t + 2]);
       }
-      if ((info[k] & HAS_CHILDREN) !== 0) {
-        sums[k * 3] = reduce(a);
-        sums[k * 3 + 1] = reduce(b);
-        sums[k * 3 + 2] = reduce(c);
-        fullLen[k] = total;
+      for (let k = from, w = 0; k < to; k++, w += 3) {
+        const k0 = keys[w], k1 = keys[w + 1], k2 = keys[w + 2];
+        let i = k0 & mask;
+        for (; sl[i * SLOT + 3] !== 0; i = (i + 1) & mask) {
+          // Two records with one key (one full name twice, or a collision): lookups could not tell them apart.
+          if (sl[i * SLOT] === k0 && sl[i * SLOT + 1] === k1 && sl[i * SLOT + 2] === k2) return false;
+        }
+        sl[i * SLOT] = k0;
+        sl[i * SLOT + 1] = k1;
+        sl[i * SLOT + 2] = k2;
+        sl[i * SLOT + 3] = uid[k];
+        numbers[i] = k;
       }
-      const t = total * 3;
-      const k0 = reduce(a + T[t]), k1 = reduce(b + T[t + 1]), k2 = reduce(c + T[t + 2]);
-      let i = k0 & mask;
-      for (; sl[i * SLOT + 3] !== 0; i = (i + 1) & mask) {
-        // Two records with one key (one full name twice, or a collision): lookups could not tell them apart.
-        if (sl[i * SLOT] === k0 && sl[i * SLOT + 1] === k1 && sl[i * SLOT + 2] === k2) return false;
-      }
-      sl[i * SLOT] = k0;
-      sl[i * SLOT + 1] = k1;
-      sl[i * SLOT + 2] = k2;
-      sl[i * SLOT + 3] = uid[k];
-      numbers[i] = k;
     }
     return true;
   }

@@ -68,6 +68,7 @@ export class ChangeRecorder {
   readonly #firstNewUid: number;
   #nodeByUid: Map<number, number> | undefined;
   #tableNumbers: Int32Array | undefined;
+  #nameBytes = new Uint8Array(256);
   readonly #sepByte: number;
   #moves: { from: string; to: string }[] = [];
 
@@ -124,7 +125,8 @@ export class ChangeRecorder {
   deleted(uids: readonly number[]): void {
     for (const uid of uids) {
       if (this.batch.truncated) return;
-      const name = this.#oldName(uid);
+      // An ASCII name goes into the batch as the image's bytes, with no string made.
+      const name = this.#oldAsciiBytes(uid) ?? this.#oldName(uid);
       if (name !== undefined) this.batch.add("deleted", uid, name);
     }
   }
@@ -175,15 +177,9 @@ export class ChangeRecorder {
    */
   #oldName(uid: number): string | undefined {
     const view = this.#tree.view;
-    const built = FullNameTable.built(view, this.#sepByte);
-    // One array by UID only when the UIDs are dense enough for it (as in UidRecords).
-    const table = built !== undefined && denseUids(view.header.nextUid, built.count) ? built : undefined;
+    const table = this.#table();
     if (table === undefined) return UidRecords.of(view).nameOf(uid, this.#sep);
-    let byUid = this.#tableNumbers;
-    if (byUid === undefined) {
-      byUid = this.#tableNumbers = new Int32Array(view.header.nextUid + 1).fill(-1);
-      for (let k = 0; k < table.count; k++) if (table.uid[k] < byUid.length) byUid[table.uid[k]] = k;
-    }
+    const byUid = this.#tableNumbers!;
     let k = uid < byUid.length ? byUid[uid] : -1;
     if (k < 0) return undefined;
     let name = "";
@@ -193,6 +189,51 @@ export class ChangeRecorder {
       name = k === first ? level : level + this.#sep + name;
     }
     return name;
+  }
+
+  /**
+   * The image's full-name table when the sync built one and its UIDs are
+   * dense enough for one array by UID (as in UidRecords), with that array.
+   */
+  #table(): FullNameTable | undefined {
+    const view = this.#tree.view;
+    const built = FullNameTable.built(view, this.#sepByte);
+    if (built === undefined || !denseUids(view.header.nextUid, built.count)) return undefined;
+    if (this.#tableNumbers === undefined) {
+      const byUid = this.#tableNumbers = new Int32Array(view.header.nextUid + 1).fill(-1);
+      for (let k = 0; k < built.count; k++) if (built.uid[k] < byUid.length) byUid[built.uid[k]] = k;
+    }
+    return built;
+  }
+
+  /**
+   * The name of a UID before the commit as the image's bytes (a view, valid
+   * until the next call), when the table has it and it is ASCII, separator
+   * included (so that the bytes are exactly the UTF-8 of its name as a
+   * string); else undefined.
+   */
+  #oldAsciiBytes(uid: number): Uint8Array | undefined {
+    const table = this.#sepByte < 0x80 ? this.#table() : undefined;
+    if (table === undefined) return undefined;
+    const byUid = this.#tableNumbers!;
+    const first = uid < byUid.length ? byUid[uid] : -1;
+    if (first < 0) return undefined;
+    const view = this.#tree.view, bytes = view.bytes, dv = view.dv;
+    let n = -1;
+    for (let k = first; k >= 0; k = table.parent[k]) n += view.nameEnd(table.rec[k]) - recordNameOffset(dv, table.rec[k]) + 1;
+    if (this.#nameBytes.length < n) this.#nameBytes = new Uint8Array(n * 2);
+    const out = this.#nameBytes;
+    let at = n;
+    for (let k = first; k >= 0; k = table.parent[k]) {
+      const rec = table.rec[k], s = recordNameOffset(dv, rec);
+      for (let i = view.nameEnd(rec) - 1; i >= s; i--) {
+        const x = bytes[i];
+        if (x >= 0x80) return undefined;
+        out[--at] = x;
+      }
+      if (at > 0) out[--at] = this.#sepByte;
+    }
+    return out.subarray(0, n);
   }
 
   /** The name of a UID after the commit. */
