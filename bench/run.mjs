@@ -34,7 +34,7 @@ const SUITES = {
   baseline: { script: "bench/baseline.ts", full: [], quick: ["--sets", "flat100k", "--reps", "1"] },
   bulk: { script: "bench/bulk.ts", full: [], quick: ["--users", "200", "--reps", "1"] },
   giant: { script: "bench/giant_dir.ts", full: [], quick: ["--children", "100000", "--others", "20000", "--inserts", "8"] },
-  open: { script: "bench/many_open.ts", full: [], quick: [] },
+  open: { script: "bench/many_open.ts", full: [], quick: ["--users", "200"] },
 };
 let suites = ["ops", ...Object.keys(SUITES)];
 for (let i = 0; i < argv.length; i++) {
