@@ -50,6 +50,7 @@ import { MailboxListIndex } from "../mod.ts";
 import { closeIdleRebuildWorkers, rebuild, type RebuildPhases } from "../src/rebuild/rebuild.ts";
 import { decodeHeader } from "../src/format/header.ts";
 import { generateTree } from "./trees.ts";
+import { runtimeVersion } from "./runtime.ts";
 
 /** One name set of BASELINE.md with the C sync's figures. */
 interface BaselineSet {
@@ -138,13 +139,6 @@ interface Row {
   phases: RebuildPhases | undefined;
   /** used_space of our list file. */
   usedSpace: number;
-}
-
-function runtimeName(): string {
-  const g = globalThis as { Deno?: { version: { deno: string } }; Bun?: { version: string } };
-  if (g.Deno !== undefined) return `Deno ${g.Deno.version.deno}`;
-  if (g.Bun !== undefined) return `Bun ${g.Bun.version}`;
-  return `Node ${process.versions.node}`;
 }
 
 function parseArgs(argv: string[]) {
@@ -302,7 +296,7 @@ function table(rows: Row[]): string {
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
-  const runtime = runtimeName();
+  const runtime = runtimeVersion();
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "mli-bench-baseline-"));
   const rows: Row[] = [];
   console.log(`# Ours against the original C sync (../shared/BASELINE.md), ${runtime}, load average ${loadAverage()}`);

@@ -33,6 +33,7 @@ import process from "node:process";
 import { Worker } from "node:worker_threads";
 import { rebuild, type RebuildWorkers, startRebuildWorkers } from "../src/rebuild/rebuild.ts";
 import { generateTree, shuffle, type TreeShape } from "./trees.ts";
+import { runtimeVersion } from "./runtime.ts";
 
 /** One measured configuration. */
 interface Row {
@@ -55,13 +56,6 @@ interface Row {
   attrBytes: number;
   /** Highest resident memory seen above the idle process, in bytes. */
   peakBytes: number;
-}
-
-function runtimeName(): string {
-  const g = globalThis as { Deno?: { version: { deno: string } }; Bun?: { version: string } };
-  if (g.Deno !== undefined) return `Deno ${g.Deno.version.deno}`;
-  if (g.Bun !== undefined) return `Bun ${g.Bun.version}`;
-  return `Node ${process.versions.node}`;
 }
 
 function parseArgs(argv: string[]) {
@@ -185,7 +179,7 @@ function table(rows: Row[]): string {
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
-  const runtime = runtimeName();
+  const runtime = runtimeVersion();
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "mli-bench-rebuild-"));
   const all: Row[] = [];
   const sampler = new RssSampler();
