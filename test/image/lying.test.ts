@@ -10,8 +10,8 @@
 // file larger than the format allows is refused from its size alone.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { CorruptIndexError, type FileIO, MailboxListIndex, nodeFileIO, type SyncOptions, syncAll } from "../../mod.ts";
 import { decodeAttrHeader, encodeAttrHeader } from "../../src/format/attr_codec.ts";
 import { checkIndex } from "../../src/check/check.ts";
@@ -29,12 +29,7 @@ import { makeTempDir } from "../helpers/tmp.ts";
 const tmp = makeTempDir("mli-lying-");
 after(() => tmp.cleanup());
 
-let cases = 0;
-function freshPath(): string {
-  const dir = join(tmp.dir, `case-${++cases}`);
-  mkdirSync(dir);
-  return join(dir, "x.mlist");
-}
+const freshPath = (): string => tmp.fresh("x.mlist");
 
 /** Reported names; UIDs in the order met: INBOX 1, a 2, a/b 3, c 4, d 5 (next_uid 6). */
 const NAMES = ["INBOX", "a/b", "c", "d"];

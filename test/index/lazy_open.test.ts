@@ -7,8 +7,7 @@
 // mixed with the state read before.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { CorruptIndexError, type FileIO, MailboxListIndex, nodeFileIO } from "../../mod.ts";
 import { indexPaths } from "../../src/store/paths.ts";
 import { loadSnapshot } from "../../src/index/snapshot.ts";
@@ -18,12 +17,7 @@ import { makeTempDir } from "../helpers/tmp.ts";
 const tmp = makeTempDir("mli-lazy-");
 after(() => tmp.cleanup());
 
-let cases = 0;
-function freshPath(): string {
-  const dir = join(tmp.dir, `case-${++cases}`);
-  mkdirSync(dir);
-  return join(dir, "x.mlist");
-}
+const freshPath = (): string => tmp.fresh("x.mlist");
 
 /** A file interface that counts the bytes read from the list file. */
 function countingIO(listPath: string): { io: FileIO; listBytes: () => number; reset: () => void } {

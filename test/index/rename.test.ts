@@ -9,8 +9,7 @@
 // (rename_layout.test.ts, test/store/faults.test.ts).
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import {
   IndexStateError,
   InvalidNameError,
@@ -29,13 +28,8 @@ import { makeTempDir } from "../helpers/tmp.ts";
 const tmp = makeTempDir("mli-rename-");
 after(() => tmp.cleanup());
 const quiet = { onWarning: () => {}, durable: false };
-let seq = 0;
 
-function freshPath(): string {
-  const dir = join(tmp.dir, `r${seq++}`);
-  mkdirSync(dir);
-  return join(dir, "u.mlist");
-}
+const freshPath = (): string => tmp.fresh("u.mlist");
 
 type Ctx = Awaited<ReturnType<MailboxListIndex["syncBegin"]>>;
 

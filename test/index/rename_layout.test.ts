@@ -8,7 +8,7 @@
 // model of the names (points 1–3), with the check after every one.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, readFileSync } from "node:fs";
+import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MailboxFlags, MailboxListIndex, RenameError } from "../../mod.ts";
 import { checkIndex } from "../../src/check/check.ts";
@@ -20,15 +20,10 @@ import { makeTempDir } from "../helpers/tmp.ts";
 const tmp = makeTempDir("mli-rename-layout-");
 after(() => tmp.cleanup());
 const quiet = { onWarning: () => {}, durable: false };
-let seq = 0;
 const SEP = 0x2f;
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
-function freshPath(): string {
-  const dir = join(tmp.dir, `l${seq++}`);
-  mkdirSync(dir);
-  return join(dir, "u.mlist");
-}
+const freshPath = (): string => tmp.fresh("u.mlist");
 
 async function build(path: string, names: string[]): Promise<void> {
   const index = await MailboxListIndex.open(path, quiet);

@@ -6,8 +6,7 @@
 // placeholders; replayed into a recreated index; no problem for the check.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
 import {
   MailboxFlags,
   MailboxListIndex,
@@ -28,13 +27,8 @@ const quiet = { onWarning: () => {}, durable: false };
 const NAMES = ["INBOX", "INBOX/Sent", "Trash", ...Array.from({ length: 60 }, (_, i) => `Box/folder-${String(i).padStart(2, "0")}`)];
 /** A full sync of these after NAMES compresses the index. */
 const FEW = [...NAMES.slice(0, 5), "Box/new-one"];
-let seq = 0;
 
-function freshPath(): string {
-  const dir = join(tmp.dir, `c${seq++}`);
-  mkdirSync(dir);
-  return join(dir, "u.mlist");
-}
+const freshPath = (): string => tmp.fresh("u.mlist");
 
 type Ctx = Awaited<ReturnType<MailboxListIndex["syncBegin"]>>;
 

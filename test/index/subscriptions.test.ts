@@ -8,7 +8,6 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   existsSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
   symlinkSync,
@@ -39,11 +38,7 @@ const NAMES = ["INBOX", "INBOX/Sent", ...Array.from({ length: 60 }, (_, i) => `B
 const FEW = [...NAMES.slice(0, 4), "Box/new-one"];
 let seq = 0;
 
-function freshPath(): string {
-  const dir = join(tmp.dir, `c${seq++}`);
-  mkdirSync(dir);
-  return join(dir, "u.mlist");
-}
+const freshPath = (): string => tmp.fresh("u.mlist");
 
 type Ctx = Awaited<ReturnType<MailboxListIndex["syncBegin"]>>;
 

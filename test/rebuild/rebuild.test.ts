@@ -8,7 +8,7 @@
 // and the kinds of input.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ATTR_ENTRY_SIZE, ATTR_HEADER_SIZE, decodeAttrHeader, findAttrEntry, readAttrStatus } from "../../src/format/attr_codec.ts";
 import { withoutGuids } from "../helpers/attr_guids.ts";
@@ -49,13 +49,8 @@ const quiet = { onWarning: () => {} };
 const WORKER_COUNTS = [0, 1, 2, 3, 4, 8];
 const LIMITS = limitsOf({});
 
-let serial = 0;
 /** A list file path in a fresh directory of its own. */
-function freshPath(label: string): string {
-  const dir = join(tmp.dir, `${label}-${serial++}`);
-  mkdirSync(dir);
-  return join(dir, "index.mlist");
-}
+const freshPath = (label: string): string => tmp.fresh("index.mlist", label);
 
 function u32(b: Uint8Array, at: number): number {
   return new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(at, true);
