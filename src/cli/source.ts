@@ -132,9 +132,6 @@ export interface Scan {
   ms: number;
 }
 
-/** Folder names quoted for a message (ten at most, then how many more): the rebuild layer's one copy. */
-export { quoteNames } from "../rebuild/incomplete_scan.ts";
-
 /** A name list, through the one name-list reader, with a progress bar. */
 async function readList(ctx: CommandContext, file: string, onWarning: (w: ScanWarning) => void): Promise<MailboxInput[]> {
   const mailboxes: MailboxInput[] = [];

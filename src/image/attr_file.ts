@@ -140,12 +140,6 @@ export class AttrView implements FlagSource {
   }
 
   /**
-   * STATUS cache of a UID.
-   *
-   * @param uid The UID.
-   * @returns Its figures, or undefined when not cached.
-   */
-  /**
    * Whether a UID's STATUS cache is the same as another file's for its
    * UID, compared in their stored form (the STATUS bits and words of two
    * version-2 entries), without decoding either.
@@ -170,6 +164,12 @@ export class AttrView implements FlagSource {
     return true;
   }
 
+  /**
+   * STATUS cache of a UID.
+   *
+   * @param uid The UID.
+   * @returns Its figures, or undefined when not cached.
+   */
   statusOf(uid: number): MailboxStatus | undefined {
     const pos = this.positionOf(uid);
     return pos < 0 ? undefined : readAttrStatus(this.dv, pos, this.entrySize);

@@ -43,9 +43,8 @@ export class UidRecords {
     const n = live.count;
     const next = view.header.nextUid;
     if (denseUids(next, n)) {
-      const dense = this.#dense = new Int32Array(next + 1).fill(-1);
       // liveRecords checked every UID: non-zero, below next_uid, used once.
-      for (let k = 0; k < n; k++) dense[live.uid[k]] = k;
+      this.#dense = numbersByUid(live.uid, n, next);
       this.#byUid = new Int32Array(0);
       this.#uids = new Uint32Array(0);
       return;
@@ -121,13 +120,61 @@ export class UidRecords {
    * @returns The name.
    */
   fullName(k: number, separator: string): string {
-    const view = this.#view, { rec, parent } = this.#live;
-    let name = "";
-    for (let t = k; t >= 0; t = parent[t]) {
-      const r = rec[t];
-      const level = decodeName(view.bytes, recordNameOffset(view.dv, r), view.nameEnd(r));
-      name = t === k ? level : level + separator + name;
-    }
-    return name;
+    return fullNameOf(this.#view, this.#live.rec, this.#live.parent, k, separator);
   }
+}
+
+/**
+ * The full name of record number `k` of a numbering of an image's records
+ * where each has its parent's number (-1 at the root): its ancestors' names
+ * and its own, joined by the separator. The one walk for {@linkcode UidRecords}
+ * and the full-name table's numbering.
+ *
+ * @param view The image.
+ * @param rec Record offsets by number.
+ * @param parent Parent numbers by number (-1: at the root).
+ * @param k The record's number.
+ * @param separator The separator to join the names with.
+ * @returns The full name.
+ *
+ * @example A child of the first record
+ * ```ts ignore
+ * const name = fullNameOf(view, live.rec, live.parent, 1, "/"); // "INBOX/Sent"
+ * ```
+ */
+export function fullNameOf(
+  view: ListImage,
+  rec: ArrayLike<number>,
+  parent: ArrayLike<number>,
+  k: number,
+  separator: string,
+): string {
+  let name = "";
+  for (let t = k; t >= 0; t = parent[t]) {
+    const r = rec[t];
+    const level = decodeName(view.bytes, recordNameOffset(view.dv, r), view.nameEnd(r));
+    name = t === k ? level : level + separator + name;
+  }
+  return name;
+}
+
+/**
+ * Record numbers by UID in one array (-1: no record), for UIDs dense enough
+ * for it ({@linkcode denseUids}); a UID past `nextUid` is left out.
+ *
+ * @param uid UIDs by record number.
+ * @param count How many records.
+ * @param nextUid The image's next_uid.
+ * @returns The array, indexed by UID.
+ *
+ * @example Two records
+ * ```ts
+ * import { numbersByUid } from "./uid_records.ts";
+ * console.log(Array.from(numbersByUid(Uint32Array.of(3, 1), 2, 4))); // [-1, 1, -1, 0, -1]
+ * ```
+ */
+export function numbersByUid(uid: ArrayLike<number>, count: number, nextUid: number): Int32Array {
+  const byUid = new Int32Array(nextUid + 1).fill(-1);
+  for (let k = 0; k < count; k++) if (uid[k] < byUid.length) byUid[uid[k]] = k;
+  return byUid;
 }

@@ -23,7 +23,7 @@ import { checkFileSize, openIfExists, readJournalStamp } from "../store/file_rea
 import type { SnapshotStamp } from "../store/freshness.ts";
 import { type FileIO, readFully } from "../store/io.ts";
 import type { IndexPaths } from "../store/paths.ts";
-import { attrMismatch } from "./snapshot.ts";
+import { attrMismatch, noListFile } from "./snapshot.ts";
 import type { SubscriptionState } from "./subscriptions.ts";
 
 /** An index state read as headers, its list file open for the lookups' reads. */
@@ -90,11 +90,7 @@ export function readLazyOnce(io: FileIO, paths: IndexPaths): LazySnapshot | "who
   const j1 = readJournalStamp(io, paths.journal);
   if (j1.state === JOURNAL_PENDING) return "whole";
   const fd = openIfExists(io, paths.list);
-  if (fd === undefined) {
-    const err = new Error(`Cannot open index "${paths.list}": no such file`) as Error & { code: string };
-    err.code = "ENOENT";
-    throw err;
-  }
+  if (fd === undefined) throw noListFile(paths.list);
   let keep = false;
   try {
     const st = io.fstat(fd);

@@ -86,11 +86,7 @@ export function readSnapshotOnce(io: FileIO, paths: IndexPaths): Snapshot | unde
     const now = readJournal(io, paths.journal);
     if (now !== undefined && now.seq === j1.seq) return undefined;
   }
-  if (listRead === undefined) {
-    const err = new Error(`Cannot open index "${paths.list}": no such file`) as Error & { code: string };
-    err.code = "ENOENT";
-    throw err;
-  }
+  if (listRead === undefined) throw noListFile(paths.list);
   // A record whose changes do not fit the files cannot come from a writer (files only
   // grow before a record is written): it never took effect, like a torn one.
   if (pending !== undefined && !recordFits(pending, listRead.bytes.length, attrRead?.bytes.length ?? 0)) {
@@ -306,4 +302,23 @@ export function snapshotOfImages(
     stamp,
     subsFile: paths.subs,
   };
+}
+
+/**
+ * The error of opening an index whose list file is missing: code `ENOENT`,
+ * naming the file.
+ *
+ * @param list The list file's path.
+ * @returns The error to throw.
+ *
+ * @example
+ * ```ts
+ * import { noListFile } from "./snapshot.ts";
+ * console.log(noListFile("/srv/idx/a.mlist").code); // "ENOENT"
+ * ```
+ */
+export function noListFile(list: string): Error & { code: string } {
+  const err = new Error(`Cannot open index "${list}": no such file`) as Error & { code: string };
+  err.code = "ENOENT";
+  return err;
 }

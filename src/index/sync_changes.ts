@@ -16,7 +16,7 @@ import { recordNameOffset } from "../format/record.ts";
 import { STATUS_WORDS, statusToWords } from "../format/status.ts";
 import type { MailboxStatus } from "../format/types.ts";
 import type { AttrView } from "../image/attr_file.ts";
-import { UidRecords } from "../image/uid_records.ts";
+import { fullNameOf, numbersByUid, UidRecords } from "../image/uid_records.ts";
 import { denseUids } from "../format/uid_check.ts";
 import { FullNameTable } from "../image/full_names.ts";
 import { N_GONE, N_MOVED, N_NEW } from "./sync_nodes.ts";
@@ -180,15 +180,8 @@ export class ChangeRecorder {
     const table = this.#table();
     if (table === undefined) return UidRecords.of(view).nameOf(uid, this.#sep);
     const byUid = this.#tableNumbers!;
-    let k = uid < byUid.length ? byUid[uid] : -1;
-    if (k < 0) return undefined;
-    let name = "";
-    for (const first = k; k >= 0; k = table.parent[k]) {
-      const rec = table.rec[k];
-      const level = decodeName(view.bytes, recordNameOffset(view.dv, rec), view.nameEnd(rec));
-      name = k === first ? level : level + this.#sep + name;
-    }
-    return name;
+    const k = uid < byUid.length ? byUid[uid] : -1;
+    return k < 0 ? undefined : fullNameOf(view, table.rec, table.parent, k, this.#sep);
   }
 
   /**
@@ -199,10 +192,7 @@ export class ChangeRecorder {
     const view = this.#tree.view;
     const built = FullNameTable.built(view, this.#sepByte);
     if (built === undefined || !denseUids(view.header.nextUid, built.count)) return undefined;
-    if (this.#tableNumbers === undefined) {
-      const byUid = this.#tableNumbers = new Int32Array(view.header.nextUid + 1).fill(-1);
-      for (let k = 0; k < built.count; k++) if (built.uid[k] < byUid.length) byUid[built.uid[k]] = k;
-    }
+    this.#tableNumbers ??= numbersByUid(built.uid, built.count, view.header.nextUid);
     return built;
   }
 

@@ -20,7 +20,6 @@ import type { BulkJobOptions, BulkOutcome, BulkUser } from "./protocol.ts";
 import { rebuild } from "./rebuild.ts";
 import { syncAll } from "./sync_bulk.ts";
 
-export type { BulkJobOptions, BulkOutcome, BulkUser };
 
 /**
  * What a {@linkcode StoreReader} read of a user's store.

@@ -13,7 +13,7 @@ import { UsageError } from "../errors.ts";
 import { requireIndexFile } from "../index_file.ts";
 import { requireString } from "../options.ts";
 import { PROGRAM } from "../program.ts";
-import { quoteNames } from "../source.ts";
+import { quoteNames } from "../../rebuild/incomplete_scan.ts";
 
 /** The subscriptions before the change (none readable: a damaged file, which the commit sets aside). */
 function subscribedNow(index: MailboxListIndex): ReadonlySet<string> {
