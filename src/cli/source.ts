@@ -16,7 +16,7 @@ import { resolveSpecialUse } from "../scan/special_use.ts";
 import type { NameTable } from "../rebuild/names.ts";
 import { scanStoreOn } from "../rebuild/store_scan.ts";
 import type { RebuildWorkers } from "../rebuild/workers.ts";
-import type { ScannedMailbox, ScanWarning, SpecialUseMap } from "../scan/types.ts";
+import { collectUnread, type ScannedMailbox, type ScanWarning, type SpecialUseMap } from "../scan/types.ts";
 import type { CommandContext } from "./command.ts";
 import { CliError, UsageError } from "./errors.ts";
 import { requireString } from "./options.ts";
@@ -240,10 +240,7 @@ export async function scanStoreIntoTable(
     bar.done();
   }
   const incomplete: string[] = [];
-  for (const w of scan.warnings) {
-    if (w.unread && w.folder !== undefined) incomplete.push(w.folder);
-    ctx.warn(w.reason);
-  }
+  scan.warnings.forEach(collectUnread(incomplete, (reason) => ctx.warn(reason)));
   return { names: scan.names, incomplete, ms: Date.now() - started };
 }
 
@@ -272,10 +269,7 @@ export async function scanSource(
 ): Promise<Scan> {
   const started = Date.now();
   const incomplete: string[] = [];
-  const onWarning = (w: ScanWarning) => {
-    if (w.unread && w.folder !== undefined) incomplete.push(w.folder);
-    ctx.warn(w.reason);
-  };
+  const onWarning = collectUnread(incomplete, (reason) => ctx.warn(reason));
   if (source.kind === "list") {
     const mailboxes = await readList(ctx, source.file, onWarning);
     if (specialUse !== undefined) {

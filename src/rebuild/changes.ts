@@ -64,21 +64,11 @@ export function replacementChanges(
     const uid = recordUid(fresh.dv, rec);
     const flags = freshAttr.flagsOf(uid) & FLAG_BITS;
     if (found === 0) {
-      const status = freshAttr.statusOf(uid);
-      batch.add("added", uid, name(uid), flags);
-      if (status !== undefined) batch.add("status", uid, name(uid), flags, 0, undefined, status);
+      addAdded(batch, uid, name(uid), flags, freshAttr);
       return;
     }
     if (oldAttr === undefined) return;
-    const oldUid = old.list.uidOf(found);
-    const oldFlags = oldAttr.flagsOf(oldUid) & FLAG_BITS;
-    if (oldFlags !== flags) batch.add("flags", uid, name(uid), flags, oldFlags);
-    // Compared in their stored form first: no object per unchanged mailbox.
-    if (freshAttr.sameStatusAs(uid, oldAttr, oldUid) === true) return;
-    const status = freshAttr.statusOf(uid);
-    if (status !== undefined && statusDiffers(oldAttr.statusOf(oldUid), status)) {
-      batch.add("status", uid, name(uid), flags, 0, undefined, status);
-    }
+    addMatched(batch, uid, () => name(uid), flags, freshAttr, oldAttr, old.list.uidOf(found));
   });
   for (let uid = 1; uid < matched.length && !batch.truncated; uid++) {
     if (matched[uid] !== 0 || (oldAttr !== undefined && oldAttr.positionOf(uid) < 0)) continue;
@@ -127,23 +117,43 @@ function mergeByUid(
     const flags = freshAttr.flagsOf(ub) & FLAG_BITS;
     if (ub < ua) {
       const name = newName(ub);
-      if (name !== undefined) {
-        batch.add("added", ub, name, flags);
-        const status = freshAttr.statusOf(ub);
-        if (status !== undefined) batch.add("status", ub, name, flags, 0, undefined, status);
-      }
+      if (name !== undefined) addAdded(batch, ub, name, flags, freshAttr);
       j++;
       continue;
     }
-    const oldFlags = oldAttr.flagsOf(ua) & FLAG_BITS;
-    if (oldFlags !== flags) batch.add("flags", ub, newName(ub) ?? "", flags, oldFlags);
-    if (freshAttr.sameStatusAs(ub, oldAttr, ua) !== true) {
-      const status = freshAttr.statusOf(ub);
-      if (status !== undefined && statusDiffers(oldAttr.statusOf(ua), status)) {
-        batch.add("status", ub, newName(ub) ?? "", flags, 0, undefined, status);
-      }
-    }
+    addMatched(batch, ub, () => newName(ub) ?? "", flags, freshAttr, oldAttr, ua);
     i++;
     j++;
+  }
+}
+
+/** A mailbox only in the new index: `added`, then its STATUS when cached. */
+function addAdded(batch: ChangeBatchBuilder, uid: number, name: string, flags: number, freshAttr: AttrView): void {
+  batch.add("added", uid, name, flags);
+  const status = freshAttr.statusOf(uid);
+  if (status !== undefined) batch.add("status", uid, name, flags, 0, undefined, status);
+}
+
+/**
+ * A mailbox in both indexes (`uid` in the new one, `oldUid` in the old):
+ * `flags` when they differ, `status` when a figure differs. The STATUS
+ * caches are compared in their stored form first: no object per unchanged
+ * mailbox. The name is asked for only when an entry is added.
+ */
+function addMatched(
+  batch: ChangeBatchBuilder,
+  uid: number,
+  name: () => string,
+  flags: number,
+  freshAttr: AttrView,
+  oldAttr: AttrView,
+  oldUid: number,
+): void {
+  const oldFlags = oldAttr.flagsOf(oldUid) & FLAG_BITS;
+  if (oldFlags !== flags) batch.add("flags", uid, name(), flags, oldFlags);
+  if (freshAttr.sameStatusAs(uid, oldAttr, oldUid) === true) return;
+  const status = freshAttr.statusOf(uid);
+  if (status !== undefined && statusDiffers(oldAttr.statusOf(oldUid), status)) {
+    batch.add("status", uid, name(), flags, 0, undefined, status);
   }
 }

@@ -9,7 +9,7 @@
  */
 import { scanStore } from "./parallel.ts";
 import { readStoreSubscriptions } from "./subscriptions.ts";
-import type { ScannedMailbox } from "./types.ts";
+import { collectUnread, type ScannedMailbox } from "./types.ts";
 
 /**
  * What {@linkcode readStoreContents} read.
@@ -66,10 +66,7 @@ export async function readStoreContents(
   const names = await scanStore(layout, root, {
     separator,
     utf8Names: options.utf8Names === true,
-    onWarning: (w) => {
-      if (w.unread && w.folder !== undefined) incomplete.push(w.folder);
-      options.onWarning?.(w.reason);
-    },
+    onWarning: collectUnread(incomplete, (reason) => options.onWarning?.(reason)),
   });
   const subscriptions = await readStoreSubscriptions(layout, root, separator, options);
   return subscriptions === undefined ? { names, incomplete } : { names, incomplete, subscriptions };

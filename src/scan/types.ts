@@ -256,6 +256,30 @@ export function failureWarning(
 }
 
 /**
+ * A scan's warning handler that collects the folders it could not read
+ * (whose subtrees a full sync keeps, and a new index must not be made
+ * without) and passes every warning's reason on.
+ *
+ * @param incomplete Where the unread folders go, in order.
+ * @param warn What to do with each reason.
+ * @returns The handler, for a scanner's `onWarning` or a list of warnings.
+ *
+ * @example An unread folder
+ * ```ts
+ * import { collectUnread } from "./types.ts";
+ * const incomplete: string[] = [];
+ * collectUnread(incomplete, console.log)({ path: "/m/.Work", reason: "Listing of folder \"Work\": permission denied", folder: "Work", unread: true });
+ * console.log(incomplete); // ["Work"]
+ * ```
+ */
+export function collectUnread(incomplete: string[], warn: (reason: string) => void): (w: ScanWarning) => void {
+  return (w) => {
+    if (w.unread && w.folder !== undefined) incomplete.push(w.folder);
+    warn(w.reason);
+  };
+}
+
+/**
  * Check a scanner's separator option.
  *
  * @param separator The option's value (undefined means "/").
