@@ -32,7 +32,7 @@
 import { nameProblem, type TreeLimits } from "../format/limits.ts";
 
 /** The prime of the lanes, 2³¹ − 1. */
-const KEY_PRIME = 0x7fffffff;
+export const KEY_PRIME = 0x7fffffff;
 /** 1 / {@linkcode KEY_PRIME}, for the quotient of a reduction. */
 const INV_PRIME = 1 / KEY_PRIME;
 /**
@@ -47,7 +47,7 @@ const INV_PRIME = 1 / KEY_PRIME;
  */
 export const KEYED_BYTES = 4096;
 /** Lanes per key. */
-const LANES = 3;
+export const LANES = 3;
 
 /** Uniform values in [0, p), `n` of them, from the system's random source. */
 function uniform(n: number): Float64Array<ArrayBuffer> {
